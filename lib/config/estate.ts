@@ -1,0 +1,282 @@
+import {
+  AgentSettings, EnvironmentConfig, EstateConfig, FederationSpec, IdentitySpec, ResourceSpec, ServerSettings,
+} from './types';
+import { DEFAULT_IMAGES } from './versions';
+
+/*
+ * The estate this repository ships: edit this file to describe yours. Every difference between environments
+ * is a field below; constructs never look at an environment's name.
+ */
+
+const WORKLOAD_ID = 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}';
+
+function inNamespace(name: string) {
+  return { matchLabels: { 'kubernetes.io/metadata.name': name } };
+}
+
+/** The identities every environment carries, varied only by the fields given. */
+function standardIdentities(options: {
+  readonly ttl: string;
+  readonly dataPrimaryAdmin?: boolean;
+  readonly gatewayFederatesWith?: readonly string[];
+}): IdentitySpec[] {
+  const admin = options.dataPrimaryAdmin === undefined ? {} : { admin: options.dataPrimaryAdmin };
+  const gatewayAdmin = options.dataPrimaryAdmin === undefined ? {} : { admin: false };
+  return [
+    {
+      name: 'web-frontend',
+      spiffeIDTemplate: WORKLOAD_ID,
+      namespaceSelector: inNamespace('web'),
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web-frontend' } },
+      workloadSelectorTemplates: ['k8s:sa:web-frontend'],
+      dnsNameTemplates: ['web-frontend.{{ .PodMeta.Namespace }}.svc.{{ .ClusterDomain }}'],
+      ttl: '1h',
+      ...gatewayAdmin,
+    },
+    {
+      name: 'data-primary',
+      spiffeIDTemplate: WORKLOAD_ID,
+      namespaceSelector: inNamespace('data'),
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/component': 'primary' } },
+      workloadSelectorTemplates: ['k8s:sa:postgres-primary'],
+      ttl: options.ttl,
+      ...admin,
+    },
+    {
+      name: 'data-replica',
+      spiffeIDTemplate: WORKLOAD_ID,
+      namespaceSelector: inNamespace('data'),
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/component': 'replica' } },
+      workloadSelectorTemplates: ['k8s:sa:postgres-replica'],
+      ttl: options.ttl,
+      ...gatewayAdmin,
+    },
+    {
+      name: 'api-gateway',
+      // Label keys with dashes need `index`; `.PodMeta.Labels.gateway-tier` does not parse.
+      spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}/{{ index .PodMeta.Labels "gateway-tier" }}',
+      namespaceSelector: inNamespace('edge'),
+      podSelector: {
+        matchLabels: { 'app.kubernetes.io/name': 'api-gateway' },
+        matchExpressions: [{ key: 'gateway-tier', operator: 'In', values: ['public', 'partner'] }],
+      },
+      workloadSelectorTemplates: ['k8s:sa:api-gateway', 'k8s:pod-label:gateway-tier:{{ index .PodMeta.Labels "gateway-tier" }}'],
+      dnsNameTemplates: ['api-gateway.{{ .PodMeta.Namespace }}.svc.{{ .ClusterDomain }}'],
+      jwtTtl: '5m',
+      ttl: '1h',
+      ...(options.gatewayFederatesWith?.length ? { federatesWith: options.gatewayFederatesWith } : {}),
+      ...gatewayAdmin,
+    },
+    {
+      // Like the upstream chart's default: every pod no other identity selects gets an ns/sa identity.
+      name: 'default-fallback',
+      spiffeIDTemplate: WORKLOAD_ID,
+      namespaceSelector: {
+        matchExpressions: [{
+          key: 'kubernetes.io/metadata.name',
+          operator: 'NotIn',
+          values: ['kube-system', 'kube-public', 'kube-node-lease', 'spire-server', 'spire-system'],
+        }],
+      },
+      fallback: true,
+      ttl: '1h',
+      ...gatewayAdmin,
+    },
+  ];
+}
+
+const small: ResourceSpec = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } };
+const medium: ResourceSpec = { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } };
+const large: ResourceSpec = { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } };
+
+// The server namespace is not ignored: the OIDC discovery provider there gets its identity from the manager.
+const IGNORED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', 'spire-system'];
+
+const baseServer: Omit<ServerSettings, 'replicas' | 'logLevel' | 'caTtl' | 'datastore' | 'keyManager' | 'resources'> = {
+  logFormat: 'json',
+  caKeyType: 'ec-p256',
+  caSubject: { country: 'DE', organization: 'ACME Platform', commonName: 'ACME SPIRE CA' },
+  defaultX509SvidTtl: '1h',
+  defaultJwtSvidTtl: '5m',
+  controllerManagerResources: small,
+  controllerManagerLogLevel: 'info',
+  ignoreNamespaces: IGNORED_NAMESPACES,
+};
+
+const baseAgent: Omit<AgentSettings, 'logLevel' | 'resources'> = {
+  logFormat: 'json',
+  kubeletVerification: 'skip',
+  csiDriverResources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
+};
+
+const PARTNERS: FederationSpec[] = [
+  {
+    trustDomain: 'payments.partner.example',
+    bundleEndpointURL: 'https://spire-bundle.payments.partner.example',
+    profile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://payments.partner.example/spire/server' },
+  },
+  {
+    trustDomain: 'logistics.partner.example',
+    bundleEndpointURL: 'https://bundle.logistics.partner.example/spiffe',
+    profile: { type: 'https_web' },
+  },
+];
+
+const development: EnvironmentConfig = {
+  name: 'development',
+  trustDomain: 'dev.spire.acme.example',
+  clusters: [{ name: 'dev-euw1', region: 'eu-west-1', apiServer: 'https://dev-euw1.k8s.acme.example' }],
+  server: {
+    ...baseServer,
+    replicas: 1,
+    logLevel: 'DEBUG',
+    caTtl: '24h',
+    datastore: { type: 'sqlite3', storageSize: '1Gi' },
+    keyManager: { type: 'disk', storageSize: '1Gi' },
+    resources: small,
+  },
+  agent: { ...baseAgent, logLevel: 'DEBUG', resources: small },
+  identityPolicy: { maxTtl: '4h', maxJwtTtl: '1h', admin: 'forbidden', allowedFederation: [], allowedPathPrefixes: [] },
+  identities: standardIdentities({ ttl: '4h' }),
+  staticEntries: [],
+  federation: [],
+  networkPolicies: false,
+  requireImageDigests: false,
+  webhookFailurePolicy: 'Ignore',
+  gitops: {
+    engines: ['argocd', 'flux'],
+    argoSync: { mode: 'automated', prune: true, selfHeal: true },
+    syncWindows: [],
+    fluxSuspended: false,
+    preSyncValidation: true,
+    postSyncHealthCheck: true,
+  },
+  monitoring: { enabled: false, prometheusSelector: { release: 'kube-prometheus-stack' }, dashboardNamespace: 'monitoring' },
+  sampleWorkload: true,
+};
+
+const staging: EnvironmentConfig = {
+  name: 'staging',
+  trustDomain: 'staging.spire.acme.example',
+  clusters: [{ name: 'stg-euw1', region: 'eu-west-1', apiServer: 'https://stg-euw1.k8s.acme.example' }],
+  server: {
+    ...baseServer,
+    replicas: 1,
+    logLevel: 'INFO',
+    caTtl: '72h',
+    datastore: { type: 'sqlite3', storageSize: '2Gi' },
+    keyManager: { type: 'disk', storageSize: '1Gi' },
+    resources: medium,
+  },
+  agent: { ...baseAgent, logLevel: 'INFO', resources: medium },
+  identityPolicy: { maxTtl: '12h', maxJwtTtl: '1h', admin: 'forbidden', allowedFederation: [], allowedPathPrefixes: ['/ns/'] },
+  identities: standardIdentities({ ttl: '8h' }),
+  staticEntries: [],
+  federation: [],
+  oidcDiscovery: { domains: ['oidc-discovery.staging.spire.acme.example'], resources: small },
+  networkPolicies: true,
+  requireImageDigests: false,
+  webhookFailurePolicy: 'Fail',
+  gitops: {
+    engines: ['argocd'],
+    argoSync: { mode: 'automated', prune: false, selfHeal: true },
+    syncWindows: [],
+    fluxSuspended: false,
+    preSyncValidation: true,
+    postSyncHealthCheck: true,
+  },
+  monitoring: { enabled: true, prometheusSelector: { release: 'kube-prometheus-stack' }, dashboardNamespace: 'monitoring' },
+  sampleWorkload: false,
+};
+
+function productionDatabase(host: string) {
+  return {
+    type: 'postgres' as const,
+    host,
+    port: 5432,
+    database: 'spire',
+    user: 'spire',
+    passwordSecret: { name: 'spire-server-db', key: 'password' },
+    sslMode: 'verify-full' as const,
+    caConfigMap: 'spire-server-db-ca',
+    maxOpenConns: 50,
+    maxIdleConns: 10,
+  };
+}
+
+const production: EnvironmentConfig = {
+  name: 'production',
+  trustDomain: 'prod.spire.acme.example',
+  // Both regions share one trust domain: their servers share one database, and so one bundle.
+  clusters: [
+    {
+      name: 'prod-euw1',
+      region: 'eu-west-1',
+      apiServer: 'https://prod-euw1.k8s.acme.example',
+      serverOverrides: { datastore: productionDatabase('spire-db.eu-west-1.acme.example') },
+    },
+    {
+      name: 'prod-use1',
+      region: 'us-east-1',
+      apiServer: 'https://prod-use1.k8s.acme.example',
+      serverOverrides: { datastore: productionDatabase('spire-db.us-east-1.acme.example') },
+    },
+  ],
+  server: {
+    ...baseServer,
+    replicas: 2,
+    logLevel: 'INFO',
+    // 7 days: at least 6 times the longest X509-SVID TTL the policy allows (24h).
+    caTtl: '168h',
+    datastore: productionDatabase('spire-db.eu-west-1.acme.example'),
+    keyManager: { type: 'disk', storageSize: '1Gi' },
+    resources: large,
+    controllerManagerResources: medium,
+  },
+  agent: { ...baseAgent, logLevel: 'INFO', resources: medium },
+  identityPolicy: {
+    maxTtl: '24h',
+    maxJwtTtl: '1h',
+    admin: 'explicit',
+    allowedFederation: PARTNERS.map((partner) => partner.trustDomain),
+    allowedPathPrefixes: ['/ns/'],
+  },
+  identities: standardIdentities({
+    ttl: '12h',
+    dataPrimaryAdmin: true,
+    gatewayFederatesWith: PARTNERS.map((partner) => partner.trustDomain),
+  }),
+  staticEntries: [],
+  federation: PARTNERS,
+  networkPolicies: true,
+  requireImageDigests: true,
+  webhookFailurePolicy: 'Fail',
+  gitops: {
+    engines: ['argocd'],
+    argoSync: { mode: 'manual' },
+    syncWindows: [
+      { kind: 'allow', schedule: '0 7 * * 1-5', duration: '4h', timeZone: 'Europe/Berlin', manualSync: false },
+      { kind: 'deny', schedule: '0 0 * * 6', duration: '48h', timeZone: 'Europe/Berlin', manualSync: true },
+    ],
+    fluxSuspended: true,
+    preSyncValidation: true,
+    // The health probe image has no verified digest in lib/config/versions.ts yet; production refuses
+    // undigested images, so this stays off until one is recorded there.
+    postSyncHealthCheck: false,
+  },
+  monitoring: { enabled: true, prometheusSelector: { release: 'kube-prometheus-stack' }, dashboardNamespace: 'monitoring' },
+  sampleWorkload: false,
+};
+
+export const DEFAULT_ESTATE: EstateConfig = {
+  repository: { url: 'https://git.acme.example/platform/spire-gitops.git', targetRevision: 'main' },
+  argocd: {
+    namespace: 'argocd',
+    project: 'spire',
+    roles: { admin: ['acme:platform-admins'], operator: ['acme:platform-oncall'], viewer: ['acme:security-reviewers'] },
+    notifications: { 'notifications.argoproj.io/subscribe.on-sync-failed.slack': 'spire-alerts' },
+  },
+  flux: { namespace: 'flux-system', interval: '5m' },
+  images: DEFAULT_IMAGES,
+  environments: [development, staging, production],
+};

@@ -1,0 +1,246 @@
+import { ImageCatalogue } from './versions';
+
+/** A Go duration string as SPIRE and Kubernetes accept it: `90s`, `15m`, `4h`, `1h30m`. */
+export type Duration = string;
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export type LogFormat = 'text' | 'json';
+
+export interface ResourceSpec {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu?: string; readonly memory: string };
+}
+
+/** The whole estate: what one Git repository describes. */
+export interface EstateConfig {
+  /** The Git repository that holds the committed dist/, as GitOps controllers clone it. */
+  readonly repository: { readonly url: string; readonly targetRevision: string };
+  readonly argocd: ArgoCdConfig;
+  readonly flux: FluxConfig;
+  readonly images: ImageCatalogue;
+  readonly environments: readonly EnvironmentConfig[];
+}
+
+export interface ArgoCdConfig {
+  /** Namespace of the Argo CD instance that syncs the estate. */
+  readonly namespace: string;
+  /** AppProject that holds every SPIRE Application. */
+  readonly project: string;
+  /** SSO groups per project role. */
+  readonly roles: { readonly admin: readonly string[]; readonly operator: readonly string[]; readonly viewer: readonly string[] };
+  /** `notifications.argoproj.io/subscribe.<trigger>.<service>` annotations on every Application. */
+  readonly notifications: Readonly<Record<string, string>>;
+}
+
+export interface FluxConfig {
+  readonly namespace: string;
+  /** How often Flux polls the repository and re-applies the trees. */
+  readonly interval: Duration;
+}
+
+export type GitOpsEngine = 'argocd' | 'flux';
+
+export interface SyncWindow {
+  readonly kind: 'allow' | 'deny';
+  /** Cron expression in `timeZone`. */
+  readonly schedule: string;
+  readonly duration: Duration;
+  readonly timeZone: string;
+  /** Let people sync by hand while the window blocks automated syncs. */
+  readonly manualSync: boolean;
+}
+
+export interface EnvironmentConfig {
+  /** `development`, `staging`, `production`, ...: a DNS label, used in paths and names. */
+  readonly name: string;
+  /** SPIFFE trust domain shared by every cluster of the environment. */
+  readonly trustDomain: string;
+  readonly clusters: readonly ClusterConfig[];
+  readonly server: ServerSettings;
+  readonly agent: AgentSettings;
+  readonly identityPolicy: IdentityPolicy;
+  /** Identities every cluster of the environment carries. */
+  readonly identities: readonly IdentitySpec[];
+  readonly staticEntries: readonly StaticEntrySpec[];
+  /** Trust domains this environment federates with; empty means no federation. */
+  readonly federation: readonly FederationSpec[];
+  readonly oidcDiscovery?: OidcDiscoverySettings;
+  /** Render NetworkPolicies that admit only the traffic SPIRE needs. */
+  readonly networkPolicies: boolean;
+  /** Refuse any image that is not pinned by digest. */
+  readonly requireImageDigests: boolean;
+  /** failurePolicy of the controller manager's validating webhooks. */
+  readonly webhookFailurePolicy: 'Ignore' | 'Fail';
+  readonly gitops: GitOpsSettings;
+  readonly monitoring: MonitoringSettings;
+  /** Ship the sample workload that shows how an app gets its SPIFFE identity. */
+  readonly sampleWorkload: boolean;
+}
+
+export interface ClusterConfig {
+  /** Becomes the k8s_psat cluster name, the controller manager's clusterName and its entryIDPrefix. */
+  readonly name: string;
+  readonly region: string;
+  /** API server URL: the Argo CD destination. */
+  readonly apiServer: string;
+  /** Overrides of the environment's server settings for this cluster (e.g. a regional database host). */
+  readonly serverOverrides?: Partial<Pick<ServerSettings, 'datastore' | 'replicas'>>;
+}
+
+export type Datastore =
+  | { readonly type: 'sqlite3'; readonly storageSize: string; readonly storageClass?: string }
+  | {
+    readonly type: 'postgres';
+    readonly host: string;
+    readonly port: number;
+    readonly database: string;
+    readonly user: string;
+    /** Existing Secret holding the password; it is read through an env var, never rendered. */
+    readonly passwordSecret: { readonly name: string; readonly key: string };
+    readonly sslMode: 'require' | 'verify-ca' | 'verify-full';
+    /** Existing ConfigMap with the database CA (key `ca.crt`), needed by verify-ca/verify-full. */
+    readonly caConfigMap?: string;
+    readonly maxOpenConns: number;
+    readonly maxIdleConns: number;
+  };
+
+export type KeyManager =
+  | { readonly type: 'disk'; readonly storageSize: string; readonly storageClass?: string }
+  | { readonly type: 'memory' };
+
+export type UpstreamAuthority = {
+  readonly type: 'cert-manager';
+  readonly issuerName: string;
+  readonly issuerKind: 'Issuer' | 'ClusterIssuer';
+  readonly issuerGroup: string;
+  /** Namespace where the server creates CertificateRequests. */
+  readonly namespace: string;
+};
+
+export interface ServerSettings {
+  readonly replicas: number;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  readonly caTtl: Duration;
+  readonly caKeyType: 'ec-p256' | 'ec-p384' | 'rsa-2048' | 'rsa-4096';
+  readonly caSubject: { readonly country: string; readonly organization: string; readonly commonName: string };
+  readonly defaultX509SvidTtl: Duration;
+  readonly defaultJwtSvidTtl: Duration;
+  readonly datastore: Datastore;
+  readonly keyManager: KeyManager;
+  readonly upstreamAuthority?: UpstreamAuthority;
+  readonly resources: ResourceSpec;
+  readonly controllerManagerResources: ResourceSpec;
+  readonly controllerManagerLogLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Namespaces the controller manager never registers workloads in (matched exactly). */
+  readonly ignoreNamespaces: readonly string[];
+}
+
+export interface AgentSettings {
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  /**
+   * How the k8s workload attestor verifies the kubelet: `skip` (the upstream chart's default; kubelets
+   * with self-signed serving certs) or `apiServerCA` (kubelet certs signed by the cluster CA).
+   */
+  readonly kubeletVerification: 'skip' | 'apiServerCA';
+  readonly resources: ResourceSpec;
+  readonly csiDriverResources: ResourceSpec;
+}
+
+export interface IdentityPolicy {
+  /** Longest X509-SVID TTL an identity may ask for. */
+  readonly maxTtl: Duration;
+  /** Longest JWT-SVID TTL an identity may ask for. */
+  readonly maxJwtTtl: Duration;
+  /** `forbidden`: no identity may be admin; `explicit`: `admin` must be stated (true or false) on every identity. */
+  readonly admin: 'forbidden' | 'allowed' | 'explicit';
+  /** Trust domains identities may federate with; empty forbids federation. */
+  readonly allowedFederation: readonly string[];
+  /** SPIFFE ID paths must start with one of these (after the trust domain); empty allows any. */
+  readonly allowedPathPrefixes: readonly string[];
+}
+
+export interface LabelSelectorSpec {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly {
+    readonly key: string;
+    readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    readonly values?: readonly string[];
+  }[];
+}
+
+/** A workload identity: becomes one ClusterSPIFFEID per cluster. */
+export interface IdentitySpec {
+  /** Name of the ClusterSPIFFEID (and the entry hint unless `hint` is given). */
+  readonly name: string;
+  /** Go text/template; must start with `spiffe://{{ .TrustDomain }}/`. */
+  readonly spiffeIDTemplate: string;
+  readonly podSelector?: LabelSelectorSpec;
+  readonly namespaceSelector?: LabelSelectorSpec;
+  readonly workloadSelectorTemplates?: readonly string[];
+  readonly dnsNameTemplates?: readonly string[];
+  readonly autoPopulateDNSNames?: boolean;
+  readonly ttl?: Duration;
+  readonly jwtTtl?: Duration;
+  readonly federatesWith?: readonly string[];
+  readonly admin?: boolean;
+  readonly downstream?: boolean;
+  /** Applies only to pods no other identity selects. */
+  readonly fallback?: boolean;
+  readonly hint?: string;
+}
+
+/** A registration entry for a workload outside Kubernetes. */
+export interface StaticEntrySpec {
+  readonly name: string;
+  /** Path under the trust domain, e.g. `/vm/billing-batch`. */
+  readonly spiffeIdPath: string;
+  /** Path of the parent (usually a node alias) under the trust domain. */
+  readonly parentIdPath: string;
+  readonly selectors: readonly string[];
+  readonly x509SvidTtl?: Duration;
+  readonly jwtSvidTtl?: Duration;
+  readonly federatesWith?: readonly string[];
+  readonly dnsNames?: readonly string[];
+  readonly admin?: boolean;
+  readonly hint?: string;
+}
+
+export type BundleEndpointProfile =
+  | { readonly type: 'https_spiffe'; readonly endpointSPIFFEID: string }
+  | { readonly type: 'https_web' };
+
+export interface FederationSpec {
+  readonly trustDomain: string;
+  readonly bundleEndpointURL: string;
+  readonly profile: BundleEndpointProfile;
+}
+
+export interface OidcDiscoverySettings {
+  /** Host names the provider answers for; the first is the JWT issuer host. */
+  readonly domains: readonly string[];
+  readonly resources: ResourceSpec;
+}
+
+export interface GitOpsSettings {
+  readonly engines: readonly GitOpsEngine[];
+  /** Argo CD: `automated` syncs with these switches, or `manual` (no automated block at all). */
+  readonly argoSync: { readonly mode: 'automated'; readonly prune: boolean; readonly selfHeal: boolean } | { readonly mode: 'manual' };
+  readonly syncWindows: readonly SyncWindow[];
+  /** Flux: suspend reconciliation until the environment is promoted. */
+  readonly fluxSuspended: boolean;
+  /** Run the PreSync `spire-server validate` hook. */
+  readonly preSyncValidation: boolean;
+  /** Run the PostSync health check hook (needs the health probe image). */
+  readonly postSyncHealthCheck: boolean;
+}
+
+export interface MonitoringSettings {
+  /** Render ServiceMonitor/PodMonitor, PrometheusRule and the Grafana dashboard. */
+  readonly enabled: boolean;
+  /** Label the Prometheus instance selects monitors and rules by. */
+  readonly prometheusSelector: Readonly<Record<string, string>>;
+  /** Namespace Grafana's dashboard sidecar watches. */
+  readonly dashboardNamespace: string;
+}

@@ -1,0 +1,33 @@
+import { Construct } from 'constructs';
+import * as cftd from '../../imports/clusterfederatedtrustdomain-spire.spiffe.io';
+import { FederationSpec } from '../config/types';
+import { ClusterContext, addChecks, standardLabels } from '../context';
+import { SpireControllerManager } from '../spire/controller-manager';
+import { checkFederation } from './policy';
+
+export interface FederatedTrustDomainProps {
+  readonly context: ClusterContext;
+  readonly controllerManager: SpireControllerManager;
+  /** The same spec feeds the server's `federates_with` block, so the two cannot disagree. */
+  readonly federation: FederationSpec;
+}
+
+/** A ClusterFederatedTrustDomain: where SPIRE fetches a partner trust domain's bundle. */
+export class FederatedTrustDomain extends Construct {
+  constructor(scope: Construct, id: string, props: FederatedTrustDomainProps) {
+    super(scope, id);
+    const { federation, context } = props;
+    new cftd.ClusterFederatedTrustDomain(this, 'Resource', {
+      metadata: { name: federation.trustDomain.replace(/[._]/g, '-'), labels: standardLabels('federation', 'identity', context.cluster.name) },
+      spec: {
+        className: props.controllerManager.className,
+        trustDomain: federation.trustDomain,
+        bundleEndpointUrl: federation.bundleEndpointURL,
+        bundleEndpointProfile: federation.profile.type === 'https_spiffe'
+          ? { type: cftd.ClusterFederatedTrustDomainSpecBundleEndpointProfileType.HTTPS_UNDERSCORE_SPIFFE, endpointSpiffeid: federation.profile.endpointSPIFFEID }
+          : { type: cftd.ClusterFederatedTrustDomainSpecBundleEndpointProfileType.HTTPS_UNDERSCORE_WEB },
+      },
+    });
+    addChecks(this, context, () => checkFederation(federation, context.environment));
+  }
+}

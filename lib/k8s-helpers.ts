@@ -1,0 +1,49 @@
+import { k8s } from 'cdk8s-plus-28';
+import { ResourceSpec } from './config/types';
+
+export function resources(spec: ResourceSpec): k8s.ResourceRequirements {
+  const limits: Record<string, k8s.Quantity> = { memory: k8s.Quantity.fromString(spec.limits.memory) };
+  if (spec.limits.cpu) limits.cpu = k8s.Quantity.fromString(spec.limits.cpu);
+  return {
+    requests: { cpu: k8s.Quantity.fromString(spec.requests.cpu), memory: k8s.Quantity.fromString(spec.requests.memory) },
+    limits,
+  };
+}
+
+/** The container security context the `restricted` Pod Security Standard requires, plus a read-only root. */
+export const RESTRICTED_CONTAINER: k8s.SecurityContext = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+export function restrictedPod(uid: number): k8s.PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    fsGroup: uid,
+    fsGroupChangePolicy: 'OnRootMismatch',
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+export function httpProbe(path: string, port: string | number, timing: { initialDelaySeconds: number; periodSeconds: number; failureThreshold?: number }): k8s.Probe {
+  return {
+    httpGet: { path, port: typeof port === 'number' ? k8s.IntOrString.fromNumber(port) : k8s.IntOrString.fromString(port) },
+    initialDelaySeconds: timing.initialDelaySeconds,
+    periodSeconds: timing.periodSeconds,
+    timeoutSeconds: 3,
+    failureThreshold: timing.failureThreshold ?? 3,
+  };
+}
+
+export function podSecurityLabels(level: 'restricted' | 'baseline' | 'privileged'): Record<string, string> {
+  return {
+    'pod-security.kubernetes.io/enforce': level,
+    'pod-security.kubernetes.io/audit': level,
+    'pod-security.kubernetes.io/warn': level,
+  };
+}

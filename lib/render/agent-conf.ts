@@ -1,0 +1,70 @@
+import { LogFormat, LogLevel } from '../config/types';
+import { HclBody, plugin, renderHcl } from './hcl';
+
+export interface AgentConfOptions {
+  readonly trustDomain: string;
+  /** DNS name of the server Service. */
+  readonly serverAddress: string;
+  /** Port of the server Service. */
+  readonly serverPort: number;
+  readonly dataDir: string;
+  /** Workload API socket, inside the agent container. */
+  readonly socketPath: string;
+  readonly trustBundlePath: string;
+  readonly trustBundleFormat: 'spiffe' | 'pem';
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  /** k8s_psat cluster name: must be a key of the server's k8s_psat `clusters`. */
+  readonly psatCluster: string;
+  readonly tokenPath: string;
+  readonly kubelet:
+  | { readonly verification: 'skip' }
+  | { readonly verification: 'apiServerCA'; readonly caPath: string; readonly addressEnv: string };
+  readonly health: { readonly port: number; readonly livePath: string; readonly readyPath: string };
+  readonly prometheusPort?: number;
+}
+
+/** Renders SPIRE agent's `agent.conf` (HCL). Pure: the same options always give the same text. */
+export function renderAgentConf(options: AgentConfOptions): string {
+  const kubelet: HclBody = options.kubelet.verification === 'skip'
+    ? [['skip_kubelet_verification', true]]
+    : [['kubelet_ca_path', options.kubelet.caPath], ['node_name_env', options.kubelet.addressEnv]];
+
+  return renderHcl([
+    {
+      block: 'agent',
+      body: [
+        ['data_dir', options.dataDir],
+        ['log_level', options.logLevel],
+        ['log_format', options.logFormat],
+        ['server_address', options.serverAddress],
+        ['server_port', String(options.serverPort)],
+        ['socket_path', options.socketPath],
+        ['trust_bundle_path', options.trustBundlePath],
+        ['trust_bundle_format', options.trustBundleFormat],
+        ['trust_domain', options.trustDomain],
+      ],
+    },
+    {
+      block: 'plugins',
+      body: [
+        plugin('NodeAttestor', 'k8s_psat', [['cluster', options.psatCluster], ['token_path', options.tokenPath]]),
+        plugin('KeyManager', 'memory', []),
+        plugin('WorkloadAttestor', 'k8s', [...kubelet, ['use_new_container_locator', true]]),
+      ],
+    },
+    {
+      block: 'health_checks',
+      body: [
+        ['listener_enabled', true],
+        ['bind_address', '0.0.0.0'],
+        ['bind_port', String(options.health.port)],
+        ['live_path', options.health.livePath],
+        ['ready_path', options.health.readyPath],
+      ],
+    },
+    options.prometheusPort === undefined
+      ? undefined
+      : { block: 'telemetry', body: [{ block: 'Prometheus', body: [['host', '0.0.0.0'], ['port', options.prometheusPort]] }] },
+  ]);
+}

@@ -1,0 +1,52 @@
+import { stringify } from 'yaml';
+
+export interface ControllerManagerConfigOptions {
+  readonly trustDomain: string;
+  readonly clusterName: string;
+  readonly className: string;
+  /** Namespace names; each is anchored (`^name$`) because the manager matches them as unanchored regexes. */
+  readonly ignoreNamespaces: readonly string[];
+  readonly validatingWebhookConfigurationName: string;
+  readonly spireServerSocketPath: string;
+  readonly entryIDPrefix: string;
+  readonly logLevel: string;
+  readonly metricsPort: number;
+  readonly healthPort: number;
+  readonly webhookPort: number;
+  /** Set when more than one server replica runs: only the leader reconciles. */
+  readonly leaderElection?: { readonly resourceName: string; readonly resourceNamespace: string };
+}
+
+function anchored(namespace: string): string {
+  return `^${namespace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+}
+
+/** Renders spire-controller-manager's config file (a ControllerManagerConfig read with `--config`). */
+export function renderControllerManagerConfig(options: ControllerManagerConfigOptions): string {
+  const config = {
+    apiVersion: 'spire.spiffe.io/v1alpha1',
+    kind: 'ControllerManagerConfig',
+    metrics: { bindAddress: `0.0.0.0:${options.metricsPort}` },
+    health: { healthProbeBindAddress: `0.0.0.0:${options.healthPort}` },
+    webhook: { port: options.webhookPort },
+    leaderElection: options.leaderElection
+      ? {
+        leaderElect: true,
+        resourceName: options.leaderElection.resourceName,
+        resourceNamespace: options.leaderElection.resourceNamespace,
+      }
+      : { leaderElect: false },
+    logLevel: options.logLevel,
+    logEncoding: 'json',
+    trustDomain: options.trustDomain,
+    clusterName: options.clusterName,
+    className: options.className,
+    watchClassless: false,
+    entryIDPrefix: options.entryIDPrefix,
+    ignoreNamespaces: options.ignoreNamespaces.map(anchored),
+    validatingWebhookConfigurationName: options.validatingWebhookConfigurationName,
+    spireServerSocketPath: options.spireServerSocketPath,
+    reconcile: { clusterSPIFFEIDs: true, clusterFederatedTrustDomains: true, clusterStaticEntries: true },
+  };
+  return stringify(config, { lineWidth: 0 });
+}

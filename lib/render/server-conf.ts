@@ -1,0 +1,180 @@
+import { FederationSpec, LogFormat, LogLevel } from '../config/types';
+import { HclBlock, HclBody, plugin, renderHcl } from './hcl';
+
+export type ServerDatastore =
+  | { readonly type: 'sqlite3'; readonly path: string }
+  | {
+    readonly type: 'postgres';
+    readonly host: string;
+    readonly port: number;
+    readonly database: string;
+    readonly user: string;
+    /** Name of the environment variable that holds the password (expanded by `-expandEnv`). */
+    readonly passwordEnv: string;
+    readonly sslMode: string;
+    readonly sslRootCertPath?: string;
+    readonly maxOpenConns: number;
+    readonly maxIdleConns: number;
+  };
+
+export interface ServerConfOptions {
+  readonly trustDomain: string;
+  readonly bindPort: number;
+  readonly dataDir: string;
+  /** Admin API socket; the controller manager talks to it. */
+  readonly socketPath: string;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  readonly caTtl: string;
+  readonly caKeyType: string;
+  readonly caSubject: { readonly country: string; readonly organization: string; readonly commonName: string };
+  readonly defaultX509SvidTtl: string;
+  readonly defaultJwtSvidTtl: string;
+  readonly jwtIssuer?: string;
+  readonly datastore: ServerDatastore;
+  readonly keyManager: { readonly type: 'disk'; readonly keysPath: string } | { readonly type: 'memory' };
+  readonly upstreamAuthority?: {
+    readonly type: 'cert-manager';
+    readonly issuerName: string;
+    readonly issuerKind: string;
+    readonly issuerGroup: string;
+    readonly namespace: string;
+  };
+  /** k8s_psat: one entry per cluster whose agents attest to this server. */
+  readonly psatClusters: readonly {
+    readonly name: string;
+    readonly serviceAccountAllowList: readonly string[];
+    readonly audience: readonly string[];
+  }[];
+  /** Where the trust bundle is published for agents (BundlePublisher k8s_configmap). */
+  readonly bundle: {
+    readonly cluster: string;
+    readonly namespace: string;
+    readonly configMapName: string;
+    readonly configMapKey: string;
+    readonly format: 'spiffe' | 'pem';
+  };
+  readonly health: { readonly port: number; readonly livePath: string; readonly readyPath: string };
+  readonly prometheusPort?: number;
+  /** Serve this trust domain's bundle and federate with these trust domains. */
+  readonly federation?: { readonly bundleEndpointPort: number; readonly federatesWith: readonly FederationSpec[] };
+}
+
+function datastore(options: ServerDatastore): HclBlock {
+  if (options.type === 'sqlite3') {
+    return plugin('DataStore', 'sql', [['database_type', 'sqlite3'], ['connection_string', options.path]]);
+  }
+  const connection = [
+    `dbname=${options.database}`,
+    `user=${options.user}`,
+    `password=\${${options.passwordEnv}}`,
+    `host=${options.host}`,
+    `port=${options.port}`,
+    `sslmode=${options.sslMode}`,
+    ...(options.sslRootCertPath ? [`sslrootcert=${options.sslRootCertPath}`] : []),
+  ].join(' ');
+  return plugin('DataStore', 'sql', [
+    ['database_type', 'postgres'],
+    ['connection_string', connection],
+    ['max_open_conns', options.maxOpenConns],
+    ['max_idle_conns', options.maxIdleConns],
+  ]);
+}
+
+function federation(options: NonNullable<ServerConfOptions['federation']>): HclBlock {
+  const federatesWith: HclBlock[] = options.federatesWith.map((remote) => ({
+    block: 'federates_with',
+    labels: [remote.trustDomain],
+    body: [
+      ['bundle_endpoint_url', remote.bundleEndpointURL],
+      remote.profile.type === 'https_spiffe'
+        ? { block: 'bundle_endpoint_profile', labels: ['https_spiffe'], body: [['endpoint_spiffe_id', remote.profile.endpointSPIFFEID]] }
+        : { block: 'bundle_endpoint_profile', labels: ['https_web'], body: [] },
+    ],
+  }));
+  return {
+    block: 'federation',
+    body: [
+      {
+        block: 'bundle_endpoint',
+        // The profile is explicit: a bundle endpoint without one is deprecated and will become fatal.
+        body: [['address', '0.0.0.0'], ['port', options.bundleEndpointPort], ['refresh_hint', '5m'], { block: 'profile', labels: ['https_spiffe'], body: [] }],
+      },
+      ...federatesWith,
+    ],
+  };
+}
+
+/** Renders SPIRE server's `server.conf` (HCL). Pure: the same options always give the same text. */
+export function renderServerConf(options: ServerConfOptions): string {
+  const server: HclBody = [
+    ['bind_address', '0.0.0.0'],
+    ['bind_port', String(options.bindPort)],
+    ['trust_domain', options.trustDomain],
+    ['data_dir', options.dataDir],
+    ['socket_path', options.socketPath],
+    ['log_level', options.logLevel],
+    ['log_format', options.logFormat],
+    ['ca_key_type', options.caKeyType],
+    ['ca_ttl', options.caTtl],
+    ['default_x509_svid_ttl', options.defaultX509SvidTtl],
+    ['default_jwt_svid_ttl', options.defaultJwtSvidTtl],
+    ['jwt_issuer', options.jwtIssuer],
+    {
+      block: 'ca_subject',
+      body: [
+        ['country', [options.caSubject.country]],
+        ['organization', [options.caSubject.organization]],
+        ['common_name', options.caSubject.commonName],
+      ],
+    },
+    options.federation ? federation(options.federation) : undefined,
+  ];
+
+  const clusters = Object.fromEntries(options.psatClusters.map((cluster) => [cluster.name, {
+    service_account_allow_list: [...cluster.serviceAccountAllowList],
+    audience: [...cluster.audience],
+  }]));
+
+  const plugins: HclBody = [
+    datastore(options.datastore),
+    plugin('NodeAttestor', 'k8s_psat', [['clusters', clusters]]),
+    options.keyManager.type === 'disk'
+      ? plugin('KeyManager', 'disk', [['keys_path', options.keyManager.keysPath]])
+      : plugin('KeyManager', 'memory', []),
+    options.upstreamAuthority
+      ? plugin('UpstreamAuthority', 'cert-manager', [
+        ['issuer_name', options.upstreamAuthority.issuerName],
+        ['issuer_kind', options.upstreamAuthority.issuerKind],
+        ['issuer_group', options.upstreamAuthority.issuerGroup],
+        ['namespace', options.upstreamAuthority.namespace],
+      ])
+      : undefined,
+    plugin('BundlePublisher', 'k8s_configmap', [['clusters', {
+      [options.bundle.cluster]: {
+        configmap_name: options.bundle.configMapName,
+        configmap_key: options.bundle.configMapKey,
+        namespace: options.bundle.namespace,
+        format: options.bundle.format,
+      },
+    }]]),
+  ];
+
+  return renderHcl([
+    { block: 'server', body: server },
+    { block: 'plugins', body: plugins },
+    {
+      block: 'health_checks',
+      body: [
+        ['listener_enabled', true],
+        ['bind_address', '0.0.0.0'],
+        ['bind_port', String(options.health.port)],
+        ['live_path', options.health.livePath],
+        ['ready_path', options.health.readyPath],
+      ],
+    },
+    options.prometheusPort === undefined
+      ? undefined
+      : { block: 'telemetry', body: [{ block: 'Prometheus', body: [['host', '0.0.0.0'], ['port', options.prometheusPort]] }] },
+  ]);
+}

@@ -1,0 +1,173 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { imageString } from '../config/versions';
+import { RESTRICTED_CONTAINER, httpProbe, resources } from '../k8s-helpers';
+import { renderControllerManagerConfig } from '../render/controller-manager-config';
+import type { SpireServer } from './spire-server';
+
+export interface SpireControllerManagerProps {
+  /** The server whose pod runs the manager as a sidecar, sharing its admin socket. */
+  readonly server: SpireServer;
+}
+
+const CONFIG_DIR = '/run/spire/controller-manager';
+const CONFIG_FILE = 'controller-manager-config.yaml';
+
+/** Webhooks in the order the upstream chart and the manager itself keep them, so GitOps sees no reorder drift. */
+const WEBHOOKS = [
+  { name: 'vclusterfederatedtrustdomain.kb.io', resource: 'clusterfederatedtrustdomains', kind: 'clusterfederatedtrustdomain' },
+  { name: 'vclusterspiffeid.kb.io', resource: 'clusterspiffeids', kind: 'clusterspiffeid' },
+] as const;
+
+/**
+ * spire-controller-manager, run as a sidecar of the SPIRE server: its config file, RBAC, webhook Service
+ * and ValidatingWebhookConfiguration. It registers workloads from ClusterSPIFFEID, ClusterStaticEntry
+ * and ClusterFederatedTrustDomain resources through the server's admin socket.
+ */
+export class SpireControllerManager extends Construct {
+  public readonly server: SpireServer;
+  /** Only resources with this `spec.className` are reconciled. */
+  public readonly className: string;
+  public readonly webhookConfigurationName = 'spire-controller-manager-webhook';
+  public readonly webhookServiceName = 'spire-controller-manager-webhook';
+  public readonly webhookPort = 9443;
+  public readonly metricsPort = 8082;
+  public readonly healthPort = 8083;
+  public readonly container: k8s.Container;
+  public readonly volumes: k8s.Volume[];
+
+  constructor(scope: Construct, id: string, props: SpireControllerManagerProps) {
+    super(scope, id);
+    const { server } = props;
+    this.server = server;
+    this.className = `spire-${server.clusterName}`;
+    const labels = server.podLabels;
+    const namespace = server.namespace;
+
+    new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { name: 'spire-controller-manager', namespace, labels },
+      data: { [CONFIG_FILE]: this.renderConfig() },
+    });
+
+    this.volumes = [{ name: 'controller-manager-config', configMap: { name: 'spire-controller-manager' } }];
+    this.container = {
+      name: 'spire-controller-manager',
+      image: imageString(server.context.images.controllerManager),
+      args: [`--config=${CONFIG_DIR}/${CONFIG_FILE}`],
+      env: [{ name: 'ENABLE_WEBHOOKS', value: 'true' }],
+      ports: [
+        { name: 'https', containerPort: this.webhookPort, protocol: 'TCP' },
+        { name: 'cm-metrics', containerPort: this.metricsPort, protocol: 'TCP' },
+        { name: 'cm-healthz', containerPort: this.healthPort, protocol: 'TCP' },
+      ],
+      livenessProbe: httpProbe('/healthz', 'cm-healthz', { initialDelaySeconds: 5, periodSeconds: 10 }),
+      readinessProbe: httpProbe('/readyz', 'cm-healthz', { initialDelaySeconds: 5, periodSeconds: 5 }),
+      resources: resources(server.settings.controllerManagerResources),
+      securityContext: RESTRICTED_CONTAINER,
+      volumeMounts: [
+        { name: 'server-socket', mountPath: '/tmp/spire-server/private', readOnly: true },
+        { name: 'controller-manager-config', mountPath: CONFIG_DIR, readOnly: true },
+      ],
+    };
+
+    new k8s.KubeService(this, 'WebhookService', {
+      metadata: { name: this.webhookServiceName, namespace, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: server.selector,
+        ports: [{ name: 'https', port: 443, targetPort: k8s.IntOrString.fromString('https'), protocol: 'TCP' }],
+      },
+    });
+
+    new k8s.KubeValidatingWebhookConfiguration(this, 'Webhooks', {
+      // No caBundle: the manager patches it at runtime with SPIRE's X.509 authorities.
+      metadata: { name: this.webhookConfigurationName, labels },
+      webhooks: WEBHOOKS.map((webhook) => ({
+        name: webhook.name,
+        admissionReviewVersions: ['v1'],
+        clientConfig: {
+          service: { name: this.webhookServiceName, namespace, path: `/validate-spire-spiffe-io-v1alpha1-${webhook.kind}` },
+        },
+        failurePolicy: server.context.environment.webhookFailurePolicy,
+        rules: [{
+          apiGroups: ['spire.spiffe.io'],
+          apiVersions: ['v1alpha1'],
+          operations: ['CREATE', 'UPDATE'],
+          resources: [webhook.resource],
+        }],
+        sideEffects: 'None',
+      })),
+    });
+
+    const subject = { kind: 'ServiceAccount', name: server.serviceAccountName, namespace };
+    const clusterRoleName = `${namespace}-spire-controller-manager`;
+    new k8s.KubeClusterRole(this, 'ClusterRole', {
+      metadata: { name: clusterRoleName, labels },
+      rules: [
+        { apiGroups: [''], resources: ['namespaces', 'nodes', 'pods', 'endpoints'], verbs: ['get', 'list', 'watch'] },
+        {
+          apiGroups: ['admissionregistration.k8s.io'],
+          resources: ['validatingwebhookconfigurations'],
+          resourceNames: [this.webhookConfigurationName],
+          verbs: ['get', 'patch'],
+        },
+        // list/watch cannot be narrowed by name; the manager's informer needs them on the kind.
+        { apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingwebhookconfigurations'], verbs: ['list', 'watch'] },
+        {
+          apiGroups: ['spire.spiffe.io'],
+          resources: ['clusterfederatedtrustdomains', 'clusterspiffeids', 'clusterstaticentries'],
+          verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+        },
+        {
+          apiGroups: ['spire.spiffe.io'],
+          resources: ['clusterfederatedtrustdomains/status', 'clusterspiffeids/status', 'clusterstaticentries/status'],
+          verbs: ['get', 'patch', 'update'],
+        },
+        {
+          apiGroups: ['spire.spiffe.io'],
+          resources: ['clusterfederatedtrustdomains/finalizers', 'clusterspiffeids/finalizers', 'clusterstaticentries/finalizers'],
+          verbs: ['update'],
+        },
+      ],
+    });
+    new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+      metadata: { name: clusterRoleName, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName },
+      subjects: [subject],
+    });
+    new k8s.KubeRole(this, 'LeaderElectionRole', {
+      metadata: { name: 'spire-controller-manager-leader-election', namespace, labels },
+      rules: [
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+        { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+      ],
+    });
+    new k8s.KubeRoleBinding(this, 'LeaderElectionRoleBinding', {
+      metadata: { name: 'spire-controller-manager-leader-election', namespace, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'spire-controller-manager-leader-election' },
+      subjects: [subject],
+    });
+  }
+
+  public renderConfig(): string {
+    const { server } = this;
+    return renderControllerManagerConfig({
+      trustDomain: server.trustDomain,
+      clusterName: server.clusterName,
+      className: this.className,
+      ignoreNamespaces: server.settings.ignoreNamespaces,
+      validatingWebhookConfigurationName: this.webhookConfigurationName,
+      spireServerSocketPath: server.socketPath,
+      // Entries carry the cluster name, so clusters sharing one database never delete each other's entries.
+      entryIDPrefix: server.clusterName,
+      logLevel: server.settings.controllerManagerLogLevel,
+      metricsPort: this.metricsPort,
+      healthPort: this.healthPort,
+      webhookPort: this.webhookPort,
+      leaderElection: server.settings.replicas > 1
+        ? { resourceName: `${this.className}.spiffe.io`, resourceNamespace: server.namespace }
+        : undefined,
+    });
+  }
+}

@@ -1,0 +1,66 @@
+import { Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { imageString } from '../config/versions';
+import { ClusterContext, standardLabels } from '../context';
+import { ClusterSpiffeId } from '../identity/cluster-spiffe-id';
+import { namespacePinnedBy } from '../identity/policy';
+import { giveSpiffeIdentity } from '../identity/workload-identity';
+import { podSecurityLabels } from '../k8s-helpers';
+import { SpiffeCsiDriver } from './spiffe-csi-driver';
+
+export interface SampleWorkloadProps {
+  readonly context: ClusterContext;
+  /** The identity the sample runs as; its namespace and service account are taken from it. */
+  readonly identity: ClusterSpiffeId;
+  readonly csiDriver: SpiffeCsiDriver;
+}
+
+/**
+ * A Deployment that proves identities work end to end: it watches its own X509-SVID through the
+ * Workload API (`spire-agent api watch`) and logs every rotation.
+ */
+export class SampleWorkload extends Construct {
+  constructor(scope: Construct, id: string, props: SampleWorkloadProps) {
+    super(scope, id);
+    const { identity, context } = props;
+    const spec = identity.identity;
+    const namespace = namespacePinnedBy(spec.namespaceSelector)[0] ?? 'default';
+    const serviceAccountName = (spec.workloadSelectorTemplates ?? [])
+      .find((template) => template.startsWith('k8s:sa:'))?.slice('k8s:sa:'.length) ?? spec.name;
+    const labels = standardLabels(spec.name, 'sample-workload', context.cluster.name);
+
+    new kplus.Namespace(this, 'Namespace', {
+      metadata: { name: namespace, labels: { ...labels, ...podSecurityLabels('restricted') } },
+    });
+    const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: serviceAccountName, namespace, labels },
+      automountToken: false,
+    });
+    const deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata: { name: spec.name, namespace, labels },
+      replicas: 1,
+      select: false,
+      serviceAccount,
+      automountServiceAccountToken: false,
+      securityContext: { ensureNonRoot: true, user: 1000, group: 1000 },
+      containers: [{
+        name: 'svid-watcher',
+        image: imageString(context.images.spireAgent),
+        command: ['/opt/spire/bin/spire-agent'],
+        args: ['api', 'watch', '-socketPath', '/spiffe-workload-api/spire-agent.sock'],
+        resources: {
+          cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(100) },
+          memory: { request: Size.mebibytes(16), limit: Size.mebibytes(64) },
+        },
+        securityContext: { ensureNonRoot: true, user: 1000, group: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+        // The watcher has no port; its process staying up is what liveness can tell.
+        liveness: kplus.Probe.fromCommand(['/opt/spire/bin/spire-agent', 'api', 'fetch', 'x509', '-socketPath', '/spiffe-workload-api/spire-agent.sock', '-silent'], { periodSeconds: Duration.seconds(60), timeoutSeconds: Duration.seconds(10) }),
+        readiness: kplus.Probe.fromCommand(['/opt/spire/bin/spire-agent', 'api', 'fetch', 'x509', '-socketPath', '/spiffe-workload-api/spire-agent.sock', '-silent'], { periodSeconds: Duration.seconds(30), timeoutSeconds: Duration.seconds(10) }),
+      }],
+    });
+    deployment.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/name': spec.name, 'app.kubernetes.io/instance': context.cluster.name } }));
+    for (const [key, value] of Object.entries(labels)) deployment.podMetadata.addLabel(key, value);
+    giveSpiffeIdentity(deployment, { identity, csiDriver: props.csiDriver, context });
+  }
+}

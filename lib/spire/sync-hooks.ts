@@ -1,0 +1,117 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { imageString } from '../config/versions';
+import { standardLabels } from '../context';
+import { RESTRICTED_CONTAINER, restrictedPod } from '../k8s-helpers';
+import { SpireServer } from './spire-server';
+
+export interface SpireSyncHooksProps {
+  readonly server: SpireServer;
+  /** Run `spire-server validate` on the server.conf about to be applied, before anything is applied. */
+  readonly preSyncValidation: boolean;
+  /** After the sync, fail it unless the server's /ready endpoint answers. */
+  readonly postSyncHealthCheck: boolean;
+}
+
+const HOOK_RESOURCES: k8s.ResourceRequirements = {
+  requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
+  limits: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('128Mi') },
+};
+
+function hookAnnotations(hook: 'PreSync' | 'PostSync', wave: number): Record<string, string> {
+  return {
+    'argocd.argoproj.io/hook': hook,
+    // Fixed names (kustomize cannot build generateName) are replaced on the next sync.
+    'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+    'argocd.argoproj.io/sync-wave': String(wave),
+  };
+}
+
+/**
+ * Argo CD sync hooks. PreSync: a ConfigMap with the exact server.conf of this revision and a Job that
+ * runs `spire-server validate` on it, so a config SPIRE would refuse to start with never reaches the
+ * server. PostSync: a Job that fails the sync unless the server's readiness endpoint answers.
+ */
+export class SpireSyncHooks extends Construct {
+  public static readonly validateName = 'spire-server-validate';
+  public static readonly healthCheckName = 'spire-server-health-check';
+
+  constructor(scope: Construct, id: string, props: SpireSyncHooksProps) {
+    super(scope, id);
+    const { server } = props;
+    const namespace = server.namespace;
+    const images = server.context.images;
+
+    if (props.preSyncValidation) {
+      const labels = standardLabels(SpireSyncHooks.validateName, 'sync-hook', server.clusterName);
+      new k8s.KubeConfigMap(this, 'ValidateConfig', {
+        metadata: { name: SpireSyncHooks.validateName, namespace, labels, annotations: hookAnnotations('PreSync', -1) },
+        data: { 'server.conf': server.renderConfig() },
+      });
+      const datastore = server.settings.datastore;
+      new k8s.KubeJob(this, 'Validate', {
+        metadata: { name: SpireSyncHooks.validateName, namespace, labels, annotations: hookAnnotations('PreSync', 0) },
+        spec: {
+          backoffLimit: 0,
+          activeDeadlineSeconds: 300,
+          template: {
+            metadata: { labels },
+            spec: {
+              restartPolicy: 'Never',
+              securityContext: restrictedPod(1000),
+              containers: [{
+                name: 'validate',
+                image: imageString(images.spireServer),
+                args: ['validate', '-expandEnv', '-config', '/run/spire/validate/server.conf'],
+                env: datastore.type === 'postgres'
+                  ? [{ name: 'DBPW', valueFrom: { secretKeyRef: { name: datastore.passwordSecret.name, key: datastore.passwordSecret.key } } }]
+                  : [],
+                resources: HOOK_RESOURCES,
+                securityContext: RESTRICTED_CONTAINER,
+                volumeMounts: [
+                  { name: 'config', mountPath: '/run/spire/validate', readOnly: true },
+                  { name: 'data', mountPath: '/run/spire/data' },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              }],
+              volumes: [
+                { name: 'config', configMap: { name: SpireSyncHooks.validateName } },
+                { name: 'data', emptyDir: {} },
+                { name: 'tmp', emptyDir: {} },
+              ],
+            },
+          },
+        },
+      });
+    }
+
+    if (props.postSyncHealthCheck) {
+      const labels = standardLabels(SpireSyncHooks.healthCheckName, 'sync-hook', server.clusterName);
+      const url = `http://${server.serviceHost}:${server.healthPort}${server.healthPaths.ready}`;
+      new k8s.KubeJob(this, 'HealthCheck', {
+        metadata: { name: SpireSyncHooks.healthCheckName, namespace, labels, annotations: hookAnnotations('PostSync', 0) },
+        spec: {
+          backoffLimit: 0,
+          activeDeadlineSeconds: 600,
+          template: {
+            metadata: { labels },
+            spec: {
+              restartPolicy: 'Never',
+              automountServiceAccountToken: false,
+              securityContext: restrictedPod(1000),
+              containers: [{
+                name: 'check',
+                image: imageString(images.healthProbe),
+                command: ['/bin/sh', '-c'],
+                // Up to 5 minutes for the server to report ready; a non-zero exit fails the sync.
+                args: [`for i in $(seq 1 60); do wget -q -T 5 -O /dev/null ${url} && exit 0; sleep 5; done; echo "SPIRE server at ${url} never became ready" >&2; exit 1`],
+                resources: HOOK_RESOURCES,
+                securityContext: RESTRICTED_CONTAINER,
+              }],
+            },
+          },
+        },
+      });
+    }
+  }
+}

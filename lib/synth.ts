@@ -1,0 +1,169 @@
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { ApiObject, App, Chart, Yaml } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ClusterChart } from './cluster-chart';
+import { EstateConfig } from './config/types';
+import { formatViolation } from './context';
+import { renderKustomization, sortedByCodePoint } from './render/kustomization';
+import { syncWaveFor } from './sync-waves';
+
+/** Raised when the estate breaks a rule; lists every problem found. */
+export class EstateValidationError extends Error {
+  constructor(public readonly problems: readonly string[]) {
+    super(`the estate has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'EstateValidationError';
+  }
+}
+
+/** A chart and the dist/ subdirectory its objects go to (one kustomize tree). */
+export interface OutputTree {
+  readonly path: string;
+  readonly chart: Chart;
+  /** Annotate objects with Argo CD sync waves by kind. */
+  readonly syncWaves: boolean;
+  readonly where: string;
+}
+
+export interface BuiltEstate {
+  readonly app: App;
+  readonly trees: OutputTree[];
+  readonly clusters: ClusterChart[];
+}
+
+/** Builds every chart of the estate; nothing is validated or written yet. */
+export function buildEstate(estate: EstateConfig): BuiltEstate {
+  const app = new App({ outdir: 'dist' });
+  const clusters: ClusterChart[] = [];
+  for (const environment of estate.environments) {
+    for (const cluster of environment.clusters) {
+      clusters.push(new ClusterChart(app, `${environment.name}-${cluster.name}`, {
+        context: { environment, cluster, images: estate.images },
+      }));
+    }
+  }
+  const trees: OutputTree[] = clusters.map((chart) => ({
+    path: chart.outputPath, chart, syncWaves: true, where: `${chart.context.environment.name}/${chart.context.cluster.name}`,
+  }));
+  return { app, trees, clusters };
+}
+
+function validationErrors(root: Construct): string[] {
+  const errors: string[] = [];
+  for (const construct of root.node.findAll()) errors.push(...construct.node.validate());
+  return [...new Set(errors)];
+}
+
+const PRIVATE_KEY = /-----BEGIN ([A-Z ]+ )?PRIVATE KEY-----/;
+
+function imagesOf(manifest: any): { container: string; image: string }[] {
+  const pod = manifest.kind === 'Pod' ? manifest.spec
+    : manifest.spec?.jobTemplate?.spec?.template?.spec ?? manifest.spec?.template?.spec;
+  if (!pod) return [];
+  return [...(pod.initContainers ?? []), ...(pod.containers ?? [])]
+    .map((container: any) => ({ container: container.name, image: container.image }));
+}
+
+/** Checks on the final objects: what no construct may get wrong, whoever wrote it. */
+function outputProblems(tree: OutputTree, manifests: any[], requireDigests: boolean): string[] {
+  const problems: string[] = [];
+  for (const manifest of manifests) {
+    const resource = `${manifest.kind} "${manifest.metadata?.name}"`;
+    if (requireDigests) {
+      for (const { container, image } of imagesOf(manifest)) {
+        if (!/@sha256:[0-9a-f]{64}$/.test(image)) {
+          problems.push(formatViolation(tree.where, {
+            resource, field: `container ${container} image`, value: image,
+            rule: 'must be pinned by digest in this environment (requireImageDigests)',
+            fix: 'add the image\'s sha256 digest in lib/config/versions.ts (crane digest IMAGE:TAG), or disable the component',
+          }));
+        }
+      }
+    }
+    if (manifest.kind === 'Secret' && (manifest.data || manifest.stringData)) {
+      problems.push(formatViolation(tree.where, {
+        resource, field: 'data', value: '<redacted>', rule: 'secret material must never be written to dist/',
+        fix: 'reference an existing Secret (created out of band, or by External Secrets/SOPS) instead',
+      }));
+    }
+    if (PRIVATE_KEY.test(JSON.stringify(manifest))) {
+      problems.push(formatViolation(tree.where, {
+        resource, field: '(content)', value: '<redacted>', rule: 'contains a private key', fix: 'remove key material; mount it from a Secret that is not in Git',
+      }));
+    }
+  }
+  return problems;
+}
+
+function fileNameFor(manifest: any): string {
+  const kind = String(manifest.kind).toLowerCase();
+  const name = String(manifest.metadata.name);
+  const namespace = manifest.metadata.namespace;
+  return namespace ? `${namespace}/${kind}-${name}.yaml` : `${kind}-${name}.yaml`;
+}
+
+function applySyncWaves(chart: Chart): void {
+  for (const construct of chart.node.findAll()) {
+    if (!(construct instanceof ApiObject)) continue;
+    if (construct.metadata.toJson().annotations?.['argocd.argoproj.io/hook']) continue;
+    const wave = syncWaveFor(construct.kind);
+    construct.metadata.addAnnotation('argocd.argoproj.io/sync-wave', String(wave.wave));
+    if (wave.customResource) {
+      // Its CRD comes from another Application (spire-crds) that may not have synced yet on a new cluster.
+      construct.metadata.addAnnotation('argocd.argoproj.io/sync-options', 'SkipDryRunOnMissingResource=true');
+    }
+  }
+}
+
+/**
+ * Renders the estate into file contents keyed by path under dist/. Throws EstateValidationError,
+ * listing every problem, when any rule is broken; nothing is written in that case.
+ */
+export function renderEstate(estate: EstateConfig): Map<string, string> {
+  const built = buildEstate(estate);
+  const problems = validationErrors(built.app);
+  const files = new Map<string, string>();
+  const requireDigests = new Map(built.clusters.map((chart) => [chart, chart.context.environment.requireImageDigests]));
+  for (const tree of built.trees) {
+    if (tree.syncWaves) applySyncWaves(tree.chart);
+    const manifests = tree.chart.toJson();
+    problems.push(...outputProblems(tree, manifests, requireDigests.get(tree.chart as ClusterChart) ?? false));
+    const names: string[] = [];
+    for (const manifest of manifests) {
+      const name = fileNameFor(manifest);
+      const path = `${tree.path}/${name}`;
+      if (files.has(path)) throw new Error(`two objects would be written to dist/${path}`);
+      files.set(path, Yaml.stringify(manifest));
+      names.push(name);
+    }
+    files.set(`${tree.path}/kustomization.yaml`, renderKustomization(names));
+  }
+  if (problems.length > 0) throw new EstateValidationError(problems);
+  return files;
+}
+
+/**
+ * Replaces `outdir` with exactly these files. The new tree is written beside it first and swapped in
+ * with renames, so a failure part-way leaves the previous tree in place.
+ */
+export function writeTree(files: ReadonlyMap<string, string>, outdir: string): void {
+  const staging = join(dirname(outdir), `.${basename(outdir)}-next`);
+  const previous = join(dirname(outdir), `.${basename(outdir)}-previous`);
+  rmSync(staging, { recursive: true, force: true });
+  rmSync(previous, { recursive: true, force: true });
+  for (const path of sortedByCodePoint([...files.keys()])) {
+    const target = join(staging, path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, files.get(path)!);
+  }
+  mkdirSync(staging, { recursive: true });
+  let moved = false;
+  try {
+    renameSync(outdir, previous);
+    moved = true;
+  } catch (error: any) {
+    if (error.code !== 'ENOENT') throw error;
+  }
+  renameSync(staging, outdir);
+  if (moved) rmSync(previous, { recursive: true, force: true });
+}
