@@ -1,0 +1,38 @@
+import { parse } from 'yaml';
+import { DEFAULT_ESTATE } from '../../lib/config/estate';
+import { EnvironmentConfig, EstateConfig } from '../../lib/config/types';
+import { renderEstate } from '../../lib/synth';
+
+let cached: Map<string, string> | undefined;
+
+/** The default estate's files, rendered once per test file. */
+export function defaultFiles(): Map<string, string> {
+  cached ??= renderEstate(DEFAULT_ESTATE);
+  return cached;
+}
+
+export interface Manifest {
+  readonly path: string;
+  readonly object: any;
+}
+
+export function manifests(files: ReadonlyMap<string, string>): Manifest[] {
+  return [...files.entries()]
+    .filter(([path]) => !path.endsWith('kustomization.yaml') && path.endsWith('.yaml'))
+    .map(([path, content]) => ({ path, object: parse(content) }));
+}
+
+export function find(files: ReadonlyMap<string, string>, path: string): any {
+  const content = files.get(path);
+  if (content === undefined) throw new Error(`no file ${path}; have ${[...files.keys()].filter((key) => key.startsWith(path.split('/')[0])).slice(0, 20).join(', ')}`);
+  return parse(content);
+}
+
+export function environment(name: string): EnvironmentConfig {
+  return DEFAULT_ESTATE.environments.find((candidate) => candidate.name === name)!;
+}
+
+/** The default estate with one environment replaced (others dropped) by `change`. */
+export function estateWith(name: string, change: (environment: EnvironmentConfig) => EnvironmentConfig): EstateConfig {
+  return { ...DEFAULT_ESTATE, environments: [change(environment(name))] };
+}

@@ -1,0 +1,150 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { writeTree } from '../lib/synth';
+import { defaultFiles, manifests } from './helpers/estate';
+import { kustomizeBuild } from './helpers/kustomize';
+import { describeErrors, loadStrictValidators, sharedSchemasPresent } from './helpers/schemas';
+
+const files = defaultFiles();
+const all = manifests(files);
+const treeDirs = [...new Set([...files.keys()].filter((path) => path.endsWith('/kustomization.yaml')).map((path) => path.slice(0, -'/kustomization.yaml'.length)))];
+
+/** The kubernetes-models class of a core kind (kubernetes-models/<apiVersion>/<Kind>), if it is one. */
+function coreModel(apiVersion: string, kind: string): (new (data: unknown) => { validate(): void }) | undefined {
+  try {
+    return require(`kubernetes-models/${apiVersion}/${kind}`)[kind];
+  } catch {
+    return undefined;
+  }
+}
+
+function key(object: any): string {
+  return `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+}
+
+describe('every synthesized object', () => {
+  test('validates against the kubernetes-models schema of its core kind', () => {
+    const failures: string[] = [];
+    let checked = 0;
+    for (const { path, object } of all) {
+      const Model = coreModel(object.apiVersion, object.kind);
+      if (!Model) continue;
+      checked++;
+      try {
+        new Model(object).validate();
+      } catch (error) {
+        failures.push(`${path}: ${(error as Error).message}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(checked).toBeGreaterThan(100);
+  });
+
+  const strict = sharedSchemasPresent ? test : test.skip;
+  if (!sharedSchemasPresent) {
+    console.warn('SKIPPED strict schema validation: ../shared/crds and ../shared/schemas are not beside the project');
+  }
+  strict('validates strictly (unknown fields rejected) against the pinned Kubernetes 1.28 and CRD schemas', () => {
+    const validatorFor = loadStrictValidators();
+    const failures: string[] = [];
+    for (const { path, object } of all) {
+      const validate = validatorFor(object.apiVersion, object.kind);
+      if (!validate) {
+        failures.push(`${path}: no schema for ${object.apiVersion} ${object.kind}`);
+        continue;
+      }
+      if (!validate(object)) failures.push(`${path}: ${describeErrors(validate)}`);
+    }
+    expect(failures).toEqual([]);
+
+    // The same validators must refuse what the API server would prune or reject.
+    const statefulSet = all.find(({ object }) => object.kind === 'StatefulSet')!.object;
+    const identity = all.find(({ object }) => object.kind === 'ClusterSPIFFEID')!.object;
+    const withUnknown = (object: any, spec: object) => ({ ...object, spec: { ...object.spec, ...spec } });
+    expect(validatorFor('apps/v1', 'StatefulSet')!(withUnknown(statefulSet, { replica: 2 }))).toBe(false);
+    expect(validatorFor('spire.spiffe.io/v1alpha1', 'ClusterSPIFFEID')!(withUnknown(identity, { spiffeIdTemplate: 'x' }))).toBe(false);
+    expect(validatorFor('spire.spiffe.io/v1alpha1', 'ClusterSPIFFEID')!(withUnknown(identity, { ttl: 3600 }))).toBe(false);
+  });
+
+  test('is written once per file, named after its kind, namespace and name', () => {
+    for (const { path, object } of all) {
+      const namespace = object.metadata.namespace ? `${object.metadata.namespace}/` : '';
+      expect(path.endsWith(`/${namespace}${object.kind.toLowerCase()}-${object.metadata.name}.yaml`)).toBe(true);
+    }
+  });
+});
+
+describe('each cluster tree', () => {
+  test.each(treeDirs)('%s: kustomization.yaml lists exactly its files, sorted', (dir) => {
+    const kustomization = parse(files.get(`${dir}/kustomization.yaml`)!);
+    const own = [...files.keys()]
+      .filter((path) => path.startsWith(`${dir}/`) && !path.endsWith('/kustomization.yaml'))
+      .map((path) => path.slice(dir.length + 1))
+      .filter((path) => !treeDirs.some((other) => other !== dir && `${dir}/${path}`.startsWith(`${other}/`)));
+    expect(Object.keys(kustomization).sort()).toEqual(['apiVersion', 'kind', 'resources']);
+    expect(kustomization.resources).toEqual([...own].sort());
+  });
+
+  describe('built with a real kustomize (kubectl kustomize, v5)', () => {
+    let outdir: string;
+    beforeAll(() => {
+      outdir = mkdtempSync(join(tmpdir(), 'spire-gitops-'));
+      writeTree(files, join(outdir, 'dist'));
+    });
+    afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+    test.each(treeDirs)('%s builds into exactly the synthesized objects', (dir) => {
+      const built = parseAllDocuments(kustomizeBuild(join(outdir, 'dist', dir))).map((document) => document.toJS());
+      const expected = all.filter(({ path }) => path.startsWith(`${dir}/`) && !treeDirs.some((other) => other !== dir && other.startsWith(`${dir}/`) && path.startsWith(`${other}/`)))
+        .map(({ object }) => object);
+      const byKey = (objects: any[]) => new Map(objects.map((object) => [key(object), object]));
+      expect(byKey(built)).toEqual(byKey(expected));
+    });
+  });
+});
+
+describe('the output', () => {
+  test('is byte-identical across processes, time zones and locales', () => {
+    const script = `
+      const { renderEstate } = require('./lib/synth');
+      const { DEFAULT_ESTATE } = require('./lib/config/estate');
+      const files = renderEstate(DEFAULT_ESTATE);
+      const hash = require('node:crypto').createHash('sha256');
+      for (const [path, content] of files) hash.update(path + '\\0' + content + '\\0');
+      process.stdout.write(hash.digest('hex'));`;
+    const run = (env: Record<string, string>) => execFileSync(
+      process.execPath, ['-r', require.resolve('./helpers/register-ts'), '-e', script],
+      { cwd: join(__dirname, '..'), env: { ...process.env, ...env }, encoding: 'utf8' },
+    );
+    const first = run({ TZ: 'UTC', LANG: 'C', LC_ALL: 'C' });
+    const second = run({ TZ: 'Pacific/Kiritimati', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' });
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    expect(second).toBe(first);
+  });
+
+  test('matches the committed dist/ (run `npm run synth` after changing the code)', () => {
+    const distDir = join(__dirname, '..', 'dist');
+    const committed = new Map<string, string>();
+    (function walk(dir: string) {
+      for (const entry of readdirSync(dir)) {
+        const path = join(dir, entry);
+        if (statSync(path).isDirectory()) walk(path);
+        else committed.set(relative(distDir, path), readFileSync(path, 'utf8'));
+      }
+    })(distDir);
+    expect([...committed.keys()].sort()).toEqual([...files.keys()].sort());
+    for (const [path, content] of files) expect({ path, content: committed.get(path) }).toEqual({ path, content });
+  });
+
+  test('contains no secret material and no Secret objects', () => {
+    for (const { path, object } of all) {
+      expect({ path, kind: object.kind }).not.toEqual({ path, kind: 'Secret' });
+    }
+    for (const [path, content] of files) {
+      expect({ path, key: /PRIVATE KEY-----/.test(content) }).toEqual({ path, key: false });
+    }
+  });
+});
