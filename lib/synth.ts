@@ -126,7 +126,11 @@ export function renderEstate(estate: EstateConfig): Map<string, string> {
   const requireDigests = new Map(built.clusters.map((chart) => [chart, chart.context.environment.requireImageDigests]));
   for (const tree of built.trees) {
     if (tree.syncWaves) applySyncWaves(tree.chart);
-    const manifests = tree.chart.toJson();
+    // ApiObject.toJson, not Chart.toJson: the latter validates again and throws at the first chart,
+    // while every problem of every chart should be reported together.
+    const manifests = tree.chart.node.findAll()
+      .filter((construct): construct is ApiObject => construct instanceof ApiObject)
+      .map((object) => object.toJson());
     problems.push(...outputProblems(tree, manifests, requireDigests.get(tree.chart as ClusterChart) ?? false));
     const names: string[] = [];
     for (const manifest of manifests) {
