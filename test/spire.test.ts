@@ -1,0 +1,211 @@
+import { Testing } from 'cdk8s';
+import { ClusterChart } from '../lib/cluster-chart';
+import { DEFAULT_ESTATE } from '../lib/config/estate';
+import { EnvironmentConfig } from '../lib/config/types';
+import { EstateValidationError, renderEstate } from '../lib/synth';
+import { defaultFiles, environment, estateWith, find } from './helpers/estate';
+
+const files = defaultFiles();
+const clusters = DEFAULT_ESTATE.environments.flatMap((env) => env.clusters.map((cluster) => ({ env, cluster, dir: `${env.name}/${cluster.name}` })));
+
+function conf(dir: string, path: string, key: string): string {
+  return find(files, `${dir}/${path}`).data[key];
+}
+function containers(workload: any): any[] {
+  return workload.spec.template.spec.containers;
+}
+function problemsOf(estate: ReturnType<typeof estateWith>): string[] {
+  try {
+    renderEstate(estate);
+    return [];
+  } catch (error) {
+    if (error instanceof EstateValidationError) return [...error.problems];
+    throw error;
+  }
+}
+
+describe.each(clusters)('$dir: cross-component facts', ({ env, cluster, dir }) => {
+  const serverConf = conf(dir, 'spire-server/configmap-spire-server.yaml', 'server.conf');
+  const agentConf = conf(dir, 'spire-system/configmap-spire-agent.yaml', 'agent.conf');
+  const manager = find(files, `${dir}/spire-server/configmap-spire-controller-manager.yaml`).data['controller-manager-config.yaml'];
+  const statefulSet = find(files, `${dir}/spire-server/statefulset-spire-server.yaml`);
+  const agent = find(files, `${dir}/spire-system/daemonset-spire-agent.yaml`);
+  const csi = find(files, `${dir}/spire-system/daemonset-spiffe-csi-driver.yaml`);
+  const service = find(files, `${dir}/spire-server/service-spire-server.yaml`);
+  const webhooks = find(files, `${dir}/validatingwebhookconfiguration-spire-controller-manager-webhook.yaml`);
+
+  test('one trust domain: server, agent, controller manager', () => {
+    expect(serverConf).toContain(`trust_domain = "${env.trustDomain}"`);
+    expect(agentConf).toContain(`trust_domain = "${env.trustDomain}"`);
+    expect(manager).toContain(`trustDomain: ${env.trustDomain}`);
+  });
+
+  test('one cluster name: agent psat, server psat key, manager clusterName and entryIDPrefix', () => {
+    expect(agentConf).toContain(`cluster = "${cluster.name}"`);
+    expect(serverConf).toMatch(new RegExp(`NodeAttestor "k8s_psat" \\{\\s+plugin_data \\{\\s+clusters = \\{\\s+"${cluster.name}" = \\{`));
+    expect(manager).toContain(`clusterName: ${cluster.name}`);
+    expect(manager).toContain(`entryIDPrefix: ${cluster.name}`);
+  });
+
+  test('the agent token audience is one the server accepts, and its service account is allowed', () => {
+    const projected = agent.spec.template.spec.volumes.find((volume: any) => volume.name === 'agent-token').projected.sources[0].serviceAccountToken;
+    expect(serverConf).toContain(`"audience" = ["${projected.audience}"]`);
+    expect(serverConf).toContain(`"service_account_allow_list" = ["spire-system:${agent.spec.template.spec.serviceAccountName}"]`);
+    expect(agentConf).toContain(`token_path = "/var/run/secrets/tokens/${projected.path}"`);
+  });
+
+  test('the agent reaches the server Service on its gRPC port', () => {
+    const grpc = service.spec.ports.find((port: any) => port.name === 'grpc');
+    expect(agentConf).toContain(`server_address = "${service.metadata.name}.${service.metadata.namespace}.svc"`);
+    expect(agentConf).toContain(`server_port = "${grpc.port}"`);
+    expect(grpc.targetPort).toBe('grpc');
+    expect(containers(statefulSet)[0].ports.find((port: any) => port.name === 'grpc').containerPort).toBe(8081);
+    expect(serverConf).toContain('bind_port = "8081"');
+    expect(agent.spec.template.spec.dnsPolicy).toBe('ClusterFirstWithHostNet');
+  });
+
+  test('the bundle the server publishes is the one the agent reads', () => {
+    const volume = agent.spec.template.spec.volumes.find((candidate: any) => candidate.name === 'trust-bundle');
+    const mount = containers(agent)[0].volumeMounts.find((candidate: any) => candidate.name === 'trust-bundle');
+    expect(serverConf).toContain(`"configmap_name" = "${volume.configMap.name}"`);
+    expect(serverConf).toContain('"namespace" = "spire-system"');
+    expect(serverConf).toContain('"configmap_key" = "bundle.spiffe"');
+    expect(serverConf).toContain('"format" = "spiffe"');
+    expect(agentConf).toContain(`trust_bundle_path = "${mount.mountPath}/bundle.spiffe"`);
+    expect(agentConf).toContain('trust_bundle_format = "spiffe"');
+    const role = find(files, `${dir}/spire-system/role-spire-server-bundle.yaml`);
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['spire-bundle'], verbs: ['get', 'patch', 'create'] }]);
+  });
+
+  test('the server admin socket is the one the manager dials, on a shared emptyDir', () => {
+    expect(serverConf).toContain('socket_path = "/tmp/spire-server/private/api.sock"');
+    expect(manager).toContain('spireServerSocketPath: /tmp/spire-server/private/api.sock');
+    const [server, sidecar] = containers(statefulSet);
+    expect(server.volumeMounts).toContainEqual({ name: 'server-socket', mountPath: '/tmp/spire-server/private' });
+    expect(sidecar.volumeMounts).toContainEqual({ name: 'server-socket', mountPath: '/tmp/spire-server/private', readOnly: true });
+    expect(statefulSet.spec.template.spec.volumes).toContainEqual({ name: 'server-socket', emptyDir: {} });
+  });
+
+  test('the CSI driver serves the agent socket directory', () => {
+    const agentDir = agent.spec.template.spec.volumes.find((volume: any) => volume.name === 'agent-socket-dir').hostPath.path;
+    const csiDir = csi.spec.template.spec.volumes.find((volume: any) => volume.name === 'spire-agent-socket-dir').hostPath.path;
+    expect(csiDir).toBe(agentDir);
+    expect(containers(agent)[0].volumeMounts).toContainEqual({ name: 'agent-socket-dir', mountPath: '/tmp/spire-agent/public' });
+    expect(agentConf).toContain('socket_path = "/tmp/spire-agent/public/spire-agent.sock"');
+    expect(find(files, `${dir}/csidriver-csi.spiffe.io.yaml`).spec).toEqual({
+      attachRequired: false, fsGroupPolicy: 'None', podInfoOnMount: true, volumeLifecycleModes: ['Ephemeral'],
+    });
+  });
+
+  test('webhooks: manager names this configuration, upstream order, Service 443 -> 9443, no caBundle', () => {
+    expect(manager).toContain(`validatingWebhookConfigurationName: ${webhooks.metadata.name}`);
+    expect(webhooks.webhooks.map((webhook: any) => webhook.name)).toEqual(['vclusterfederatedtrustdomain.kb.io', 'vclusterspiffeid.kb.io']);
+    expect(webhooks.webhooks.every((webhook: any) => webhook.failurePolicy === env.webhookFailurePolicy)).toBe(true);
+    expect(JSON.stringify(webhooks)).not.toContain('caBundle');
+    const webhookService = find(files, `${dir}/spire-server/service-spire-controller-manager-webhook.yaml`);
+    expect(webhookService.spec.ports).toEqual([{ name: 'https', port: 443, protocol: 'TCP', targetPort: 'https' }]);
+    expect(webhookService.spec.selector).toEqual(statefulSet.spec.selector.matchLabels);
+    expect(containers(statefulSet)[1].ports).toContainEqual({ name: 'https', containerPort: 9443, protocol: 'TCP' });
+  });
+
+  test('every ClusterSPIFFEID carries the manager className', () => {
+    const className = /className: (\S+)/.exec(manager)![1];
+    const identities = [...files.keys()].filter((path) => path.startsWith(`${dir}/clusterspiffeid-`));
+    expect(identities.length).toBeGreaterThan(0);
+    for (const path of identities) expect(find(files, path).spec.className).toBe(className);
+  });
+
+  test('ca_ttl is at least 6 times the longest X509-SVID TTL', () => {
+    const hours = (text: string) => Number(/^(\d+)h$/.exec(text)![1]);
+    const caTtl = hours(/ca_ttl = "(\w+)"/.exec(serverConf)![1]);
+    const ttls = [...files.keys()].filter((path) => path.startsWith(`${dir}/clusterspiffeid-`)).map((path) => find(files, path).spec.ttl).filter(Boolean);
+    for (const ttl of [...ttls, /default_x509_svid_ttl = "(\w+)"/.exec(serverConf)![1]]) expect(caTtl).toBeGreaterThanOrEqual(6 * hours(ttl));
+  });
+
+  test('the server namespace is restricted and every container there passes restricted', () => {
+    expect(find(files, `${dir}/namespace-spire-server.yaml`).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(find(files, `${dir}/namespace-spire-system.yaml`).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    const workloads = [...files.keys()].filter((path) => path.startsWith(`${dir}/spire-server/`) && /(statefulset|deployment|job)-/.test(path));
+    for (const path of workloads) {
+      const pod = find(files, path).spec.template.spec;
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      for (const container of pod.containers) {
+        expect({ path, securityContext: container.securityContext }).toEqual({
+          path,
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+        });
+      }
+    }
+  });
+
+  test('every long-running container has probes, requests and limits', () => {
+    const workloads = [...files.keys()].filter((path) => path.startsWith(`${dir}/`) && /\/(statefulset|daemonset|deployment)-/.test(path));
+    for (const path of workloads) {
+      for (const container of containers(find(files, path))) {
+        expect({ path, name: container.name, liveness: !!container.livenessProbe, readiness: !!container.readinessProbe, requests: !!container.resources?.requests, limits: !!container.resources?.limits?.memory })
+          .toEqual({ path, name: container.name, liveness: true, readiness: true, requests: true, limits: true });
+      }
+    }
+  });
+
+  test('RBAC: server may review tokens and read pods and nodes; agent may get pods, nodes and nodes/proxy', () => {
+    expect(find(files, `${dir}/clusterrole-spire-server-spire-server.yaml`).rules).toEqual([
+      { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get'] },
+    ]);
+    expect(find(files, `${dir}/clusterrole-spire-system-spire-agent.yaml`).rules).toEqual([
+      { apiGroups: [''], resources: ['pods', 'nodes', 'nodes/proxy'], verbs: ['get'] },
+    ]);
+  });
+
+  test('images are pinned by digest where the environment requires it', () => {
+    const workloads = [...files.keys()].filter((path) => path.startsWith(`${dir}/`) && /\/(statefulset|daemonset|deployment|job)-/.test(path));
+    for (const path of workloads) {
+      for (const container of containers(find(files, path))) {
+        if (env.requireImageDigests) expect(container.image).toMatch(/@sha256:[0-9a-f]{64}$/);
+        else expect(container.image).toMatch(/:[\w.-]+(@sha256:[0-9a-f]{64})?$/);
+      }
+    }
+  });
+});
+
+describe('guarded mistakes', () => {
+  test('fails when sqlite3 runs with 2 replicas', () => {
+    const problems = problemsOf(estateWith('development', (env) => ({ ...env, server: { ...env.server, replicas: 2 } })));
+    expect(problems).toContainEqual(expect.stringMatching(/^development\/dev-euw1: SpireServer "spire-server" server\.replicas: sqlite3 supports exactly one server replica, got 2; fix: set server\.replicas to 1 in development, or use a postgres datastore/));
+  });
+
+  test('fails when a production image has no digest', () => {
+    const estate = estateWith('production', (env) => env);
+    const problems = problemsOf({ ...estate, images: { ...estate.images, spireAgent: { repository: 'ghcr.io/spiffe/spire-agent', tag: '1.15.2' } } });
+    expect(problems).toContainEqual(expect.stringMatching(/^production\/prod-euw1: DaemonSet "spire-agent" container spire-agent image: must be pinned by digest in this environment \(requireImageDigests\), got "ghcr\.io\/spiffe\/spire-agent:1\.15\.2"/));
+  });
+
+  test('fails when production turns on the OIDC provider whose image has no digest yet', () => {
+    const problems = problemsOf(estateWith('production', (env) => ({ ...env, oidcDiscovery: environment('staging').oidcDiscovery })));
+    expect(problems).toContainEqual(expect.stringMatching(/Deployment "spire-oidc-discovery-provider" container spiffe-oidc-discovery-provider image: must be pinned by digest/));
+  });
+
+  test('fails when ca_ttl is shorter than 6 times the default X509-SVID TTL', () => {
+    const problems = problemsOf(estateWith('staging', (env) => ({ ...env, server: { ...env.server, caTtl: '3h' } })));
+    expect(problems).toContainEqual(expect.stringMatching(/server\.caTtl: must be at least 6 times the longest X509-SVID TTL/));
+  });
+});
+
+describe('construct snapshots', () => {
+  function chartFor(env: EnvironmentConfig) {
+    const app = Testing.app();
+    return new ClusterChart(app, 'test', { context: { environment: env, cluster: env.clusters[0], images: DEFAULT_ESTATE.images } });
+  }
+  const minimal: EnvironmentConfig = {
+    ...environment('development'),
+    identities: [], oidcDiscovery: undefined, sampleWorkload: false, networkPolicies: false,
+    gitops: { ...environment('development').gitops, engines: ['flux'] },
+  };
+  test('minimal props: server, agent, CSI driver and manager only', () => {
+    expect(Testing.synth(chartFor(minimal))).toMatchSnapshot();
+  });
+  test('full props: HA postgres, federation, network policies, hooks', () => {
+    expect(Testing.synth(chartFor(environment('production')))).toMatchSnapshot();
+  });
+});
