@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterChart } from './cluster-chart';
+import { ArgoCdChart, ArgoCdRootChart } from './gitops/argocd-bootstrap';
 import { EstateConfig } from './config/types';
 import { formatViolation } from './context';
 import { renderKustomization, sortedByCodePoint } from './render/kustomization';
@@ -20,8 +21,8 @@ export class EstateValidationError extends Error {
 export interface OutputTree {
   readonly path: string;
   readonly chart: Chart;
-  /** Annotate objects with Argo CD sync waves by kind. */
-  readonly syncWaves: boolean;
+  /** A cluster tree: objects get Argo CD sync waves by kind and namespaced ones a folder per namespace. */
+  readonly clusterTree: boolean;
   readonly where: string;
 }
 
@@ -43,8 +44,13 @@ export function buildEstate(estate: EstateConfig): BuiltEstate {
     }
   }
   const trees: OutputTree[] = clusters.map((chart) => ({
-    path: chart.outputPath, chart, syncWaves: true, where: `${chart.context.environment.name}/${chart.context.cluster.name}`,
+    path: chart.outputPath, chart, clusterTree: true, where: `${chart.context.environment.name}/${chart.context.cluster.name}`,
   }));
+  const argoClusters = clusters.filter((chart) => chart.context.environment.gitops.engines.includes('argocd'));
+  if (argoClusters.length > 0) {
+    trees.push({ path: 'argocd', chart: new ArgoCdChart(app, 'argocd', { estate, clusters: argoClusters }), clusterTree: false, where: 'argocd' });
+    trees.push({ path: 'argocd-bootstrap', chart: new ArgoCdRootChart(app, 'argocd-bootstrap', { estate }), clusterTree: false, where: 'argocd-bootstrap' });
+  }
   return { app, trees, clusters };
 }
 
@@ -95,11 +101,11 @@ function outputProblems(tree: OutputTree, manifests: any[], requireDigests: bool
   return problems;
 }
 
-function fileNameFor(manifest: any): string {
+function fileNameFor(manifest: any, folderPerNamespace: boolean): string {
   const kind = String(manifest.kind).toLowerCase();
   const name = String(manifest.metadata.name);
   const namespace = manifest.metadata.namespace;
-  return namespace ? `${namespace}/${kind}-${name}.yaml` : `${kind}-${name}.yaml`;
+  return namespace && folderPerNamespace ? `${namespace}/${kind}-${name}.yaml` : `${kind}-${name}.yaml`;
 }
 
 function applySyncWaves(chart: Chart): void {
@@ -125,7 +131,7 @@ export function renderEstate(estate: EstateConfig): Map<string, string> {
   const files = new Map<string, string>();
   const requireDigests = new Map(built.clusters.map((chart) => [chart, chart.context.environment.requireImageDigests]));
   for (const tree of built.trees) {
-    if (tree.syncWaves) applySyncWaves(tree.chart);
+    if (tree.clusterTree) applySyncWaves(tree.chart);
     // ApiObject.toJson, not Chart.toJson: the latter validates again and throws at the first chart,
     // while every problem of every chart should be reported together.
     const manifests = tree.chart.node.findAll()
@@ -134,7 +140,7 @@ export function renderEstate(estate: EstateConfig): Map<string, string> {
     problems.push(...outputProblems(tree, manifests, requireDigests.get(tree.chart as ClusterChart) ?? false));
     const names: string[] = [];
     for (const manifest of manifests) {
-      const name = fileNameFor(manifest);
+      const name = fileNameFor(manifest, tree.clusterTree);
       const path = `${tree.path}/${name}`;
       if (files.has(path)) throw new Error(`two objects would be written to dist/${path}`);
       files.set(path, Yaml.stringify(manifest));

@@ -71,7 +71,8 @@ describe('every synthesized object', () => {
 
   test('is written once per file, named after its kind, namespace and name', () => {
     for (const { path, object } of all) {
-      const namespace = object.metadata.namespace ? `${object.metadata.namespace}/` : '';
+      const clusterTree = !path.startsWith('argocd');
+      const namespace = object.metadata.namespace && clusterTree ? `${object.metadata.namespace}/` : '';
       expect(path.endsWith(`/${namespace}${object.kind.toLowerCase()}-${object.metadata.name}.yaml`)).toBe(true);
     }
   });

@@ -147,6 +147,7 @@ const development: EnvironmentConfig = {
     engines: ['argocd', 'flux'],
     argoSync: { mode: 'automated', prune: true, selfHeal: true },
     syncWindows: [],
+    operatorsMaySync: true,
     fluxSuspended: false,
     preSyncValidation: true,
     postSyncHealthCheck: true,
@@ -181,6 +182,7 @@ const staging: EnvironmentConfig = {
     engines: ['argocd'],
     argoSync: { mode: 'automated', prune: false, selfHeal: true },
     syncWindows: [],
+    operatorsMaySync: true,
     fluxSuspended: false,
     preSyncValidation: true,
     postSyncHealthCheck: true,
@@ -258,6 +260,7 @@ const production: EnvironmentConfig = {
       { kind: 'allow', schedule: '0 7 * * 1-5', duration: '4h', timeZone: 'Europe/Berlin', manualSync: false },
       { kind: 'deny', schedule: '0 0 * * 6', duration: '48h', timeZone: 'Europe/Berlin', manualSync: true },
     ],
+    operatorsMaySync: false,
     fluxSuspended: true,
     preSyncValidation: true,
     // The health probe image has no verified digest in lib/config/versions.ts yet; production refuses

@@ -228,6 +228,8 @@ export interface GitOpsSettings {
   /** Argo CD: `automated` syncs with these switches, or `manual` (no automated block at all). */
   readonly argoSync: { readonly mode: 'automated'; readonly prune: boolean; readonly selfHeal: boolean } | { readonly mode: 'manual' };
   readonly syncWindows: readonly SyncWindow[];
+  /** Members of the AppProject's operator role may sync this environment's Applications. */
+  readonly operatorsMaySync: boolean;
   /** Flux: suspend reconciliation until the environment is promoted. */
   readonly fluxSuspended: boolean;
   /** Run the PreSync `spire-server validate` hook. */

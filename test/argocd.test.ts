@@ -1,0 +1,113 @@
+import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
+import { AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
+import { DEFAULT_ESTATE } from '../lib/config/estate';
+import { defaultFiles, find, manifests } from './helpers/estate';
+
+const files = defaultFiles();
+const all = manifests(files);
+const applications = all.filter(({ object }) => object.kind === 'Application').map(({ object }) => object);
+const project = find(files, 'argocd/appproject-spire.yaml');
+
+describe('Argo CD bootstrap', () => {
+  test('validates with @kubernetes-models/argo-cd', () => {
+    for (const application of applications) expect(() => new Application(application).validate()).not.toThrow();
+    for (const { object } of all.filter(({ object }) => object.kind === 'AppProject')) expect(() => new AppProject(object).validate()).not.toThrow();
+  });
+
+  test('one tree Application and one CRD Application per cluster, the CRDs a wave earlier', () => {
+    for (const env of DEFAULT_ESTATE.environments) {
+      for (const cluster of env.clusters) {
+        const tree = find(files, `argocd/application-spire-${env.name}-${cluster.name}.yaml`);
+        const crds = find(files, `argocd/application-spire-crds-${env.name}-${cluster.name}.yaml`);
+        expect(tree.spec.destination).toEqual({ server: cluster.apiServer, namespace: 'spire-server' });
+        expect(crds.spec.source).toEqual({ repoURL: 'https://spiffe.github.io/helm-charts-hardened/', chart: 'spire-crds', targetRevision: '0.6.0' });
+        expect(Number(crds.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBeLessThan(Number(tree.metadata.annotations['argocd.argoproj.io/sync-wave']));
+      }
+    }
+  });
+
+  test('every Application path exists in dist/ and has a kustomization', () => {
+    const withPath = applications.filter((application) => application.spec.source.path);
+    expect(withPath.length).toBeGreaterThan(4);
+    for (const application of withPath) {
+      expect(application.spec.source.path).toMatch(/^dist\//);
+      expect(files.has(`${application.spec.source.path.slice('dist/'.length)}/kustomization.yaml`)).toBe(true);
+    }
+  });
+
+  test('every kind in every tree is admitted by the project, at the right scope', () => {
+    const clusterKinds = new Set(project.spec.clusterResourceWhitelist.map((entry: any) => `${entry.group}/${entry.kind}`));
+    const namespaceKinds = new Set(project.spec.namespaceResourceWhitelist.map((entry: any) => `${entry.group}/${entry.kind}`));
+    const trees = all.filter(({ path }) => !path.startsWith('argocd'));
+    expect(trees.length).toBeGreaterThan(100);
+    for (const { path, object } of trees) {
+      const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
+      const admitted = object.metadata.namespace ? namespaceKinds : clusterKinds;
+      expect({ path, admitted: admitted.has(`${group}/${object.kind}`) }).toEqual({ path, admitted: true });
+      if (object.metadata.namespace) {
+        const cluster = DEFAULT_ESTATE.environments.flatMap((env) => env.clusters).find((candidate) => path.split('/')[1] === candidate.name)!;
+        expect(project.spec.destinations).toContainEqual({ server: cluster.apiServer, namespace: object.metadata.namespace });
+      }
+    }
+  });
+
+  test('sync policy per environment: development prunes and self-heals, staging does not prune, production is manual', () => {
+    const policy = (name: string) => find(files, `argocd/application-${name}.yaml`).spec.syncPolicy;
+    expect(policy('spire-development-dev-euw1').automated).toEqual({ prune: true, selfHeal: true });
+    expect(policy('spire-staging-stg-euw1').automated).toEqual({ prune: false, selfHeal: true });
+    for (const name of ['spire-production-prod-euw1', 'spire-production-prod-use1', 'spire-crds-production-prod-euw1']) {
+      expect(policy(name)).not.toHaveProperty('automated');
+      expect(policy(name).retry.limit).toBe(5);
+    }
+  });
+
+  test('the webhook caBundle the manager patches is ignored, and honoured during sync', () => {
+    const tree = find(files, 'argocd/application-spire-production-prod-euw1.yaml');
+    expect(tree.spec.ignoreDifferences).toEqual([{
+      group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'spire-controller-manager-webhook',
+      jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
+    }]);
+    expect(tree.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+  });
+
+  test('project roles use policies Argo CD accepts; operators cannot sync production', () => {
+    for (const role of project.spec.roles) {
+      for (const policy of role.policies) {
+        expect(policy).toMatch(new RegExp(`^p, proj:spire:${role.name}, applications, (get|sync|\\*), spire/[a-z0-9*-]+, allow$`));
+      }
+    }
+    const operator = project.spec.roles.find((role: any) => role.name === 'operator');
+    expect(operator.policies.filter((policy: string) => policy.includes('production'))).toEqual([]);
+    expect(project.spec.syncWindows.map((window: any) => window.kind)).toEqual(['allow', 'deny']);
+  });
+
+  test('sync waves inside a tree: namespaces, then config and RBAC, server, agents, then identities', () => {
+    const wave = (path: string) => Number(find(files, `production/prod-euw1/${path}`).metadata.annotations['argocd.argoproj.io/sync-wave']);
+    expect(wave('namespace-spire-server.yaml')).toBeLessThan(wave('spire-server/configmap-spire-server.yaml'));
+    expect(wave('spire-server/configmap-spire-server.yaml')).toBeLessThan(wave('spire-server/statefulset-spire-server.yaml'));
+    expect(wave('spire-server/statefulset-spire-server.yaml')).toBeLessThan(wave('spire-system/daemonset-spire-agent.yaml'));
+    expect(wave('spire-system/daemonset-spire-agent.yaml')).toBeLessThan(wave('clusterspiffeid-web-frontend.yaml'));
+    expect(find(files, 'production/prod-euw1/clusterspiffeid-web-frontend.yaml').metadata.annotations['argocd.argoproj.io/sync-options']).toBe('SkipDryRunOnMissingResource=true');
+  });
+
+  test('hooks: PreSync validates the exact server.conf with spire-server validate; PostSync checks readiness', () => {
+    const job = find(files, 'development/dev-euw1/spire-server/job-spire-server-validate.yaml');
+    const config = find(files, 'development/dev-euw1/spire-server/configmap-spire-server-validate.yaml');
+    const serverConf = find(files, 'development/dev-euw1/spire-server/configmap-spire-server.yaml').data['server.conf'];
+    expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
+    expect(job.spec.template.spec.containers[0].args).toEqual(['validate', '-expandEnv', '-config', '/run/spire/validate/server.conf']);
+    expect(config.data['server.conf']).toBe(serverConf);
+    const check = find(files, 'development/dev-euw1/spire-server/job-spire-server-health-check.yaml');
+    expect(check.metadata.annotations['argocd.argoproj.io/hook']).toBe('PostSync');
+    expect(check.spec.template.spec.containers[0].args[0]).toContain('http://spire-server.spire-server.svc:8080/ready');
+    for (const hook of [job, check]) {
+      expect(hook.spec.template.spec.containers[0].resources.limits).toBeDefined();
+      expect(hook.spec.template.spec.containers[0].securityContext.runAsNonRoot).toBe(true);
+    }
+  });
+
+  test('snapshot of the bootstrap', () => {
+    const bootstrap = Object.fromEntries([...files.entries()].filter(([path]) => path.startsWith('argocd')));
+    expect(bootstrap).toMatchSnapshot();
+  });
+});
