@@ -117,7 +117,7 @@ describe('the output', () => {
       for (const [path, content] of files) hash.update(path + '\\0' + content + '\\0');
       process.stdout.write(hash.digest('hex'));`;
     const run = (env: Record<string, string>) => execFileSync(
-      process.execPath, ['-r', require.resolve('./helpers/register-ts'), '-e', script],
+      process.execPath, ['-r', require.resolve('../scripts/register-ts'), '-e', script],
       { cwd: join(__dirname, '..'), env: { ...process.env, ...env }, encoding: 'utf8' },
     );
     const first = run({ TZ: 'UTC', LANG: 'C', LC_ALL: 'C' });

@@ -1,0 +1,37 @@
+import { DEFAULT_ESTATE } from '../lib/config/estate';
+import { EnvironmentConfig, EstateConfig, IdentitySpec } from '../lib/config/types';
+
+/** `count` valid identities, the kind app teams write, spread over 20 namespaces. */
+function identities(count: number, ttl: string, admin: boolean | undefined): IdentitySpec[] {
+  return Array.from({ length: count }, (_, index) => ({
+    name: `svc-${index}`,
+    spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}',
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': `team-${index % 20}` } },
+    podSelector: { matchLabels: { 'app.kubernetes.io/name': `svc-${index}` } },
+    workloadSelectorTemplates: [`k8s:sa:svc-${index}`],
+    dnsNameTemplates: [`svc-${index}.{{ .PodMeta.Namespace }}.svc.{{ .ClusterDomain }}`],
+    ttl,
+    ...(admin === undefined ? {} : { admin }),
+  }));
+}
+
+/**
+ * A synthetic estate built from the same typed configuration users write: the default environments,
+ * with `clusters` clusters spread over them (1: development only) and `identitiesPerEnvironment` each.
+ */
+export function syntheticEstate(clusters: number, identitiesPerEnvironment: number): EstateConfig {
+  const shares = clusters === 1 ? [1, 0, 0] : [Math.round(clusters * 0.2), Math.round(clusters * 0.3), 0];
+  shares[2] = clusters - shares[0] - shares[1];
+  const environments: EnvironmentConfig[] = DEFAULT_ESTATE.environments
+    .map((env, index) => ({
+      ...env,
+      clusters: Array.from({ length: shares[index] }, (_, n) => ({
+        ...env.clusters[n % env.clusters.length],
+        name: `${env.clusters[0].name}-${n}`,
+        apiServer: `https://${env.name}-${n}.k8s.acme.example`,
+      })),
+      identities: identities(identitiesPerEnvironment, '1h', env.identityPolicy.admin === 'explicit' ? false : undefined),
+    }))
+    .filter((env) => env.clusters.length > 0);
+  return { ...DEFAULT_ESTATE, environments };
+}
