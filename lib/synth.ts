@@ -6,6 +6,7 @@ import { ClusterChart } from './cluster-chart';
 import { ArgoCdChart, ArgoCdRootChart } from './gitops/argocd-bootstrap';
 import { EstateConfig } from './config/types';
 import { formatViolation } from './context';
+import { renderInventory } from './render/inventory';
 import { renderKustomization, sortedByCodePoint } from './render/kustomization';
 import { syncWaveFor } from './sync-waves';
 
@@ -149,6 +150,7 @@ export function renderEstate(estate: EstateConfig): Map<string, string> {
     files.set(`${tree.path}/kustomization.yaml`, renderKustomization(names));
   }
   if (problems.length > 0) throw new EstateValidationError(problems);
+  files.set('README.md', renderInventory(estate, built.clusters));
   return files;
 }
 
