@@ -4,6 +4,7 @@ import { ClusterContext, addChecks } from './context';
 import { ClusterSpiffeId } from './identity/cluster-spiffe-id';
 import { FederatedTrustDomain } from './identity/federation';
 import { StaticEntry } from './identity/static-entry';
+import { SpireMonitoring } from './monitoring/spire-monitoring';
 import { SpireNetworkPolicies } from './spire/network-policies';
 import { SpiffeOidcDiscoveryProvider } from './spire/oidc-discovery-provider';
 import { SampleWorkload } from './spire/sample-workload';
@@ -65,6 +66,9 @@ export class ClusterChart extends Chart {
       new SpireNetworkPolicies(this, 'NetworkPolicies', {
         server: this.server, csiDriver: this.csiDriver, oidc, monitoringNamespace: 'monitoring',
       });
+    }
+    if (environment.monitoring.enabled) {
+      new SpireMonitoring(this, 'Monitoring', { server: this.server, agent: this.agent });
     }
     if (environment.gitops.engines.includes('argocd')) {
       new SpireSyncHooks(this, 'SyncHooks', {

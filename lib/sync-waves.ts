@@ -21,6 +21,7 @@ const WAVES: Record<string, number> = {
   Deployment: 2,
 };
 
+/** Kinds whose CRDs come from another Application or chart, applied in the last wave. */
 const CUSTOM_RESOURCES = new Set([
   'ClusterSPIFFEID', 'ClusterFederatedTrustDomain', 'ClusterStaticEntry', 'PodMonitor', 'ServiceMonitor', 'PrometheusRule',
 ]);

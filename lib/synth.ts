@@ -4,6 +4,7 @@ import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterChart } from './cluster-chart';
 import { ArgoCdChart, ArgoCdRootChart } from './gitops/argocd-bootstrap';
+import { FluxChart } from './gitops/flux';
 import { EstateConfig } from './config/types';
 import { formatViolation } from './context';
 import { renderInventory } from './render/inventory';
@@ -47,10 +48,17 @@ export function buildEstate(estate: EstateConfig): BuiltEstate {
   const trees: OutputTree[] = clusters.map((chart) => ({
     path: chart.outputPath, chart, clusterTree: true, where: `${chart.context.environment.name}/${chart.context.cluster.name}`,
   }));
+  for (const chart of clusters.filter((candidate) => candidate.context.environment.gitops.engines.includes('flux'))) {
+    const flux = new FluxChart(app, `flux-${chart.node.id}`, { estate, cluster: chart });
+    const crds = app.node.findChild(`flux-${chart.node.id}-crds`) as Chart;
+    trees.push({ path: flux.outputPath, chart: flux, clusterTree: false, where: flux.outputPath });
+    trees.push({ path: flux.crdsPath, chart: crds, clusterTree: false, where: flux.crdsPath });
+  }
   const argoClusters = clusters.filter((chart) => chart.context.environment.gitops.engines.includes('argocd'));
   if (argoClusters.length > 0) {
-    trees.push({ path: 'argocd', chart: new ArgoCdChart(app, 'argocd', { estate, clusters: argoClusters }), clusterTree: false, where: 'argocd' });
-    trees.push({ path: 'argocd-bootstrap', chart: new ArgoCdRootChart(app, 'argocd-bootstrap', { estate }), clusterTree: false, where: 'argocd-bootstrap' });
+    const children = new ArgoCdChart(app, 'argocd', { estate, clusters: argoClusters });
+    trees.push({ path: 'argocd', chart: children, clusterTree: false, where: 'argocd' });
+    trees.push({ path: 'argocd-bootstrap', chart: new ArgoCdRootChart(app, 'argocd-bootstrap', { estate, children }), clusterTree: false, where: 'argocd-bootstrap' });
   }
   return { app, trees, clusters };
 }

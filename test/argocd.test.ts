@@ -1,6 +1,7 @@
 import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
 import { AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
+import { renderEstate } from '../lib/synth';
 import { defaultFiles, find, manifests } from './helpers/estate';
 
 const files = defaultFiles();
@@ -15,7 +16,7 @@ describe('Argo CD bootstrap', () => {
   });
 
   test('one tree Application and one CRD Application per cluster, the CRDs a wave earlier', () => {
-    for (const env of DEFAULT_ESTATE.environments) {
+    for (const env of DEFAULT_ESTATE.environments.filter((candidate) => candidate.gitops.engines.includes('argocd'))) {
       for (const cluster of env.clusters) {
         const tree = find(files, `argocd/application-spire-${env.name}-${cluster.name}.yaml`);
         const crds = find(files, `argocd/application-spire-crds-${env.name}-${cluster.name}.yaml`);
@@ -28,7 +29,8 @@ describe('Argo CD bootstrap', () => {
 
   test('every Application path exists in dist/ and has a kustomization', () => {
     const withPath = applications.filter((application) => application.spec.source.path);
-    expect(withPath.length).toBeGreaterThan(4);
+    const argoClusters = DEFAULT_ESTATE.environments.filter((env) => env.gitops.engines.includes('argocd')).flatMap((env) => env.clusters);
+    expect(withPath.length).toBe(argoClusters.length + 1); // one per cluster, and the root over dist/argocd
     for (const application of withPath) {
       expect(application.spec.source.path).toMatch(/^dist\//);
       expect(files.has(`${application.spec.source.path.slice('dist/'.length)}/kustomization.yaml`)).toBe(true);
@@ -38,7 +40,8 @@ describe('Argo CD bootstrap', () => {
   test('every kind in every tree is admitted by the project, at the right scope', () => {
     const clusterKinds = new Set(project.spec.clusterResourceWhitelist.map((entry: any) => `${entry.group}/${entry.kind}`));
     const namespaceKinds = new Set(project.spec.namespaceResourceWhitelist.map((entry: any) => `${entry.group}/${entry.kind}`));
-    const trees = all.filter(({ path }) => !path.startsWith('argocd'));
+    const argoEnvironments = DEFAULT_ESTATE.environments.filter((env) => env.gitops.engines.includes('argocd')).map((env) => env.name);
+    const trees = all.filter(({ path }) => argoEnvironments.includes(path.split('/')[0]));
     expect(trees.length).toBeGreaterThan(100);
     for (const { path, object } of trees) {
       const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
@@ -53,7 +56,13 @@ describe('Argo CD bootstrap', () => {
 
   test('sync policy per environment: development prunes and self-heals, staging does not prune, production is manual', () => {
     const policy = (name: string) => find(files, `argocd/application-${name}.yaml`).spec.syncPolicy;
-    expect(policy('spire-development-dev-euw1').automated).toEqual({ prune: true, selfHeal: true });
+    // Development is on Flux in the default estate; put it on Argo CD to see its sync policy.
+    const withDevOnArgo = renderEstate({
+      ...DEFAULT_ESTATE,
+      environments: DEFAULT_ESTATE.environments.map((env) => env.name === 'development' ? { ...env, gitops: { ...env.gitops, engines: ['argocd'] } } : env),
+    });
+    expect(find(withDevOnArgo, 'argocd/application-spire-development-dev-euw1.yaml').spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    expect(files.has('argocd/application-spire-development-dev-euw1.yaml')).toBe(false);
     expect(policy('spire-staging-stg-euw1').automated).toEqual({ prune: false, selfHeal: true });
     for (const name of ['spire-production-prod-euw1', 'spire-production-prod-use1', 'spire-crds-production-prod-euw1']) {
       expect(policy(name)).not.toHaveProperty('automated');
@@ -91,13 +100,13 @@ describe('Argo CD bootstrap', () => {
   });
 
   test('hooks: PreSync validates the exact server.conf with spire-server validate; PostSync checks readiness', () => {
-    const job = find(files, 'development/dev-euw1/spire-server/job-spire-server-validate.yaml');
-    const config = find(files, 'development/dev-euw1/spire-server/configmap-spire-server-validate.yaml');
-    const serverConf = find(files, 'development/dev-euw1/spire-server/configmap-spire-server.yaml').data['server.conf'];
+    const job = find(files, 'staging/stg-euw1/spire-server/job-spire-server-validate.yaml');
+    const config = find(files, 'staging/stg-euw1/spire-server/configmap-spire-server-validate.yaml');
+    const serverConf = find(files, 'staging/stg-euw1/spire-server/configmap-spire-server.yaml').data['server.conf'];
     expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
     expect(job.spec.template.spec.containers[0].args).toEqual(['validate', '-expandEnv', '-config', '/run/spire/validate/server.conf']);
     expect(config.data['server.conf']).toBe(serverConf);
-    const check = find(files, 'development/dev-euw1/spire-server/job-spire-server-health-check.yaml');
+    const check = find(files, 'staging/stg-euw1/spire-server/job-spire-server-health-check.yaml');
     expect(check.metadata.annotations['argocd.argoproj.io/hook']).toBe('PostSync');
     expect(check.spec.template.spec.containers[0].args[0]).toContain('http://spire-server.spire-server.svc:8080/ready');
     for (const hook of [job, check]) {

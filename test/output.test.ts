@@ -71,7 +71,7 @@ describe('every synthesized object', () => {
 
   test('is written once per file, named after its kind, namespace and name', () => {
     for (const { path, object } of all) {
-      const clusterTree = !path.startsWith('argocd');
+      const clusterTree = !path.startsWith('argocd') && !path.startsWith('flux/');
       const namespace = object.metadata.namespace && clusterTree ? `${object.metadata.namespace}/` : '';
       expect(path.endsWith(`/${namespace}${object.kind.toLowerCase()}-${object.metadata.name}.yaml`)).toBe(true);
     }
@@ -84,7 +84,7 @@ describe('each cluster tree', () => {
     const own = [...files.keys()]
       .filter((path) => path.startsWith(`${dir}/`) && !path.endsWith('/kustomization.yaml'))
       .map((path) => path.slice(dir.length + 1))
-      .filter((path) => !treeDirs.some((other) => other !== dir && `${dir}/${path}`.startsWith(`${other}/`)));
+      .filter((path) => !treeDirs.some((other) => other.startsWith(`${dir}/`) && `${dir}/${path}`.startsWith(`${other}/`)));
     expect(Object.keys(kustomization).sort()).toEqual(['apiVersion', 'kind', 'resources']);
     expect(kustomization.resources).toEqual([...own].sort());
   });

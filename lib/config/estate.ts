@@ -144,7 +144,9 @@ const development: EnvironmentConfig = {
   requireImageDigests: false,
   webhookFailurePolicy: 'Ignore',
   gitops: {
-    engines: ['argocd', 'flux'],
+    // Development is reconciled by Flux in the cluster itself; staging and production by Argo CD. Putting
+    // both engines on one cluster would have two controllers apply and prune the same objects.
+    engines: ['flux'],
     argoSync: { mode: 'automated', prune: true, selfHeal: true },
     syncWindows: [],
     operatorsMaySync: true,

@@ -4,6 +4,7 @@ import { ClusterChart } from '../cluster-chart';
 import { EstateConfig } from '../config/types';
 import { SPIRE_CRDS_CHART } from '../config/versions';
 import { sortedByCodePoint } from '../render/kustomization';
+import { ArgoCdAlerts } from '../monitoring/argocd-alerts';
 import { AppProject, GroupKind, projectPolicy } from './app-project';
 import { ArgoCdApplication } from './argocd-application';
 
@@ -89,6 +90,14 @@ export class ArgoCdChart extends Chart {
       }))),
     });
 
+    if (environments.some((env) => env.monitoring.enabled)) {
+      new ArgoCdAlerts(this, 'Alerts', {
+        namespace: argocd.namespace,
+        project: argocd.project,
+        labels: Object.assign({}, ...environments.filter((env) => env.monitoring.enabled).map((env) => env.monitoring.prometheusSelector)),
+      });
+    }
+
     for (const cluster of clusters) {
       const env = cluster.context.environment;
       const destination = { server: cluster.context.cluster.apiServer, namespace: cluster.server.namespace };
@@ -132,19 +141,22 @@ export class ArgoCdChart extends Chart {
 export class ArgoCdRootChart extends Chart {
   public readonly root: ArgoCdApplication;
 
-  constructor(scope: Construct, id: string, props: { readonly estate: EstateConfig }) {
+  constructor(scope: Construct, id: string, props: { readonly estate: EstateConfig; readonly children: ArgoCdChart }) {
     super(scope, id, { disableResourceNameHashes: true });
-    const { estate } = props;
+    const { estate, children } = props;
+    const childKinds = children.node.findAll()
+      .filter((c): c is ApiObject => c instanceof ApiObject)
+      .map((object) => ({ group: groupOf(object.apiVersion), kind: object.kind }));
     const argocd = estate.argocd;
     const project = `${argocd.project}-bootstrap`;
     new AppProject(this, 'Project', {
       name: project,
       namespace: argocd.namespace,
-      description: 'The SPIRE app-of-apps: may only manage Applications and AppProjects in the Argo CD namespace',
+      description: 'The SPIRE app-of-apps: may only manage what dist/argocd holds, in the Argo CD namespace',
       sourceRepos: [estate.repository.url],
       destinations: [{ server: IN_CLUSTER, namespace: argocd.namespace }],
       clusterResources: [],
-      namespaceResources: [{ group: 'argoproj.io', kind: 'AppProject' }, { group: 'argoproj.io', kind: 'Application' }],
+      namespaceResources: uniqueGroupKinds(childKinds),
     });
     this.root = new ArgoCdApplication(this, 'Root', {
       name: `${argocd.project}-root`,

@@ -38,12 +38,13 @@ function newAjv(): Ajv {
   return ajv;
 }
 
-/** Go regexps may start with the inline flag (?i), which JavaScript lacks: spell out both cases instead. */
+/** Go regexps may carry the inline flag (?i), which JavaScript lacks: spell out both cases after it instead. */
 function caseInsensitive(pattern: string): string {
-  if (!pattern.startsWith('(?i)')) return pattern;
-  let out = '';
+  const flag = pattern.indexOf('(?i)');
+  if (flag < 0) return pattern;
+  let out = pattern.slice(0, flag);
   let inClass = false;
-  const body = pattern.slice(4);
+  const body = pattern.slice(flag + 4);
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
     if (c === '\\') { out += c + body[++i]; continue; }

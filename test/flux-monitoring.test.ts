@@ -1,0 +1,121 @@
+import { GitRepository } from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/GitRepository';
+import { Kustomization } from '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization';
+import { parser } from '@prometheus-io/lezer-promql';
+import { DEFAULT_ESTATE } from '../lib/config/estate';
+import { dashboardPanels } from '../lib/monitoring/dashboard';
+import { argoCdAlerts } from '../lib/monitoring/argocd-alerts';
+import { spireAlerts } from '../lib/monitoring/spire-monitoring';
+import { defaultFiles, estateWith, find, manifests } from './helpers/estate';
+import { renderEstate } from '../lib/synth';
+
+const files = defaultFiles();
+const all = manifests(files);
+
+/** Parses PromQL with the Prometheus project's own grammar; returns the error positions, if any. */
+function promqlErrors(expr: string): number[] {
+  const errors: number[] = [];
+  parser.parse(expr).iterate({ enter: (node) => { if (node.type.isError) errors.push(node.from); } });
+  return errors;
+}
+
+describe('Flux', () => {
+  const fluxEnvironments = DEFAULT_ESTATE.environments.filter((env) => env.gitops.engines.includes('flux'));
+
+  test('development is on Flux in the default estate, and only there', () => {
+    expect(fluxEnvironments.map((env) => env.name)).toEqual(['development']);
+    expect([...files.keys()].filter((path) => path.startsWith('flux/')).every((path) => path.startsWith('flux/development/'))).toBe(true);
+  });
+
+  // @kubernetes-models/flux-cd 2.x (the last line for Node 20) models GitRepository v1 and Kustomization v1;
+  // HelmRepository v1 and HelmRelease v2 are checked against their pinned CRDs in output.test.ts.
+  test('objects use only the current APIs and validate with @kubernetes-models/flux-cd where it has the kind', () => {
+    const models: Record<string, new (data: any) => { validate(): void }> = { GitRepository, Kustomization };
+    const flux = all.filter(({ path }) => path.startsWith('flux/'));
+    expect(flux.map(({ object }) => `${object.apiVersion} ${object.kind}`).sort()).toEqual([
+      'helm.toolkit.fluxcd.io/v2 HelmRelease',
+      'kustomize.toolkit.fluxcd.io/v1 Kustomization',
+      'kustomize.toolkit.fluxcd.io/v1 Kustomization',
+      'source.toolkit.fluxcd.io/v1 GitRepository',
+      'source.toolkit.fluxcd.io/v1 HelmRepository',
+    ]);
+    for (const { object } of flux.filter(({ object }) => models[object.kind])) {
+      expect(() => new models[object.kind](object).validate()).not.toThrow();
+    }
+  });
+
+  test('the cluster Kustomization prunes, waits for the CRDs, and health-checks server and agents', () => {
+    const spire = find(files, 'flux/development/dev-euw1/kustomization-spire.yaml');
+    expect(spire.spec).toMatchObject({ path: './dist/development/dev-euw1', prune: true, timeout: '10m', dependsOn: [{ name: 'spire-crds' }], suspend: false });
+    expect(spire.spec.healthChecks).toEqual([
+      { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'spire-server', namespace: 'spire-server' },
+      { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'spire-agent', namespace: 'spire-system' },
+    ]);
+    const crds = find(files, 'flux/development/dev-euw1/kustomization-spire-crds.yaml');
+    expect(crds.spec).toMatchObject({ path: './dist/flux/development/dev-euw1/crds', prune: true, wait: true });
+    const release = find(files, 'flux/development/dev-euw1/crds/helmrelease-spire-crds.yaml');
+    expect(release.spec.chart.spec).toEqual({ chart: 'spire-crds', version: '0.6.0', sourceRef: { kind: 'HelmRepository', name: 'spiffe' } });
+  });
+
+  test('every Flux Kustomization path exists in dist/ with a kustomization', () => {
+    for (const { object } of all.filter(({ object }) => object.kind === 'Kustomization')) {
+      expect(files.has(`${object.spec.path.slice('./dist/'.length)}/kustomization.yaml`)).toBe(true);
+    }
+  });
+
+  test('an environment that is suspended until promoted renders suspend: true', () => {
+    const production = renderEstate(estateWith('production', (env) => ({ ...env, gitops: { ...env.gitops, engines: ['flux'] } })));
+    expect(find(production, 'flux/production/prod-euw1/kustomization-spire.yaml').spec.suspend).toBe(true);
+  });
+});
+
+describe('monitoring', () => {
+  test('monitors scrape the ports the server, the controller manager and the agent expose', () => {
+    for (const dir of ['staging/stg-euw1', 'production/prod-euw1']) {
+      const server = find(files, `${dir}/spire-server/podmonitor-spire-server.yaml`);
+      const agent = find(files, `${dir}/spire-system/podmonitor-spire-agent.yaml`);
+      const statefulSet = find(files, `${dir}/spire-server/statefulset-spire-server.yaml`);
+      const daemonSet = find(files, `${dir}/spire-system/daemonset-spire-agent.yaml`);
+      const ports = (workload: any) => workload.spec.template.spec.containers.flatMap((container: any) => container.ports.map((port: any) => port.name));
+      for (const endpoint of server.spec.podMetricsEndpoints) expect(ports(statefulSet)).toContain(endpoint.port);
+      for (const endpoint of agent.spec.podMetricsEndpoints) expect(ports(daemonSet)).toContain(endpoint.port);
+      expect(server.spec.selector.matchLabels).toEqual(statefulSet.spec.selector.matchLabels);
+      expect(agent.spec.selector.matchLabels).toEqual(daemonSet.spec.selector.matchLabels);
+      // The ports the monitors name are the ones the config files make SPIRE listen on.
+      const serverConf = find(files, `${dir}/spire-server/configmap-spire-server.yaml`).data['server.conf'];
+      const metricsPort = statefulSet.spec.template.spec.containers[0].ports.find((port: any) => port.name === 'metrics').containerPort;
+      expect(serverConf).toContain(`port = ${metricsPort}`);
+      const managerConf = find(files, `${dir}/spire-server/configmap-spire-controller-manager.yaml`).data['controller-manager-config.yaml'];
+      const managerPort = statefulSet.spec.template.spec.containers[1].ports.find((port: any) => port.name === 'cm-metrics').containerPort;
+      expect(managerConf).toContain(`bindAddress: 0.0.0.0:${managerPort}`);
+    }
+  });
+
+  test('development, which does not enable monitoring, renders none', () => {
+    expect([...files.keys()].filter((path) => path.startsWith('development/') && /podmonitor|prometheusrule|dashboard/.test(path))).toEqual([]);
+  });
+
+  const expressions = [
+    ...spireAlerts('spire-server', 'spire-system').map((alert) => [alert.alert, alert.expr]),
+    ...argoCdAlerts('spire').map((alert) => [alert.alert, alert.expr]),
+    ...dashboardPanels('spire-server', 'spire-system').map((panel) => [`panel ${panel.title}`, panel.expr]),
+  ];
+  test.each(expressions)('%s parses as PromQL', (_name, expr) => {
+    expect(promqlErrors(expr)).toEqual([]);
+  });
+
+  test('the PromQL check rejects broken expressions', () => {
+    expect(promqlErrors('sum(rate(spire_agent_agent_svid_rotate[5m]) >')).not.toEqual([]);
+    expect(promqlErrors('up{namespace="a"')).not.toEqual([]);
+  });
+
+  test('rules and dashboard in the output are the ones checked above', () => {
+    const rules = find(files, 'staging/stg-euw1/spire-server/prometheusrule-spire.yaml');
+    expect(rules.spec.groups[0].rules.map((rule: any) => rule.expr)).toEqual(spireAlerts('spire-server', 'spire-system').map((alert) => alert.expr));
+    const argo = find(files, 'argocd/prometheusrule-spire-argocd.yaml');
+    expect(argo.spec.groups[0].rules.map((rule: any) => rule.alert)).toEqual(['SpireApplicationOutOfSync', 'SpireApplicationUnhealthy', 'SpireApplicationSyncFailed']);
+    const dashboard = find(files, 'staging/stg-euw1/monitoring/configmap-spire-dashboard.yaml');
+    expect(dashboard.metadata.labels.grafana_dashboard).toBe('1');
+    const panels = JSON.parse(dashboard.data['spire.json']).panels;
+    expect(panels.map((panel: any) => panel.targets[0].expr)).toEqual(dashboardPanels('spire-server', 'spire-system').map((panel) => panel.expr));
+  });
+});
