@@ -1,16 +1,20 @@
 import { join } from 'node:path';
 import { DEFAULT_ESTATE } from './lib/config/estate';
-import { EstateValidationError, renderEstate, writeTree } from './lib/synth';
+import { EstateValidationError, synthesize } from './lib/synth';
 
 /*
- * `cdk8s synth` runs this (compiled to build/main.js). The CLI empties its own output directory
- * (CDK8S_OUTDIR) first, so that is only a staging copy: dist/ is replaced only after the whole estate
- * validated, and a failed synth leaves the committed dist/ untouched.
+ * `npm run synth` runs this compiled to build/main.js; `cdk8s synth` runs the same file. The CLI empties
+ * its own output directory (CDK8S_OUTDIR) first, so that is only a staging copy: dist/ is replaced only
+ * after the whole estate validated, and a failed synth leaves the committed dist/ untouched.
  */
 function main(): number {
-  let files: Map<string, string>;
+  const dist = join(process.cwd(), 'dist');
+  const staging = process.env.CDK8S_OUTDIR;
+  const outdirs = staging && join(process.cwd(), staging) !== dist ? [join(process.cwd(), staging), dist] : [dist];
   try {
-    files = renderEstate(DEFAULT_ESTATE);
+    const files = synthesize(DEFAULT_ESTATE, outdirs);
+    console.log(`synthesized ${files.size} files into dist/`);
+    return 0;
   } catch (error) {
     if (error instanceof EstateValidationError) {
       console.error(`synth failed: ${error.message}\ndist/ was left as it was.`);
@@ -18,11 +22,6 @@ function main(): number {
     }
     throw error;
   }
-  const staging = process.env.CDK8S_OUTDIR;
-  if (staging && staging !== 'dist') writeTree(files, staging);
-  writeTree(files, join(process.cwd(), 'dist'));
-  console.log(`synthesized ${files.size} files into dist/`);
-  return 0;
 }
 
 process.exitCode = main();

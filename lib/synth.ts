@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ApiObject, App, Chart, Yaml } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterChart } from './cluster-chart';
 import { ArgoCdChart, ArgoCdRootChart } from './gitops/argocd-bootstrap';
@@ -9,6 +9,7 @@ import { EstateConfig } from './config/types';
 import { formatViolation } from './context';
 import { renderInventory } from './render/inventory';
 import { renderKustomization, sortedByCodePoint } from './render/kustomization';
+import { toYaml } from './render/yaml';
 import { syncWaveFor } from './sync-waves';
 
 /** Raised when the estate breaks a rule; lists every problem found. */
@@ -79,33 +80,31 @@ function imagesOf(manifest: any): { container: string; image: string }[] {
     .map((container: any) => ({ container: container.name, image: container.image }));
 }
 
-/** Checks on the final objects: what no construct may get wrong, whoever wrote it. */
-function outputProblems(tree: OutputTree, manifests: any[], requireDigests: boolean): string[] {
+/** Checks on one final object and its YAML: what no construct may get wrong, whoever wrote it. */
+function outputProblems(tree: OutputTree, manifest: any, yaml: string, requireDigests: boolean): string[] {
   const problems: string[] = [];
-  for (const manifest of manifests) {
-    const resource = `${manifest.kind} "${manifest.metadata?.name}"`;
-    if (requireDigests) {
-      for (const { container, image } of imagesOf(manifest)) {
-        if (!/@sha256:[0-9a-f]{64}$/.test(image)) {
-          problems.push(formatViolation(tree.where, {
-            resource, field: `container ${container} image`, value: image,
-            rule: 'must be pinned by digest in this environment (requireImageDigests)',
-            fix: 'add the image\'s sha256 digest in lib/config/versions.ts (crane digest IMAGE:TAG), or disable the component',
-          }));
-        }
+  const resource = `${manifest.kind} "${manifest.metadata?.name}"`;
+  if (requireDigests) {
+    for (const { container, image } of imagesOf(manifest)) {
+      if (!/@sha256:[0-9a-f]{64}$/.test(image)) {
+        problems.push(formatViolation(tree.where, {
+          resource, field: `container ${container} image`, value: image,
+          rule: 'must be pinned by digest in this environment (requireImageDigests)',
+          fix: 'add the image\'s sha256 digest in lib/config/versions.ts (crane digest IMAGE:TAG), or disable the component',
+        }));
       }
     }
-    if (manifest.kind === 'Secret' && (manifest.data || manifest.stringData)) {
-      problems.push(formatViolation(tree.where, {
-        resource, field: 'data', value: '<redacted>', rule: 'secret material must never be written to dist/',
-        fix: 'reference an existing Secret (created out of band, or by External Secrets/SOPS) instead',
-      }));
-    }
-    if (PRIVATE_KEY.test(JSON.stringify(manifest))) {
-      problems.push(formatViolation(tree.where, {
-        resource, field: '(content)', value: '<redacted>', rule: 'contains a private key', fix: 'remove key material; mount it from a Secret that is not in Git',
-      }));
-    }
+  }
+  if (manifest.kind === 'Secret' && (manifest.data || manifest.stringData)) {
+    problems.push(formatViolation(tree.where, {
+      resource, field: 'data', value: '<redacted>', rule: 'secret material must never be written to dist/',
+      fix: 'reference an existing Secret (created out of band, or by External Secrets/SOPS) instead',
+    }));
+  }
+  if (PRIVATE_KEY.test(yaml)) {
+    problems.push(formatViolation(tree.where, {
+      resource, field: '(content)', value: '<redacted>', rule: 'contains a private key', fix: 'remove key material; mount it from a Secret that is not in Git',
+    }));
   }
   return problems;
 }
@@ -146,13 +145,15 @@ export function renderEstate(estate: EstateConfig): Map<string, string> {
     const manifests = tree.chart.node.findAll()
       .filter((construct): construct is ApiObject => construct instanceof ApiObject)
       .map((object) => object.toJson());
-    problems.push(...outputProblems(tree, manifests, requireDigests.get(tree.chart as ClusterChart) ?? false));
+    const digests = requireDigests.get(tree.chart as ClusterChart) ?? false;
     const names: string[] = [];
     for (const manifest of manifests) {
       const name = fileNameFor(manifest, tree.clusterTree);
       const path = `${tree.path}/${name}`;
       if (files.has(path)) throw new Error(`two objects would be written to dist/${path}`);
-      files.set(path, Yaml.stringify(manifest));
+      const yaml = toYaml(manifest);
+      problems.push(...outputProblems(tree, manifest, yaml, digests));
+      files.set(path, yaml);
       names.push(name);
     }
     files.set(`${tree.path}/kustomization.yaml`, renderKustomization(names));
@@ -186,4 +187,14 @@ export function writeTree(files: ReadonlyMap<string, string>, outdir: string): v
   }
   renameSync(staging, outdir);
   if (moved) rmSync(previous, { recursive: true, force: true });
+}
+
+/**
+ * Renders the estate and, only when it is valid, replaces each of `outdirs` with it. Throws
+ * EstateValidationError, listing every problem, and leaves every outdir untouched otherwise.
+ */
+export function synthesize(estate: EstateConfig, outdirs: readonly string[]): Map<string, string> {
+  const files = renderEstate(estate);
+  for (const outdir of outdirs) writeTree(files, outdir);
+  return files;
 }

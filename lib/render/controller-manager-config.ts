@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { toYaml } from './yaml';
 
 export interface ControllerManagerConfigOptions {
   readonly trustDomain: string;
@@ -48,5 +48,5 @@ export function renderControllerManagerConfig(options: ControllerManagerConfigOp
     spireServerSocketPath: options.spireServerSocketPath,
     reconcile: { clusterSPIFFEIDs: true, clusterFederatedTrustDomains: true, clusterStaticEntries: true },
   };
-  return stringify(config, { lineWidth: 0 });
+  return toYaml(config);
 }

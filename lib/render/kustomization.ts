@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { toYaml } from './yaml';
 
 /** Byte order, not locale order: the same on every machine. */
 export function sortedByCodePoint(items: readonly string[]): string[] {
@@ -7,9 +7,9 @@ export function sortedByCodePoint(items: readonly string[]): string[] {
 
 /** A kustomization that only lists the tree's files (no namespace, patches or generators). */
 export function renderKustomization(resources: readonly string[]): string {
-  return stringify({
+  return toYaml({
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
     resources: sortedByCodePoint(resources),
-  }, { lineWidth: 0 });
+  });
 }

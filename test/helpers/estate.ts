@@ -19,13 +19,13 @@ export interface Manifest {
 export function manifests(files: ReadonlyMap<string, string>): Manifest[] {
   return [...files.entries()]
     .filter(([path]) => !path.endsWith('kustomization.yaml') && path.endsWith('.yaml'))
-    .map(([path, content]) => ({ path, object: parse(content) }));
+    .map(([path, content]) => ({ path, object: parse(content, { version: '1.1' }) }));
 }
 
 export function find(files: ReadonlyMap<string, string>, path: string): any {
   const content = files.get(path);
   if (content === undefined) throw new Error(`no file ${path}; have ${[...files.keys()].filter((key) => key.startsWith(path.split('/')[0])).slice(0, 20).join(', ')}`);
-  return parse(content);
+  return parse(content, { version: '1.1' });
 }
 
 export function environment(name: string): EnvironmentConfig {
