@@ -77,16 +77,22 @@ export class ClusterChart extends Chart {
         postSyncHealthCheck: environment.gitops.postSyncHealthCheck,
       });
     }
-    if (environment.sampleWorkload) {
-      const identity = this.identities.get('web-frontend') ?? [...this.identities.values()].find((candidate) => !candidate.identity.fallback);
-      if (identity) new SampleWorkload(this, 'SampleWorkload', { context, identity, csiDriver: this.csiDriver });
-    }
+    const sampleIdentity = environment.sampleWorkload === undefined ? undefined : this.identities.get(environment.sampleWorkload);
+    if (sampleIdentity) new SampleWorkload(this, 'SampleWorkload', { context, identity: sampleIdentity, csiDriver: this.csiDriver });
 
-    addChecks(this, context, () => this.duplicateNames.map((resource) => ({
-      resource, field: 'metadata.name', value: resource.split('"')[1],
-      rule: 'is used twice in this environment; the second would overwrite the first',
-      fix: 'give each identity its own name',
-    })));
+    addChecks(this, context, () => [
+      ...this.duplicateNames.map((resource) => ({
+        resource, field: 'metadata.name', value: resource.split('"')[1],
+        rule: 'is used twice in this environment; the second would overwrite the first',
+        fix: 'give each identity its own name',
+      })),
+      environment.sampleWorkload !== undefined && !sampleIdentity
+        ? {
+          resource: `environment "${environment.name}"`, field: 'sampleWorkload', value: environment.sampleWorkload,
+          rule: 'names no identity of this environment', fix: 'name one of its identities, or remove sampleWorkload',
+        }
+        : undefined,
+    ]);
   }
 
   /** Registers a workload identity; a second identity with the same name is reported at synth. */

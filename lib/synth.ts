@@ -6,6 +6,7 @@ import { ClusterChart } from './cluster-chart';
 import { ArgoCdChart, ArgoCdRootChart } from './gitops/argocd-bootstrap';
 import { FluxChart } from './gitops/flux';
 import { EstateConfig } from './config/types';
+import { validateEstate } from './config/validate';
 import { formatViolation } from './context';
 import { renderInventory } from './render/inventory';
 import { renderKustomization, sortedByCodePoint } from './render/kustomization';
@@ -134,6 +135,9 @@ function applySyncWaves(chart: Chart): void {
  * listing every problem, when any rule is broken; nothing is written in that case.
  */
 export function renderEstate(estate: EstateConfig): Map<string, string> {
+  // Names become paths, labels and resource names: building constructs from bad ones would fail obscurely.
+  const configProblems = validateEstate(estate);
+  if (configProblems.length > 0) throw new EstateValidationError(configProblems);
   const built = buildEstate(estate);
   const problems = validationErrors(built.app);
   const files = new Map<string, string>();

@@ -26,7 +26,8 @@ function problemsOf(estate: ReturnType<typeof estateWith>): string[] {
 }
 
 function withIdentity(envName: string, identity: Partial<IdentitySpec>, extra: Partial<EnvironmentConfig> = {}) {
-  return estateWith(envName, (env) => ({ ...env, ...extra, identities: [{ ...good, ...identity } as IdentitySpec] }));
+  // The sample workload needs the default identity it names; these estates replace the identities.
+  return estateWith(envName, (env) => ({ ...env, sampleWorkload: undefined, ...extra, identities: [{ ...good, ...identity } as IdentitySpec] }));
 }
 
 describe('a valid identity', () => {
@@ -92,6 +93,12 @@ const cases: Case[] = [
   ['fails when an https_spiffe endpoint ID belongs to another trust domain',
     estateWith('production', (env) => ({ ...env, identities: [good], federation: [{ ...env.federation[0], profile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://evil.example/spire/server' } }] })),
     /spec\.bundleEndpointProfile\.endpointSPIFFEID: must belong to trust domain payments\.partner\.example/],
+  ['fails when a federation bundle is not a SPIFFE bundle',
+    estateWith('production', (env) => ({ ...env, identities: [good], federation: [{ ...env.federation[0], trustDomainBundle: '-----BEGIN CERTIFICATE-----' }] })),
+    /spec\.trustDomainBundle: is not a SPIFFE bundle/],
+  ['fails when a federation bundle carries a private key',
+    estateWith('production', (env) => ({ ...env, identities: [good], federation: [{ ...env.federation[0], trustDomainBundle: JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'secret' }] }) }] })),
+    /spec\.trustDomainBundle: contains a private key parameter/],
   ['fails when development configures federation at all',
     estateWith('development', (env) => ({ ...env, federation: environment('production').federation })),
     /development\/dev-euw1: ClusterFederatedTrustDomain "payments\.partner\.example" spec\.trustDomain: federation is forbidden in development/],
@@ -101,6 +108,24 @@ const cases: Case[] = [
   ['fails when a static entry path is not a path',
     estateWith('production', (env) => ({ ...env, identities: [good], staticEntries: [{ name: 'batch', spiffeIdPath: 'vm/batch', parentIdPath: '/vm/node', selectors: ['unix:uid:1000'], admin: false }] })),
     /ClusterStaticEntry "batch" spec\.spiffeID: is not a SPIFFE ID path: must start with \//],
+  ['fails when a cluster name is not a DNS label',
+    estateWith('staging', (env) => ({ ...env, clusters: [{ ...env.clusters[0], name: 'Staging_EU' }] })),
+    /^staging: cluster "Staging_EU" name: must be a DNS label/],
+  ['fails when two clusters of an environment share a name',
+    estateWith('production', (env) => ({ ...env, clusters: [env.clusters[0], env.clusters[0]] })),
+    /^production: cluster "prod-euw1" name: is used twice in this environment/],
+  ['fails when an API server is not https',
+    estateWith('staging', (env) => ({ ...env, clusters: [{ ...env.clusters[0], apiServer: 'http://stg.example:6443' }] })),
+    /cluster "stg-euw1" apiServer: must be the https:\/\/ URL of the API server/],
+  ['fails when the trust domain is a SPIFFE ID',
+    estateWith('staging', (env) => ({ ...env, trustDomain: 'spiffe://staging.example' })),
+    /^staging: environment "staging" trustDomain: is not a SPIFFE trust domain name/],
+  ['fails when a policy cap is not a duration',
+    estateWith('staging', (env) => ({ ...env, identityPolicy: { ...env.identityPolicy, maxTtl: '1 day' } })),
+    /identityPolicy\.maxTtl: is not a Go duration/],
+  ['fails when the sample workload names an identity that does not exist',
+    estateWith('development', (env) => ({ ...env, sampleWorkload: 'nope' })),
+    /development\/dev-euw1: environment "development" sampleWorkload: names no identity of this environment, got "nope"/],
 ];
 
 describe('identity policy', () => {

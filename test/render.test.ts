@@ -92,7 +92,7 @@ health_checks {
       jwtIssuer: 'https://oidc.td.example',
       datastore: {
         type: 'postgres', host: 'db', port: 5432, database: 'spire', user: 'spire', passwordEnv: 'DBPW',
-        sslMode: 'verify-full', sslRootCertPath: '/run/spire/db-ca/ca.crt', maxOpenConns: 20, maxIdleConns: 5,
+        sslMode: 'verify-full', rootCertPath: '/run/spire/db-ca/ca.crt', maxOpenConns: 20, maxIdleConns: 5,
       },
       keyManager: { type: 'disk', keysPath: '/run/spire/data/keys.json' },
       upstreamAuthority: { type: 'cert-manager', issuerName: 'spire-ca', issuerKind: 'ClusterIssuer', issuerGroup: 'cert-manager.io', namespace: 'spire-server' },
@@ -110,6 +110,20 @@ health_checks {
     expect(full).toContain('profile "https_spiffe" {}');
     expect(full).toContain('UpstreamAuthority "cert-manager" {');
     expect(full).toMatchSnapshot();
+  });
+
+  test('mysql: go-sql-driver DSN with the password from ${DBPW} and a verified TLS server', () => {
+    const text = renderServerConf({
+      ...minimalServer,
+      datastore: { type: 'mysql', host: 'db', port: 3306, database: 'spire', user: 'spire', passwordEnv: 'DBPW', rootCertPath: '/run/spire/db-ca/ca.crt', maxOpenConns: 10, maxIdleConns: 2 },
+    });
+    expect(text).toContain(`    plugin_data {
+      database_type = "mysql"
+      connection_string = "spire:\${DBPW}@tcp(db:3306)/spire?parseTime=true&tls=custom"
+      root_ca_path = "/run/spire/db-ca/ca.crt"
+      max_open_conns = 10
+      max_idle_conns = 2
+    }`);
   });
 
   test('never renders a key SPIRE 1.15 removed', () => {

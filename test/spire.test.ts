@@ -1,4 +1,4 @@
-import { Testing } from 'cdk8s';
+import { ApiObject, Testing } from 'cdk8s';
 import { ClusterChart } from '../lib/cluster-chart';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { EnvironmentConfig } from '../lib/config/types';
@@ -192,14 +192,53 @@ describe('guarded mistakes', () => {
   });
 });
 
+describe('external databases', () => {
+  test('mysql with two replicas: password from the existing Secret through ${DBPW}, never rendered', () => {
+    const mysql = estateWith('staging', (env) => ({
+      ...env,
+      server: {
+        ...env.server,
+        replicas: 2,
+        datastore: {
+          type: 'mysql', host: 'mysql.db.svc', port: 3306, database: 'spire', user: 'spire',
+          passwordSecret: { name: 'spire-db', key: 'password' }, caConfigMap: 'spire-db-ca', maxOpenConns: 20, maxIdleConns: 5,
+        },
+      },
+    }));
+    const out = renderEstate(mysql);
+    const statefulSet = find(out, 'staging/stg-euw1/spire-server/statefulset-spire-server.yaml');
+    expect(statefulSet.spec.replicas).toBe(2);
+    expect(containers(statefulSet)[0].env).toEqual([{ name: 'DBPW', valueFrom: { secretKeyRef: { name: 'spire-db', key: 'password' } } }]);
+    expect(statefulSet.spec.template.spec.volumes).toContainEqual({ name: 'db-ca', configMap: { name: 'spire-db-ca' } });
+    const serverConf = find(out, 'staging/stg-euw1/spire-server/configmap-spire-server.yaml').data['server.conf'];
+    expect(serverConf).toContain('connection_string = "spire:${DBPW}@tcp(mysql.db.svc:3306)/spire?parseTime=true&tls=custom"');
+    expect(find(out, 'staging/stg-euw1/spire-server/configmap-spire-controller-manager.yaml').data['controller-manager-config.yaml']).toContain('leaderElect: true');
+    expect(out.has('staging/stg-euw1/spire-server/poddisruptionbudget-spire-server.yaml')).toBe(true);
+  });
+});
+
 describe('construct snapshots', () => {
   function chartFor(env: EnvironmentConfig) {
     const app = Testing.app();
     return new ClusterChart(app, 'test', { context: { environment: env, cluster: env.clusters[0], images: DEFAULT_ESTATE.images } });
   }
+  /** The objects one construct (and its children) created, as they synthesize. */
+  function objectsOf(chart: ClusterChart, id: string): unknown[] {
+    const construct = chart.node.tryFindChild(id);
+    if (!construct) return [];
+    Testing.synth(chart); // resolves lazy values and runs the chart's own validations
+    return construct.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((object) => object.toJson());
+  }
+  const constructs = ['Server', 'Agent', 'CsiDriver', 'OidcDiscoveryProvider', 'NetworkPolicies', 'SyncHooks', 'Monitoring', 'SampleWorkload'];
+  test.each(constructs)('%s with minimal and full props', (id) => {
+    const minimalObjects = objectsOf(chartFor(minimal), id);
+    const fullObjects = objectsOf(chartFor({ ...environment('production'), oidcDiscovery: environment('staging').oidcDiscovery, sampleWorkload: 'web-frontend' }), id);
+    expect(minimalObjects.length + fullObjects.length).toBeGreaterThan(0);
+    expect({ minimal: minimalObjects, full: fullObjects }).toMatchSnapshot();
+  });
   const minimal: EnvironmentConfig = {
     ...environment('development'),
-    identities: [], oidcDiscovery: undefined, sampleWorkload: false, networkPolicies: false,
+    identities: [], oidcDiscovery: undefined, sampleWorkload: undefined, networkPolicies: false,
     gitops: { ...environment('development').gitops, engines: ['flux'] },
   };
   test('minimal props: server, agent, CSI driver and manager only', () => {

@@ -155,7 +155,7 @@ const development: EnvironmentConfig = {
     postSyncHealthCheck: true,
   },
   monitoring: { enabled: false, prometheusSelector: { release: 'kube-prometheus-stack' }, dashboardNamespace: 'monitoring' },
-  sampleWorkload: true,
+  sampleWorkload: 'web-frontend',
 };
 
 const staging: EnvironmentConfig = {
@@ -190,7 +190,6 @@ const staging: EnvironmentConfig = {
     postSyncHealthCheck: true,
   },
   monitoring: { enabled: true, prometheusSelector: { release: 'kube-prometheus-stack' }, dashboardNamespace: 'monitoring' },
-  sampleWorkload: false,
 };
 
 function productionDatabase(host: string) {
@@ -270,7 +269,6 @@ const production: EnvironmentConfig = {
     postSyncHealthCheck: false,
   },
   monitoring: { enabled: true, prometheusSelector: { release: 'kube-prometheus-stack' }, dashboardNamespace: 'monitoring' },
-  sampleWorkload: false,
 };
 
 export const DEFAULT_ESTATE: EstateConfig = {

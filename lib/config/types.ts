@@ -73,8 +73,8 @@ export interface EnvironmentConfig {
   readonly webhookFailurePolicy: 'Ignore' | 'Fail';
   readonly gitops: GitOpsSettings;
   readonly monitoring: MonitoringSettings;
-  /** Ship the sample workload that shows how an app gets its SPIFFE identity. */
-  readonly sampleWorkload: boolean;
+  /** Ship a sample workload running as this identity (by name), to show how an app gets its SVID. */
+  readonly sampleWorkload?: string;
 }
 
 export interface ClusterConfig {
@@ -87,22 +87,24 @@ export interface ClusterConfig {
   readonly serverOverrides?: Partial<Pick<ServerSettings, 'datastore' | 'replicas'>>;
 }
 
+/** An external SQL database several server replicas (and clusters) can share. */
+export interface ExternalDatabase {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  /** Existing Secret holding the password; it is read through an env var, never rendered. */
+  readonly passwordSecret: { readonly name: string; readonly key: string };
+  /** Existing ConfigMap with the database server's CA (key `ca.crt`), to verify the server's certificate. */
+  readonly caConfigMap?: string;
+  readonly maxOpenConns: number;
+  readonly maxIdleConns: number;
+}
+
 export type Datastore =
   | { readonly type: 'sqlite3'; readonly storageSize: string; readonly storageClass?: string }
-  | {
-    readonly type: 'postgres';
-    readonly host: string;
-    readonly port: number;
-    readonly database: string;
-    readonly user: string;
-    /** Existing Secret holding the password; it is read through an env var, never rendered. */
-    readonly passwordSecret: { readonly name: string; readonly key: string };
-    readonly sslMode: 'require' | 'verify-ca' | 'verify-full';
-    /** Existing ConfigMap with the database CA (key `ca.crt`), needed by verify-ca/verify-full. */
-    readonly caConfigMap?: string;
-    readonly maxOpenConns: number;
-    readonly maxIdleConns: number;
-  };
+  | ExternalDatabase & { readonly type: 'postgres'; readonly sslMode: 'require' | 'verify-ca' | 'verify-full' }
+  | ExternalDatabase & { readonly type: 'mysql' };
 
 export type KeyManager =
   | { readonly type: 'disk'; readonly storageSize: string; readonly storageClass?: string }
@@ -215,6 +217,12 @@ export interface FederationSpec {
   readonly trustDomain: string;
   readonly bundleEndpointURL: string;
   readonly profile: BundleEndpointProfile;
+  /**
+   * The partner's SPIFFE bundle (JWKS JSON, public keys only) to trust before the first fetch; needed to
+   * bootstrap an https_spiffe endpoint.
+   * @default - fetched from the endpoint (https_web), or provided out of band
+   */
+  readonly trustDomainBundle?: string;
 }
 
 export interface OidcDiscoverySettings {

@@ -26,6 +26,7 @@ export class FederatedTrustDomain extends Construct {
         bundleEndpointProfile: federation.profile.type === 'https_spiffe'
           ? { type: cftd.ClusterFederatedTrustDomainSpecBundleEndpointProfileType.HTTPS_UNDERSCORE_SPIFFE, endpointSpiffeid: federation.profile.endpointSPIFFEID }
           : { type: cftd.ClusterFederatedTrustDomainSpecBundleEndpointProfileType.HTTPS_UNDERSCORE_WEB },
+        trustDomainBundle: federation.trustDomainBundle,
       },
     });
     addChecks(this, context, () => checkFederation(federation, context.environment));

@@ -273,6 +273,15 @@ export function checkFederation(spec: FederationSpec, environment: EnvironmentCo
   if (!url || url.protocol !== 'https:' || url.username || url.password) {
     problems.push({ resource, field: 'spec.bundleEndpointURL', value: spec.bundleEndpointURL, rule: 'must be an https:// URL without user info', fix: 'use the partner\'s https bundle endpoint' });
   }
+  if (spec.trustDomainBundle !== undefined) {
+    let bundle: any;
+    try { bundle = JSON.parse(spec.trustDomainBundle); } catch { bundle = undefined; }
+    if (!bundle || !Array.isArray(bundle.keys)) {
+      problems.push({ resource, field: 'spec.trustDomainBundle', value: spec.trustDomainBundle.slice(0, 40), rule: 'is not a SPIFFE bundle (a JWKS document with a keys array)', fix: 'paste the partner\'s bundle as `spire-server bundle show -format spiffe` prints it' });
+    } else if (JSON.stringify(bundle).includes('"d":')) {
+      problems.push({ resource, field: 'spec.trustDomainBundle', value: '<redacted>', rule: 'contains a private key parameter ("d")', fix: 'use the public bundle only' });
+    }
+  }
   if (spec.profile.type === 'https_spiffe') {
     const problem = spiffeIdProblem(spec.profile.endpointSPIFFEID);
     if (problem) {

@@ -1,21 +1,23 @@
 import { FederationSpec, LogFormat, LogLevel } from '../config/types';
 import { HclBlock, HclBody, plugin, renderHcl } from './hcl';
 
+interface ServerDatabase {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  /** Name of the environment variable that holds the password (expanded by `-expandEnv`). */
+  readonly passwordEnv: string;
+  /** CA bundle that verifies the database server's certificate. */
+  readonly rootCertPath?: string;
+  readonly maxOpenConns: number;
+  readonly maxIdleConns: number;
+}
+
 export type ServerDatastore =
   | { readonly type: 'sqlite3'; readonly path: string }
-  | {
-    readonly type: 'postgres';
-    readonly host: string;
-    readonly port: number;
-    readonly database: string;
-    readonly user: string;
-    /** Name of the environment variable that holds the password (expanded by `-expandEnv`). */
-    readonly passwordEnv: string;
-    readonly sslMode: string;
-    readonly sslRootCertPath?: string;
-    readonly maxOpenConns: number;
-    readonly maxIdleConns: number;
-  };
+  | ServerDatabase & { readonly type: 'postgres'; readonly sslMode: string }
+  | ServerDatabase & { readonly type: 'mysql' };
 
 export interface ServerConfOptions {
   readonly trustDomain: string;
@@ -64,14 +66,26 @@ function datastore(options: ServerDatastore): HclBlock {
   if (options.type === 'sqlite3') {
     return plugin('DataStore', 'sql', [['database_type', 'sqlite3'], ['connection_string', options.path]]);
   }
+  const password = `\${${options.passwordEnv}}`;
+  if (options.type === 'mysql') {
+    // go-sql-driver DSN; `tls=custom` makes SPIRE verify the server with root_ca_path.
+    const params = ['parseTime=true', ...(options.rootCertPath ? ['tls=custom'] : [])].join('&');
+    return plugin('DataStore', 'sql', [
+      ['database_type', 'mysql'],
+      ['connection_string', `${options.user}:${password}@tcp(${options.host}:${options.port})/${options.database}?${params}`],
+      ['root_ca_path', options.rootCertPath],
+      ['max_open_conns', options.maxOpenConns],
+      ['max_idle_conns', options.maxIdleConns],
+    ]);
+  }
   const connection = [
     `dbname=${options.database}`,
     `user=${options.user}`,
-    `password=\${${options.passwordEnv}}`,
+    `password=${password}`,
     `host=${options.host}`,
     `port=${options.port}`,
     `sslmode=${options.sslMode}`,
-    ...(options.sslRootCertPath ? [`sslrootcert=${options.sslRootCertPath}`] : []),
+    ...(options.rootCertPath ? [`sslrootcert=${options.rootCertPath}`] : []),
   ].join(' ');
   return plugin('DataStore', 'sql', [
     ['database_type', 'postgres'],

@@ -194,18 +194,17 @@ export class SpireServer extends Construct {
   private datastoreOptions(): ServerDatastore {
     const { datastore } = this.settings;
     if (datastore.type === 'sqlite3') return { type: 'sqlite3', path: `${DATA_DIR}/datastore.sqlite3` };
-    return {
-      type: 'postgres',
+    const database = {
       host: datastore.host,
       port: datastore.port,
       database: datastore.database,
       user: datastore.user,
       passwordEnv: DB_PASSWORD_ENV,
-      sslMode: datastore.sslMode,
-      sslRootCertPath: datastore.caConfigMap ? `${DB_CA_DIR}/ca.crt` : undefined,
+      rootCertPath: datastore.caConfigMap ? `${DB_CA_DIR}/ca.crt` : undefined,
       maxOpenConns: datastore.maxOpenConns,
       maxIdleConns: datastore.maxIdleConns,
     };
+    return datastore.type === 'postgres' ? { ...database, type: 'postgres', sslMode: datastore.sslMode } : { ...database, type: 'mysql' };
   }
 
   private get needsPersistentData(): boolean {
@@ -257,7 +256,7 @@ export class SpireServer extends Construct {
     const { settings } = this;
     const images = this.context.images;
     const datastore = settings.datastore;
-    const env: k8s.EnvVar[] = datastore.type === 'postgres'
+    const env: k8s.EnvVar[] = datastore.type !== 'sqlite3'
       ? [{ name: DB_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: datastore.passwordSecret.name, key: datastore.passwordSecret.key } } }]
       : [];
     const mounts: k8s.VolumeMount[] = [
@@ -273,7 +272,7 @@ export class SpireServer extends Construct {
       ...this.controllerManager.volumes,
     ];
     if (!this.needsPersistentData) volumes.push({ name: 'spire-data', emptyDir: {} });
-    if (datastore.type === 'postgres' && datastore.caConfigMap) {
+    if (datastore.type !== 'sqlite3' && datastore.caConfigMap) {
       mounts.push({ name: 'db-ca', mountPath: DB_CA_DIR, readOnly: true });
       volumes.push({ name: 'db-ca', configMap: { name: datastore.caConfigMap } });
     }

@@ -63,7 +63,7 @@ export class SpireSyncHooks extends Construct {
                 name: 'validate',
                 image: imageString(images.spireServer),
                 args: ['validate', '-expandEnv', '-config', '/run/spire/validate/server.conf'],
-                env: datastore.type === 'postgres'
+                env: datastore.type !== 'sqlite3'
                   ? [{ name: 'DBPW', valueFrom: { secretKeyRef: { name: datastore.passwordSecret.name, key: datastore.passwordSecret.key } } }]
                   : [],
                 resources: HOOK_RESOURCES,
