@@ -31,6 +31,7 @@ export function syntheticEstate(clusters: number, identitiesPerEnvironment: numb
         apiServer: `https://${env.name}-${n}.k8s.acme.example`,
       })),
       identities: identities(identitiesPerEnvironment, '1h', env.identityPolicy.admin === 'explicit' ? false : undefined),
+      sampleWorkload: undefined,
     }))
     .filter((env) => env.clusters.length > 0);
   return { ...DEFAULT_ESTATE, environments };

@@ -13,14 +13,14 @@ const time = (fn) => { const start = process.hrtime.bigint(); fn(); return Numbe
 
 console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}\n`);
 
-console.log('in-process synth (renderEstate: build, validate, serialize; no disk writes)');
-console.log('clusters  identities/env  objects  bytes       median ms  ms/object  peak RSS MB');
+console.log('in-process synth: median of renderEstate (build, validate, serialize), and one synthesize (the same plus writing dist/)');
+console.log('clusters  identities/env  objects  bytes       median ms  ms/object  +write ms  peak RSS MB');
 const results = [];
 for (const [clusters, identities, runs] of [[1, 10, 7], [10, 100, 5], [50, 500, 3]]) {
   const out = execFileSync(process.execPath, ['-r', register, join(root, 'bench/case.js'), clusters, identities, runs], { cwd: root, encoding: 'utf8' });
   const r = JSON.parse(out);
   results.push(r);
-  console.log(`${String(r.clusters).padEnd(10)}${String(r.identities).padEnd(16)}${String(r.objects).padEnd(9)}${String(r.bytes).padEnd(12)}${r.medianMs.toFixed(0).padEnd(11)}${(r.medianMs / r.objects).toFixed(3).padEnd(11)}${r.peakRssMb.toFixed(0)}`);
+  console.log(`${String(r.clusters).padEnd(10)}${String(r.identities).padEnd(16)}${String(r.objects).padEnd(9)}${String(r.bytes).padEnd(12)}${r.medianMs.toFixed(0).padEnd(11)}${(r.medianMs / r.objects).toFixed(3).padEnd(11)}${r.withWriteMs.toFixed(0).padEnd(11)}${r.peakRssMb.toFixed(0)}`);
 }
 const [small, , large] = results;
 console.log(`\nscaling: ${(large.objects / small.objects).toFixed(1)}x the objects took ${(large.medianMs / small.medianMs).toFixed(1)}x the time (linear would be equal)\n`);
