@@ -122,18 +122,35 @@ describe.each(clusters)('$dir: cross-component facts', ({ env, cluster, dir }) =
     for (const ttl of [...ttls, /default_x509_svid_ttl = "(\w+)"/.exec(serverConf)![1]]) expect(caTtl).toBeGreaterThanOrEqual(6 * hours(ttl));
   });
 
-  test('the server namespace is restricted and every container there passes restricted', () => {
+  test('the server namespace is restricted, and every pod in a restricted namespace passes restricted', () => {
     expect(find(files, `${dir}/namespace-spire-server.yaml`).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
     expect(find(files, `${dir}/namespace-spire-system.yaml`).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
-    const workloads = [...files.keys()].filter((path) => path.startsWith(`${dir}/spire-server/`) && /(statefulset|deployment|job)-/.test(path));
+    const restricted = [...files.keys()]
+      .filter((path) => path.startsWith(`${dir}/namespace-`))
+      .map((path) => find(files, path))
+      .filter((namespace) => namespace.metadata.labels['pod-security.kubernetes.io/enforce'] === 'restricted')
+      .map((namespace) => namespace.metadata.name);
+    const workloads = [...files.keys()].filter((path) => restricted.some((namespace) => path.startsWith(`${dir}/${namespace}/`)) && /\/(statefulset|deployment|job)-/.test(path));
+    expect(workloads.length).toBeGreaterThan(0);
     for (const path of workloads) {
       const pod = find(files, path).spec.template.spec;
-      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-      for (const container of pod.containers) {
-        expect({ path, securityContext: container.securityContext }).toEqual({
-          path,
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-        });
+      expect(pod.hostNetwork ?? false).toBe(false);
+      expect(pod.hostPID ?? false).toBe(false);
+      expect((pod.volumes ?? []).filter((volume: any) => volume.hostPath)).toEqual([]);
+      const podSeccomp = pod.securityContext?.seccompProfile?.type;
+      for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
+        const context = container.securityContext ?? {};
+        expect({ path, container: container.name, checks: {
+          allowPrivilegeEscalation: context.allowPrivilegeEscalation,
+          dropsAll: (context.capabilities?.drop ?? []).includes('ALL'),
+          adds: context.capabilities?.add ?? [],
+          runAsNonRoot: context.runAsNonRoot ?? pod.securityContext?.runAsNonRoot,
+          seccomp: context.seccompProfile?.type ?? podSeccomp,
+          privileged: context.privileged ?? false,
+          readOnlyRootFilesystem: context.readOnlyRootFilesystem,
+        } }).toEqual({ path, container: container.name, checks: {
+          allowPrivilegeEscalation: false, dropsAll: true, adds: [], runAsNonRoot: true, seccomp: 'RuntimeDefault', privileged: false, readOnlyRootFilesystem: true,
+        } });
       }
     }
   });

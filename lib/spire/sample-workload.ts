@@ -53,7 +53,16 @@ export class SampleWorkload extends Construct {
           cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(100) },
           memory: { request: Size.mebibytes(16), limit: Size.mebibytes(64) },
         },
-        securityContext: { ensureNonRoot: true, user: 1000, group: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+        // What the restricted Pod Security Standard of its namespace demands.
+        securityContext: {
+          ensureNonRoot: true,
+          user: 1000,
+          group: 1000,
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: [kplus.Capability.ALL] },
+          seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+        },
         // The watcher has no port; its process staying up is what liveness can tell.
         liveness: kplus.Probe.fromCommand(['/opt/spire/bin/spire-agent', 'api', 'fetch', 'x509', '-socketPath', '/spiffe-workload-api/spire-agent.sock', '-silent'], { periodSeconds: Duration.seconds(60), timeoutSeconds: Duration.seconds(10) }),
         readiness: kplus.Probe.fromCommand(['/opt/spire/bin/spire-agent', 'api', 'fetch', 'x509', '-socketPath', '/spiffe-workload-api/spire-agent.sock', '-silent'], { periodSeconds: Duration.seconds(30), timeoutSeconds: Duration.seconds(10) }),
