@@ -1,5 +1,6 @@
 import { renderAgentConf } from '../lib/render/agent-conf';
 import { renderControllerManagerConfig } from '../lib/render/controller-manager-config';
+import { renderOidcConf } from '../lib/render/oidc-conf';
 import { ServerConfOptions, renderServerConf } from '../lib/render/server-conf';
 
 const minimalServer: ServerConfOptions = {
@@ -218,5 +219,29 @@ describe('renderControllerManagerConfig', () => {
     const ha = renderControllerManagerConfig({ ...base, leaderElection: { resourceName: 'spire-c1.spiffe.io', resourceNamespace: 'spire-server' } });
     expect(ha).toContain('leaderElect: true');
     expect(ha).toContain('resourceName: spire-c1.spiffe.io');
+  });
+});
+
+describe('renderOidcConf', () => {
+  test('gives exactly this HCL', () => {
+    expect(renderOidcConf({
+      domains: ['oidc.td.example'], jwtIssuer: 'https://oidc.td.example', trustDomain: 'td.example',
+      socketPath: '/spiffe-workload-api/spire-agent.sock', httpPort: 8080, healthPort: 8008,
+    })).toBe(`domains = ["oidc.td.example"]
+jwt_issuer = "https://oidc.td.example"
+log_level = "INFO"
+insecure_addr = ":8080"
+
+workload_api {
+  socket_path = "/spiffe-workload-api/spire-agent.sock"
+  trust_domain = "td.example"
+}
+
+health_checks {
+  bind_port = "8008"
+  live_path = "/live"
+  ready_path = "/ready"
+}
+`);
   });
 });

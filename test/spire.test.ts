@@ -115,6 +115,19 @@ describe.each(clusters)('$dir: cross-component facts', ({ env, cluster, dir }) =
     for (const path of identities) expect(find(files, path).spec.className).toBe(className);
   });
 
+  test('the OIDC discovery provider, where on, serves the issuer the server signs JWT-SVIDs with', () => {
+    const path = `${dir}/spire-server/configmap-spire-oidc-discovery-provider.yaml`;
+    if (!env.oidcDiscovery) {
+      expect(files.has(path)).toBe(false);
+      return;
+    }
+    const oidcConf = find(files, path).data['oidc-discovery-provider.conf'];
+    const issuer = /jwt_issuer = "([^"]+)"/.exec(serverConf)![1];
+    expect(oidcConf).toContain(`jwt_issuer = "${issuer}"`);
+    expect(oidcConf).toContain(`trust_domain = "${env.trustDomain}"`);
+    expect(issuer).toBe(`https://${env.oidcDiscovery.domains[0]}`);
+  });
+
   test('ca_ttl is at least 6 times the longest X509-SVID TTL', () => {
     const hours = (text: string) => Number(/^(\d+)h$/.exec(text)![1]);
     const caTtl = hours(/ca_ttl = "(\w+)"/.exec(serverConf)![1]);

@@ -5,6 +5,7 @@ import { IdentitySpec, OidcDiscoverySettings } from '../config/types';
 import { imageString } from '../config/versions';
 import { selectorLabels, standardLabels } from '../context';
 import { RESTRICTED_CONTAINER, httpProbe, resources, restrictedPod } from '../k8s-helpers';
+import { renderOidcConf } from '../render/oidc-conf';
 import { SpiffeCsiDriver } from './spiffe-csi-driver';
 import { SpireServer } from './spire-server';
 
@@ -15,28 +16,6 @@ export interface SpiffeOidcDiscoveryProviderProps {
 }
 
 const SOCKET_DIR = '/spiffe-workload-api';
-
-/** Renders the provider's HCL config. Pure. */
-export function renderOidcConf(options: { domains: readonly string[]; jwtIssuer: string; trustDomain: string; socketPath: string; httpPort: number; healthPort: number }): string {
-  return [
-    `domains = ${JSON.stringify([...options.domains])}`,
-    `jwt_issuer = ${JSON.stringify(options.jwtIssuer)}`,
-    'log_level = "INFO"',
-    `insecure_addr = ":${options.httpPort}"`,
-    '',
-    'workload_api {',
-    `  socket_path = ${JSON.stringify(options.socketPath)}`,
-    `  trust_domain = ${JSON.stringify(options.trustDomain)}`,
-    '}',
-    '',
-    'health_checks {',
-    `  bind_port = "${options.healthPort}"`,
-    '  live_path = "/live"',
-    '  ready_path = "/ready"',
-    '}',
-    '',
-  ].join('\n');
-}
 
 /**
  * SPIFFE OIDC discovery provider: serves the trust domain's JWT signing keys as an OIDC discovery

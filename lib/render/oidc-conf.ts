@@ -1,0 +1,34 @@
+export interface OidcConfOptions {
+  /** Host names served; requests for others are refused. */
+  readonly domains: readonly string[];
+  /** Must equal the server's jwt_issuer, or relying parties reject the tokens. */
+  readonly jwtIssuer: string;
+  readonly trustDomain: string;
+  /** Workload API socket, as the provider's container sees it. */
+  readonly socketPath: string;
+  /** Plain HTTP, for a TLS-terminating ingress in front. */
+  readonly httpPort: number;
+  readonly healthPort: number;
+}
+
+/** Renders oidc-discovery-provider's HCL config. Pure: the same options always give the same text. */
+export function renderOidcConf(options: OidcConfOptions): string {
+  return [
+    `domains = ${JSON.stringify([...options.domains])}`,
+    `jwt_issuer = ${JSON.stringify(options.jwtIssuer)}`,
+    'log_level = "INFO"',
+    `insecure_addr = ":${options.httpPort}"`,
+    '',
+    'workload_api {',
+    `  socket_path = ${JSON.stringify(options.socketPath)}`,
+    `  trust_domain = ${JSON.stringify(options.trustDomain)}`,
+    '}',
+    '',
+    'health_checks {',
+    `  bind_port = "${options.healthPort}"`,
+    '  live_path = "/live"',
+    '  ready_path = "/ready"',
+    '}',
+    '',
+  ].join('\n');
+}
