@@ -18,9 +18,11 @@ function main(): number {
   } catch (error) {
     if (error instanceof EstateValidationError) {
       console.error(`synth failed: ${error.message}\ndist/ was left as it was.`);
-      return 1;
+    } else {
+      // A bug rather than bad input: say so first, then give the trace.
+      console.error(`synth failed with an internal error: ${(error as Error).message}\n${(error as Error).stack}`);
     }
-    throw error;
+    return 1;
   }
 }
 

@@ -64,7 +64,7 @@ export class ClusterChart extends Chart {
 
     if (environment.networkPolicies) {
       new SpireNetworkPolicies(this, 'NetworkPolicies', {
-        server: this.server, csiDriver: this.csiDriver, oidc, monitoringNamespace: 'monitoring',
+        server: this.server, csiDriver: this.csiDriver, oidc, monitoringNamespace: environment.monitoring.prometheusNamespace,
       });
     }
     if (environment.monitoring.enabled) {

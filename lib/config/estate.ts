@@ -154,7 +154,7 @@ const development: EnvironmentConfig = {
     preSyncValidation: true,
     postSyncHealthCheck: true,
   },
-  monitoring: { enabled: false, prometheusSelector: { release: 'kube-prometheus-stack' }, dashboardNamespace: 'monitoring' },
+  monitoring: { enabled: false, prometheusSelector: { release: 'kube-prometheus-stack' }, dashboardNamespace: 'monitoring', prometheusNamespace: 'monitoring' },
   sampleWorkload: 'web-frontend',
 };
 
@@ -189,7 +189,7 @@ const staging: EnvironmentConfig = {
     preSyncValidation: true,
     postSyncHealthCheck: true,
   },
-  monitoring: { enabled: true, prometheusSelector: { release: 'kube-prometheus-stack' }, dashboardNamespace: 'monitoring' },
+  monitoring: { enabled: true, prometheusSelector: { release: 'kube-prometheus-stack' }, dashboardNamespace: 'monitoring', prometheusNamespace: 'monitoring' },
 };
 
 function productionDatabase(host: string) {
@@ -268,7 +268,7 @@ const production: EnvironmentConfig = {
     // undigested images, so this stays off until one is recorded there.
     postSyncHealthCheck: false,
   },
-  monitoring: { enabled: true, prometheusSelector: { release: 'kube-prometheus-stack' }, dashboardNamespace: 'monitoring' },
+  monitoring: { enabled: true, prometheusSelector: { release: 'kube-prometheus-stack' }, dashboardNamespace: 'monitoring', prometheusNamespace: 'monitoring' },
 };
 
 export const DEFAULT_ESTATE: EstateConfig = {

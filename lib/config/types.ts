@@ -253,4 +253,6 @@ export interface MonitoringSettings {
   readonly prometheusSelector: Readonly<Record<string, string>>;
   /** Namespace Grafana's dashboard sidecar watches. */
   readonly dashboardNamespace: string;
+  /** Namespace Prometheus scrapes from; the NetworkPolicies admit metrics traffic from it only. */
+  readonly prometheusNamespace: string;
 }

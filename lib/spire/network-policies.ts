@@ -9,11 +9,8 @@ export interface SpireNetworkPoliciesProps {
   readonly server: SpireServer;
   readonly csiDriver: SpiffeCsiDriver;
   readonly oidc?: SpiffeOidcDiscoveryProvider;
-  /**
-   * Namespace Prometheus scrapes from.
-   * @default 'monitoring'
-   */
-  readonly monitoringNamespace?: string;
+  /** Namespace Prometheus scrapes from; metrics ports admit traffic from it only. */
+  readonly monitoringNamespace: string;
 }
 
 function tcp(port: number): k8s.NetworkPolicyPort {
@@ -32,7 +29,7 @@ export class SpireNetworkPolicies extends Construct {
     super(scope, id);
     const { server, csiDriver, oidc } = props;
     const labels = standardLabels('spire-network-policy', 'network-policy', server.clusterName);
-    const monitoring = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': props.monitoringNamespace ?? 'monitoring' } } };
+    const monitoring = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': props.monitoringNamespace } } };
     const manager = server.controllerManager;
 
     for (const namespace of [server.namespace, csiDriver.agent.namespace]) {
