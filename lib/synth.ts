@@ -27,7 +27,9 @@ export interface OutputTree {
   readonly chart: Chart;
   /** A cluster tree: objects get Argo CD sync waves by kind and namespaced ones a folder per namespace. */
   readonly clusterTree: boolean;
+  /** `environment/cluster` or the directory, for messages. */
   readonly where: string;
+  readonly requireImageDigests: boolean;
 }
 
 export interface BuiltEstate {
@@ -48,19 +50,23 @@ export function buildEstate(estate: EstateConfig): BuiltEstate {
     }
   }
   const trees: OutputTree[] = clusters.map((chart) => ({
-    path: chart.outputPath, chart, clusterTree: true, where: `${chart.context.environment.name}/${chart.context.cluster.name}`,
+    path: chart.outputPath,
+    chart,
+    clusterTree: true,
+    where: `${chart.context.environment.name}/${chart.context.cluster.name}`,
+    requireImageDigests: chart.context.environment.requireImageDigests,
   }));
   for (const chart of clusters.filter((candidate) => candidate.context.environment.gitops.engines.includes('flux'))) {
     const flux = new FluxChart(app, `flux-${chart.node.id}`, { estate, cluster: chart });
-    const crds = app.node.findChild(`flux-${chart.node.id}-crds`) as Chart;
-    trees.push({ path: flux.outputPath, chart: flux, clusterTree: false, where: flux.outputPath });
-    trees.push({ path: flux.crdsPath, chart: crds, clusterTree: false, where: flux.crdsPath });
+    trees.push({ path: flux.outputPath, chart: flux, clusterTree: false, where: flux.outputPath, requireImageDigests: false });
+    trees.push({ path: flux.crdsPath, chart: flux.crds, clusterTree: false, where: flux.crdsPath, requireImageDigests: false });
   }
   const argoClusters = clusters.filter((chart) => chart.context.environment.gitops.engines.includes('argocd'));
   if (argoClusters.length > 0) {
     const children = new ArgoCdChart(app, 'argocd', { estate, clusters: argoClusters });
-    trees.push({ path: 'argocd', chart: children, clusterTree: false, where: 'argocd' });
-    trees.push({ path: 'argocd-bootstrap', chart: new ArgoCdRootChart(app, 'argocd-bootstrap', { estate, children }), clusterTree: false, where: 'argocd-bootstrap' });
+    const root = new ArgoCdRootChart(app, 'argocd-bootstrap', { estate, children });
+    trees.push({ path: 'argocd', chart: children, clusterTree: false, where: 'argocd', requireImageDigests: false });
+    trees.push({ path: 'argocd-bootstrap', chart: root, clusterTree: false, where: 'argocd-bootstrap', requireImageDigests: false });
   }
   return { app, trees, clusters };
 }
@@ -82,10 +88,10 @@ function imagesOf(manifest: any): { container: string; image: string }[] {
 }
 
 /** Checks on one final object and its YAML: what no construct may get wrong, whoever wrote it. */
-function outputProblems(tree: OutputTree, manifest: any, yaml: string, requireDigests: boolean): string[] {
+function outputProblems(tree: OutputTree, manifest: any, yaml: string): string[] {
   const problems: string[] = [];
   const resource = `${manifest.kind} "${manifest.metadata?.name}"`;
-  if (requireDigests) {
+  if (tree.requireImageDigests) {
     for (const { container, image } of imagesOf(manifest)) {
       if (!/@sha256:[0-9a-f]{64}$/.test(image)) {
         problems.push(formatViolation(tree.where, {
@@ -141,7 +147,6 @@ export function renderEstate(estate: EstateConfig): Map<string, string> {
   const built = buildEstate(estate);
   const problems = validationErrors(built.app);
   const files = new Map<string, string>();
-  const requireDigests = new Map(built.clusters.map((chart) => [chart, chart.context.environment.requireImageDigests]));
   for (const tree of built.trees) {
     if (tree.clusterTree) applySyncWaves(tree.chart);
     // ApiObject.toJson, not Chart.toJson: the latter validates again and throws at the first chart,
@@ -149,14 +154,13 @@ export function renderEstate(estate: EstateConfig): Map<string, string> {
     const manifests = tree.chart.node.findAll()
       .filter((construct): construct is ApiObject => construct instanceof ApiObject)
       .map((object) => object.toJson());
-    const digests = requireDigests.get(tree.chart as ClusterChart) ?? false;
     const names: string[] = [];
     for (const manifest of manifests) {
       const name = fileNameFor(manifest, tree.clusterTree);
       const path = `${tree.path}/${name}`;
       if (files.has(path)) throw new Error(`two objects would be written to dist/${path}`);
       const yaml = toYaml(manifest);
-      problems.push(...outputProblems(tree, manifest, yaml, digests));
+      problems.push(...outputProblems(tree, manifest, yaml));
       files.set(path, yaml);
       names.push(name);
     }

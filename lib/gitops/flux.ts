@@ -24,6 +24,8 @@ export const FLUX_SOURCE = 'spire-gitops';
 export class FluxChart extends Chart {
   public readonly outputPath: string;
   public readonly crdsPath: string;
+  /** The chart's objects live in their own directory so the `spire-crds` Kustomization can wait on them. */
+  public readonly crds: FluxCrdsChart;
 
   constructor(scope: Construct, id: string, props: FluxChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
@@ -71,8 +73,7 @@ export class FluxChart extends Chart {
       },
     });
 
-    // The chart's objects live in their own directory so the Kustomization above can wait on them.
-    new FluxCrdsChart(scope, `${id}-crds`, { namespace, interval });
+    this.crds = new FluxCrdsChart(scope, `${id}-crds`, { namespace, interval });
   }
 }
 
