@@ -57,7 +57,10 @@ export class ClusterChart extends Chart {
     }));
     const staticNames = new Set<string>();
     environment.staticEntries.forEach((entry, index) => {
-      if (staticNames.has(entry.name)) this.duplicateNames.push(`ClusterStaticEntry "${entry.name}"`);
+      if (staticNames.has(entry.name)) {
+        this.duplicateNames.push(`ClusterStaticEntry "${entry.name}"`);
+        return;
+      }
       staticNames.add(entry.name);
       new StaticEntry(this, `StaticEntry${index}`, { context, controllerManager: this.server.controllerManager, entry });
     });

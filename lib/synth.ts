@@ -158,7 +158,13 @@ export function renderEstate(estate: EstateConfig): Map<string, string> {
     for (const manifest of manifests) {
       const name = fileNameFor(manifest, tree.clusterTree);
       const path = `${tree.path}/${name}`;
-      if (files.has(path)) throw new Error(`two objects would be written to dist/${path}`);
+      if (files.has(path)) {
+        problems.push(formatViolation(tree.where, {
+          resource: `${manifest.kind} "${manifest.metadata.name}"`, field: 'metadata.name', value: manifest.metadata.name,
+          rule: `is defined twice (both would be written to dist/${path})`, fix: 'rename one of them',
+        }));
+        continue;
+      }
       const yaml = toYaml(manifest);
       problems.push(...outputProblems(tree, manifest, yaml));
       files.set(path, yaml);
