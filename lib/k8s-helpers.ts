@@ -10,14 +10,16 @@ export function resources(spec: ResourceSpec): k8s.ResourceRequirements {
   };
 }
 
-/** The container security context the `restricted` Pod Security Standard requires, plus a read-only root. */
-export const RESTRICTED_CONTAINER: k8s.SecurityContext = {
+/** No capabilities, no escalation, read-only root, default seccomp: for containers that must run as root. */
+export const HARDENED_CONTAINER: k8s.SecurityContext = {
   allowPrivilegeEscalation: false,
   capabilities: { drop: ['ALL'] },
   readOnlyRootFilesystem: true,
-  runAsNonRoot: true,
   seccompProfile: { type: 'RuntimeDefault' },
 };
+
+/** The container security context the `restricted` Pod Security Standard requires, plus a read-only root. */
+export const RESTRICTED_CONTAINER: k8s.SecurityContext = { ...HARDENED_CONTAINER, runAsNonRoot: true };
 
 export function restrictedPod(uid: number): k8s.PodSecurityContext {
   return {

@@ -1,5 +1,6 @@
 import { LogFormat, LogLevel } from '../config/types';
-import { HclBody, plugin, renderHcl } from './hcl';
+import { HealthListener } from './hcl';
+import { HclBody, healthChecks, plugin, prometheusTelemetry, renderHcl } from './hcl';
 
 export interface AgentConfOptions {
   readonly trustDomain: string;
@@ -20,7 +21,7 @@ export interface AgentConfOptions {
   readonly kubelet:
   | { readonly verification: 'skip' }
   | { readonly verification: 'apiServerCA'; readonly caPath: string; readonly addressEnv: string };
-  readonly health: { readonly port: number; readonly livePath: string; readonly readyPath: string };
+  readonly health: HealthListener;
   readonly prometheusPort?: number;
 }
 
@@ -53,18 +54,7 @@ export function renderAgentConf(options: AgentConfOptions): string {
         plugin('WorkloadAttestor', 'k8s', [...kubelet, ['use_new_container_locator', true]]),
       ],
     },
-    {
-      block: 'health_checks',
-      body: [
-        ['listener_enabled', true],
-        ['bind_address', '0.0.0.0'],
-        ['bind_port', String(options.health.port)],
-        ['live_path', options.health.livePath],
-        ['ready_path', options.health.readyPath],
-      ],
-    },
-    options.prometheusPort === undefined
-      ? undefined
-      : { block: 'telemetry', body: [{ block: 'Prometheus', body: [['host', '0.0.0.0'], ['port', options.prometheusPort]] }] },
+    healthChecks(options.health),
+    prometheusTelemetry(options.prometheusPort),
   ]);
 }

@@ -70,3 +70,28 @@ export function renderHcl(blocks: readonly (HclBlock | undefined)[]): string {
 export function plugin(type: string, name: string, data: HclBody): HclBlock {
   return { block: type, labels: [name], body: [{ block: 'plugin_data', body: data }] };
 }
+
+/** The health listener SPIRE server and agent share; bound on all addresses so kubelet probes reach it. */
+export interface HealthListener {
+  readonly port: number;
+  readonly livePath: string;
+  readonly readyPath: string;
+}
+
+export function healthChecks(health: HealthListener): HclBlock {
+  return {
+    block: 'health_checks',
+    body: [
+      ['listener_enabled', true],
+      ['bind_address', '0.0.0.0'],
+      ['bind_port', String(health.port)],
+      ['live_path', health.livePath],
+      ['ready_path', health.readyPath],
+    ],
+  };
+}
+
+/** The `telemetry` block that serves Prometheus metrics on `port`, or nothing without one. */
+export function prometheusTelemetry(port: number | undefined): HclBlock | undefined {
+  return port === undefined ? undefined : { block: 'telemetry', body: [{ block: 'Prometheus', body: [['host', '0.0.0.0'], ['port', port]] }] };
+}

@@ -1,5 +1,6 @@
 import { FederationSpec, LogFormat, LogLevel } from '../config/types';
-import { HclBlock, HclBody, plugin, renderHcl } from './hcl';
+import { HealthListener } from './hcl';
+import { HclBlock, HclBody, healthChecks, plugin, prometheusTelemetry, renderHcl } from './hcl';
 
 interface ServerDatabase {
   readonly host: string;
@@ -56,7 +57,7 @@ export interface ServerConfOptions {
     readonly configMapKey: string;
     readonly format: 'spiffe' | 'pem';
   };
-  readonly health: { readonly port: number; readonly livePath: string; readonly readyPath: string };
+  readonly health: HealthListener;
   readonly prometheusPort?: number;
   /** Serve this trust domain's bundle and federate with these trust domains. */
   readonly federation?: { readonly bundleEndpointPort: number; readonly federatesWith: readonly FederationSpec[] };
@@ -177,18 +178,7 @@ export function renderServerConf(options: ServerConfOptions): string {
   return renderHcl([
     { block: 'server', body: server },
     { block: 'plugins', body: plugins },
-    {
-      block: 'health_checks',
-      body: [
-        ['listener_enabled', true],
-        ['bind_address', '0.0.0.0'],
-        ['bind_port', String(options.health.port)],
-        ['live_path', options.health.livePath],
-        ['ready_path', options.health.readyPath],
-      ],
-    },
-    options.prometheusPort === undefined
-      ? undefined
-      : { block: 'telemetry', body: [{ block: 'Prometheus', body: [['host', '0.0.0.0'], ['port', options.prometheusPort]] }] },
+    healthChecks(options.health),
+    prometheusTelemetry(options.prometheusPort),
   ]);
 }

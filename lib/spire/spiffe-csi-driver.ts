@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { imageString } from '../config/versions';
 import { selectorLabels, standardLabels } from '../context';
-import { httpProbe, resources } from '../k8s-helpers';
+import { HARDENED_CONTAINER, httpProbe, resources } from '../k8s-helpers';
 import { SpireAgent } from './spire-agent';
 
 export interface SpiffeCsiDriverProps {
@@ -95,12 +95,7 @@ export class SpiffeCsiDriver extends Construct {
                 livenessProbe: httpProbe('/healthz', 'healthz', { initialDelaySeconds: 5, periodSeconds: 10 }),
                 readinessProbe: httpProbe('/healthz', 'healthz', { initialDelaySeconds: 5, periodSeconds: 10 }),
                 resources: resources(settings.csiDriverResources),
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  capabilities: { drop: ['ALL'] },
-                  readOnlyRootFilesystem: true,
-                  seccompProfile: { type: 'RuntimeDefault' },
-                },
+                securityContext: HARDENED_CONTAINER,
                 volumeMounts: [
                   { name: 'spiffe-csi-socket-dir', mountPath: '/spiffe-csi' },
                   { name: 'kubelet-plugin-registration-dir', mountPath: '/registration' },

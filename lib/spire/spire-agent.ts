@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { imageString } from '../config/versions';
 import { selectorLabels, standardLabels } from '../context';
-import { httpProbe, podSecurityLabels, resources } from '../k8s-helpers';
+import { HARDENED_CONTAINER, httpProbe, podSecurityLabels, resources } from '../k8s-helpers';
 import { renderAgentConf } from '../render/agent-conf';
 import { SpireServer } from './spire-server';
 
@@ -130,13 +130,8 @@ export class SpireAgent extends Construct {
               livenessProbe: httpProbe('/live', 'healthz', { initialDelaySeconds: 15, periodSeconds: 60, failureThreshold: 2 }),
               readinessProbe: httpProbe('/ready', 'healthz', { initialDelaySeconds: 10, periodSeconds: 30 }),
               resources: resources(settings.resources),
-              securityContext: {
-                // Root, to own the socket in the host directory, but with no capabilities or escalation.
-                allowPrivilegeEscalation: false,
-                capabilities: { drop: ['ALL'] },
-                readOnlyRootFilesystem: true,
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
+              // Root, to own the socket in the host directory, but with no capabilities or escalation.
+              securityContext: HARDENED_CONTAINER,
               volumeMounts: [
                 { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                 { name: 'data', mountPath: '/var/lib/spire' },
