@@ -67,6 +67,8 @@ export class SpireControllerManager extends Construct {
       volumeMounts: [
         { name: 'server-socket', mountPath: '/tmp/spire-server/private', readOnly: true },
         { name: 'controller-manager-config', mountPath: CONFIG_DIR, readOnly: true },
+        // A writable /tmp on a read-only root, as the upstream chart gives it (its own part of the pod's tmp).
+        { name: 'tmp', mountPath: '/tmp', subPath: 'spire-controller-manager' },
       ],
     };
 
