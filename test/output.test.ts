@@ -69,6 +69,14 @@ describe('every synthesized object', () => {
     expect(validatorFor('spire.spiffe.io/v1alpha1', 'ClusterSPIFFEID')!(withUnknown(identity, { ttl: 3600 }))).toBe(false);
   });
 
+  test('carries the app.kubernetes.io labels, name, instance, component, part-of and managed-by', () => {
+    const keys = ['name', 'instance', 'component', 'part-of', 'managed-by'].map((key) => `app.kubernetes.io/${key}`);
+    for (const { path, object } of all) {
+      const missing = keys.filter((key) => !object.metadata.labels?.[key]);
+      expect({ path, missing }).toEqual({ path, missing: [] });
+    }
+  });
+
   test('is written once per file, named after its kind, namespace and name', () => {
     for (const { path, object } of all) {
       const clusterTree = !path.startsWith('argocd') && !path.startsWith('flux/');

@@ -1,6 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterChart } from '../cluster-chart';
+import { standardLabels } from '../context';
 import { EstateConfig } from '../config/types';
 import { SPIRE_CRDS_CHART } from '../config/versions';
 import { sortedByCodePoint } from '../render/kustomization';
@@ -42,7 +43,10 @@ export class ArgoCdChart extends Chart {
   public readonly applications: ArgoCdApplication[] = [];
 
   constructor(scope: Construct, id: string, props: ArgoCdChartProps) {
-    super(scope, id, { disableResourceNameHashes: true });
+    super(scope, id, {
+      disableResourceNameHashes: true,
+      labels: standardLabels('spire-delivery', 'argocd', props.estate.argocd.project),
+    });
     const { estate, clusters } = props;
     const argocd = estate.argocd;
     const objects = clusters.flatMap((cluster) => cluster.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject));
@@ -142,7 +146,10 @@ export class ArgoCdRootChart extends Chart {
   public readonly root: ArgoCdApplication;
 
   constructor(scope: Construct, id: string, props: { readonly estate: EstateConfig; readonly children: ArgoCdChart }) {
-    super(scope, id, { disableResourceNameHashes: true });
+    super(scope, id, {
+      disableResourceNameHashes: true,
+      labels: standardLabels('spire-delivery', 'argocd-bootstrap', props.estate.argocd.project),
+    });
     const { estate, children } = props;
     const childKinds = children.node.findAll()
       .filter((c): c is ApiObject => c instanceof ApiObject)

@@ -7,6 +7,7 @@ import * as kustomize from '../../imports/kustomization-kustomize.toolkit.fluxcd
 import { ClusterChart } from '../cluster-chart';
 import { EstateConfig } from '../config/types';
 import { SPIRE_CRDS_CHART } from '../config/versions';
+import { standardLabels } from '../context';
 
 export interface FluxChartProps {
   readonly estate: EstateConfig;
@@ -28,7 +29,10 @@ export class FluxChart extends Chart {
   public readonly crds: FluxCrdsChart;
 
   constructor(scope: Construct, id: string, props: FluxChartProps) {
-    super(scope, id, { disableResourceNameHashes: true });
+    super(scope, id, {
+      disableResourceNameHashes: true,
+      labels: standardLabels('spire-delivery', 'flux', props.cluster.context.cluster.name),
+    });
     const { estate, cluster } = props;
     const env = cluster.context.environment;
     const namespace = estate.flux.namespace;
@@ -73,14 +77,14 @@ export class FluxChart extends Chart {
       },
     });
 
-    this.crds = new FluxCrdsChart(scope, `${id}-crds`, { namespace, interval });
+    this.crds = new FluxCrdsChart(scope, `${id}-crds`, { namespace, interval, instance: cluster.context.cluster.name });
   }
 }
 
 /** `dist/flux/<env>/<cluster>/crds/`: the upstream spire-crds chart, matching controller manager 0.7.0. */
 export class FluxCrdsChart extends Chart {
-  constructor(scope: Construct, id: string, props: { readonly namespace: string; readonly interval: string }) {
-    super(scope, id, { disableResourceNameHashes: true });
+  constructor(scope: Construct, id: string, props: { readonly namespace: string; readonly interval: string; readonly instance: string }) {
+    super(scope, id, { disableResourceNameHashes: true, labels: standardLabels('spire-crds', 'flux', props.instance) });
     new helmrepo.HelmRepository(this, 'Repository', {
       metadata: { name: 'spiffe', namespace: props.namespace },
       spec: { url: SPIRE_CRDS_CHART.repoURL, interval: '1h' },
