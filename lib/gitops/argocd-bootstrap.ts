@@ -111,7 +111,7 @@ export class ArgoCdChart extends Chart {
         destination,
         sync: env.gitops.argoSync,
         annotations: argocd.notifications,
-        labels: { 'spire.spiffe.io/environment': env.name, 'spire.spiffe.io/cluster': cluster.context.cluster.name },
+        labels: { 'spire-gitops/environment': env.name, 'spire-gitops/cluster': cluster.context.cluster.name },
       };
       this.applications.push(new ArgoCdApplication(this, `Crds-${cluster.node.id}`, {
         ...common,

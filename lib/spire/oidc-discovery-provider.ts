@@ -78,7 +78,7 @@ export class SpiffeOidcDiscoveryProvider extends Construct {
         replicas: 1,
         selector: { matchLabels: this.selector },
         template: {
-          metadata: { labels, annotations: { 'spire.spiffe.io/config-checksum': createHash('sha256').update(conf).digest('hex') } },
+          metadata: { labels, annotations: { 'spire-gitops/config-checksum': createHash('sha256').update(conf).digest('hex') } },
           spec: {
             serviceAccountName: this.name,
             automountServiceAccountToken: false,

@@ -107,7 +107,7 @@ export class SpireAgent extends Construct {
         template: {
           metadata: {
             labels,
-            annotations: { 'spire.spiffe.io/config-checksum': createHash('sha256').update(agentConf).digest('hex') },
+            annotations: { 'spire-gitops/config-checksum': createHash('sha256').update(agentConf).digest('hex') },
           },
           spec: {
             serviceAccountName: this.serviceAccountName,

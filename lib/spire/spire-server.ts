@@ -295,7 +295,7 @@ export class SpireServer extends Construct {
             annotations: {
               'kubectl.kubernetes.io/default-container': 'spire-server',
               // Rolls the pods when either config file changes.
-              'spire.spiffe.io/config-checksum': checksum,
+              'spire-gitops/config-checksum': checksum,
             },
           },
           spec: {
