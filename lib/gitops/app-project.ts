@@ -12,7 +12,15 @@ export interface AppProjectProps {
   readonly destinations: readonly { readonly server: string; readonly namespace: string }[];
   readonly clusterResources: readonly GroupKind[];
   readonly namespaceResources: readonly GroupKind[];
+  /**
+   * Project roles with the SSO groups that hold them and their policy lines.
+   * @default - no roles: only Argo CD's global RBAC applies
+   */
   readonly roles?: readonly { readonly name: string; readonly description: string; readonly groups: readonly string[]; readonly policies: readonly string[] }[];
+  /**
+   * When the project's Applications may sync.
+   * @default - always
+   */
   readonly syncWindows?: readonly (SyncWindow & { readonly applications: readonly string[] })[];
 }
 

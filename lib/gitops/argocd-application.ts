@@ -22,8 +22,20 @@ export interface ArgoCdApplicationProps {
   readonly syncOptions: readonly SyncOption[];
   /** Order among sibling Applications of the app-of-apps. */
   readonly syncWave: number;
+  /**
+   * Fields the cluster changes at runtime that must not count as drift.
+   * @default - none
+   */
   readonly ignoreDifferences?: readonly { group: string; kind: string; name: string; jqPathExpressions: string[] }[];
+  /**
+   * Extra annotations, e.g. notification subscriptions.
+   * @default - only the sync wave
+   */
   readonly annotations?: Readonly<Record<string, string>>;
+  /**
+   * Extra labels.
+   * @default - none
+   */
   readonly labels?: Readonly<Record<string, string>>;
 }
 

@@ -8,6 +8,10 @@ import { SpireServer } from './spire-server';
 export interface SpireNetworkPoliciesProps {
   readonly server: SpireServer;
   readonly csiDriver: SpiffeCsiDriver;
+  /**
+   * The OIDC discovery provider, whose HTTP and health ports are admitted.
+   * @default - none runs
+   */
   readonly oidc?: SpiffeOidcDiscoveryProvider;
   /** Namespace Prometheus scrapes from; metrics ports admit traffic from it only. */
   readonly monitoringNamespace: string;
