@@ -1,7 +1,8 @@
 /**
  * Argo CD sync waves inside a cluster tree, by kind. Argo CD waits for each wave to be healthy before
  * the next. The ValidatingWebhookConfiguration comes with the config, before the server: the
- * controller manager patches its caBundle at start and does not become ready while it is missing.
+ * controller manager reads it when it starts (to mint its serving certificate for the Services it
+ * names) and exits when it is missing, so the server pod could never become ready before it.
  */
 const WAVES: Record<string, number> = {
   Namespace: -2,
