@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { ClusterChart } from '../lib/cluster-chart';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { TemplateError, parseTemplate, renderTemplate } from '../lib/identity/template';
+import { TemplateField, namespaceServiceAccountId, spiffeIdTemplate } from '../lib/identity/spiffe-id';
 import { giveSpiffeIdentity } from '../lib/identity/workload-identity';
 import { defaultFiles, environment, find } from './helpers/estate';
 
@@ -103,5 +104,22 @@ describe('giving a workload an identity', () => {
     giveSpiffeIdentity(deployment, { identity: chart.identities.get('web-frontend')!, csiDriver: chart.csiDriver, context: chart.context });
     const errors = deployment.node.validate();
     expect(errors).toContainEqual(expect.stringMatching(/^development\/dev-euw1: Deployment "wrong" identity: ClusterSPIFFEID "web-frontend" would not select its pods: service account "someone-else" does not match k8s:sa:web-frontend, got "web-frontend"; fix: /));
+  });
+});
+
+describe('typed SPIFFE ID templates', () => {
+  test('build the template the manager expects, in the environment trust domain', () => {
+    expect(namespaceServiceAccountId()).toBe('spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}');
+    expect(spiffeIdTemplate('workload', TemplateField.clusterName, TemplateField.podLabel('app.kubernetes.io/name')))
+      .toBe('spiffe://{{ .TrustDomain }}/workload/{{ .ClusterName }}/{{ index .PodMeta.Labels "app.kubernetes.io/name" }}');
+    expect(renderTemplate(namespaceServiceAccountId(TemplateField.podLabel('gateway-tier')), data))
+      .toBe('spiffe://prod.spire.acme.example/ns/edge/sa/api-gateway/partner');
+    expect(() => parseTemplate(spiffeIdTemplate('a', TemplateField.podName))).not.toThrow();
+  });
+
+  test('fails on a literal segment that is not one SPIFFE path segment', () => {
+    expect(() => spiffeIdTemplate('team/payments')).toThrow(/must be one segment of A-Z a-z 0-9 \. _ - \(no slashes\)/);
+    expect(() => spiffeIdTemplate('..')).toThrow(/must be one segment/);
+    expect(() => spiffeIdTemplate()).toThrow(/at least one path segment/);
   });
 });

@@ -1,6 +1,7 @@
 import {
   AgentSettings, EnvironmentConfig, EstateConfig, FederationSpec, IdentitySpec, ResourceSpec, ServerSettings,
 } from './types';
+import { TemplateField, namespaceServiceAccountId } from '../identity/spiffe-id';
 import { DEFAULT_IMAGES } from './versions';
 
 /*
@@ -8,7 +9,7 @@ import { DEFAULT_IMAGES } from './versions';
  * is a field below; constructs never look at an environment's name.
  */
 
-const WORKLOAD_ID = 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}';
+const WORKLOAD_ID = namespaceServiceAccountId();
 
 function inNamespace(name: string) {
   return { matchLabels: { 'kubernetes.io/metadata.name': name } };
@@ -53,14 +54,14 @@ function standardIdentities(options: {
     },
     {
       name: 'api-gateway',
-      // Label keys with dashes need `index`; `.PodMeta.Labels.gateway-tier` does not parse.
-      spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}/{{ index .PodMeta.Labels "gateway-tier" }}',
+      // One ID per tier: .../sa/api-gateway/public or .../partner, from the pod's gateway-tier label.
+      spiffeIDTemplate: namespaceServiceAccountId(TemplateField.podLabel('gateway-tier')),
       namespaceSelector: inNamespace('edge'),
       podSelector: {
         matchLabels: { 'app.kubernetes.io/name': 'api-gateway' },
         matchExpressions: [{ key: 'gateway-tier', operator: 'In', values: ['public', 'partner'] }],
       },
-      workloadSelectorTemplates: ['k8s:sa:api-gateway', 'k8s:pod-label:gateway-tier:{{ index .PodMeta.Labels "gateway-tier" }}'],
+      workloadSelectorTemplates: ['k8s:sa:api-gateway', `k8s:pod-label:gateway-tier:${TemplateField.podLabel('gateway-tier').template}`],
       dnsNameTemplates: ['api-gateway.{{ .PodMeta.Namespace }}.svc.{{ .ClusterDomain }}'],
       jwtTtl: '5m',
       ttl: '1h',

@@ -5,6 +5,7 @@ import { IdentitySpec, OidcDiscoverySettings } from '../config/types';
 import { imageString } from '../config/versions';
 import { selectorLabels, standardLabels } from '../context';
 import { RESTRICTED_CONTAINER, httpProbe, resources, restrictedPod } from '../k8s-helpers';
+import { namespaceServiceAccountId } from '../identity/spiffe-id';
 import { renderOidcConf } from '../render/oidc-conf';
 import { SpiffeCsiDriver } from './spiffe-csi-driver';
 import { SpireServer } from './spire-server';
@@ -48,7 +49,7 @@ export class SpiffeOidcDiscoveryProvider extends Construct {
 
     this.identity = {
       name: this.name,
-      spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}',
+      spiffeIDTemplate: namespaceServiceAccountId(),
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
       podSelector: { matchLabels: this.selector },
       workloadSelectorTemplates: [`k8s:sa:${this.name}`],
