@@ -216,6 +216,11 @@ describe('guarded mistakes', () => {
     expect(problems).toContainEqual(expect.stringMatching(/Deployment "spire-oidc-discovery-provider" container spiffe-oidc-discovery-provider image: must be pinned by digest/));
   });
 
+  test('fails when production turns on the PostSync health check whose image has no digest yet', () => {
+    const problems = problemsOf(estateWith('production', (env) => ({ ...env, gitops: { ...env.gitops, postSyncHealthCheck: true } })));
+    expect(problems).toContainEqual(expect.stringMatching(/^production\/prod-euw1: Job "spire-server-health-check" container check image: must be pinned by digest in this environment \(requireImageDigests\), got "docker\.io\/library\/busybox:1\.37\.0-uclibc"/));
+  });
+
   test('fails when ca_ttl is shorter than 6 times the default X509-SVID TTL', () => {
     const problems = problemsOf(estateWith('staging', (env) => ({ ...env, server: { ...env.server, caTtl: '3h' } })));
     expect(problems).toContainEqual(expect.stringMatching(/server\.caTtl: must be at least 6 times the longest X509-SVID TTL/));
