@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
 import { ResourceSpec } from './config/types';
 
 export function resources(spec: ResourceSpec): k8s.ResourceRequirements {
@@ -48,4 +49,31 @@ export function podSecurityLabels(level: 'restricted' | 'baseline' | 'privileged
     'pod-security.kubernetes.io/audit': level,
     'pod-security.kubernetes.io/warn': level,
   };
+}
+
+export interface GrantProps {
+  /** Name of the role and of its binding. */
+  readonly name: string;
+  /** Namespace of a Role; without one, a ClusterRole. */
+  readonly namespace?: string;
+  readonly labels: Record<string, string>;
+  readonly rules: k8s.PolicyRule[];
+  readonly serviceAccount: { readonly name: string; readonly namespace: string };
+}
+
+/** A Role (or ClusterRole) and the binding that gives it to one service account, both named `name`. */
+export function grant(scope: Construct, id: string, props: GrantProps): void {
+  const subjects = [{ kind: 'ServiceAccount', name: props.serviceAccount.name, namespace: props.serviceAccount.namespace }];
+  const metadata = { name: props.name, namespace: props.namespace, labels: props.labels };
+  if (props.namespace === undefined) {
+    new k8s.KubeClusterRole(scope, id, { metadata, rules: props.rules });
+    new k8s.KubeClusterRoleBinding(scope, `${id}Binding`, {
+      metadata, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: props.name }, subjects,
+    });
+  } else {
+    new k8s.KubeRole(scope, id, { metadata, rules: props.rules });
+    new k8s.KubeRoleBinding(scope, `${id}Binding`, {
+      metadata, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: props.name }, subjects,
+    });
+  }
 }

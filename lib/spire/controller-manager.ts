@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { imageString } from '../config/versions';
-import { RESTRICTED_CONTAINER, httpProbe, resources } from '../k8s-helpers';
+import { RESTRICTED_CONTAINER, grant, httpProbe, resources } from '../k8s-helpers';
 import { renderControllerManagerConfig } from '../render/controller-manager-config';
 import type { SpireServer } from './spire-server';
 
@@ -101,10 +101,11 @@ export class SpireControllerManager extends Construct {
       })),
     });
 
-    const subject = { kind: 'ServiceAccount', name: server.serviceAccountName, namespace };
-    const clusterRoleName = `${namespace}-spire-controller-manager`;
-    new k8s.KubeClusterRole(this, 'ClusterRole', {
-      metadata: { name: clusterRoleName, labels },
+    const serviceAccount = { name: server.serviceAccountName, namespace };
+    grant(this, 'ClusterRole', {
+      name: `${namespace}-spire-controller-manager`,
+      labels,
+      serviceAccount,
       rules: [
         { apiGroups: [''], resources: ['namespaces', 'nodes', 'pods', 'endpoints'], verbs: ['get', 'list', 'watch'] },
         {
@@ -132,23 +133,16 @@ export class SpireControllerManager extends Construct {
         },
       ],
     });
-    new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
-      metadata: { name: clusterRoleName, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName },
-      subjects: [subject],
-    });
-    new k8s.KubeRole(this, 'LeaderElectionRole', {
-      metadata: { name: 'spire-controller-manager-leader-election', namespace, labels },
+    grant(this, 'LeaderElectionRole', {
+      name: 'spire-controller-manager-leader-election',
+      namespace,
+      labels,
+      serviceAccount,
       rules: [
         { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
         { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
       ],
-    });
-    new k8s.KubeRoleBinding(this, 'LeaderElectionRoleBinding', {
-      metadata: { name: 'spire-controller-manager-leader-election', namespace, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'spire-controller-manager-leader-election' },
-      subjects: [subject],
     });
   }
 

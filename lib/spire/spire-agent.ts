@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { imageString } from '../config/versions';
 import { selectorLabels, standardLabels } from '../context';
-import { HARDENED_CONTAINER, httpProbe, podSecurityLabels, resources } from '../k8s-helpers';
+import { HARDENED_CONTAINER, grant, httpProbe, podSecurityLabels, resources } from '../k8s-helpers';
 import { renderAgentConf } from '../render/agent-conf';
 import { SpireServer } from './spire-server';
 
@@ -87,16 +87,12 @@ export class SpireAgent extends Construct {
       data: { 'agent.conf': agentConf },
     });
 
-    const roleName = `${this.namespace}-spire-agent`;
-    new k8s.KubeClusterRole(this, 'ClusterRole', {
-      metadata: { name: roleName, labels },
+    grant(this, 'ClusterRole', {
+      name: `${this.namespace}-spire-agent`,
+      labels,
+      serviceAccount: { name: this.serviceAccountName, namespace: this.namespace },
       // The k8s workload attestor asks the kubelet (secure port, token auth) about pods on its node.
       rules: [{ apiGroups: [''], resources: ['pods', 'nodes', 'nodes/proxy'], verbs: ['get'] }],
-    });
-    new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
-      metadata: { name: roleName, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
-      subjects: [{ kind: 'ServiceAccount', name: this.serviceAccountName, namespace: this.namespace }],
     });
 
     new k8s.KubeDaemonSet(this, 'DaemonSet', {

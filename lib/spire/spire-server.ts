@@ -6,7 +6,7 @@ import { ServerSettings } from '../config/types';
 import { imageString } from '../config/versions';
 import { ClusterContext, addChecks, selectorLabels, standardLabels } from '../context';
 import { parseDuration } from '../duration';
-import { RESTRICTED_CONTAINER, httpProbe, podSecurityLabels, resources, restrictedPod } from '../k8s-helpers';
+import { RESTRICTED_CONTAINER, grant, httpProbe, podSecurityLabels, resources, restrictedPod } from '../k8s-helpers';
 import { ServerDatastore, renderServerConf } from '../render/server-conf';
 import { SpireControllerManager } from './controller-manager';
 
@@ -213,41 +213,33 @@ export class SpireServer extends Construct {
 
   private createRbac(): void {
     const labels = this.podLabels;
-    const subject = { kind: 'ServiceAccount', name: this.serviceAccountName, namespace: this.namespace };
-    const clusterRoleName = `${this.namespace}-spire-server`;
-    new k8s.KubeClusterRole(this, 'ClusterRole', {
-      metadata: { name: clusterRoleName, labels },
+    const serviceAccount = { name: this.serviceAccountName, namespace: this.namespace };
+    grant(this, 'ClusterRole', {
+      name: `${this.namespace}-spire-server`,
+      labels,
+      serviceAccount,
       rules: [
         // k8s_psat validates agent tokens through the TokenReview API and reads their pods and nodes.
         { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
         { apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get'] },
       ],
     });
-    new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
-      metadata: { name: clusterRoleName, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName },
-      subjects: [subject],
-    });
     // The k8s_configmap BundlePublisher creates and updates the bundle ConfigMap with server-side apply.
-    new k8s.KubeRole(this, 'BundleRole', {
-      metadata: { name: 'spire-server-bundle', namespace: this.bundle.namespace, labels },
+    grant(this, 'BundleRole', {
+      name: 'spire-server-bundle',
+      namespace: this.bundle.namespace,
+      labels,
+      serviceAccount,
       rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [this.bundle.configMapName], verbs: ['get', 'patch', 'create'] }],
-    });
-    new k8s.KubeRoleBinding(this, 'BundleRoleBinding', {
-      metadata: { name: 'spire-server-bundle', namespace: this.bundle.namespace, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'spire-server-bundle' },
-      subjects: [subject],
     });
     const upstream = this.settings.upstreamAuthority;
     if (upstream?.type === 'cert-manager') {
-      new k8s.KubeRole(this, 'CertManagerRole', {
-        metadata: { name: 'spire-server-cert-manager', namespace: upstream.namespace, labels },
+      grant(this, 'CertManagerRole', {
+        name: 'spire-server-cert-manager',
+        namespace: upstream.namespace,
+        labels,
+        serviceAccount,
         rules: [{ apiGroups: ['cert-manager.io'], resources: ['certificaterequests'], verbs: ['get', 'list', 'create', 'delete'] }],
-      });
-      new k8s.KubeRoleBinding(this, 'CertManagerRoleBinding', {
-        metadata: { name: 'spire-server-cert-manager', namespace: upstream.namespace, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'spire-server-cert-manager' },
-        subjects: [subject],
       });
     }
   }
