@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { imageString } from '../config/versions';
+import { containerCommand, imageString } from '../config/versions';
 import { RESTRICTED_CONTAINER, grant, httpProbe, resources } from '../k8s-helpers';
 import { renderControllerManagerConfig } from '../render/controller-manager-config';
 import type { SpireServer } from './spire-server';
@@ -53,7 +53,7 @@ export class SpireControllerManager extends Construct {
     this.container = {
       name: 'spire-controller-manager',
       image: imageString(server.context.images.controllerManager),
-      args: [`--config=${CONFIG_DIR}/${CONFIG_FILE}`],
+      ...containerCommand(server.context.images.controllerManager, ['/spire-controller-manager', `--config=${CONFIG_DIR}/${CONFIG_FILE}`]),
       env: [{ name: 'ENABLE_WEBHOOKS', value: 'true' }],
       ports: [
         { name: 'https', containerPort: this.webhookPort, protocol: 'TCP' },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IdentitySpec, OidcDiscoverySettings } from '../config/types';
-import { imageString } from '../config/versions';
+import { containerCommand, imageString } from '../config/versions';
 import { selectorLabels, standardLabels } from '../context';
 import { RESTRICTED_CONTAINER, httpProbe, resources, restrictedPod } from '../k8s-helpers';
 import { namespaceServiceAccountId } from '../identity/spiffe-id';
@@ -87,7 +87,7 @@ export class SpiffeOidcDiscoveryProvider extends Construct {
             containers: [{
               name: 'spiffe-oidc-discovery-provider',
               image: imageString(context.images.oidcDiscoveryProvider),
-              args: ['-config', '/run/spire/oidc/config/oidc-discovery-provider.conf'],
+              ...containerCommand(context.images.oidcDiscoveryProvider, ['/opt/spire/bin/oidc-discovery-provider', '-config', '/run/spire/oidc/config/oidc-discovery-provider.conf']),
               ports: [
                 { name: 'http', containerPort: this.httpPort, protocol: 'TCP' },
                 { name: 'healthz', containerPort: this.healthPort, protocol: 'TCP' },

@@ -1,7 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { imageString } from '../config/versions';
+import { SPIRE_AGENT_BIN, containerCommand, imageString } from '../config/versions';
 import { ClusterContext, standardLabels } from '../context';
 import { ClusterSpiffeId } from '../identity/cluster-spiffe-id';
 import { namespacePinnedBy } from '../identity/policy';
@@ -47,8 +47,7 @@ export class SampleWorkload extends Construct {
       containers: [{
         name: 'svid-watcher',
         image: imageString(context.images.spireAgent),
-        command: ['/opt/spire/bin/spire-agent'],
-        args: ['api', 'watch', '-socketPath', '/spiffe-workload-api/spire-agent.sock'],
+        ...containerCommand(context.images.spireAgent, [SPIRE_AGENT_BIN, 'api', 'watch', '-socketPath', '/spiffe-workload-api/spire-agent.sock']),
         resources: {
           cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(100) },
           memory: { request: Size.mebibytes(16), limit: Size.mebibytes(64) },

@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { imageString } from '../config/versions';
+import { containerCommand, imageString } from '../config/versions';
 import { selectorLabels, standardLabels } from '../context';
 import { HARDENED_CONTAINER, httpProbe, resources } from '../k8s-helpers';
 import { SpireAgent } from './spire-agent';
@@ -64,11 +64,12 @@ export class SpiffeCsiDriver extends Construct {
               {
                 name: 'spiffe-csi-driver',
                 image: imageString(context.images.csiDriver),
-                args: [
+                ...containerCommand(context.images.csiDriver, [
+                  '/spiffe-csi-driver',
                   '-workload-api-socket-dir', '/spire-agent-socket',
                   '-plugin-name', this.driverName,
                   '-csi-socket-path', '/spiffe-csi/csi.sock',
-                ],
+                ]),
                 env: [{ name: 'MY_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
                 resources: resources(settings.csiDriverResources),
                 // Bidirectional mount propagation into the kubelet's pods directory needs a privileged container.
@@ -86,11 +87,12 @@ export class SpiffeCsiDriver extends Construct {
               {
                 name: 'node-driver-registrar',
                 image: imageString(context.images.csiNodeDriverRegistrar),
-                args: [
+                ...containerCommand(context.images.csiNodeDriverRegistrar, [
+                  '/csi-node-driver-registrar',
                   '-csi-address', '/spiffe-csi/csi.sock',
                   '-kubelet-registration-path', `${pluginDir}/csi.sock`,
                   '-health-port', String(this.registrarHealthPort),
-                ],
+                ]),
                 ports: [{ name: 'healthz', containerPort: this.registrarHealthPort, protocol: 'TCP' }],
                 livenessProbe: httpProbe('/healthz', 'healthz', { initialDelaySeconds: 5, periodSeconds: 10 }),
                 readinessProbe: httpProbe('/healthz', 'healthz', { initialDelaySeconds: 5, periodSeconds: 10 }),

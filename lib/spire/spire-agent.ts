@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { imageString } from '../config/versions';
+import { SPIRE_AGENT_BIN, containerCommand, imageString } from '../config/versions';
 import { selectorLabels, standardLabels } from '../context';
 import { HARDENED_CONTAINER, grant, httpProbe, podSecurityLabels, resources } from '../k8s-helpers';
 import { renderAgentConf } from '../render/agent-conf';
@@ -115,7 +115,7 @@ export class SpireAgent extends Construct {
             containers: [{
               name: 'spire-agent',
               image: imageString(context.images.spireAgent),
-              args: ['-config', `${CONFIG_DIR}/agent.conf`],
+              ...containerCommand(context.images.spireAgent, [SPIRE_AGENT_BIN, 'run', '-config', `${CONFIG_DIR}/agent.conf`]),
               env: settings.kubeletVerification === 'apiServerCA'
                 ? [{ name: KUBELET_ADDRESS_ENV, valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }]
                 : [],

@@ -3,7 +3,7 @@ import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ServerSettings } from '../config/types';
-import { imageString } from '../config/versions';
+import { ContainerCommand, SPIRE_SERVER_BIN, containerCommand, imageString } from '../config/versions';
 import { ClusterContext, addChecks, selectorLabels, standardLabels } from '../context';
 import { parseDuration } from '../duration';
 import { RESTRICTED_CONTAINER, grant, httpProbe, podSecurityLabels, resources, restrictedPod } from '../k8s-helpers';
@@ -146,6 +146,20 @@ export class SpireServer extends Construct {
       throw new Error(`cluster "${agents.cluster}" already attests to ${this.node.path}`);
     }
     this.agents.push(agents);
+  }
+
+  /**
+   * The command line of a `spire-server` subcommand (`run`, `validate`) on a server.conf at `configFile`,
+   * as container command/args for the server image: derived from the image's ENTRYPOINT, never spelled
+   * by hand (`spire-server` CLI: cmd/spire-server/cli/run/run.go parseFlags, shared by validate).
+   */
+  public serverCommand(subcommand: 'run' | 'validate', configFile: string): ContainerCommand {
+    return containerCommand(this.context.images.spireServer, [SPIRE_SERVER_BIN, subcommand, ...this.configFlags(configFile)]);
+  }
+
+  /** Flags that point spire-server at a config file, with `-expandEnv` when the file reads the environment. */
+  public configFlags(configFile: string): string[] {
+    return [...(this.settings.datastore.type === 'sqlite3' ? [] : ['-expandEnv']), '-config', configFile];
   }
 
   /** DNS name agents and hooks use to reach the server Service. */
@@ -298,7 +312,7 @@ export class SpireServer extends Construct {
               {
                 name: 'spire-server',
                 image: imageString(images.spireServer),
-                args: ['-expandEnv', '-config', `${CONFIG_DIR}/server.conf`],
+                ...this.serverCommand('run', `${CONFIG_DIR}/server.conf`),
                 env,
                 ports: [
                   { name: 'grpc', containerPort: this.grpcPort, protocol: 'TCP' },

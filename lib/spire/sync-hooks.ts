@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { imageString } from '../config/versions';
+import { containerCommand, imageString } from '../config/versions';
 import { standardLabels } from '../context';
 import { RESTRICTED_CONTAINER, restrictedPod } from '../k8s-helpers';
 import { SpireServer } from './spire-server';
@@ -62,7 +62,8 @@ export class SpireSyncHooks extends Construct {
               containers: [{
                 name: 'validate',
                 image: imageString(images.spireServer),
-                args: ['validate', '-expandEnv', '-config', '/run/spire/validate/server.conf'],
+                // `spire-server validate`, not the image's ENTRYPOINT (`spire-server run`) with validate appended.
+                ...server.serverCommand('validate', '/run/spire/validate/server.conf'),
                 env: datastore.type !== 'sqlite3'
                   ? [{ name: 'DBPW', valueFrom: { secretKeyRef: { name: datastore.passwordSecret.name, key: datastore.passwordSecret.key } } }]
                   : [],
@@ -102,9 +103,8 @@ export class SpireSyncHooks extends Construct {
               containers: [{
                 name: 'check',
                 image: imageString(images.healthProbe),
-                command: ['/bin/sh', '-c'],
                 // Up to 5 minutes for the server to report ready; a non-zero exit fails the sync.
-                args: [`for i in $(seq 1 60); do wget -q -T 5 -O /dev/null ${url} && exit 0; sleep 5; done; echo "SPIRE server at ${url} never became ready" >&2; exit 1`],
+                ...containerCommand(images.healthProbe, ['/bin/sh', '-c', `for i in $(seq 1 60); do wget -q -T 5 -O /dev/null ${url} && exit 0; sleep 5; done; echo "SPIRE server at ${url} never became ready" >&2; exit 1`]),
                 resources: HOOK_RESOURCES,
                 securityContext: RESTRICTED_CONTAINER,
               }],
