@@ -1,8 +1,19 @@
 /**
- * Argo CD sync waves inside a cluster tree, by kind. Argo CD waits for each wave to be healthy before
- * the next. The ValidatingWebhookConfiguration comes with the config, before the server: the
- * controller manager reads it when it starts (to mint its serving certificate for the Services it
- * names) and exits when it is missing, so the server pod could never become ready before it.
+ * Argo CD sync waves inside a cluster tree, by kind, ordered by what each object needs at runtime. Argo CD
+ * applies a wave, waits until all of it is healthy, then applies the next; so nothing may need an object
+ * of a later wave to become healthy, and nothing whose creation needs a running webhook may share a wave
+ * with the webhook's server.
+ *
+ * - Namespaces first; then config, RBAC, Services and the ValidatingWebhookConfiguration: the controller
+ *   manager reads the webhook configuration when it starts (to mint its serving certificate for the
+ *   Services it names) and exits when it is missing, so the server pod could never become ready before it.
+ * - The server StatefulSet with its controller manager sidecar.
+ * - Identities (ClusterSPIFFEID, ClusterFederatedTrustDomain, ClusterStaticEntry) once the server and the
+ *   manager's webhook run (the webhook validates their creation), together with the agents and the CSI
+ *   driver, which need the server but no identity.
+ * - Deployments last: a workload that mounts the Workload API (the OIDC discovery provider, the sample
+ *   workload) becomes ready only after the manager created its entry from its identity and an agent
+ *   and the CSI driver serve it on its node.
  */
 const WAVES: Record<string, number> = {
   Namespace: -2,
@@ -18,21 +29,29 @@ const WAVES: Record<string, number> = {
   CSIDriver: -1,
   ValidatingWebhookConfiguration: -1,
   StatefulSet: 0,
+  ClusterSPIFFEID: 1,
+  ClusterFederatedTrustDomain: 1,
+  ClusterStaticEntry: 1,
   DaemonSet: 1,
   Deployment: 2,
+  PodMonitor: 2,
+  ServiceMonitor: 2,
+  PrometheusRule: 2,
 };
 
-/** Kinds whose CRDs come from another Application or chart, applied in the last wave. */
+/** Kinds whose CRDs come from another Application or chart. */
 const CUSTOM_RESOURCES = new Set([
   'ClusterSPIFFEID', 'ClusterFederatedTrustDomain', 'ClusterStaticEntry', 'PodMonitor', 'ServiceMonitor', 'PrometheusRule',
 ]);
 
-/** The last wave: identities and monitoring, once the webhook and the workloads they describe run. */
-export const LAST_WAVE = 3;
+/** The wave of the identities: after the server, before any workload that needs an SVID. */
+export const IDENTITY_WAVE = WAVES.ClusterSPIFFEID;
+
+/** The last wave of a cluster tree. */
+export const LAST_WAVE = Math.max(...Object.values(WAVES));
 
 export function syncWaveFor(kind: string): { wave: number; customResource: boolean } {
-  if (CUSTOM_RESOURCES.has(kind)) return { wave: LAST_WAVE, customResource: true };
   const wave = WAVES[kind];
   if (wave === undefined) throw new Error(`no sync wave is defined for kind ${kind}; add it to lib/sync-waves.ts`);
-  return { wave, customResource: false };
+  return { wave, customResource: CUSTOM_RESOURCES.has(kind) };
 }

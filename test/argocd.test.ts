@@ -90,12 +90,12 @@ describe('Argo CD bootstrap', () => {
     expect(project.spec.syncWindows.map((window: any) => window.kind)).toEqual(['allow', 'deny']);
   });
 
-  test('sync waves inside a tree: namespaces, then config and RBAC, server, agents, then identities', () => {
+  test('sync waves inside a tree: namespaces, then config and RBAC, server, identities and agents, then workloads', () => {
     const wave = (path: string) => Number(find(files, `production/prod-euw1/${path}`).metadata.annotations['argocd.argoproj.io/sync-wave']);
     expect(wave('namespace-spire-server.yaml')).toBeLessThan(wave('spire-server/configmap-spire-server.yaml'));
     expect(wave('spire-server/configmap-spire-server.yaml')).toBeLessThan(wave('spire-server/statefulset-spire-server.yaml'));
     expect(wave('spire-server/statefulset-spire-server.yaml')).toBeLessThan(wave('spire-system/daemonset-spire-agent.yaml'));
-    expect(wave('spire-system/daemonset-spire-agent.yaml')).toBeLessThan(wave('clusterspiffeid-web-frontend.yaml'));
+    expect(wave('spire-server/statefulset-spire-server.yaml')).toBeLessThan(wave('clusterspiffeid-web-frontend.yaml'));
     expect(find(files, 'production/prod-euw1/clusterspiffeid-web-frontend.yaml').metadata.annotations['argocd.argoproj.io/sync-options']).toBe('SkipDryRunOnMissingResource=true');
   });
 
@@ -104,11 +104,12 @@ describe('Argo CD bootstrap', () => {
     const config = find(files, 'staging/stg-euw1/spire-server/configmap-spire-server-validate.yaml');
     const serverConf = find(files, 'staging/stg-euw1/spire-server/configmap-spire-server.yaml').data['server.conf'];
     expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
-    expect(job.spec.template.spec.containers[0].args).toEqual(['validate', '-expandEnv', '-config', '/run/spire/validate/server.conf']);
+    expect(job.spec.template.spec.containers[0].command).toEqual(['/opt/spire/bin/spire-server']);
+    expect(job.spec.template.spec.containers[0].args).toEqual(['validate', '-config', '/run/spire/validate/server.conf']);
     expect(config.data['server.conf']).toBe(serverConf);
     const check = find(files, 'staging/stg-euw1/spire-server/job-spire-server-health-check.yaml');
     expect(check.metadata.annotations['argocd.argoproj.io/hook']).toBe('PostSync');
-    expect(check.spec.template.spec.containers[0].args[0]).toContain('http://spire-server.spire-server.svc:8080/ready');
+    expect(check.spec.template.spec.containers[0].args[1]).toContain('http://spire-server.spire-server.svc:8080/ready');
     for (const hook of [job, check]) {
       expect(hook.spec.template.spec.containers[0].resources.limits).toBeDefined();
       expect(hook.spec.template.spec.containers[0].securityContext.runAsNonRoot).toBe(true);
