@@ -3,8 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterChart } from './cluster-chart';
-import { ArgoCdChart, ArgoCdRootChart } from './gitops/argocd-bootstrap';
-import { FluxChart } from './gitops/flux';
+import { deliveryTrees, finishClusterTree, gitopsProblems } from './gitops/delivery';
 import { EstateConfig } from './config/types';
 import { validateEstate } from './config/validate';
 import { formatViolation } from './context';
@@ -56,17 +55,8 @@ export function buildEstate(estate: EstateConfig): BuiltEstate {
     where: `${chart.context.environment.name}/${chart.context.cluster.name}`,
     requireImageDigests: chart.context.environment.requireImageDigests,
   }));
-  for (const chart of clusters.filter((candidate) => candidate.context.environment.gitops.engines.includes('flux'))) {
-    const flux = new FluxChart(app, `flux-${chart.node.id}`, { estate, cluster: chart });
-    trees.push({ path: flux.outputPath, chart: flux, clusterTree: false, where: flux.outputPath, requireImageDigests: false });
-    trees.push({ path: flux.crdsPath, chart: flux.crds, clusterTree: false, where: flux.crdsPath, requireImageDigests: false });
-  }
-  const argoClusters = clusters.filter((chart) => chart.context.environment.gitops.engines.includes('argocd'));
-  if (argoClusters.length > 0) {
-    const children = new ArgoCdChart(app, 'argocd', { estate, clusters: argoClusters });
-    const root = new ArgoCdRootChart(app, 'argocd-bootstrap', { estate, children });
-    trees.push({ path: 'argocd', chart: children, clusterTree: false, where: 'argocd', requireImageDigests: false });
-    trees.push({ path: 'argocd-bootstrap', chart: root, clusterTree: false, where: 'argocd-bootstrap', requireImageDigests: false });
+  for (const tree of deliveryTrees(app, estate, clusters)) {
+    trees.push({ ...tree, clusterTree: false, where: tree.path, requireImageDigests: false });
   }
   return { app, trees, clusters };
 }
@@ -142,13 +132,16 @@ function applySyncWaves(chart: Chart): void {
  */
 export function renderEstate(estate: EstateConfig): Map<string, string> {
   // Names become paths, labels and resource names: building constructs from bad ones would fail obscurely.
-  const configProblems = validateEstate(estate);
+  const configProblems = [...validateEstate(estate), ...gitopsProblems(estate)];
   if (configProblems.length > 0) throw new EstateValidationError(configProblems);
   const built = buildEstate(estate);
   const problems = validationErrors(built.app);
   const files = new Map<string, string>();
   for (const tree of built.trees) {
-    if (tree.clusterTree) applySyncWaves(tree.chart);
+    if (tree.clusterTree) {
+      applySyncWaves(tree.chart);
+      finishClusterTree(tree.chart);
+    }
     // ApiObject.toJson, not Chart.toJson: the latter validates again and throws at the first chart,
     // while every problem of every chart should be reported together.
     const manifests = tree.chart.node.findAll()

@@ -15,25 +15,27 @@ describe('Argo CD bootstrap', () => {
     for (const { object } of all.filter(({ object }) => object.kind === 'AppProject')) expect(() => new AppProject(object).validate()).not.toThrow();
   });
 
-  test('one tree Application and one CRD Application per cluster, the CRDs a wave earlier', () => {
+  test('one Application per cluster: its tree at the environment\'s revision, and the CRD chart in the same sync', () => {
     for (const env of DEFAULT_ESTATE.environments.filter((candidate) => candidate.gitops.engines.includes('argocd'))) {
       for (const cluster of env.clusters) {
-        const tree = find(files, `argocd/application-spire-${env.name}-${cluster.name}.yaml`);
-        const crds = find(files, `argocd/application-spire-crds-${env.name}-${cluster.name}.yaml`);
-        expect(tree.spec.destination).toEqual({ server: cluster.apiServer, namespace: 'spire-server' });
-        expect(crds.spec.source).toEqual({ repoURL: 'https://spiffe.github.io/helm-charts-hardened/', chart: 'spire-crds', targetRevision: '0.6.0' });
-        expect(Number(crds.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBeLessThan(Number(tree.metadata.annotations['argocd.argoproj.io/sync-wave']));
+        const application = find(files, `argocd/application-spire-${env.name}-${cluster.name}.yaml`);
+        expect(application.spec.destination).toEqual({ server: cluster.apiServer, namespace: 'spire-server' });
+        expect(application.spec.sources[0]).toMatchObject({ repoURL: 'https://spiffe.github.io/helm-charts-hardened/', chart: 'spire-crds', targetRevision: '0.6.0' });
+        const revision = env.gitops.pinRevision ? DEFAULT_ESTATE.pinnedRevisions![env.name] : DEFAULT_ESTATE.repository.targetRevision;
+        expect(application.spec.sources[1]).toEqual({ repoURL: DEFAULT_ESTATE.repository.url, path: `dist/${env.name}/${cluster.name}`, targetRevision: revision });
       }
     }
+    expect([...files.keys()].filter((path) => path.startsWith('argocd/application-spire-crds-'))).toEqual([]);
   });
 
   test('every Application path exists in dist/ and has a kustomization', () => {
-    const withPath = applications.filter((application) => application.spec.source.path);
+    const paths = applications.flatMap((application) => [application.spec.source, ...(application.spec.sources ?? [])])
+      .filter((source) => source?.path).map((source) => source.path);
     const argoClusters = DEFAULT_ESTATE.environments.filter((env) => env.gitops.engines.includes('argocd')).flatMap((env) => env.clusters);
-    expect(withPath.length).toBe(argoClusters.length + 1); // one per cluster, and the root over dist/argocd
-    for (const application of withPath) {
-      expect(application.spec.source.path).toMatch(/^dist\//);
-      expect(files.has(`${application.spec.source.path.slice('dist/'.length)}/kustomization.yaml`)).toBe(true);
+    expect(paths.length).toBe(argoClusters.length + 1); // one per cluster, and the root over dist/argocd
+    for (const path of paths) {
+      expect(path).toMatch(/^dist\//);
+      expect(files.has(`${path.slice('dist/'.length)}/kustomization.yaml`)).toBe(true);
     }
   });
 
@@ -54,7 +56,7 @@ describe('Argo CD bootstrap', () => {
     }
   });
 
-  test('sync policy per environment: development prunes and self-heals, staging does not prune, production is manual', () => {
+  test('sync policy per environment: development and staging prune and self-heal, production is manual', () => {
     const policy = (name: string) => find(files, `argocd/application-${name}.yaml`).spec.syncPolicy;
     // Development is on Flux in the default estate; put it on Argo CD to see its sync policy.
     const withDevOnArgo = renderEstate({
@@ -63,8 +65,8 @@ describe('Argo CD bootstrap', () => {
     });
     expect(find(withDevOnArgo, 'argocd/application-spire-development-dev-euw1.yaml').spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
     expect(files.has('argocd/application-spire-development-dev-euw1.yaml')).toBe(false);
-    expect(policy('spire-staging-stg-euw1').automated).toEqual({ prune: false, selfHeal: true });
-    for (const name of ['spire-production-prod-euw1', 'spire-production-prod-use1', 'spire-crds-production-prod-euw1']) {
+    expect(policy('spire-staging-stg-euw1').automated).toEqual({ prune: true, selfHeal: true });
+    for (const name of ['spire-production-prod-euw1', 'spire-production-prod-use1']) {
       expect(policy(name)).not.toHaveProperty('automated');
       expect(policy(name).retry.limit).toBe(5);
     }
@@ -82,7 +84,7 @@ describe('Argo CD bootstrap', () => {
   test('project roles use policies Argo CD accepts; operators cannot sync production', () => {
     for (const role of project.spec.roles) {
       for (const policy of role.policies) {
-        expect(policy).toMatch(new RegExp(`^p, proj:spire:${role.name}, applications, (get|sync|\\*), spire/[a-z0-9*-]+, allow$`));
+        expect(policy).toMatch(new RegExp(`^p, proj:spire:${role.name}, (applications, (get|sync|\\*|action/\\*)|logs, get), spire/[a-z0-9*-]+, allow$`));
       }
     }
     const operator = project.spec.roles.find((role: any) => role.name === 'operator');

@@ -1,5 +1,7 @@
 import { GitRepository } from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/GitRepository';
 import { Kustomization } from '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization';
+import { Alert } from '@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1beta3/Alert';
+import { Provider } from '@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1beta3/Provider';
 import { parser } from '@prometheus-io/lezer-promql';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { dashboardPanels } from '../lib/monitoring/dashboard';
@@ -26,15 +28,19 @@ describe('Flux', () => {
     expect([...files.keys()].filter((path) => path.startsWith('flux/')).every((path) => path.startsWith('flux/development/'))).toBe(true);
   });
 
-  // @kubernetes-models/flux-cd 2.x (the last line for Node 20) models GitRepository v1 and Kustomization v1;
-  // HelmRepository v1 and HelmRelease v2 are checked against their pinned CRDs in output.test.ts.
+  // @kubernetes-models/flux-cd 2.x (the last line for Node 20) models GitRepository v1, Kustomization v1
+  // and the notification v1beta3 kinds; HelmRepository v1 and HelmRelease v2 are checked against their
+  // pinned CRDs in output.test.ts.
   test('objects use only the current APIs and validate with @kubernetes-models/flux-cd where it has the kind', () => {
-    const models: Record<string, new (data: any) => { validate(): void }> = { GitRepository, Kustomization };
-    const flux = all.filter(({ path }) => path.startsWith('flux/'));
-    expect(flux.map(({ object }) => `${object.apiVersion} ${object.kind}`).sort()).toEqual([
+    const models: Record<string, new (data: any) => { validate(): void }> = { GitRepository, Kustomization, Alert, Provider };
+    const flux = all.filter(({ path }) => path.startsWith('flux'));
+    expect(flux.filter(({ object }) => object.apiVersion.includes('fluxcd.io')).map(({ object }) => `${object.apiVersion} ${object.kind}`).sort()).toEqual([
       'helm.toolkit.fluxcd.io/v2 HelmRelease',
       'kustomize.toolkit.fluxcd.io/v1 Kustomization',
       'kustomize.toolkit.fluxcd.io/v1 Kustomization',
+      'kustomize.toolkit.fluxcd.io/v1 Kustomization',
+      'notification.toolkit.fluxcd.io/v1beta3 Alert',
+      'notification.toolkit.fluxcd.io/v1beta3 Provider',
       'source.toolkit.fluxcd.io/v1 GitRepository',
       'source.toolkit.fluxcd.io/v1 HelmRepository',
     ]);
@@ -112,7 +118,7 @@ describe('monitoring', () => {
     const rules = find(files, 'staging/stg-euw1/spire-server/prometheusrule-spire.yaml');
     expect(rules.spec.groups[0].rules.map((rule: any) => rule.expr)).toEqual(spireAlerts('spire-server', 'spire-system').map((alert) => alert.expr));
     const argo = find(files, 'argocd/prometheusrule-spire-argocd.yaml');
-    expect(argo.spec.groups[0].rules.map((rule: any) => rule.alert)).toEqual(['SpireApplicationOutOfSync', 'SpireApplicationUnhealthy', 'SpireApplicationSyncFailed']);
+    expect(argo.spec.groups[0].rules.map((rule: any) => rule.alert)).toEqual(argoCdAlerts('spire').map((alert) => alert.alert));
     const dashboard = find(files, 'staging/stg-euw1/monitoring/configmap-spire-dashboard.yaml');
     expect(dashboard.metadata.labels.grafana_dashboard).toBe('1');
     const panels = JSON.parse(dashboard.data['spire.json']).panels;

@@ -47,11 +47,17 @@ describe('every synthesized object', () => {
   if (!sharedSchemasPresent) {
     console.warn('SKIPPED strict schema validation: ../shared/crds and ../shared/schemas are not beside the project');
   }
+  // No CRD of these is pinned in ../shared: the Flux notification kinds are validated with
+  // @kubernetes-models/flux-cd and ExternalSecret field by field, in test/gitops-engines.test.ts.
+  const validatedElsewhere = new Set([
+    'notification.toolkit.fluxcd.io/v1beta3/Provider', 'notification.toolkit.fluxcd.io/v1beta3/Alert', 'external-secrets.io/v1/ExternalSecret',
+  ]);
   strict('validates strictly (unknown fields rejected) against the pinned Kubernetes 1.28 and CRD schemas', () => {
     const validatorFor = loadStrictValidators();
     const failures: string[] = [];
     for (const { path, object } of all) {
       const validate = validatorFor(object.apiVersion, object.kind);
+      if (!validate && validatedElsewhere.has(`${object.apiVersion}/${object.kind}`)) continue;
       if (!validate) {
         failures.push(`${path}: no schema for ${object.apiVersion} ${object.kind}`);
         continue;
@@ -79,7 +85,7 @@ describe('every synthesized object', () => {
 
   test('is written once per file, named after its kind, namespace and name', () => {
     for (const { path, object } of all) {
-      const clusterTree = !path.startsWith('argocd') && !path.startsWith('flux/');
+      const clusterTree = !path.startsWith('argocd') && !path.startsWith('flux');
       const namespace = object.metadata.namespace && clusterTree ? `${object.metadata.namespace}/` : '';
       expect(path.endsWith(`/${namespace}${object.kind.toLowerCase()}-${object.metadata.name}.yaml`)).toBe(true);
     }

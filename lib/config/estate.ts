@@ -3,6 +3,8 @@ import {
 } from './types';
 import { TemplateField, namespaceServiceAccountId } from '../identity/spiffe-id';
 import { DEFAULT_IMAGES } from './versions';
+import { pinnedRevisions } from '../gitops/promotion';
+import promotionState from '../../promotion/revisions.json';
 
 /*
  * The estate this repository ships: edit this file to describe yours. Every difference between environments
@@ -115,6 +117,8 @@ const PARTNERS: FederationSpec[] = [
     trustDomain: 'payments.partner.example',
     bundleEndpointURL: 'https://spire-bundle.payments.partner.example',
     profile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://payments.partner.example/spire/server' },
+    // The endpoint authenticates with a certificate of this bundle: the partner's public bundle, committed.
+    trustDomainBundleFile: 'lib/config/federation-bundles/payments.partner.example.json',
   },
   {
     trustDomain: 'logistics.partner.example',
@@ -183,7 +187,8 @@ const staging: EnvironmentConfig = {
   webhookFailurePolicy: 'Fail',
   gitops: {
     engines: ['argocd'],
-    argoSync: { mode: 'automated', prune: false, selfHeal: true },
+    // Prune: an identity removed from Git is revoked; objects that hold state are never pruned.
+    argoSync: { mode: 'automated', prune: true, selfHeal: true },
     syncWindows: [],
     operatorsMaySync: true,
     fluxSuspended: false,
@@ -258,10 +263,21 @@ const production: EnvironmentConfig = {
   gitops: {
     engines: ['argocd'],
     argoSync: { mode: 'manual' },
+    // Production syncs by hand only. The weekday window is when changes are planned (it would gate
+    // automated syncs); manual syncs stay possible outside it, for incidents. The weekend is a freeze that
+    // blocks manual syncs too, until an incident override (gitops.freezeOverride) is committed.
     syncWindows: [
-      { kind: 'allow', schedule: '0 7 * * 1-5', duration: '4h', timeZone: 'Europe/Berlin', manualSync: false },
-      { kind: 'deny', schedule: '0 0 * * 6', duration: '48h', timeZone: 'Europe/Berlin', manualSync: true },
+      { kind: 'allow', schedule: '0 7 * * 1-5', duration: '4h', timeZone: 'Europe/Berlin', manualSync: true, description: 'weekday change window' },
+      { kind: 'deny', schedule: '0 0 * * 6', duration: '48h', timeZone: 'Europe/Berlin', manualSync: false, description: 'weekend freeze' },
     ],
+    // Deploys the commit promoted from staging (npm run promote -- staging production), never main's head.
+    pinRevision: true,
+    secretDelivery: {
+      type: 'external-secrets',
+      store: { kind: 'ClusterSecretStore', name: 'platform-vault' },
+      remoteKey: 'spire/production/{cluster}/database',
+      refreshInterval: '1h',
+    },
     operatorsMaySync: false,
     fluxSuspended: true,
     preSyncValidation: true,
@@ -274,13 +290,14 @@ const production: EnvironmentConfig = {
 
 export const DEFAULT_ESTATE: EstateConfig = {
   repository: { url: 'https://git.acme.example/platform/spire-gitops.git', targetRevision: 'main' },
+  pinnedRevisions: pinnedRevisions(promotionState),
   argocd: {
     namespace: 'argocd',
     project: 'spire',
     roles: { admin: ['acme:platform-admins'], operator: ['acme:platform-oncall'], viewer: ['acme:security-reviewers'] },
-    notifications: { 'notifications.argoproj.io/subscribe.on-sync-failed.slack': 'spire-alerts' },
+    notifications: { service: 'slack', recipients: ['spire-alerts'] },
   },
-  flux: { namespace: 'flux-system', interval: '5m' },
+  flux: { namespace: 'flux-system', interval: '5m', notifications: { type: 'slack', channel: 'spire-alerts', secretName: 'spire-alerts-slack' } },
   images: DEFAULT_IMAGES,
   environments: [development, staging, production],
 };

@@ -15,6 +15,12 @@ export interface ResourceSpec {
 export interface EstateConfig {
   /** The Git repository that holds the committed dist/, as GitOps controllers clone it. */
   readonly repository: { readonly url: string; readonly targetRevision: string };
+  /**
+   * Commits that environments with `gitops.pinRevision` deploy, by environment name: the committed
+   * promotion state (promotion/revisions.json), written by `npm run promote`.
+   * @default - none recorded
+   */
+  readonly pinnedRevisions?: Readonly<Record<string, string>>;
   readonly argocd: ArgoCdConfig;
   readonly flux: FluxConfig;
   readonly images: ImageCatalogue;
@@ -28,14 +34,23 @@ export interface ArgoCdConfig {
   readonly project: string;
   /** SSO groups per project role. */
   readonly roles: { readonly admin: readonly string[]; readonly operator: readonly string[]; readonly viewer: readonly string[] };
-  /** `notifications.argoproj.io/subscribe.<trigger>.<service>` annotations on every Application. */
-  readonly notifications: Readonly<Record<string, string>>;
+  /**
+   * Argo CD notifications: every Application subscribes `on-sync-failed` and `on-health-degraded` to this
+   * service (`service.<name>` in argocd-notifications-cm) and these recipients (e.g. Slack channels).
+   */
+  readonly notifications: { readonly service: string; readonly recipients: readonly string[] };
 }
 
 export interface FluxConfig {
   readonly namespace: string;
   /** How often Flux polls the repository and re-applies the trees. */
   readonly interval: Duration;
+  /**
+   * Flux notification-controller Provider for the Alerts of Flux environments; its address or token is in
+   * the named Secret in the Flux namespace (a prerequisite, never in Git).
+   * @default - no Provider and no Alerts
+   */
+  readonly notifications?: { readonly type: string; readonly channel?: string; readonly secretName: string };
 }
 
 export type GitOpsEngine = 'argocd' | 'flux';
@@ -48,7 +63,29 @@ export interface SyncWindow {
   readonly timeZone: string;
   /** Let people sync by hand while the window blocks automated syncs. */
   readonly manualSync: boolean;
+  /**
+   * Shown in Argo CD next to the window.
+   * @default - none
+   */
+  readonly description?: string;
 }
+
+/**
+ * How the Secret and ConfigMap an external datastore needs reach the cluster. `external-secrets`:
+ * ExternalSecrets (external-secrets.io/v1) rendered into the tree read them from a secret store; `sops`:
+ * SOPS-encrypted manifests committed under `path/<cluster>/`, decrypted by Flux; `prerequisite`: created
+ * out of band before the first sync.
+ */
+export type SecretDelivery =
+  | {
+    readonly type: 'external-secrets';
+    readonly store: { readonly kind: 'ClusterSecretStore' | 'SecretStore'; readonly name: string };
+    /** Key in the store; `{cluster}` is replaced by the cluster name. Its properties are `password` and `ca.crt`. */
+    readonly remoteKey: string;
+    readonly refreshInterval: Duration;
+  }
+  | { readonly type: 'sops'; readonly path: string; readonly decryptionSecret: string }
+  | { readonly type: 'prerequisite' };
 
 export interface EnvironmentConfig {
   /** `development`, `staging`, `production`, ...: a DNS label, used in paths and names. */
@@ -218,11 +255,19 @@ export interface FederationSpec {
   readonly bundleEndpointURL: string;
   readonly profile: BundleEndpointProfile;
   /**
-   * The partner's SPIFFE bundle (JWKS JSON, public keys only) to trust before the first fetch; needed to
-   * bootstrap an https_spiffe endpoint.
-   * @default - fetched from the endpoint (https_web), or provided out of band
+   * The partner's SPIFFE bundle (JWKS JSON, public keys only) to trust before the first fetch. An
+   * https_spiffe endpoint authenticates with a certificate from that very bundle, so it needs one
+   * (here or through `trustDomainBundleFile`); synth refuses an https_spiffe partner without it.
+   * @default - none: fetched from the endpoint (https_web only)
    */
   readonly trustDomainBundle?: string;
+  /**
+   * A committed file holding the partner's public SPIFFE bundle (what `spire-server bundle show -format
+   * spiffe` prints on their side), relative to the repository root; synth reads it into
+   * `trustDomainBundle`.
+   * @default - none
+   */
+  readonly trustDomainBundleFile?: string;
 }
 
 export interface OidcDiscoverySettings {
@@ -232,7 +277,37 @@ export interface OidcDiscoverySettings {
 }
 
 export interface GitOpsSettings {
+  /** The one engine that deploys the environment (two would apply and prune the same objects). */
   readonly engines: readonly GitOpsEngine[];
+  /**
+   * Moving the environment from one engine to the other: `orphan` makes the old engine let go of the
+   * objects without deleting them (Argo CD: no resources finalizer; Flux: deletionPolicy Orphan);
+   * `adopt` removes the old engine's objects and lets the new one (in `engines`) take the objects over.
+   * @default - no migration under way
+   */
+  readonly handover?: { readonly from: GitOpsEngine; readonly phase: 'orphan' | 'adopt' };
+  /**
+   * Argo CD: one Application per cluster, or one ApplicationSet per environment generating them from
+   * the cluster Secrets labelled for it, synced region by region (RollingSync).
+   * @default 'applications'
+   */
+  readonly argoDelivery?: 'applications' | 'applicationset';
+  /**
+   * Deploy the commit recorded for this environment in promotion/revisions.json (written by `npm run
+   * promote`), never a branch head.
+   * @default false
+   */
+  readonly pinRevision?: boolean;
+  /**
+   * Lets manual syncs through the deny windows, for an incident; the reason is shown on the windows.
+   * @default - deny windows block manual syncs too
+   */
+  readonly freezeOverride?: { readonly reason: string };
+  /**
+   * How the datastore's password Secret and CA ConfigMap are delivered.
+   * @default - nothing is delivered: they are prerequisites, as with `{ type: 'prerequisite' }`
+   */
+  readonly secretDelivery?: SecretDelivery;
   /** Argo CD: `automated` syncs with these switches, or `manual` (no automated block at all). */
   readonly argoSync: { readonly mode: 'automated'; readonly prune: boolean; readonly selfHeal: boolean } | { readonly mode: 'manual' };
   readonly syncWindows: readonly SyncWindow[];

@@ -2,14 +2,35 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterChart } from '../cluster-chart';
 import { standardLabels } from '../context';
-import { EstateConfig } from '../config/types';
+import { EnvironmentConfig, EstateConfig } from '../config/types';
 import { SPIRE_CRDS_CHART } from '../config/versions';
 import { sortedByCodePoint } from '../render/kustomization';
 import { ArgoCdAlerts } from '../monitoring/argocd-alerts';
 import { AppProject, GroupKind, projectPolicy } from './app-project';
-import { ArgoCdApplication } from './argocd-application';
+import { ApplicationSource, ApplicationSyncPolicy, ArgoCdApplication, SyncOption } from './argocd-application';
+import { SpireApplicationSet } from './application-set';
+import { engineRole } from './engines';
+import { revisionOf } from './promotion';
+import { effectiveWindows } from './sync-windows';
 
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
+
+/** Labels on Applications (and on the cluster Secrets an ApplicationSet selects). */
+export const ENVIRONMENT_LABEL = 'spire-gitops/environment';
+export const CLUSTER_LABEL = 'spire-gitops/cluster';
+export const REGION_LABEL = 'spire-gitops/region';
+
+/**
+ * Annotations the spire-crds chart puts on each CRD (it renders `.Values.annotations` into their
+ * metadata): an earlier wave than anything in the tree, server-side apply for their size, and never
+ * deleted or pruned with the Application, since deleting a CRD deletes every ClusterSPIFFEID.
+ */
+export const CRD_ANNOTATIONS = {
+  'argocd.argoproj.io/sync-wave': '-10',
+  'argocd.argoproj.io/sync-options': 'Delete=false,Prune=false,ServerSideApply=true',
+  // A Helm uninstall (Flux's HelmRelease removed) keeps them too.
+  'helm.sh/resource-policy': 'keep',
+};
 
 function groupOf(apiVersion: string): string {
   return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
@@ -24,23 +45,53 @@ function uniqueGroupKinds(kinds: Iterable<GroupKind>): GroupKind[] {
 export function applicationName(cluster: ClusterChart): string {
   return `spire-${cluster.context.environment.name}-${cluster.context.cluster.name}`;
 }
-export function crdApplicationName(cluster: ClusterChart): string {
-  return `spire-crds-${cluster.context.environment.name}-${cluster.context.cluster.name}`;
+
+/** `on-sync-failed` and `on-health-degraded` subscriptions of the configured service. */
+export function notificationAnnotations(estate: EstateConfig): Record<string, string> {
+  const { service, recipients } = estate.argocd.notifications;
+  const to = recipients.join(';');
+  return {
+    [`notifications.argoproj.io/subscribe.on-sync-failed.${service}`]: to,
+    [`notifications.argoproj.io/subscribe.on-health-degraded.${service}`]: to,
+  };
+}
+
+/** The CRD chart and the tree: one Application syncs both, so Argo CD orders CRDs before the CRs. */
+export function clusterSources(estate: EstateConfig, env: EnvironmentConfig, path: string): ApplicationSource[] {
+  return [
+    { repoURL: SPIRE_CRDS_CHART.repoURL, chart: SPIRE_CRDS_CHART.chart, targetRevision: SPIRE_CRDS_CHART.version, values: { annotations: { ...CRD_ANNOTATIONS } } },
+    { repoURL: estate.repository.url, targetRevision: revisionOf(estate, env), path },
+  ];
+}
+
+/** CreateNamespace lets the PreSync hooks run on a new cluster, before the Namespace object is applied. */
+export const CLUSTER_SYNC_OPTIONS: readonly SyncOption[] = ['CreateNamespace=true', 'PruneLast=true', 'RespectIgnoreDifferences=true'];
+
+export function webhookIgnoreDifferences(webhook: string) {
+  return [{
+    group: 'admissionregistration.k8s.io',
+    kind: 'ValidatingWebhookConfiguration',
+    name: webhook,
+    // The controller manager patches caBundle at runtime; without this the app is never in sync.
+    jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
+  }];
 }
 
 export interface ArgoCdChartProps {
   readonly estate: EstateConfig;
-  /** The cluster trees Argo CD deploys; whitelists and destinations are computed from their objects. */
+  /** The cluster trees Argo CD deploys or lets go of; whitelists and destinations are computed from their objects. */
   readonly clusters: readonly ClusterChart[];
 }
 
 /**
- * `dist/argocd/`: the AppProject, and per cluster an Application for the SPIRE CRDs (upstream spire-crds
- * chart, earlier wave) and one for the cluster's tree. The root Application that syncs this directory
- * lives in {@link ArgoCdRootChart}.
+ * `dist/argocd/`: the AppProject (applied first), and per cluster one Application that installs the SPIRE
+ * CRDs (upstream spire-crds chart) and the cluster's tree in one sync, or per environment one
+ * ApplicationSet generating them. The root Application that syncs this directory lives in
+ * {@link ArgoCdRootChart}.
  */
 export class ArgoCdChart extends Chart {
   public readonly applications: ArgoCdApplication[] = [];
+  public readonly applicationSets: SpireApplicationSet[] = [];
 
   constructor(scope: Construct, id: string, props: ArgoCdChartProps) {
     super(scope, id, {
@@ -64,8 +115,9 @@ export class ArgoCdChart extends Chart {
 
     const environments = [...new Set(clusters.map((cluster) => cluster.context.environment))];
     const syncable = environments.filter((env) => env.gitops.operatorsMaySync);
+    const project = argocd.project;
     new AppProject(this, 'Project', {
-      name: argocd.project,
+      name: project,
       namespace: argocd.namespace,
       description: 'SPIRE workload identity, synthesized by spire-gitops',
       sourceRepos: [estate.repository.url, SPIRE_CRDS_CHART.repoURL],
@@ -74,69 +126,59 @@ export class ArgoCdChart extends Chart {
       clusterResources: uniqueGroupKinds([{ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' }, ...clusterScoped.map(toGroupKind)]),
       namespaceResources: uniqueGroupKinds(namespaced.map(toGroupKind)),
       roles: [
-        { name: 'admin', description: 'Full control of SPIRE applications', groups: argocd.roles.admin, policies: [projectPolicy(argocd.project, 'admin', '*', '*')] },
+        { name: 'admin', description: 'Full control of SPIRE applications', groups: argocd.roles.admin, policies: [projectPolicy(project, 'admin', '*', '*')] },
         {
           name: 'operator',
-          description: 'View everything; sync environments that allow operators to',
+          description: 'On call: view everything, read logs, run resource actions (restart); sync environments that allow operators to',
           groups: argocd.roles.operator,
           policies: [
-            projectPolicy(argocd.project, 'operator', 'get', '*'),
-            ...syncable.flatMap((env) => [
-              projectPolicy(argocd.project, 'operator', 'sync', `spire-${env.name}-*`),
-              projectPolicy(argocd.project, 'operator', 'sync', `spire-crds-${env.name}-*`),
-            ]),
+            projectPolicy(project, 'operator', 'get', '*'),
+            projectPolicy(project, 'operator', 'action/*', '*'),
+            ...syncable.map((env) => projectPolicy(project, 'operator', 'sync', `spire-${env.name}-*`)),
           ],
         },
-        { name: 'viewer', description: 'Read-only', groups: argocd.roles.viewer, policies: [projectPolicy(argocd.project, 'viewer', 'get', '*')] },
+        { name: 'viewer', description: 'Read-only', groups: argocd.roles.viewer, policies: [projectPolicy(project, 'viewer', 'get', '*')] },
       ],
-      syncWindows: environments.flatMap((env) => env.gitops.syncWindows.map((window) => ({
-        ...window, applications: [`spire-${env.name}-*`, `spire-crds-${env.name}-*`],
-      }))),
+      syncWindows: environments.flatMap((env) => effectiveWindows(env).map((window) => ({ ...window, applications: [`spire-${env.name}-*`] }))),
+      // The project must exist before the Applications that name it, or their first sync fails.
+      syncWave: -1,
+      warnOnOrphans: true,
     });
 
     if (environments.some((env) => env.monitoring.enabled)) {
       new ArgoCdAlerts(this, 'Alerts', {
         namespace: argocd.namespace,
-        project: argocd.project,
+        project,
         labels: Object.assign({}, ...environments.filter((env) => env.monitoring.enabled).map((env) => env.monitoring.prometheusSelector)),
       });
     }
 
-    for (const cluster of clusters) {
-      const env = cluster.context.environment;
-      const destination = { server: cluster.context.cluster.apiServer, namespace: cluster.server.namespace };
-      const common = {
-        namespace: argocd.namespace,
-        project: argocd.project,
-        destination,
-        sync: env.gitops.argoSync,
-        annotations: argocd.notifications,
-        labels: { 'spire-gitops/environment': env.name, 'spire-gitops/cluster': cluster.context.cluster.name },
-      };
-      this.applications.push(new ArgoCdApplication(this, `Crds-${cluster.node.id}`, {
-        ...common,
-        name: crdApplicationName(cluster),
-        source: { repoURL: SPIRE_CRDS_CHART.repoURL, chart: SPIRE_CRDS_CHART.chart, targetRevision: SPIRE_CRDS_CHART.version },
-        // The CRDs must exist before the controller manager starts and before any ClusterSPIFFEID.
-        syncWave: -1,
-        syncOptions: ['ServerSideApply=true'],
-      }));
-      const webhook = cluster.server.controllerManager.webhookConfigurationName;
-      this.applications.push(new ArgoCdApplication(this, `Spire-${cluster.node.id}`, {
-        ...common,
-        name: applicationName(cluster),
-        source: { repoURL: estate.repository.url, targetRevision: estate.repository.targetRevision, path: `dist/${cluster.outputPath}` },
-        syncWave: 0,
-        // CreateNamespace lets the PreSync hooks run on a new cluster, before the Namespace object is applied.
-        syncOptions: ['CreateNamespace=true', 'PruneLast=true', 'RespectIgnoreDifferences=true'],
-        ignoreDifferences: [{
-          group: 'admissionregistration.k8s.io',
-          kind: 'ValidatingWebhookConfiguration',
-          name: webhook,
-          // The controller manager patches caBundle at runtime; without this the app is never in sync.
-          jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
-        }],
-      }));
+    for (const env of environments) {
+      const envClusters = clusters.filter((cluster) => cluster.context.environment === env);
+      const role = engineRole(env, 'argocd');
+      if ((env.gitops.argoDelivery ?? 'applications') === 'applicationset') {
+        this.applicationSets.push(new SpireApplicationSet(this, `Set-${env.name}`, {
+          estate, environment: env, clusters: envClusters, cascadeDelete: role === 'active', annotations: notificationAnnotations(estate),
+        }));
+        continue;
+      }
+      const sync: ApplicationSyncPolicy = role === 'orphaning' ? { mode: 'manual' } : env.gitops.argoSync;
+      for (const cluster of envClusters) {
+        this.applications.push(new ArgoCdApplication(this, `Spire-${cluster.node.id}`, {
+          name: applicationName(cluster),
+          namespace: argocd.namespace,
+          project,
+          destination: { server: cluster.context.cluster.apiServer, namespace: cluster.server.namespace },
+          // While orphaning (handover to Flux) nothing syncs, and deleting the Application deletes nothing.
+          sync,
+          cascadeDelete: role === 'active',
+          annotations: notificationAnnotations(estate),
+          labels: { [ENVIRONMENT_LABEL]: env.name, [CLUSTER_LABEL]: cluster.context.cluster.name, [REGION_LABEL]: cluster.context.cluster.region },
+          sources: clusterSources(estate, env, `dist/${cluster.outputPath}`),
+          syncOptions: CLUSTER_SYNC_OPTIONS,
+          ignoreDifferences: webhookIgnoreDifferences(cluster.server.controllerManager.webhookConfigurationName),
+        }));
+      }
     }
   }
 }
@@ -164,18 +206,21 @@ export class ArgoCdRootChart extends Chart {
       destinations: [{ server: IN_CLUSTER, namespace: argocd.namespace }],
       clusterResources: [],
       namespaceResources: uniqueGroupKinds(childKinds),
+      syncWave: -1,
     });
     this.root = new ArgoCdApplication(this, 'Root', {
       name: `${argocd.project}-root`,
       namespace: argocd.namespace,
       project,
-      source: { repoURL: estate.repository.url, targetRevision: estate.repository.targetRevision, path: 'dist/argocd' },
+      sources: [{ repoURL: estate.repository.url, targetRevision: estate.repository.targetRevision, path: 'dist/argocd' }],
       destination: { server: IN_CLUSTER, namespace: argocd.namespace },
-      // Never prune child Applications automatically: removing one from Git should be a deliberate sync.
-      sync: { mode: 'automated', prune: false, selfHeal: true },
+      // Prunes: an Application removed from dist/argocd stops syncing. The root has no resources finalizer,
+      // so deleting it orphans the children instead of cascading through the estate; children that still
+      // deploy carry the finalizer, but what holds state is annotated Delete=false and survives it.
+      sync: { mode: 'automated', prune: true, selfHeal: true },
       syncOptions: [],
-      syncWave: 0,
-      annotations: argocd.notifications,
+      cascadeDelete: false,
+      annotations: notificationAnnotations(estate),
     });
   }
 }

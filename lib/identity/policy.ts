@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { EnvironmentConfig, FederationSpec, IdentitySpec, LabelSelectorSpec, StaticEntrySpec } from '../config/types';
 import { ViolationDetails } from '../context';
 import { formatDuration, parseDuration } from '../duration';
@@ -274,13 +275,23 @@ export function checkFederation(spec: FederationSpec, environment: EnvironmentCo
     problems.push({ resource, field: 'spec.bundleEndpointURL', value: spec.bundleEndpointURL, rule: 'must be an https:// URL without user info', fix: 'use the partner\'s https bundle endpoint' });
   }
   if (spec.trustDomainBundle !== undefined) {
-    let bundle: any;
-    try { bundle = JSON.parse(spec.trustDomainBundle); } catch { bundle = undefined; }
-    if (!bundle || !Array.isArray(bundle.keys)) {
-      problems.push({ resource, field: 'spec.trustDomainBundle', value: spec.trustDomainBundle.slice(0, 40), rule: 'is not a SPIFFE bundle (a JWKS document with a keys array)', fix: 'paste the partner\'s bundle as `spire-server bundle show -format spiffe` prints it' });
-    } else if (JSON.stringify(bundle).includes('"d":')) {
-      problems.push({ resource, field: 'spec.trustDomainBundle', value: '<redacted>', rule: 'contains a private key parameter ("d")', fix: 'use the public bundle only' });
+    const problem = typeof spec.trustDomainBundle === 'string' ? bundleProblem(spec.trustDomainBundle, spec.trustDomain) : { rule: 'is not a string' };
+    if (problem) {
+      problems.push({
+        resource, field: 'spec.trustDomainBundle', value: problem.secret ? '<redacted>' : String(spec.trustDomainBundle).slice(0, 40), rule: problem.rule,
+        fix: problem.secret ? 'use the public bundle only' : 'commit the partner\'s bundle as `spire-server bundle show -format spiffe` prints it',
+      });
     }
+  }
+  if (spec.profile.type === 'https_spiffe' && spec.trustDomainBundle === undefined) {
+    // The server authenticates an https_spiffe endpoint with the partner's own bundle; without an initial
+    // one it can never fetch it, and entries federating with a trust domain whose bundle it lacks are
+    // refused (spire pkg/server/bundle/client: the https_spiffe client verifies against the bundle it holds).
+    problems.push({
+      resource, field: 'spec.trustDomainBundle', value: undefined,
+      rule: 'an https_spiffe partner needs its initial bundle: the server authenticates the endpoint with it and can never fetch the bundle without one',
+      fix: `commit the partner's public bundle (spire-server bundle show -format spiffe on their side) and set trustDomainBundleFile, or use https_web if the endpoint has a Web PKI certificate`,
+    });
   }
   if (spec.profile.type === 'https_spiffe') {
     const problem = spiffeIdProblem(spec.profile.endpointSPIFFEID);
@@ -291,6 +302,36 @@ export function checkFederation(spec: FederationSpec, environment: EnvironmentCo
     }
   }
   return problems;
+}
+
+const PRIVATE_JWK_PARAMETERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
+
+/**
+ * What makes a SPIFFE bundle unusable, checked as go-spiffe's spiffebundle.Parse reads it (a JWKS with a
+ * `keys` array; every x509-svid key carries exactly one certificate; jwt-svid keys need a key ID), plus
+ * what must never be committed: private key parameters.
+ */
+export function bundleProblem(text: string, trustDomain: string): { rule: string; secret?: boolean } | undefined {
+  let bundle: any;
+  try { bundle = JSON.parse(text); } catch { bundle = undefined; }
+  if (!bundle || typeof bundle !== 'object' || !Array.isArray(bundle.keys)) return { rule: 'is not a SPIFFE bundle (a JWKS document with a keys array)' };
+  if (bundle.keys.length === 0) return { rule: 'has no keys' };
+  for (const [index, key] of bundle.keys.entries()) {
+    if (!key || typeof key !== 'object') return { rule: `key ${index} is not an object` };
+    const secret = PRIVATE_JWK_PARAMETERS.find((name) => name in key);
+    if (secret) return { rule: `contains a private key parameter ("${secret}", key ${index})`, secret: true };
+    if (key.use === 'x509-svid') {
+      if (!Array.isArray(key.x5c) || key.x5c.length !== 1) return { rule: `x509-svid key ${index} must carry exactly one certificate in x5c` };
+      let certificate: X509Certificate;
+      try { certificate = new X509Certificate(Buffer.from(String(key.x5c[0]), 'base64')); } catch { return { rule: `x509-svid key ${index} has an x5c certificate that does not parse` }; }
+      if (!certificate.ca) return { rule: `x509-svid key ${index} is not a CA certificate` };
+      const uri = /URI:(spiffe:\/\/[^,\s]*)/.exec(certificate.subjectAltName ?? '')?.[1];
+      if (uri && uri.replace(/\/$/, '') !== `spiffe://${trustDomain}`) return { rule: `x509-svid key ${index} belongs to ${uri}, not spiffe://${trustDomain}` };
+    } else if (key.use === 'jwt-svid') {
+      if (typeof key.kid !== 'string' || key.kid === '') return { rule: `jwt-svid key ${index} has no key ID (kid)` };
+    }
+  }
+  return undefined;
 }
 
 export function checkStaticEntry(entry: StaticEntrySpec, environment: EnvironmentConfig): ViolationDetails[] {

@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { DEFAULT_ESTATE } from '../../lib/config/estate';
 import { EnvironmentConfig, EstateConfig } from '../../lib/config/types';
+import { resolveBundleFiles } from '../../lib/config/bundle-files';
 import { renderEstate } from '../../lib/synth';
 
 let cached: Map<string, string> | undefined;
@@ -28,11 +29,14 @@ export function find(files: ReadonlyMap<string, string>, path: string): any {
   return parse(content, { version: '1.1' });
 }
 
+/** The default estate with the committed federation bundles read in, as constructs see it. */
+export const defaultEstate: EstateConfig = resolveBundleFiles(DEFAULT_ESTATE, process.cwd()).estate;
+
 export function environment(name: string): EnvironmentConfig {
-  return DEFAULT_ESTATE.environments.find((candidate) => candidate.name === name)!;
+  return defaultEstate.environments.find((candidate) => candidate.name === name)!;
 }
 
 /** The default estate with one environment replaced (others dropped) by `change`. */
 export function estateWith(name: string, change: (environment: EnvironmentConfig) => EnvironmentConfig): EstateConfig {
-  return { ...DEFAULT_ESTATE, environments: [change(environment(name))] };
+  return { ...defaultEstate, environments: [change(environment(name))] };
 }
