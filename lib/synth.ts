@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { ClusterChart } from './cluster-chart';
 import { deliveryTrees, finishClusterTree, gitopsProblems } from './gitops/delivery';
 import { EstateConfig } from './config/types';
+import { resolveBundleFiles } from './config/bundle-files';
 import { validateEstate } from './config/validate';
 import { formatViolation } from './context';
 import { renderInventory } from './render/inventory';
@@ -126,13 +127,23 @@ function applySyncWaves(chart: Chart): void {
   }
 }
 
+export interface RenderOptions {
+  /**
+   * The repository root, against which files the estate names (federation bundles) are read.
+   * @default - the current working directory
+   */
+  readonly baseDir?: string;
+}
+
 /**
  * Renders the estate into file contents keyed by path under dist/. Throws EstateValidationError,
  * listing every problem, when any rule is broken; nothing is written in that case.
  */
-export function renderEstate(estate: EstateConfig): Map<string, string> {
+export function renderEstate(input: EstateConfig, options: RenderOptions = {}): Map<string, string> {
+  const resolved = resolveBundleFiles(input, options.baseDir ?? process.cwd());
+  const estate = resolved.estate;
   // Names become paths, labels and resource names: building constructs from bad ones would fail obscurely.
-  const configProblems = [...validateEstate(estate), ...gitopsProblems(estate)];
+  const configProblems = [...resolved.problems, ...validateEstate(estate), ...gitopsProblems(estate)];
   if (configProblems.length > 0) throw new EstateValidationError(configProblems);
   const built = buildEstate(estate);
   const problems = validationErrors(built.app);
