@@ -328,3 +328,16 @@ describe('ApplicationSet per environment', () => {
     expect(ok ? '' : describeErrors(validate)).toBe('');
   });
 });
+
+describe('handover of the last Argo CD environment', () => {
+  test('dist/argocd stays, without Applications, so the root prunes them instead of failing on a missing path', () => {
+    const onlyFlux: EstateConfig = {
+      ...DEFAULT_ESTATE,
+      environments: [{ ...environment('staging'), gitops: { ...environment('staging').gitops, engines: ['flux'], handover: { from: 'argocd', phase: 'adopt' } } }],
+    };
+    const rendered = renderEstate(onlyFlux);
+    expect(rendered.has('argocd/kustomization.yaml')).toBe(true);
+    expect([...rendered.keys()].filter((path) => path.startsWith('argocd/application-'))).toEqual([]);
+    expect(find(rendered, 'argocd-bootstrap/application-spire-root.yaml').spec.syncPolicy.automated.prune).toBe(true);
+  });
+});

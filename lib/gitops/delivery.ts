@@ -44,7 +44,9 @@ export function deliveryTrees(app: App, estate: EstateConfig, clusters: readonly
     trees.push({ path: bootstrap.outputPath, chart: bootstrap });
   }
   const argoClusters = clusters.filter((cluster) => engineRole(cluster.context.environment, 'argocd') !== 'none');
-  if (argoClusters.length > 0) {
+  // While the last Argo CD environment is adopted by Flux, dist/argocd stays (without its Applications),
+  // so the root prunes them instead of failing on a missing path.
+  if (argoClusters.length > 0 || estate.environments.some((env) => env.gitops.handover?.from === 'argocd')) {
     const children = new ArgoCdChart(app, 'argocd', { estate, clusters: argoClusters });
     const root = new ArgoCdRootChart(app, 'argocd-bootstrap', { estate, children });
     trees.push({ path: 'argocd', chart: children }, { path: 'argocd-bootstrap', chart: root });
