@@ -109,6 +109,17 @@ describe('monitoring', () => {
     expect(promqlErrors(expr)).toEqual([]);
   });
 
+  test('Argo CD alerts: drift only for automated Applications, stuck rollouts and syncs, failures; the rule skips the dry run', () => {
+    const byName = Object.fromEntries(argoCdAlerts('spire').map((alert) => [alert.alert, alert]));
+    // A manual production Application is OutOfSync between its windows by design: no alert for that.
+    expect(byName.SpireApplicationOutOfSync.expr).toContain('autosync_enabled="true"');
+    expect(byName.SpireApplicationProgressingTooLong).toMatchObject({ for: '30m', expr: 'argocd_app_info{project="spire", health_status="Progressing"} == 1' });
+    expect(byName.SpireApplicationSyncRunningTooLong.expr).toContain('operation="sync"');
+    expect(byName.SpireApplicationDegraded.expr).toContain('health_status=~"Degraded|Missing|Unknown"');
+    const rule = find(files, 'argocd/prometheusrule-spire-argocd.yaml');
+    expect(rule.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('SkipDryRunOnMissingResource=true');
+  });
+
   test('the PromQL check rejects broken expressions', () => {
     expect(promqlErrors('sum(rate(spire_agent_agent_svid_rotate[5m]) >')).not.toEqual([]);
     expect(promqlErrors('up{namespace="a"')).not.toEqual([]);
