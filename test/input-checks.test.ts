@@ -79,6 +79,69 @@ export const federationCases: Case[] = [
     /spec\.trustDomainBundle: has no keys/],
 ];
 
+const prodDatabase = (change: Record<string, unknown>) => estateWith('production', (env) => ({
+  ...env, clusters: env.clusters.map((cluster) => ({ ...cluster, serverOverrides: { datastore: { ...(cluster.serverOverrides!.datastore as any), ...change } } })),
+}));
+const stagingMysql = (change: Record<string, unknown>) => withEnv('staging', (env) => ({
+  server: {
+    ...env.server, replicas: 2,
+    datastore: { type: 'mysql', host: 'mysql.db.svc', port: 3306, database: 'spire', user: 'spire', passwordSecret: { name: 'db', key: 'password' }, maxOpenConns: 10, maxIdleConns: 2, ...change } as any,
+  },
+}));
+const prodIdentity = (change: Partial<IdentitySpec>) => identity('production', change);
+
+export const datastoreCases: Case[] = [
+  ['fails when a postgres host carries a comma (lib/pq would read two hosts)', prodDatabase({ host: 'db.example,evil.example' }),
+    /^production: environment "production" clusters\["prod-euw1"\]\.serverOverrides\.datastore\.host: must be a DNS name or IPv4 address .*got "db\.example,evil\.example"; fix: /],
+  ['fails when a database host is a URL', prodDatabase({ host: 'postgres://db.example' }), /serverOverrides\.datastore\.host: must be a DNS name or IPv4 address/],
+  ['fails when a database port is out of range', prodDatabase({ port: 70000 }), /serverOverrides\.datastore\.port: must be a TCP port \(1-65535\), got 70000/],
+  ['fails when a database user holds a $ that -expandEnv would expand', prodDatabase({ user: 'spire$PGUSER' }), /datastore\.user: contains "\$", which the server's -expandEnv would expand/],
+  ['fails when a database name holds a newline', prodDatabase({ database: 'spire\nsslmode=disable' }), /datastore\.database: contains a control character/],
+  ['fails when a database name is empty', prodDatabase({ database: '' }), /datastore\.database: must not be empty, got ""/],
+  ['fails when a mysql user holds an @ (it ends the user in a DSN)', stagingMysql({ user: 'spire@corp' }), /server\.datastore\.user: contains one of : @ \/ \?, which end the field in a go-sql-driver DSN/],
+  ['fails when verify-full has no CA to verify against', prodDatabase({ caConfigMap: undefined }), /datastore\.caConfigMap: sslmode verify-full verifies the server against a CA, .* got nothing; fix: name the ConfigMap/],
+  ['fails when production asks for sslmode require', prodDatabase({ sslMode: 'require' }), /datastore\.sslMode: production verifies the database server's certificate \(require does not\), got "require"/],
+  ['fails when more idle than open connections are allowed', prodDatabase({ maxIdleConns: 100, maxOpenConns: 10 }), /datastore\.maxIdleConns: is more than maxOpenConns \(10\)/],
+  ['fails when maxOpenConns is not a positive number', prodDatabase({ maxOpenConns: 0 }), /datastore\.maxOpenConns: must be a positive whole number, got 0/],
+];
+
+export const contradictionCases: Case[] = [
+  ['fails when production is set to sync automatically', withEnv('production', (env) => ({ gitops: { ...env.gitops, argoSync: { mode: 'automated', prune: true, selfHeal: true } } })),
+    /^production: environment "production" gitops\.argoSync\.mode: a production environment \(production: true\) is synced by hand only, got "automated"; fix: set gitops\.argoSync to \{ mode: 'manual' \}$/],
+  ['fails when production does not require image digests', withEnv('production', () => ({ requireImageDigests: false })), /requireImageDigests: a production environment \(production: true\) runs only images pinned by digest, got false/],
+  ['fails when production allows any admin identity', withEnv('production', (env) => ({ identityPolicy: { ...env.identityPolicy, admin: 'allowed' } })), /identityPolicy\.admin: a production environment \(production: true\) gives admin only to SPIRE's own tooling/],
+  ['fails when a database workload asks for admin in production (admin is for SPIRE\'s own tooling)',
+    withEnv('production', (env) => ({ identities: env.identities.map((candidate) => (candidate.name === 'data-primary' ? { ...candidate, admin: true } : candidate)) })),
+    /production\/prod-euw1: ClusterSPIFFEID "data-primary" spec\.admin: admin is for SPIRE's own tooling only in production .*selects namespace data, not only spire-server, got true; fix: set admin: false/],
+  ['fails when a static entry asks for admin in production', withEnv('production', () => ({ staticEntries: [{ name: 'batch', spiffeIdPath: '/vm/batch', parentIdPath: '/vm/node', selectors: ['unix:uid:1000'], admin: true }] })),
+    /ClusterStaticEntry "batch" spec\.admin: admin is for SPIRE's own tooling only in production .*does not pin a namespace/],
+  ['fails when an identity selects a namespace the manager ignores', prodIdentity({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }),
+    /spec\.namespaceSelector: selects a namespace the controller manager ignores \(server\.ignoreNamespaces\), so it would never register a pod, got "kube-system"/],
+  ['fails when an identity selects the agent namespace', withEnv('production', (env) => ({ server: { ...env.server, ignoreNamespaces: ['kube-system'] }, identities: [{ ...env.identities[0], namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'spire-system' } } }] })),
+    /spec\.namespaceSelector: selects SPIRE's agent namespace, which runs privileged and holds no workloads, got "spire-system"/],
+  ['fails when a fallback identity also selects SPIRE\'s server namespace', withEnv('production', (env) => ({
+    identities: env.identities.map((candidate) => (candidate.fallback ? { ...candidate, namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] }] } } as IdentitySpec : candidate)),
+  })), /ClusterSPIFFEID "default-fallback" spec\.namespaceSelector: also selects SPIRE's own namespace spire-server/],
+  ['fails when an identity TTL outlives a sixth of the CA lifetime', withEnv('staging', (env) => ({ identityPolicy: { ...env.identityPolicy, maxTtl: '24h' }, identities: env.identities.map((candidate) => ({ ...candidate, ttl: '24h' })) })),
+    /SpireServer "spire-server" server\.caTtl: must be at least 6 times the longest X509-SVID TTL/],
+];
+
+describe('databases, production rules and namespaces', () => {
+  test('SPIRE tooling in the server namespace may be admin in production', () => {
+    const tooling: IdentitySpec = {
+      name: 'spire-entry-auditor', spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}',
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'spire-server' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'spire-entry-auditor' } },
+      workloadSelectorTemplates: ['k8s:sa:spire-entry-auditor'], admin: true,
+    };
+    expect(problemsOf(withEnv('production', (env) => ({ identities: [...env.identities, tooling] })))).toEqual([]);
+  });
+
+  test.each([...datastoreCases, ...contradictionCases])('%s', (_name, estate, message) => {
+    const problems = problemsOf(estate);
+    expect(problems.filter((problem) => message.test(problem))).not.toEqual([]);
+  });
+});
+
 describe('federation bundles', () => {
   test('the default estate carries the payments partner\'s committed bundle into its ClusterFederatedTrustDomain', () => {
     const files = renderEstate(DEFAULT_ESTATE);
@@ -95,4 +158,3 @@ describe('federation bundles', () => {
   });
 });
 
-void identity;

@@ -87,26 +87,21 @@ health_checks {
 `);
   });
 
-  test('full options: postgres via ${DBPW}, disk keys, cert-manager, federation, telemetry', () => {
+  test('full options: postgres (password from PGPASSWORD), disk keys, cert-manager, federation, telemetry', () => {
     const full = renderServerConf({
       ...minimalServer,
       jwtIssuer: 'https://oidc.td.example',
       datastore: {
-        type: 'postgres', host: 'db', port: 5432, database: 'spire', user: 'spire', passwordEnv: 'DBPW',
+        type: 'postgres', host: 'db', port: 5432, database: 'spire', user: 'spire',
         sslMode: 'verify-full', rootCertPath: '/run/spire/db-ca/ca.crt', maxOpenConns: 20, maxIdleConns: 5,
       },
       keyManager: { type: 'disk', keysPath: '/run/spire/data/keys.json' },
       upstreamAuthority: { type: 'cert-manager', issuerName: 'spire-ca', issuerKind: 'ClusterIssuer', issuerGroup: 'cert-manager.io', namespace: 'spire-server' },
       prometheusPort: 9988,
-      federation: {
-        bundleEndpointPort: 8443,
-        federatesWith: [
-          { trustDomain: 'a.example', bundleEndpointURL: 'https://a.example/bundle', profile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://a.example/spire/server' } },
-          { trustDomain: 'b.example', bundleEndpointURL: 'https://b.example/bundle', profile: { type: 'https_web' } },
-        ],
-      },
+      federation: { bundleEndpointPort: 8443 },
     });
-    expect(full).toContain('connection_string = "dbname=spire user=spire password=${DBPW} host=db port=5432 sslmode=verify-full sslrootcert=/run/spire/db-ca/ca.crt"');
+    expect(full).toContain('connection_string = "dbname=spire user=spire host=db port=5432 sslmode=verify-full sslrootcert=/run/spire/db-ca/ca.crt"');
+    expect(full).not.toContain('federates_with');
     expect(full).toContain('jwt_issuer = "https://oidc.td.example"');
     expect(full).toContain('profile "https_spiffe" {}');
     expect(full).toContain('UpstreamAuthority "cert-manager" {');

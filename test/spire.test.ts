@@ -231,6 +231,7 @@ describe('external databases', () => {
   test('mysql with two replicas: password from the existing Secret through ${DBPW}, never rendered', () => {
     const mysql = estateWith('staging', (env) => ({
       ...env,
+      gitops: { ...env.gitops, secretDelivery: { type: 'prerequisite' } },
       server: {
         ...env.server,
         replicas: 2,

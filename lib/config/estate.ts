@@ -20,11 +20,13 @@ function inNamespace(name: string) {
 /** The identities every environment carries, varied only by the fields given. */
 function standardIdentities(options: {
   readonly ttl: string;
-  readonly dataPrimaryAdmin?: boolean;
+  /** State `admin: false` on every identity (for policies that demand it stated). */
+  readonly explicitAdmin?: boolean;
   readonly gatewayFederatesWith?: readonly string[];
 }): IdentitySpec[] {
-  const admin = options.dataPrimaryAdmin === undefined ? {} : { admin: options.dataPrimaryAdmin };
-  const gatewayAdmin = options.dataPrimaryAdmin === undefined ? {} : { admin: false };
+  // No workload here administers SPIRE: none is admin, and where policy wants it stated, it says so.
+  const admin = options.explicitAdmin ? { admin: false } : {};
+  const gatewayAdmin = admin;
   return [
     {
       name: 'web-frontend',
@@ -215,6 +217,7 @@ function productionDatabase(host: string) {
 
 const production: EnvironmentConfig = {
   name: 'production',
+  production: true,
   trustDomain: 'prod.spire.acme.example',
   // Both regions share one trust domain: their servers share one database, and so one bundle.
   clusters: [
@@ -246,13 +249,14 @@ const production: EnvironmentConfig = {
   identityPolicy: {
     maxTtl: '24h',
     maxJwtTtl: '1h',
-    admin: 'explicit',
+    // Every identity states admin, and only SPIRE's own tooling may be admin.
+    admin: 'spire-tooling',
     allowedFederation: PARTNERS.map((partner) => partner.trustDomain),
     allowedPathPrefixes: ['/ns/'],
   },
   identities: standardIdentities({
     ttl: '12h',
-    dataPrimaryAdmin: true,
+    explicitAdmin: true,
     gatewayFederatesWith: PARTNERS.map((partner) => partner.trustDomain),
   }),
   staticEntries: [],

@@ -90,6 +90,13 @@ export type SecretDelivery =
 export interface EnvironmentConfig {
   /** `development`, `staging`, `production`, ...: a DNS label, used in paths and names. */
   readonly name: string;
+  /**
+   * Holds the environment to production rules: Argo CD syncs by hand only, every image pinned by digest,
+   * admin identities only for SPIRE's own tooling, and the database's certificate verified (postgres
+   * sslmode defaults to verify-full; require is refused).
+   * @default false
+   */
+  readonly production?: boolean;
   /** SPIFFE trust domain shared by every cluster of the environment. */
   readonly trustDomain: string;
   readonly clusters: readonly ClusterConfig[];
@@ -140,7 +147,14 @@ export interface ExternalDatabase {
 
 export type Datastore =
   | { readonly type: 'sqlite3'; readonly storageSize: string; readonly storageClass?: string }
-  | ExternalDatabase & { readonly type: 'postgres'; readonly sslMode: 'require' | 'verify-ca' | 'verify-full' }
+  | ExternalDatabase & {
+    readonly type: 'postgres';
+    /**
+     * libpq sslmode. verify-ca and verify-full need `caConfigMap`; production environments refuse require.
+     * @default - verify-full in production environments, require elsewhere
+     */
+    readonly sslMode?: 'require' | 'verify-ca' | 'verify-full';
+  }
   | ExternalDatabase & { readonly type: 'mysql' };
 
 export type KeyManager =
@@ -192,8 +206,13 @@ export interface IdentityPolicy {
   readonly maxTtl: Duration;
   /** Longest JWT-SVID TTL an identity may ask for. */
   readonly maxJwtTtl: Duration;
-  /** `forbidden`: no identity may be admin; `explicit`: `admin` must be stated (true or false) on every identity. */
-  readonly admin: 'forbidden' | 'allowed' | 'explicit';
+  /**
+   * `forbidden`: no identity may be admin; `explicit`: `admin` must be stated (true or false) on every
+   * identity; `spire-tooling`: stated on every identity, and true only for SPIRE's own tooling, i.e. an
+   * identity whose namespace selector pins the SPIRE server namespace and nothing else (an admin SVID
+   * may create and delete any registration entry).
+   */
+  readonly admin: 'forbidden' | 'allowed' | 'explicit' | 'spire-tooling';
   /** Trust domains identities may federate with; empty forbids federation. */
   readonly allowedFederation: readonly string[];
   /** SPIFFE ID paths must start with one of these (after the trust domain); empty allows any. */

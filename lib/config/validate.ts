@@ -1,7 +1,8 @@
 import { ViolationDetails, formatViolation } from '../context';
 import { parseDuration } from '../duration';
 import { isTrustDomain } from '../identity/policy';
-import { EstateConfig } from './types';
+import { connValueProblem } from '../render/libpq';
+import { Datastore, EnvironmentConfig, EstateConfig } from './types';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -75,6 +76,8 @@ export function validateEstate(estate: EstateConfig): string[] {
         if (!DNS_NAME.test(domain)) report(where, { resource, field: 'oidcDiscovery.domains', value: domain, rule: 'is not a DNS name', fix: 'use a host name like oidc.example.com' });
       }
     }
+    problems.push(...datastoreProblems(env));
+    problems.push(...productionProblems(env));
     const partners = new Set<string>();
     for (const federation of env.federation) {
       if (partners.has(federation.trustDomain)) {
@@ -82,6 +85,80 @@ export function validateEstate(estate: EstateConfig): string[] {
       }
       partners.add(federation.trustDomain);
     }
+  }
+  return problems;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** The external databases of an environment: its own and each cluster's override, with where they come from. */
+function datastoresOf(env: EnvironmentConfig): { field: string; datastore: Datastore }[] {
+  return [
+    { field: 'server.datastore', datastore: env.server.datastore },
+    ...env.clusters
+      .filter((cluster) => cluster.serverOverrides?.datastore)
+      .map((cluster) => ({ field: `clusters["${cluster.name}"].serverOverrides.datastore`, datastore: cluster.serverOverrides!.datastore! })),
+  ];
+}
+
+/**
+ * The values that go into the server's database connection string: what lib/pq (postgres) or
+ * go-sql-driver (mysql) would read differently from what was meant, and TLS settings that cannot work.
+ */
+function datastoreProblems(env: EnvironmentConfig): string[] {
+  const problems: string[] = [];
+  const report = (details: ViolationDetails) => problems.push(formatViolation(env.name, details));
+  const resource = `environment "${env.name}"`;
+  for (const { field, datastore } of datastoresOf(env)) {
+    if (datastore.type === 'sqlite3') continue;
+    // lib/pq splits host on commas into several hosts; go-sql-driver ends the address at ")" or "/".
+    if (typeof datastore.host !== 'string' || !(DNS_NAME.test(datastore.host) || IPV4.test(datastore.host)) || datastore.host.length > 253) {
+      report({ resource, field: `${field}.host`, value: datastore.host, rule: 'must be a DNS name or IPv4 address (the driver would read anything else as something else, e.g. a comma as a second host)', fix: 'use the database server\'s host name, like db.example.com' });
+    }
+    if (!Number.isInteger(datastore.port) || datastore.port < 1 || datastore.port > 65535) {
+      report({ resource, field: `${field}.port`, value: datastore.port, rule: 'must be a TCP port (1-65535)', fix: `use the port the database listens on, like ${datastore.type === 'postgres' ? 5432 : 3306}` });
+    }
+    for (const key of ['database', 'user'] as const) {
+      const value = datastore[key];
+      const problem = typeof value !== 'string' || value === '' ? 'must not be empty' : connValueProblem(value)
+        ?? (datastore.type === 'mysql' && /[:@/?]/.test(value) ? 'contains one of : @ / ?, which end the field in a go-sql-driver DSN' : undefined);
+      if (problem) report({ resource, field: `${field}.${key}`, value, rule: problem, fix: `name the ${key === 'database' ? 'database' : 'database user'} with letters, digits, _ and -` });
+    }
+    if (datastore.type === 'postgres') {
+      const sslMode = datastore.sslMode ?? (env.production ? 'verify-full' : 'require');
+      if (sslMode !== 'require' && !datastore.caConfigMap) {
+        report({ resource, field: `${field}.caConfigMap`, value: undefined, rule: `sslmode ${sslMode} verifies the server against a CA, and without one lib/pq looks for ~/.postgresql/root.crt, which the image does not have`, fix: 'name the ConfigMap holding the database server\'s CA (key ca.crt)' });
+      }
+      if (env.production && sslMode === 'require') {
+        report({ resource, field: `${field}.sslMode`, value: sslMode, rule: 'production verifies the database server\'s certificate (require does not)', fix: 'use verify-full (the default in production) with caConfigMap' });
+      }
+    }
+    for (const key of ['maxOpenConns', 'maxIdleConns'] as const) {
+      if (!Number.isInteger(datastore[key]) || datastore[key] < 1) {
+        report({ resource, field: `${field}.${key}`, value: datastore[key], rule: 'must be a positive whole number', fix: 'use e.g. 20' });
+      }
+    }
+    if (Number.isInteger(datastore.maxIdleConns) && Number.isInteger(datastore.maxOpenConns) && datastore.maxIdleConns > datastore.maxOpenConns) {
+      report({ resource, field: `${field}.maxIdleConns`, value: datastore.maxIdleConns, rule: `is more than maxOpenConns (${datastore.maxOpenConns}); idle connections can never exceed open ones`, fix: `lower it to ${datastore.maxOpenConns} or less` });
+    }
+  }
+  return problems;
+}
+
+/** An environment held to production rules must not contradict them elsewhere in its own config. */
+function productionProblems(env: EnvironmentConfig): string[] {
+  if (!env.production) return [];
+  const problems: string[] = [];
+  const resource = `environment "${env.name}"`;
+  const report = (details: ViolationDetails) => problems.push(formatViolation(env.name, details));
+  if (env.gitops?.engines?.includes('argocd') && env.gitops.argoSync?.mode === 'automated') {
+    report({ resource, field: 'gitops.argoSync.mode', value: 'automated', rule: 'a production environment (production: true) is synced by hand only', fix: "set gitops.argoSync to { mode: 'manual' }" });
+  }
+  if (!env.requireImageDigests) {
+    report({ resource, field: 'requireImageDigests', value: env.requireImageDigests, rule: 'a production environment (production: true) runs only images pinned by digest', fix: 'set requireImageDigests: true' });
+  }
+  if (env.identityPolicy?.admin === 'allowed') {
+    report({ resource, field: 'identityPolicy.admin', value: 'allowed', rule: 'a production environment (production: true) gives admin only to SPIRE\'s own tooling', fix: "set identityPolicy.admin to 'spire-tooling' (or 'forbidden')" });
   }
   return problems;
 }

@@ -58,7 +58,10 @@ export class ClusterSpiffeId extends Construct {
       },
     });
 
-    addChecks(this, context, () => checkIdentity(identity, context.environment, context.cluster.name));
+    const server = props.controllerManager.server;
+    addChecks(this, context, () => checkIdentity(identity, context.environment, context.cluster.name, {
+      server: server.namespace, agent: server.bundle.namespace,
+    }));
   }
 
   /** The SPIFFE ID and selectors the manager would register for this pod (the default: a pod it selects). */

@@ -139,15 +139,78 @@ function checkTtls(
   return problems;
 }
 
-function checkAdmin(resource: string, environment: EnvironmentConfig, admin: boolean | undefined): ViolationDetails[] {
+/** The namespaces SPIRE itself runs in, as the cluster's constructs place them. */
+export interface SpireNamespaces {
+  /** The server, its controller manager and SPIRE's own tooling. */
+  readonly server: string;
+  /** The agents and the CSI driver (privileged). */
+  readonly agent: string;
+}
+
+function checkAdmin(resource: string, environment: EnvironmentConfig, admin: boolean | undefined, pinned?: { namespaces: string[]; spire?: SpireNamespaces }): ViolationDetails[] {
   const policy = environment.identityPolicy.admin;
+  if (admin !== undefined && typeof admin !== 'boolean') {
+    return [{ resource, field: 'spec.admin', value: admin, rule: 'must be true or false', fix: 'write admin: false' }];
+  }
   if (policy === 'forbidden' && admin === true) {
     return [{ resource, field: 'spec.admin', value: true, rule: `admin identities are forbidden in ${environment.name} (identityPolicy.admin)`, fix: 'remove admin: true' }];
   }
-  if (policy === 'explicit' && admin === undefined) {
-    return [{ resource, field: 'spec.admin', value: undefined, rule: `must be stated explicitly in ${environment.name} (identityPolicy.admin: explicit)`, fix: 'add admin: false (or true, if this workload administers SPIRE)' }];
+  if ((policy === 'explicit' || policy === 'spire-tooling') && admin === undefined) {
+    return [{ resource, field: 'spec.admin', value: undefined, rule: `must be stated explicitly in ${environment.name} (identityPolicy.admin: ${policy})`, fix: 'add admin: false (or true, if this workload administers SPIRE)' }];
+  }
+  if (policy === 'spire-tooling' && admin === true) {
+    const serverNamespace = pinned?.spire?.server;
+    const tooling = pinned !== undefined && serverNamespace !== undefined && pinned.namespaces.length > 0 && pinned.namespaces.every((namespace) => namespace === serverNamespace);
+    if (!tooling) {
+      return [{
+        resource, field: 'spec.admin', value: true,
+        rule: `admin is for SPIRE's own tooling only in ${environment.name} (identityPolicy.admin: spire-tooling): an admin SVID may create and delete any registration entry, and this identity ${pinned && pinned.namespaces.length > 0 ? `selects namespace ${pinned.namespaces.join(', ')}` : 'does not pin a namespace'}${serverNamespace ? `, not only ${serverNamespace}` : ''}`,
+        fix: 'set admin: false; only tooling in the SPIRE server namespace may be admin',
+      }];
+    }
   }
   return [];
+}
+
+const namespaceLabels = (namespace: string) => ({ [NAMESPACE_LABEL]: namespace });
+
+function selectorMatches(selector: LabelSelectorSpec | undefined, labels: Record<string, string>): boolean {
+  for (const [key, value] of Object.entries(selector?.matchLabels ?? {})) if (labels[key] !== value) return false;
+  for (const expression of selector?.matchExpressions ?? []) {
+    const has = expression.key in labels;
+    const values = expression.values ?? [];
+    const ok = expression.operator === 'In' ? has && values.includes(labels[expression.key])
+      : expression.operator === 'NotIn' ? !has || !values.includes(labels[expression.key])
+        : expression.operator === 'Exists' ? has : !has;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/**
+ * An identity that contradicts where SPIRE runs: it pins a namespace the controller manager ignores (it
+ * would never register a pod), or it selects the agent's privileged namespace or, without pinning it,
+ * the server's.
+ */
+function checkNamespaces(resource: string, identity: IdentitySpec, environment: EnvironmentConfig, spire: SpireNamespaces): ViolationDetails[] {
+  const problems: ViolationDetails[] = [];
+  const pinned = namespacePinnedBy(identity.namespaceSelector);
+  const ignored = environment.server.ignoreNamespaces ?? [];
+  for (const namespace of pinned) {
+    if (ignored.includes(namespace)) {
+      problems.push({ resource, field: 'spec.namespaceSelector', value: namespace, rule: `selects a namespace the controller manager ignores (server.ignoreNamespaces), so it would never register a pod`, fix: `select the workload's own namespace, or remove ${namespace} from server.ignoreNamespaces` });
+    } else if (namespace === spire.agent) {
+      problems.push({ resource, field: 'spec.namespaceSelector', value: namespace, rule: 'selects SPIRE\'s agent namespace, which runs privileged and holds no workloads', fix: 'select the workload\'s own namespace' });
+    }
+  }
+  if (pinned.length === 0) {
+    for (const namespace of [spire.server, spire.agent]) {
+      if (!ignored.includes(namespace) && selectorMatches(identity.namespaceSelector, namespaceLabels(namespace))) {
+        problems.push({ resource, field: 'spec.namespaceSelector', value: identity.namespaceSelector ?? null, rule: `also selects SPIRE's own namespace ${namespace}`, fix: `exclude it: { key: '${NAMESPACE_LABEL}', operator: 'NotIn', values: [..., '${namespace}'] }` });
+      }
+    }
+  }
+  return problems;
 }
 
 function checkFederatesWith(resource: string, environment: EnvironmentConfig, federatesWith: readonly string[] | undefined): ViolationDetails[] {
@@ -171,7 +234,7 @@ function checkFederatesWith(resource: string, environment: EnvironmentConfig, fe
 }
 
 /** Every policy and template check for one identity. */
-export function checkIdentity(identity: IdentitySpec, environment: EnvironmentConfig, clusterName: string): ViolationDetails[] {
+export function checkIdentity(identity: IdentitySpec, environment: EnvironmentConfig, clusterName: string, spire?: SpireNamespaces): ViolationDetails[] {
   const resource = `ClusterSPIFFEID "${identity.name}"`;
   const problems: ViolationDetails[] = [];
   const policy = environment.identityPolicy;
@@ -250,7 +313,8 @@ export function checkIdentity(identity: IdentitySpec, environment: EnvironmentCo
   }
 
   problems.push(...checkTtls(resource, environment, 'spec.ttl', identity.ttl, 'spec.jwtTtl', identity.jwtTtl));
-  problems.push(...checkAdmin(resource, environment, identity.admin));
+  problems.push(...checkAdmin(resource, environment, identity.admin, { namespaces: namespacePinnedBy(identity.namespaceSelector), spire }));
+  if (spire) problems.push(...checkNamespaces(resource, identity, environment, spire));
   problems.push(...checkFederatesWith(resource, environment, identity.federatesWith));
   return problems;
 }

@@ -60,8 +60,8 @@ export function renderInventory(estate: EstateConfig, clusters: readonly Cluster
         + `Policy: TTL at most ${env.identityPolicy.maxTtl}, JWT TTL at most ${env.identityPolicy.maxJwtTtl}, admin ${env.identityPolicy.admin}, `
         + `federation ${env.identityPolicy.allowedFederation.length ? `only with ${env.identityPolicy.allowedFederation.join(', ')}` : 'forbidden'}.`,
       '',
-      '| identity | SPIFFE ID template | example SPIFFE ID | selectors | TTL | federates with |',
-      '|---|---|---|---|---|---|',
+      '| identity | SPIFFE ID template | example SPIFFE ID | selectors | TTL | admin | federates with |',
+      '|---|---|---|---|---|---|---|',
     );
     for (const [name, identity] of chart.identities) {
       const spec = identity.identity;
@@ -72,7 +72,7 @@ export function renderInventory(estate: EstateConfig, clusters: readonly Cluster
         ...preview.selectors.filter((selector) => !selector.startsWith('k8s:pod-uid:')),
         ...(spec.fallback ? ['fallback'] : []),
       ];
-      lines.push(`| ${cell(name)} | \`${cell(spec.spiffeIDTemplate)}\` | \`${cell(preview.spiffeId)}\` | ${cell(selectors.join('<br/>'))} | ${spec.ttl ?? env.server.defaultX509SvidTtl} | ${cell((spec.federatesWith ?? []).join(', ') || '-')} |`);
+      lines.push(`| ${cell(name)} | \`${cell(spec.spiffeIDTemplate)}\` | \`${cell(preview.spiffeId)}\` | ${cell(selectors.join('<br/>'))} | ${spec.ttl ?? env.server.defaultX509SvidTtl} | ${spec.admin ? '**yes**' : 'no'} | ${cell((spec.federatesWith ?? []).join(', ') || '-')} |`);
     }
     lines.push('');
   }

@@ -1,5 +1,6 @@
-import { FederationSpec, LogFormat, LogLevel } from '../config/types';
+import { LogFormat, LogLevel } from '../config/types';
 import { HealthListener } from './hcl';
+import { connectionString } from './libpq';
 import { HclBlock, HclBody, healthChecks, plugin, prometheusTelemetry, renderHcl } from './hcl';
 
 interface ServerDatabase {
@@ -7,8 +8,6 @@ interface ServerDatabase {
   readonly port: number;
   readonly database: string;
   readonly user: string;
-  /** Name of the environment variable that holds the password (expanded by `-expandEnv`). */
-  readonly passwordEnv: string;
   /** CA bundle that verifies the database server's certificate. */
   readonly rootCertPath?: string;
   readonly maxOpenConns: number;
@@ -17,8 +16,10 @@ interface ServerDatabase {
 
 export type ServerDatastore =
   | { readonly type: 'sqlite3'; readonly path: string }
+  /** The password is not in the string: lib/pq reads it from the PGPASSWORD environment variable. */
   | ServerDatabase & { readonly type: 'postgres'; readonly sslMode: string }
-  | ServerDatabase & { readonly type: 'mysql' };
+  /** `passwordEnv`: the environment variable that holds the password, expanded by `-expandEnv`. */
+  | ServerDatabase & { readonly type: 'mysql'; readonly passwordEnv: string };
 
 export interface ServerConfOptions {
   readonly trustDomain: string;
@@ -59,16 +60,21 @@ export interface ServerConfOptions {
   };
   readonly health: HealthListener;
   readonly prometheusPort?: number;
-  /** Serve this trust domain's bundle and federate with these trust domains. */
-  readonly federation?: { readonly bundleEndpointPort: number; readonly federatesWith: readonly FederationSpec[] };
+  /**
+   * Serve this trust domain's bundle to federation partners. Which partners it federates with is declared
+   * once, as ClusterFederatedTrustDomain objects the controller manager reconciles: a `federates_with`
+   * block here would override them (static relationships override dynamic ones: SPIRE
+   * doc/spire_server.md, federation), so deleting the object in Git would not end the federation.
+   */
+  readonly federation?: { readonly bundleEndpointPort: number };
 }
 
 function datastore(options: ServerDatastore): HclBlock {
   if (options.type === 'sqlite3') {
     return plugin('DataStore', 'sql', [['database_type', 'sqlite3'], ['connection_string', options.path]]);
   }
-  const password = `\${${options.passwordEnv}}`;
   if (options.type === 'mysql') {
+    const password = `\${${options.passwordEnv}}`;
     // go-sql-driver DSN; `tls=custom` makes SPIRE verify the server with root_ca_path.
     const params = ['parseTime=true', ...(options.rootCertPath ? ['tls=custom'] : [])].join('&');
     return plugin('DataStore', 'sql', [
@@ -79,15 +85,16 @@ function datastore(options: ServerDatastore): HclBlock {
       ['max_idle_conns', options.maxIdleConns],
     ]);
   }
-  const connection = [
-    `dbname=${options.database}`,
-    `user=${options.user}`,
-    `password=${password}`,
-    `host=${options.host}`,
-    `port=${options.port}`,
-    `sslmode=${options.sslMode}`,
-    ...(options.rootCertPath ? [`sslrootcert=${options.rootCertPath}`] : []),
-  ].join(' ');
+  // No password here: inside the string it would need quoting that a value substituted at run time
+  // cannot get. lib/pq takes it from PGPASSWORD (connector.go Config.fromEnv).
+  const connection = connectionString([
+    ['dbname', options.database],
+    ['user', options.user],
+    ['host', options.host],
+    ['port', options.port],
+    ['sslmode', options.sslMode],
+    ['sslrootcert', options.rootCertPath],
+  ]);
   return plugin('DataStore', 'sql', [
     ['database_type', 'postgres'],
     ['connection_string', connection],
@@ -97,16 +104,6 @@ function datastore(options: ServerDatastore): HclBlock {
 }
 
 function federation(options: NonNullable<ServerConfOptions['federation']>): HclBlock {
-  const federatesWith: HclBlock[] = options.federatesWith.map((remote) => ({
-    block: 'federates_with',
-    labels: [remote.trustDomain],
-    body: [
-      ['bundle_endpoint_url', remote.bundleEndpointURL],
-      remote.profile.type === 'https_spiffe'
-        ? { block: 'bundle_endpoint_profile', labels: ['https_spiffe'], body: [['endpoint_spiffe_id', remote.profile.endpointSPIFFEID]] }
-        : { block: 'bundle_endpoint_profile', labels: ['https_web'], body: [] },
-    ],
-  }));
   return {
     block: 'federation',
     body: [
@@ -115,7 +112,6 @@ function federation(options: NonNullable<ServerConfOptions['federation']>): HclB
         // The profile is explicit: a bundle endpoint without one is deprecated and will become fatal.
         body: [['address', '0.0.0.0'], ['port', options.bundleEndpointPort], ['refresh_hint', '5m'], { block: 'profile', labels: ['https_spiffe'], body: [] }],
       },
-      ...federatesWith,
     ],
   };
 }

@@ -54,7 +54,8 @@ export class SpiffeOidcDiscoveryProvider extends Construct {
       podSelector: { matchLabels: this.selector },
       workloadSelectorTemplates: [`k8s:sa:${this.name}`],
       dnsNameTemplates: [...settings.domains],
-      admin: context.environment.identityPolicy.admin === 'explicit' ? false : undefined,
+      // Stated, for policies that demand it: the provider only reads JWT signing keys, never administers SPIRE.
+      admin: false,
     };
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {

@@ -44,7 +44,10 @@ const CONFIG_DIR = '/run/spire/config';
 const DATA_DIR = '/run/spire/data';
 const SOCKET_DIR = '/tmp/spire-server/private';
 const DB_CA_DIR = '/run/spire/db-ca';
+/** mysql: the password reaches the DSN through `-expandEnv` and this variable. */
 const DB_PASSWORD_ENV = 'DBPW';
+/** postgres: lib/pq reads the password from this variable itself. */
+const PG_PASSWORD_ENV = 'PGPASSWORD';
 
 /**
  * SPIRE server: Namespace (restricted Pod Security), ServiceAccount, StatefulSet with the
@@ -159,7 +162,25 @@ export class SpireServer extends Construct {
 
   /** Flags that point spire-server at a config file, with `-expandEnv` when the file reads the environment. */
   public configFlags(configFile: string): string[] {
-    return [...(this.settings.datastore.type === 'sqlite3' ? [] : ['-expandEnv']), '-config', configFile];
+    return [...(this.settings.datastore.type === 'mysql' ? ['-expandEnv'] : []), '-config', configFile];
+  }
+
+  /** The environment a server container (or one validating its config) needs: the database password. */
+  public get datastoreEnv(): k8s.EnvVar[] {
+    const { datastore } = this.settings;
+    if (datastore.type === 'sqlite3') return [];
+    const name = datastore.type === 'postgres' ? PG_PASSWORD_ENV : DB_PASSWORD_ENV;
+    return [{ name, valueFrom: { secretKeyRef: { name: datastore.passwordSecret.name, key: datastore.passwordSecret.key } } }];
+  }
+
+  /**
+   * The postgres sslmode: as configured, else verify-full in production environments and require
+   * elsewhere.
+   */
+  public get databaseSslMode(): 'require' | 'verify-ca' | 'verify-full' | undefined {
+    const { datastore } = this.settings;
+    if (datastore.type !== 'postgres') return undefined;
+    return datastore.sslMode ?? (this.context.environment.production ? 'verify-full' : 'require');
   }
 
   /** DNS name agents and hooks use to reach the server Service. */
@@ -200,7 +221,7 @@ export class SpireServer extends Construct {
       health: { port: this.healthPort, livePath: this.healthPaths.live, readyPath: this.healthPaths.ready },
       prometheusPort: this.metricsPort,
       federation: this.context.environment.federation.length > 0
-        ? { bundleEndpointPort: this.federationPort, federatesWith: this.context.environment.federation }
+        ? { bundleEndpointPort: this.federationPort }
         : undefined,
     });
   }
@@ -213,12 +234,13 @@ export class SpireServer extends Construct {
       port: datastore.port,
       database: datastore.database,
       user: datastore.user,
-      passwordEnv: DB_PASSWORD_ENV,
       rootCertPath: datastore.caConfigMap ? `${DB_CA_DIR}/ca.crt` : undefined,
       maxOpenConns: datastore.maxOpenConns,
       maxIdleConns: datastore.maxIdleConns,
     };
-    return datastore.type === 'postgres' ? { ...database, type: 'postgres', sslMode: datastore.sslMode } : { ...database, type: 'mysql' };
+    return datastore.type === 'postgres'
+      ? { ...database, type: 'postgres', sslMode: this.databaseSslMode! }
+      : { ...database, type: 'mysql', passwordEnv: DB_PASSWORD_ENV };
   }
 
   private get needsPersistentData(): boolean {
@@ -262,9 +284,7 @@ export class SpireServer extends Construct {
     const { settings } = this;
     const images = this.context.images;
     const datastore = settings.datastore;
-    const env: k8s.EnvVar[] = datastore.type !== 'sqlite3'
-      ? [{ name: DB_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: datastore.passwordSecret.name, key: datastore.passwordSecret.key } } }]
-      : [];
+    const env = this.datastoreEnv;
     const mounts: k8s.VolumeMount[] = [
       { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
       { name: 'spire-data', mountPath: DATA_DIR },

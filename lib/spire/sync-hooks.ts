@@ -48,7 +48,6 @@ export class SpireSyncHooks extends Construct {
         metadata: { name: SpireSyncHooks.validateName, namespace, labels, annotations: hookAnnotations('PreSync', -1) },
         data: { 'server.conf': server.renderConfig() },
       });
-      const datastore = server.settings.datastore;
       new k8s.KubeJob(this, 'Validate', {
         metadata: { name: SpireSyncHooks.validateName, namespace, labels, annotations: hookAnnotations('PreSync', 0) },
         spec: {
@@ -64,9 +63,7 @@ export class SpireSyncHooks extends Construct {
                 image: imageString(images.spireServer),
                 // `spire-server validate`, not the image's ENTRYPOINT (`spire-server run`) with validate appended.
                 ...server.serverCommand('validate', '/run/spire/validate/server.conf'),
-                env: datastore.type !== 'sqlite3'
-                  ? [{ name: 'DBPW', valueFrom: { secretKeyRef: { name: datastore.passwordSecret.name, key: datastore.passwordSecret.key } } }]
-                  : [],
+                env: server.datastoreEnv,
                 resources: HOOK_RESOURCES,
                 securityContext: RESTRICTED_CONTAINER,
                 volumeMounts: [
