@@ -5,7 +5,7 @@ import { EnvironmentConfig, EstateConfig } from '../config/types';
 import { SYNC_RETRY } from './argocd-application';
 import {
   CLUSTER_LABEL, CLUSTER_SYNC_OPTIONS, ENVIRONMENT_LABEL, REGION_LABEL, clusterSources, webhookIgnoreDifferences,
-} from './argocd-bootstrap';
+} from './cluster-application';
 
 export interface SpireApplicationSetProps {
   readonly estate: EstateConfig;

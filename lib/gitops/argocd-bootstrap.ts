@@ -2,35 +2,21 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterChart } from '../cluster-chart';
 import { standardLabels } from '../context';
-import { EnvironmentConfig, EstateConfig } from '../config/types';
+import { EstateConfig } from '../config/types';
 import { SPIRE_CRDS_CHART } from '../config/versions';
 import { sortedByCodePoint } from '../render/kustomization';
 import { ArgoCdAlerts } from '../monitoring/argocd-alerts';
 import { AppProject, GroupKind, projectPolicy } from './app-project';
-import { ApplicationSource, ApplicationSyncPolicy, ArgoCdApplication, SyncOption } from './argocd-application';
+import { ApplicationSyncPolicy, ArgoCdApplication } from './argocd-application';
 import { SpireApplicationSet } from './application-set';
+import {
+  CLUSTER_LABEL, CLUSTER_SYNC_OPTIONS, ENVIRONMENT_LABEL, REGION_LABEL, applicationName, clusterSources, notificationAnnotations,
+  webhookIgnoreDifferences,
+} from './cluster-application';
 import { engineRole } from './engines';
-import { revisionOf } from './promotion';
 import { effectiveWindows } from './sync-windows';
 
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
-
-/** Labels on Applications (and on the cluster Secrets an ApplicationSet selects). */
-export const ENVIRONMENT_LABEL = 'spire-gitops/environment';
-export const CLUSTER_LABEL = 'spire-gitops/cluster';
-export const REGION_LABEL = 'spire-gitops/region';
-
-/**
- * Annotations the spire-crds chart puts on each CRD (it renders `.Values.annotations` into their
- * metadata): an earlier wave than anything in the tree, server-side apply for their size, and never
- * deleted or pruned with the Application, since deleting a CRD deletes every ClusterSPIFFEID.
- */
-export const CRD_ANNOTATIONS = {
-  'argocd.argoproj.io/sync-wave': '-10',
-  'argocd.argoproj.io/sync-options': 'Delete=false,Prune=false,ServerSideApply=true',
-  // A Helm uninstall (Flux's HelmRelease removed) keeps them too.
-  'helm.sh/resource-policy': 'keep',
-};
 
 function groupOf(apiVersion: string): string {
   return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
@@ -40,41 +26,6 @@ function uniqueGroupKinds(kinds: Iterable<GroupKind>): GroupKind[] {
   const byKey = new Map<string, GroupKind>();
   for (const groupKind of kinds) byKey.set(`${groupKind.group}/${groupKind.kind}`, groupKind);
   return sortedByCodePoint([...byKey.keys()]).map((key) => byKey.get(key)!);
-}
-
-export function applicationName(cluster: ClusterChart): string {
-  return `spire-${cluster.context.environment.name}-${cluster.context.cluster.name}`;
-}
-
-/** `on-sync-failed` and `on-health-degraded` subscriptions of the configured service. */
-export function notificationAnnotations(estate: EstateConfig): Record<string, string> {
-  const { service, recipients } = estate.argocd.notifications;
-  const to = recipients.join(';');
-  return {
-    [`notifications.argoproj.io/subscribe.on-sync-failed.${service}`]: to,
-    [`notifications.argoproj.io/subscribe.on-health-degraded.${service}`]: to,
-  };
-}
-
-/** The CRD chart and the tree: one Application syncs both, so Argo CD orders CRDs before the CRs. */
-export function clusterSources(estate: EstateConfig, env: EnvironmentConfig, path: string): ApplicationSource[] {
-  return [
-    { repoURL: SPIRE_CRDS_CHART.repoURL, chart: SPIRE_CRDS_CHART.chart, targetRevision: SPIRE_CRDS_CHART.version, values: { annotations: { ...CRD_ANNOTATIONS } } },
-    { repoURL: estate.repository.url, targetRevision: revisionOf(estate, env), path },
-  ];
-}
-
-/** CreateNamespace lets the PreSync hooks run on a new cluster, before the Namespace object is applied. */
-export const CLUSTER_SYNC_OPTIONS: readonly SyncOption[] = ['CreateNamespace=true', 'PruneLast=true', 'RespectIgnoreDifferences=true'];
-
-export function webhookIgnoreDifferences(webhook: string) {
-  return [{
-    group: 'admissionregistration.k8s.io',
-    kind: 'ValidatingWebhookConfiguration',
-    name: webhook,
-    // The controller manager patches caBundle at runtime; without this the app is never in sync.
-    jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
-  }];
 }
 
 export interface ArgoCdChartProps {

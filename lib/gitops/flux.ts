@@ -10,7 +10,7 @@ import { EstateConfig } from '../config/types';
 import { SPIRE_CRDS_CHART } from '../config/versions';
 import { standardLabels } from '../context';
 import { sortedByCodePoint } from '../render/kustomization';
-import { CRD_ANNOTATIONS } from './argocd-bootstrap';
+import { CRD_ANNOTATIONS } from './cluster-application';
 import { EngineRole } from './engines';
 import { revisionOf } from './promotion';
 
