@@ -1,6 +1,7 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
+import * as lockfile from 'proper-lockfile';
 import { Construct } from 'constructs';
 import { ClusterChart } from './cluster-chart';
 import { deliveryTrees, finishClusterTree, gitopsProblems } from './gitops/delivery';
@@ -181,38 +182,149 @@ export function renderEstate(input: EstateConfig, options: RenderOptions = {}): 
   return files;
 }
 
-/**
- * Replaces `outdir` with exactly these files. The new tree is written beside it first and swapped in
- * with renames, so a failure part-way leaves the previous tree in place.
- */
-export function writeTree(files: ReadonlyMap<string, string>, outdir: string): void {
-  const staging = join(dirname(outdir), `.${basename(outdir)}-next`);
-  const previous = join(dirname(outdir), `.${basename(outdir)}-previous`);
-  rmSync(staging, { recursive: true, force: true });
-  rmSync(previous, { recursive: true, force: true });
-  for (const path of sortedByCodePoint([...files.keys()])) {
-    const target = join(staging, path);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, files.get(path)!);
-  }
-  mkdirSync(staging, { recursive: true });
-  let moved = false;
+export interface WriteOptions {
+  /**
+   * Told once, with what is being waited for, when another synth holds the swap lock of an outdir.
+   * @default - printed to stderr
+   */
+  readonly onWait?: (message: string) => void;
+  /**
+   * After how long a lock whose holder stopped refreshing it (a killed synth) is taken over, in ms.
+   * @default 10000
+   */
+  readonly staleLockMs?: number;
+  /** Passed to renderEstate. */
+  readonly render?: RenderOptions;
+}
+
+/** Names of the files beside `outdir` that synth uses: the lock, and per-run staging and previous trees. */
+function siblings(outdir: string) {
+  const parent = dirname(outdir);
+  const base = basename(outdir);
+  return {
+    parent,
+    // `.${base}-*` so that a .gitignore line `.dist-*/` covers all of them.
+    lock: join(parent, `.${base}-lock`),
+    stagingPrefix: `.${base}-next-`,
+    previousPrefix: `.${base}-previous-`,
+  };
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
-    renameSync(outdir, previous);
-    moved = true;
-  } catch (error: any) {
-    if (error.code !== 'ENOENT') throw error;
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  renameSync(staging, outdir);
-  if (moved) rmSync(previous, { recursive: true, force: true });
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Holds the swap lock of `outdir` (proper-lockfile: an atomic mkdir, refreshed while held and taken over
+ * once stale, so a killed holder never blocks for good). Waits, saying so once, while another synth
+ * holds it.
+ */
+function acquireSwapLock(outdir: string, options: WriteOptions): () => void {
+  const { lock } = siblings(outdir);
+  const stale = options.staleLockMs ?? 10_000;
+  let told = false;
+  for (;;) {
+    try {
+      return lockfile.lockSync(outdir, { lockfilePath: lock, realpath: false, stale });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      if (!told) {
+        const message = `waiting for another synth to finish replacing ${outdir} (it holds the lock ${lock}; `
+          + `a lock left by a killed run is taken over after ${stale / 1000} s)`;
+        (options.onWait ?? ((text: string) => process.stderr.write(`${text}\n`)))(message);
+        told = true;
+      }
+      sleep(100);
+    }
+  }
+}
+
+/**
+ * Puts `outdir` back in order after a synth was killed: restores the previous tree when a run died
+ * between its two renames (outdir missing), and removes the staging and previous trees that dead runs
+ * left beside it. Call only while holding the swap lock (writeTree does); `recoverTree` takes it.
+ */
+function recoverLocked(outdir: string): void {
+  const { parent, stagingPrefix, previousPrefix } = siblings(outdir);
+  let entries: string[];
+  try {
+    entries = readdirSync(parent);
+  } catch {
+    return;
+  }
+  const ownedByDeadRun = (name: string, prefix: string) => name.startsWith(prefix) && !processAlive(Number(name.slice(prefix.length).split('-')[0]));
+  const previous = entries.filter((name) => ownedByDeadRun(name, previousPrefix)).sort();
+  if (!existsSync(outdir) && previous.length > 0) renameSync(join(parent, previous.pop()!), outdir);
+  for (const name of [...previous, ...entries.filter((entry) => ownedByDeadRun(entry, stagingPrefix))]) {
+    rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+/** Restores `outdir` to a whole tree if a synth was killed while swapping it; waits for running synths. */
+export function recoverTree(outdir: string, options: WriteOptions = {}): void {
+  mkdirSync(dirname(outdir), { recursive: true });
+  const release = acquireSwapLock(outdir, options);
+  try {
+    recoverLocked(outdir);
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Replaces `outdir` with exactly these files. Each run writes the new tree into its own staging directory
+ * beside it (named after its pid), then, holding the swap lock so that concurrent synths take turns,
+ * renames the current tree aside and the new one in. Readers and killed runs therefore see the old or the
+ * new tree, never a mix; a run killed between the two renames leaves the old tree beside outdir, and the
+ * next run (or recoverTree) puts it back before anything else.
+ */
+export function writeTree(files: ReadonlyMap<string, string>, outdir: string, options: WriteOptions = {}): void {
+  const { parent, stagingPrefix, previousPrefix } = siblings(outdir);
+  mkdirSync(parent, { recursive: true });
+  const staging = mkdtempSync(join(parent, `${stagingPrefix}${process.pid}-`));
+  let previous: string | undefined;
+  try {
+    for (const path of sortedByCodePoint([...files.keys()])) {
+      const target = join(staging, path);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, files.get(path)!);
+    }
+    const release = acquireSwapLock(outdir, options);
+    try {
+      recoverLocked(outdir);
+      const aside = `${join(parent, previousPrefix)}${process.pid}-${Date.now()}`;
+      try {
+        renameSync(outdir, aside);
+        previous = aside;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      renameSync(staging, outdir);
+    } finally {
+      release();
+    }
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+    if (previous) rmSync(previous, { recursive: true, force: true });
+  }
 }
 
 /**
  * Renders the estate and, only when it is valid, replaces each of `outdirs` with it. Throws
  * EstateValidationError, listing every problem, and leaves every outdir untouched otherwise.
  */
-export function synthesize(estate: EstateConfig, outdirs: readonly string[]): Map<string, string> {
-  const files = renderEstate(estate);
-  for (const outdir of outdirs) writeTree(files, outdir);
+export function synthesize(estate: EstateConfig, outdirs: readonly string[], options: WriteOptions = {}): Map<string, string> {
+  const files = renderEstate(estate, options.render);
+  for (const outdir of outdirs) writeTree(files, outdir, options);
   return files;
 }
