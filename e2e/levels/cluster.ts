@@ -1,0 +1,484 @@
+/**
+ * Levels 2 and 3 for one cluster tree, on a real etcd and kube-apiserver of its own:
+ *  - api: the pinned CRDs installed, every object applied server-side with strict field validation in
+ *    Argo CD's order, every wave brought to health by the real programs before the next (a first sync
+ *    that cannot finish fails here), every pod template admitted at its namespace's Pod Security level,
+ *    every ServiceAccount holding exactly what its program needs;
+ *  - live: sample workloads get exactly the entries the inventory promises from the real controller
+ *    manager, the real agent attests through k8s_psat, and a JWT-SVID verifies against the keys the
+ *    real OIDC discovery provider serves.
+ */
+import { createPublicKey, createVerify, randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { DEFAULT_ESTATE } from '../../lib/config/estate';
+import { buildEstate } from '../../lib/synth';
+import { ClusterChart } from '../../lib/cluster-chart';
+import { Cluster, KubeClient, startCluster } from '../kube';
+import { NodeNetwork } from '../net';
+import { Kubelet, PodHandle, createNode } from '../pods';
+import { samplePodFor } from '../../lib/identity/policy';
+import { parseDuration } from '../../lib/duration';
+import { Pki, read } from '../pki';
+import { prerequisites } from '../prerequisites';
+import { Processes, waitFor } from '../processes';
+import { checkRbac } from '../rbac';
+import { Report } from '../report';
+import { Services, SyncItem, runWorkload, runnable, syncOrder } from '../sync';
+import { ClusterTree, find, objectsOf, podTemplate, where } from '../trees';
+import { startKubeletApi } from '../kubelet-api';
+import { startPostgres } from '../postgres';
+import { StandIn, partnersOf, startStandIns } from '../standin';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+const NODE_NAME = 'e2e-node-1';
+const CRD_DIRS = ['spire', 'argocd', 'flux', 'prometheus-operator'];
+const WORKLOAD_KINDS = new Set(['StatefulSet', 'Deployment', 'DaemonSet', 'Job']);
+
+export interface ClusterLevelEnv {
+  readonly workDir: string;
+  readonly binaries: Record<string, string>;
+  readonly shared: string;
+  readonly levels: Set<string>;
+}
+
+/** Installs the pinned upstream CRDs and waits until the apiserver serves them. */
+export async function installCrds(client: KubeClient, shared: string): Promise<void> {
+  const { parseAllDocuments } = await import('yaml');
+  const names: string[] = [];
+  for (const dir of CRD_DIRS) {
+    const path = join(shared, 'crds', dir);
+    for (const file of readdirSync(path).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')) {
+      for (const doc of parseAllDocuments(readFileSync(join(path, file), 'utf8'))) {
+        const crd = doc.toJS();
+        if (crd?.kind !== 'CustomResourceDefinition') continue;
+        await client.ok('PATCH', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}?fieldManager=spire-gitops-e2e&force=true`, JSON.stringify(crd), 'application/apply-patch+yaml');
+        names.push(crd.metadata.name);
+      }
+    }
+  }
+  for (const name of names) {
+    await waitFor(`CRD ${name} to be established`, 30000, async () => {
+      const crd = await client.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, name).catch(() => undefined);
+      return crd?.status?.conditions?.some((c: Json) => c.type === 'Established' && c.status === 'True') ? true : undefined;
+    });
+  }
+  await client.discover();
+}
+
+export async function clusterLevels(tree: ClusterTree, report: Report, env: ClusterLevelEnv): Promise<void> {
+  const at = where(tree);
+  const dir = join(env.workDir, 'cluster', tree.env, tree.cluster);
+  mkdirSync(dir, { recursive: true });
+  const processes = new Processes(dir);
+  const network = new NodeNetwork(`sgx${process.pid}${tree.cluster.replace(/[^a-z0-9]/g, '').slice(-4)}`);
+  const api = env.levels.has('api');
+  let kubeletApi: { close(): void } | undefined;
+  try {
+    const cluster = await startCluster(dir, env.binaries, processes);
+    const client = cluster.admin;
+    await installCrds(client, env.shared);
+    const node = await createNode(client, NODE_NAME);
+
+    // What the operator provides beside dist/: Secrets and the database CA (README prerequisites).
+    const pki = new Pki(dir);
+    const dbCa = pki.ca('db-ca', '/CN=spire-gitops-e2e-db-ca');
+    const dbPassword = `e2e-${randomUUID()}`;
+    const provided = prerequisites(tree, { dbPassword, dbCaPem: read(dbCa.cert) });
+    const webCa = pki.ca('web-ca', '/CN=spire-gitops-e2e-web-ca');
+
+    const services = new Services(client, network);
+    const hosts = await services.expose(find(tree, 'Service'));
+    // The partners the tree federates with exist (as stand-ins) whenever its servers run.
+    const { standIns, hosts: partnerHosts } = await startStandIns(partnersOf(tree), { dir, processes, network, binaries: env.binaries, pki, webCa, hosts: { ...hosts } });
+    Object.assign(hosts, partnerHosts);
+    const postgres = await startPostgres(tree, dir, processes, pki, dbCa, dbPassword);
+    Object.assign(hosts, postgres.hosts);
+
+    const agentSockets = join(dir, 'node');
+    const kubelet: Kubelet = {
+      client, processes, binaries: env.binaries, network,
+      context: {
+        client, workDir: dir, nodeRoot: agentSockets, hosts, caCertificates: read(webCa.cert),
+        // The SPIFFE CSI driver publishes the agent's socket directory (a hostPath on the node) into pods.
+        csiSource: (driver) => (driver === 'csi.spiffe.io' ? agentSocketDir(tree, agentSockets) : undefined),
+        claimDir: (claim) => { const d = join(dir, 'claims', claim); mkdirSync(d, { recursive: true }); return d; },
+      },
+    };
+    kubeletApi = await startKubeletApi(client, pki, cluster.ca, NODE_NAME);
+    const syncEnv = { client, kubelet, services, nodeName: NODE_NAME, processes, workDir: dir };
+
+    // The first sync, wave by wave.
+    const order = syncOrder(tree);
+    const groups = new Map<string, SyncItem[]>();
+    for (const item of order) {
+      const key = `${item.phase} wave ${item.wave}`;
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key)!.push(item);
+    }
+    const pods: PodHandle[] = [];
+    let providedApplied = false;
+    let syncBroken = false;
+    for (const [group, items] of groups) {
+      if (syncBroken) break;
+      for (const item of items) {
+        const o = item.object;
+        const response = await client.apply(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name, item.text).catch((error: Error) => ({ status: 0, text: error.message, body: undefined, warnings: [] as string[] }));
+        const ok = response.status >= 200 && response.status < 300 && response.warnings.length === 0;
+        const said = ok ? '' : `${response.status} ${response.body?.message ?? response.text}${response.warnings.length ? ` warnings: ${response.warnings.join(' | ')}` : ''}`;
+        if (api) report.check('objects', ok, at, `${item.file} ${o.kind}/${o.metadata.name} (${group})`, said);
+        else if (!ok) report.fail(at, `${item.file} ${o.kind}/${o.metadata.name} (${group})`, said);
+      }
+      await namespaceControllers(client, cluster.caPem);
+      if (!providedApplied) {
+        // Prerequisites go in as soon as their namespaces exist.
+        const present = await Promise.all(provided.map(async (p) => (await client.get('v1', 'Namespace', undefined, p.metadata.namespace!)) !== undefined));
+        if (present.every(Boolean)) {
+          for (const p of provided) await client.ok('PATCH', `${client.path(p.apiVersion, p.kind, p.metadata.namespace, p.metadata.name)}?fieldManager=operator&force=true`, JSON.stringify(p), 'application/apply-patch+yaml');
+          providedApplied = true;
+        }
+      }
+      // Argo CD moves on only when every object of the wave is healthy: run what the wave's workloads need.
+      for (const item of items.filter((i) => WORKLOAD_KINDS.has(i.object.kind))) {
+        const o = item.object;
+        const { ok, missing } = runnable(o);
+        if (!ok) {
+          console.log(`   (${at} ${o.kind}/${o.metadata.name}: images ${missing.join(', ')} are not among the programs the e2e builds; counted healthy)`);
+          continue;
+        }
+        try {
+          const started = await runWorkload(syncEnv, o, 120000);
+          pods.push(...started);
+          await services.publishEndpoints(find(tree, 'Service'));
+        } catch (error) {
+          report.fail(at, `${item.file} ${o.kind}/${o.metadata.name} (${group})`, `never became healthy, so the sync stops here: ${(error as Error).message}`);
+          syncBroken = true;
+          break;
+        }
+      }
+    }
+
+    if (api) {
+      await checkPodSecurity(client, tree, report);
+      await checkRbac(client, tree, report);
+    }
+    if (env.levels.has('live') && !syncBroken) {
+      await liveChecks(tree, report, { client, cluster, pods, node, dir, services }, env.binaries);
+    }
+    if (env.levels.has('federation')) {
+      if (syncBroken) report.check('federation', false, at, 'federation', 'the first sync did not finish');
+      else await federationChecks(tree, report, { pods, services, standIns, binaries: env.binaries, dir });
+    }
+  } catch (error) {
+    report.fail(at, 'cluster levels', (error as Error).stack ?? String(error));
+  } finally {
+    kubeletApi?.close();
+    await processes.stopAll();
+    network.close();
+  }
+}
+
+/**
+ * What kube-controller-manager does for every namespace and a pod needs: the ServiceAccount controller's
+ * `default` ServiceAccount and the root CA publisher's `kube-root-ca.crt` (the projected volume the
+ * ServiceAccount admission adds to every pod reads it).
+ */
+async function namespaceControllers(client: KubeClient, caPem: string): Promise<void> {
+  const namespaces = (await client.ok('GET', '/api/v1/namespaces')).body.items as Json[];
+  for (const ns of namespaces) {
+    const name = ns.metadata.name;
+    await ensure(client, `/api/v1/namespaces/${name}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+    await ensure(client, `/api/v1/namespaces/${name}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt' }, data: { 'ca.crt': caPem } });
+  }
+}
+
+function agentSocketDir(tree: ClusterTree, nodeRoot: string): string | undefined {
+  const agent = objectsOf(tree).find((o) => o.kind === 'DaemonSet' && podTemplate(o)?.spec.containers.some((c: Json) => /spire-agent/.test(c.image)));
+  const volume = podTemplate(agent!)?.spec.volumes?.find((v: Json) => v.hostPath && /sock/.test(v.name));
+  return volume ? join(nodeRoot, volume.hostPath.path) : undefined;
+}
+
+/** Each pod template, as a Pod created in its namespace (dry run): the apiserver's PodSecurity admission judges it; a warning fails too. */
+async function checkPodSecurity(client: KubeClient, tree: ClusterTree, report: Report): Promise<void> {
+  for (const o of objectsOf(tree)) {
+    const template = podTemplate(o);
+    if (!template) continue;
+    const ns = o.metadata.namespace ?? 'default';
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${o.metadata.name}-pss`, namespace: ns, labels: template.metadata?.labels }, spec: template.spec };
+    const response = await client.call('POST', `/api/v1/namespaces/${ns}/pods?dryRun=All&fieldValidation=Strict`, pod);
+    const level = (await client.get('v1', 'Namespace', undefined, ns))?.metadata?.labels?.['pod-security.kubernetes.io/enforce'] ?? 'none';
+    const ok = response.status === 201 && response.warnings.length === 0;
+    report.check('pss', ok, where(tree), `${o.kind}/${o.metadata.name} in ${ns} (enforce=${level})`, ok ? '' : `${response.status} ${response.body?.message ?? ''} ${response.warnings.join(' | ')}`);
+  }
+}
+
+interface LiveEnv { client: KubeClient; cluster: Cluster; pods: PodHandle[]; node: { name: string; uid: string }; dir: string; services: Services }
+
+function findChart(tree: ClusterTree): ClusterChart | undefined {
+  return buildEstate(DEFAULT_ESTATE).clusters.find((chart) => chart.context.environment.name === tree.env && chart.context.cluster.name === tree.cluster);
+}
+
+function spireServer(binaries: string, socket: string, args: string[]): Json {
+  const out = execFileSync(binaries, [...args, '-socketPath', socket, '-output', 'json'], { encoding: 'utf8', timeout: 30000 });
+  return JSON.parse(out);
+}
+
+/** Where a path inside a container of `pod` lives on the host, through the container's volume mounts. */
+function hostPathOf(handle: PodHandle, containerImage: RegExp, path: string): string | undefined {
+  const container = handle.pod.spec.containers.find((c: Json) => containerImage.test(c.image));
+  const mounts = ((container?.volumeMounts ?? []) as Json[]).sort((a, b) => b.mountPath.length - a.mountPath.length);
+  const mount = mounts.find((m) => path === m.mountPath || path.startsWith(`${m.mountPath}/`));
+  const volume = mount && handle.volumes.get(mount.name);
+  return volume ? join(volume, mount.subPath ?? '', path.slice(mount.mountPath.length)) : undefined;
+}
+
+function confValue(text: string, key: string): string | undefined {
+  return new RegExp(`\\b${key}\\s*=\\s*"([^"]*)"`).exec(text)?.[1];
+}
+
+interface NormalizedEntry {
+  spiffeId: string; parentId: string; selectors: string[]; x509SvidTtl: number; jwtSvidTtl: number;
+  dnsNames: string[]; federatesWith: string[]; admin: boolean; downstream: boolean; hint: string;
+}
+
+function idString(id: Json): string {
+  return `spiffe://${id.trust_domain}${id.path}`;
+}
+
+function normalize(entry: Json): NormalizedEntry {
+  return {
+    spiffeId: idString(entry.spiffe_id),
+    parentId: idString(entry.parent_id),
+    selectors: (entry.selectors ?? []).map((s: Json) => `${s.type}:${s.value}`).sort(),
+    x509SvidTtl: entry.x509_svid_ttl ?? 0,
+    jwtSvidTtl: entry.jwt_svid_ttl ?? 0,
+    dnsNames: [...(entry.dns_names ?? [])].sort(),
+    federatesWith: [...(entry.federates_with ?? [])].sort(),
+    admin: entry.admin === true,
+    downstream: entry.downstream === true,
+    hint: entry.hint ?? '',
+  };
+}
+
+function seconds(duration: string | undefined): number {
+  if (!duration) return 0;
+  const ms = parseDuration(duration);
+  return ms === undefined ? NaN : ms / 1000;
+}
+
+async function ensure(client: KubeClient, path: string, body: Json): Promise<void> {
+  const response = await client.call('POST', path, body);
+  if (response.status >= 300 && response.status !== 409) throw new Error(`POST ${path}: ${response.status} ${response.body?.message}`);
+}
+
+async function liveChecks(tree: ClusterTree, report: Report, env: LiveEnv, binaries: Record<string, string>): Promise<void> {
+  const at = where(tree);
+  const chart = findChart(tree);
+  if (!chart) {
+    report.fail(at, 'live', 'the default estate has no such cluster; the entries are compared with the estate that synthesized dist/');
+    return;
+  }
+  const serverConf = objectsOf(tree).filter((o) => o.kind === 'ConfigMap').flatMap((o) => Object.values(o.data ?? {}) as string[]).find((t) => /^server \{/m.test(t)) ?? '';
+  const serverPod = env.pods.find((p) => p.pod.spec.containers.some((c: Json) => /spire-server:/.test(c.image)) && !p.pod.metadata.labels?.['job-name']);
+  const socket = serverPod && hostPathOf(serverPod, /spire-server:/, confValue(serverConf, 'socket_path') ?? '');
+  if (!serverPod || !socket) {
+    report.fail(at, 'live', 'no running SPIRE server pod with a reachable admin socket');
+    return;
+  }
+  const server = (args: string[]) => spireServer(binaries['spire-server'], socket, args);
+  const trustDomain = chart.context.environment.trustDomain;
+  const parentId = `spiffe://${trustDomain}/spire/agent/k8s_psat/${tree.cluster}/${env.node.uid}`;
+
+  // The agent of the node attested through k8s_psat.
+  const agents = await waitFor('the agent to appear in spire-server agent list', 60000, () => {
+    const list = (server(['agent', 'list']).agents ?? []) as Json[];
+    return list.some((a) => idString(a.id) === parentId) ? list : undefined;
+  }).catch(() => server(['agent', 'list']).agents ?? []);
+  const agentIds = (agents as Json[]).map((a) => idString(a.id));
+  report.check('agents', agentIds.includes(parentId), at, `agent of node ${env.node.name} (k8s_psat)`, agentIds.includes(parentId) ? '' : `spire-server agent list has ${JSON.stringify(agentIds)}, expected ${parentId}`);
+
+  // Sample pods the inventory describes, and one in an ignored namespace that must get nothing.
+  const identities = [...chart.identities.values()];
+  const ignored = chart.context.environment.server.ignoreNamespaces;
+  const samples = new Map<string, { namespace: string; name: string; serviceAccountName: string; labels: Record<string, string> }>();
+  for (const identity of identities) {
+    const sample = samplePodFor(identity.identity);
+    samples.set(`${sample.namespace}/${sample.name}`, { ...sample, labels: { ...(sample.labels ?? {}) } });
+  }
+  samples.set('kube-system/e2e-ignored', { namespace: 'kube-system', name: 'e2e-ignored', serviceAccountName: 'e2e-ignored', labels: { 'app.kubernetes.io/name': 'web-frontend' } });
+
+  const created: { uid: string; sample: { namespace: string; name: string; serviceAccountName: string; labels: Record<string, string> } }[] = [];
+  for (const sample of samples.values()) {
+    await ensure(env.client, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: sample.namespace } });
+    await namespaceControllers(env.client, env.cluster.caPem);
+    await ensure(env.client, `/api/v1/namespaces/${sample.namespace}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sample.serviceAccountName } });
+    const pod = (await env.client.ok('POST', `/api/v1/namespaces/${sample.namespace}/pods`, {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: sample.name, namespace: sample.namespace, labels: sample.labels },
+      spec: {
+        nodeName: env.node.name, serviceAccountName: sample.serviceAccountName, automountServiceAccountToken: false,
+        containers: [{ name: 'app', image: 'registry.invalid/e2e/sample:1', securityContext: { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } } }],
+      },
+    })).body;
+    await env.client.ok('PATCH', `/api/v1/namespaces/${sample.namespace}/pods/${sample.name}/status`, { status: { phase: 'Running', podIP: '10.213.9.9', podIPs: [{ ip: '10.213.9.9' }] } }, 'application/merge-patch+json');
+    created.push({ uid: pod.metadata.uid, sample });
+  }
+
+  const expectedFor = (sample: { namespace: string; name: string; serviceAccountName: string; labels: Record<string, string> }, uid: string): NormalizedEntry[] => {
+    if (ignored.includes(sample.namespace)) return [];
+    const selecting = identities.filter((identity) => identity.selects(sample).length === 0);
+    const chosen = selecting.some((i) => !i.identity.fallback) ? selecting.filter((i) => !i.identity.fallback) : selecting;
+    return chosen.map((identity) => {
+      const spec = identity.identity;
+      const preview = identity.preview({ ...sample, uid, nodeName: env.node.name, nodeUid: env.node.uid });
+      return {
+        spiffeId: preview.spiffeId,
+        parentId,
+        selectors: preview.selectors.map((s) => (s === 'k8s:pod-uid:<uid>' ? `k8s:pod-uid:${uid}` : s)).sort(),
+        x509SvidTtl: seconds(spec.ttl),
+        jwtSvidTtl: seconds(spec.jwtTtl),
+        dnsNames: [...preview.dnsNames].sort(),
+        federatesWith: [...(spec.federatesWith ?? [])].sort(),
+        admin: spec.admin === true,
+        downstream: spec.downstream === true,
+        hint: spec.hint ?? spec.name,
+      };
+    });
+  };
+
+  const entriesFor = (all: NormalizedEntry[], uid: string) => all.filter((e) => e.selectors.includes(`k8s:pod-uid:${uid}`));
+  const key = (e: NormalizedEntry) => JSON.stringify(e);
+  let entries: NormalizedEntry[] = [];
+  await waitFor('the controller manager to register the sample pods', 60000, () => {
+    entries = ((server(['entry', 'show']).entries ?? []) as Json[]).map(normalize);
+    return created.every(({ sample, uid }) => entriesFor(entries, uid).length >= expectedFor(sample, uid).length) ? true : undefined;
+  }).catch(() => undefined);
+  // One more reconcile period, so extra entries have time to appear too.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  entries = ((server(['entry', 'show']).entries ?? []) as Json[]).map(normalize);
+  const managerLog = serverPod.containers.get('spire-controller-manager')?.output() ?? '';
+  for (const { sample, uid } of created) {
+    const expected = expectedFor(sample, uid).map(key).sort();
+    const actual = entriesFor(entries, uid).map(key).sort();
+    const ok = JSON.stringify(expected) === JSON.stringify(actual);
+    const failures = managerLog.split('\n').filter((line) => /"level":"error"|ERROR/.test(line)).slice(-2).join(' | ');
+    report.check('entries', ok, at, `pod ${sample.namespace}/${sample.name} (${expected.length} entr${expected.length === 1 ? 'y' : 'ies'} promised)`,
+      ok ? '' : `promised ${expected.join(' ') || 'none'}; spire-server entry show has ${actual.join(' ') || 'none'}${failures ? `; controller manager said: ${failures}` : ''}`);
+  }
+
+  // A JWT-SVID minted by the server verifies against the keys the OIDC discovery provider serves (or the bundle's, without one).
+  const subject = entries.find((e) => !e.admin)?.spiffeId ?? `spiffe://${trustDomain}/e2e`;
+  const token = (server(['jwt', 'mint', '-spiffeID', subject, '-audience', 'e2e']).token ?? '') as string;
+  const oidcPod = env.pods.find((p) => p.pod.spec.containers.some((c: Json) => /oidc-discovery-provider:/.test(c.image)));
+  let keys: Json[] = [];
+  let from = 'the server bundle';
+  if (oidcPod) {
+    const config = objectsOf(tree).find((o) => o.kind === 'ConfigMap' && Object.keys(o.data ?? {}).some((k) => k.includes('oidc')));
+    const text = Object.values(config?.data ?? {})[0] as string;
+    const domain = /domains = \["([^"]+)"/.exec(text)?.[1] ?? 'localhost';
+    const port = Number(/insecure_addr = ":(\d+)"/.exec(text)?.[1] ?? 8080);
+    const discovery = await httpGetHost(oidcPod.ip, port, '/.well-known/openid-configuration', domain);
+    const jwks = await httpGetHost(oidcPod.ip, port, '/keys', domain);
+    from = `the OIDC discovery provider (${domain}, issuer ${JSON.parse(discovery.body || '{}').issuer ?? '?'})`;
+    keys = jwks.status === 200 ? JSON.parse(jwks.body).keys ?? [] : [];
+  } else {
+    keys = (JSON.parse(execFileSync(binaries['spire-server'], ['bundle', 'show', '-format', 'spiffe', '-socketPath', socket], { encoding: 'utf8' })).keys ?? []).filter((k: Json) => k.use === 'jwt-svid');
+  }
+  const verified = verifyJwt(token, keys);
+  report.check('jwt', verified === true, at, `JWT-SVID for ${subject} verified with the keys of ${from}`, verified === true ? '' : String(verified));
+}
+
+function httpGetHost(host: string, port: number, path: string, hostHeader: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host, port, path, headers: { Host: hostHeader }, timeout: 5000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Verifies a compact JWS with the JWK whose kid it names; true, or why not. */
+function verifyJwt(token: string, keys: Json[]): true | string {
+  const parts = token.split('.');
+  if (parts.length !== 3) return `not a JWT: ${token.slice(0, 40)}`;
+  const header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
+  const jwk = keys.find((k) => k.kid === header.kid);
+  if (!jwk) return `no key with kid ${header.kid} among ${keys.length} served keys`;
+  const algorithms: Record<string, string> = { ES256: 'sha256', ES384: 'sha384', RS256: 'sha256', PS256: 'sha256' };
+  const hash = algorithms[header.alg];
+  if (!hash) return `unsupported alg ${header.alg}`;
+  const verifier = createVerify(hash);
+  verifier.update(`${parts[0]}.${parts[1]}`);
+  const key = createPublicKey({ key: jwk, format: 'jwk' });
+  const ok = verifier.verify(header.alg.startsWith('ES') ? { key, dsaEncoding: 'ieee-p1363' } : header.alg.startsWith('PS') ? { key, padding: 6 } : key, Buffer.from(parts[2], 'base64url'));
+  return ok ? true : 'signature does not verify';
+}
+
+/** Each federation relationship, both ways: the tree's server fetches the partner's bundle from its endpoint, and the partner fetches the tree's. */
+async function federationChecks(tree: ClusterTree, report: Report, env: { pods: PodHandle[]; services: Services; standIns: StandIn[]; binaries: Record<string, string>; dir: string }): Promise<void> {
+  const at = where(tree);
+  const serverConf = objectsOf(tree).filter((o) => o.kind === 'ConfigMap').flatMap((o) => Object.values(o.data ?? {}) as string[]).find((t) => /^server \{/m.test(t)) ?? '';
+  const serverPod = env.pods.find((p) => p.pod.spec.containers.some((c: Json) => /spire-server:/.test(c.image)) && !p.pod.metadata.labels?.['job-name']);
+  const socket = serverPod && hostPathOf(serverPod, /spire-server:/, confValue(serverConf, 'socket_path') ?? '');
+  const trustDomain = confValue(serverConf, 'trust_domain') ?? '';
+  if (!socket) return;
+  const run = (socketPath: string, args: string[]) => {
+    try {
+      return { ok: true, out: execFileSync(env.binaries['spire-server'], [...args, '-socketPath', socketPath], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000 }) };
+    } catch (error) {
+      const e = error as { stderr?: string; stdout?: string; message: string };
+      return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? e.message}` };
+    }
+  };
+  const hasBundle = (socketPath: string, td: string) => run(socketPath, ['bundle', 'list', '-id', `spiffe://${td}`]).ok;
+  for (const standIn of env.standIns) {
+    const partner = standIn.partner.trustDomain;
+    // The tree's server, through the relationship the controller manager (or server.conf) set up.
+    let said = '';
+    const fetched = await waitFor(`${trustDomain} to fetch the bundle of ${partner}`, 45000, () => {
+      const refresh = run(socket, ['federation', 'refresh', '-id', partner]);
+      said = refresh.out;
+      return refresh.ok && hasBundle(socket, partner) ? true : undefined;
+    }).catch(() => false);
+    report.check('federation', fetched, at, `${trustDomain} fetches ${partner} from ${standIn.partner.url} (${standIn.partner.profile})`, fetched ? '' : said);
+
+    // The other way: the partner fetches this trust domain's bundle from its bundle endpoint.
+    const endpoint = bundleEndpoint(tree, env.services, serverConf);
+    if (!endpoint) {
+      report.check('federation', false, at, `${partner} fetches ${trustDomain}`, 'no Service exposes the server\'s bundle endpoint port');
+      continue;
+    }
+    const bundleFile = join(env.dir, `bundle-${trustDomain}.json`);
+    const bundle = run(socket, ['bundle', 'show', '-format', 'spiffe']);
+    writeFileSync(bundleFile, bundle.out);
+    const create = run(standIn.socket, ['federation', 'create', '-trustDomain', trustDomain, '-bundleEndpointURL', endpoint,
+      '-bundleEndpointProfile', 'https_spiffe', '-endpointSpiffeID', `spiffe://${trustDomain}/spire/server`, '-trustDomainBundlePath', bundleFile, '-trustDomainBundleFormat', 'spiffe']);
+    let back = create.ok;
+    said = create.out;
+    if (back) {
+      back = await waitFor(`${partner} to fetch the bundle of ${trustDomain}`, 45000, () => {
+        const refresh = run(standIn.socket, ['federation', 'refresh', '-id', trustDomain]);
+        said = refresh.out;
+        return refresh.ok ? true : undefined;
+      }).catch(() => false);
+    }
+    report.check('federation', back, at, `${partner} fetches ${trustDomain} from ${endpoint} (https_spiffe)`, back ? '' : said);
+  }
+}
+
+/** The in-cluster URL of the server's bundle endpoint: the Service port that targets it. */
+function bundleEndpoint(tree: ClusterTree, services: Services, serverConf: string): string | undefined {
+  const port = Number(/bundle_endpoint \{[^}]*port = (\d+)/.exec(serverConf)?.[1] ?? 8443);
+  for (const service of find(tree, 'Service')) {
+    const match = ((service.spec.ports ?? []) as Json[]).find((p) => p.targetPort === 'federation' || p.targetPort === port);
+    const route = services.routes.get(`${service.metadata.namespace}/${service.metadata.name}`);
+    if (match && route) return `https://${route.names[0]}:${match.port}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,82 @@
+/**
+ * What an operator provides beside dist/: the Secrets the trees reference (dist/ never holds secret
+ * material) and the ConfigMaps the README lists as prerequisites. Anything else a pod references and the
+ * tree does not ship is a fault of the tree, and the e2e reports it.
+ */
+import { ClusterTree, K8sObject, objectsOf, podTemplate } from './trees';
+
+/** ConfigMaps the README names as prerequisites of a cluster tree (key → what it holds). */
+const PREREQUISITE_CONFIGMAPS: Record<string, string[]> = {
+  'spire-server-db-ca': ['ca.crt'],
+};
+
+export interface PrerequisiteValues {
+  /** The database password every referenced password key gets. */
+  readonly dbPassword: string;
+  /** PEM of the CA that signed the e2e's PostgreSQL certificate. */
+  readonly dbCaPem: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+/** The Secrets and prerequisite ConfigMaps the tree's pods reference, with e2e values. */
+export function prerequisites(tree: ClusterTree, values: PrerequisiteValues): K8sObject[] {
+  const shipped = new Set(objectsOf(tree).map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`));
+  const secrets = new Map<string, Set<string>>();
+  const configMaps = new Map<string, Set<string>>();
+  const note = (map: Map<string, Set<string>>, ns: string, name: string, key?: string) => {
+    const id = `${ns}/${name}`;
+    if (!map.has(id)) map.set(id, new Set());
+    if (key) map.get(id)!.add(key);
+  };
+  for (const o of objectsOf(tree)) {
+    const template = podTemplate(o);
+    if (!template) continue;
+    const ns = o.metadata.namespace ?? 'default';
+    const spec = template.spec;
+    for (const volume of spec.volumes ?? []) {
+      if (volume.secret) note(secrets, ns, volume.secret.secretName);
+      if (volume.configMap) note(configMaps, ns, volume.configMap.name);
+      for (const source of volume.projected?.sources ?? []) {
+        if (source.secret) note(secrets, ns, source.secret.name);
+        if (source.configMap && source.configMap.name !== 'kube-root-ca.crt') note(configMaps, ns, source.configMap.name);
+      }
+    }
+    for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
+      for (const variable of container.env ?? []) {
+        const secretRef = variable.valueFrom?.secretKeyRef;
+        if (secretRef) note(secrets, ns, secretRef.name, secretRef.key);
+      }
+    }
+  }
+  const objects: K8sObject[] = [];
+  for (const [id, keys] of secrets) {
+    const [ns, name] = id.split('/');
+    if (shipped.has(`Secret/${ns}/${name}`)) continue;
+    const data: Record<string, string> = {};
+    for (const key of keys.size ? keys : new Set(['password'])) data[key] = Buffer.from(values.dbPassword).toString('base64');
+    objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, type: 'Opaque', data });
+  }
+  for (const [id] of configMaps) {
+    const [ns, name] = id.split('/');
+    if (shipped.has(`ConfigMap/${ns}/${name}`) || !(name in PREREQUISITE_CONFIGMAPS)) continue;
+    objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: Object.fromEntries(PREREQUISITE_CONFIGMAPS[name].map((key) => [key, values.dbCaPem])) });
+  }
+  return objects;
+}
+
+/** ConfigMaps a pod of the tree mounts that neither the tree nor the prerequisites provide. */
+export function missingConfigMaps(tree: ClusterTree, provided: K8sObject[]): string[] {
+  const have = new Set([...objectsOf(tree), ...provided].filter((o) => o.kind === 'ConfigMap').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
+  const missing: string[] = [];
+  for (const o of objectsOf(tree)) {
+    const template = podTemplate(o);
+    for (const volume of (template?.spec.volumes ?? []) as Json[]) {
+      const name = volume.configMap?.name;
+      const id = `${o.metadata.namespace}/${name}`;
+      if (name && !have.has(id) && !missing.includes(id)) missing.push(id);
+    }
+  }
+  return missing;
+}

@@ -1,0 +1,167 @@
+/**
+ * What each component really asks the Kubernetes API for, read from its source, and the checks that
+ * its ServiceAccount has exactly that: a SubjectAccessReview per permission it needs, and a
+ * SelfSubjectRulesReview (as the ServiceAccount, per namespace) that finds nothing beyond it.
+ */
+import { KubeClient } from './kube';
+import { Report } from './report';
+import { ClusterTree, objectsOf, podTemplate, where } from './trees';
+import { imageContent } from './runtime';
+
+export interface Permission {
+  readonly verb: string;
+  readonly group: string;
+  /** `resource` or `resource/subresource`. */
+  readonly resource: string;
+  /** Namespace the permission is needed in; undefined for cluster-scoped resources or every namespace. */
+  readonly namespace?: string;
+  readonly name?: string;
+  /** Why, with the upstream file and function. */
+  readonly why: string;
+}
+
+const each = (verbs: string[], group: string, resources: string[], why: string, extra: Partial<Permission> = {}): Permission[] =>
+  verbs.flatMap((verb) => resources.map((resource) => ({ verb, group, resource, why, ...extra })));
+
+/** The server, from the plugins its config enables. */
+function serverNeeds(serverConf: string): Permission[] {
+  const needs: Permission[] = [];
+  if (/NodeAttestor "k8s_psat"/.test(serverConf)) {
+    // spire pkg/common/plugin/k8s/apiserver/client.go: ValidateToken (TokenReviews.Create), GetPod, GetNode.
+    needs.push(...each(['create'], 'authentication.k8s.io', ['tokenreviews'], 'k8s_psat: apiserver client ValidateToken'));
+    for (const allow of serverConf.matchAll(/"service_account_allow_list" = \[([^\]]*)\]/g)) {
+      for (const entry of allow[1].matchAll(/"([^":]+):[^"]+"/g)) {
+        needs.push(...each(['get'], '', ['pods'], 'k8s_psat: apiserver client GetPod of the attesting agent', { namespace: entry[1] }));
+      }
+    }
+    needs.push(...each(['get'], '', ['nodes'], 'k8s_psat: apiserver client GetNode of the agent\'s node'));
+  }
+  const publisher = /BundlePublisher "k8s_configmap"[\s\S]*?configmap_name" = "([^"]+)"[\s\S]*?namespace" = "([^"]+)"/.exec(serverConf);
+  if (publisher) {
+    // spire pkg/server/plugin/bundlepublisher/k8sconfigmap/client.go ApplyConfigMap: server-side apply,
+    // which the apiserver authorizes as patch, and as create too while the ConfigMap does not exist.
+    needs.push(...each(['patch', 'create'], '', ['configmaps'], 'k8s_configmap BundlePublisher: ApplyConfigMap (server-side apply)', { namespace: publisher[2], name: publisher[1] }));
+  }
+  return needs;
+}
+
+/** The controller manager (spire-controller-manager v0.7.0 config/rbac/role.yaml, from its kubebuilder markers). */
+function managerNeeds(namespace: string, webhookName: string): Permission[] {
+  return [
+    ...each(['get', 'list', 'watch'], '', ['endpoints', 'namespaces', 'nodes', 'pods'], 'role.yaml: informers of the entry reconciler'),
+    ...each(['get', 'patch'], 'admissionregistration.k8s.io', ['validatingwebhookconfigurations'], 'pkg/webhookmanager: reads and patches its webhook\'s caBundle', { name: webhookName }),
+    ...each(['list', 'watch'], 'admissionregistration.k8s.io', ['validatingwebhookconfigurations'], 'role.yaml: webhook configuration informer'),
+    ...each(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], 'spire.spiffe.io', ['clusterspiffeids', 'clusterfederatedtrustdomains', 'clusterstaticentries'], 'role.yaml: the CRs it reconciles'),
+    ...each(['get', 'patch', 'update'], 'spire.spiffe.io', ['clusterspiffeids/status', 'clusterfederatedtrustdomains/status', 'clusterstaticentries/status'], 'role.yaml: status of the CRs'),
+    ...each(['update'], 'spire.spiffe.io', ['clusterspiffeids/finalizers', 'clusterfederatedtrustdomains/finalizers', 'clusterstaticentries/finalizers'], 'role.yaml: finalizers of the CRs'),
+    // controller-runtime leader election (leases resource lock) and its event recorder.
+    ...each(['get', 'create', 'update'], 'coordination.k8s.io', ['leases'], 'leader election: leases resource lock', { namespace }),
+    ...each(['create', 'patch'], '', ['events'], 'leader election: event recorder', { namespace }),
+  ];
+}
+
+/** The agent: the kubelet's /pods for the k8s workload attestor (kubelet pkg/kubelet/server/auth.go: nodes/proxy), and what the upstream chart grants. */
+function agentNeeds(): Permission[] {
+  return [
+    ...each(['get'], '', ['nodes/proxy'], 'k8s workload attestor: kubelet /pods, authorized as nodes/proxy'),
+    ...each(['get'], '', ['pods', 'nodes'], 'granted by the upstream hardened chart\'s agent ClusterRole'),
+  ];
+}
+
+interface Subject { namespace: string; name: string; programs: Set<string> }
+
+/** Each ServiceAccount of the tree and the programs that run as it. */
+function subjects(tree: ClusterTree): Subject[] {
+  const byName = new Map<string, Subject>();
+  for (const o of objectsOf(tree)) {
+    if (o.kind === 'ServiceAccount') {
+      const key = `${o.metadata.namespace}/${o.metadata.name}`;
+      if (!byName.has(key)) byName.set(key, { namespace: o.metadata.namespace!, name: o.metadata.name, programs: new Set() });
+    }
+  }
+  for (const o of objectsOf(tree)) {
+    const template = podTemplate(o);
+    if (!template) continue;
+    if (o.metadata.annotations?.['argocd.argoproj.io/hook']) continue;
+    const key = `${o.metadata.namespace}/${template.spec.serviceAccountName ?? 'default'}`;
+    const subject = byName.get(key);
+    if (!subject) continue;
+    for (const container of template.spec.containers) {
+      const content = imageContent(container.image);
+      if (content) subject.programs.add(content.program);
+    }
+  }
+  return [...byName.values()];
+}
+
+function needsOf(tree: ClusterTree, subject: Subject): Permission[] {
+  const configs = objectsOf(tree).filter((o) => o.kind === 'ConfigMap').flatMap((o) => Object.values(o.data ?? {}) as string[]);
+  const needs: Permission[] = [];
+  if (subject.programs.has('spire-server')) needs.push(...serverNeeds(configs.find((text) => /^server \{/m.test(text)) ?? ''));
+  if (subject.programs.has('spire-controller-manager')) {
+    const webhook = objectsOf(tree).find((o) => o.kind === 'ValidatingWebhookConfiguration')?.metadata.name ?? 'spire-controller-manager-webhook';
+    needs.push(...managerNeeds(subject.namespace, webhook));
+  }
+  if (subject.programs.has('spire-agent')) needs.push(...agentNeeds());
+  return needs;
+}
+
+interface Rule { verbs: string[]; apiGroups?: string[]; resources?: string[]; resourceNames?: string[] }
+
+function expand(rules: Rule[]): { verb: string; group: string; resource: string; name: string }[] {
+  const tuples: { verb: string; group: string; resource: string; name: string }[] = [];
+  for (const rule of rules) {
+    for (const verb of rule.verbs) for (const group of rule.apiGroups ?? ['']) for (const resource of rule.resources ?? []) {
+      for (const name of rule.resourceNames?.length ? rule.resourceNames : ['*']) tuples.push({ verb, group, resource, name });
+    }
+  }
+  return tuples;
+}
+
+async function rulesIn(client: KubeClient, namespace: string): Promise<Rule[]> {
+  const response = await client.ok('POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', {
+    apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace },
+  });
+  return response.body.status.resourceRules as Rule[];
+}
+
+export async function checkRbac(client: KubeClient, tree: ClusterTree, report: Report): Promise<void> {
+  const at = where(tree);
+  const namespaces = [...new Set([...objectsOf(tree).filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name), 'default', 'kube-system'])];
+  // What every authenticated ServiceAccount may do (system:basic-user, discovery): not counted as extra.
+  await client.ok('POST', '/api/v1/namespaces/default/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'e2e-baseline' } }).catch(() => undefined);
+  const baselineClient = client.as(await client.token('default', 'e2e-baseline', [], 600));
+  const baseline = new Map<string, Set<string>>();
+  for (const ns of namespaces) baseline.set(ns, new Set(expand(await rulesIn(baselineClient, ns)).map((t) => JSON.stringify(t))));
+
+  for (const subject of subjects(tree)) {
+    const user = `system:serviceaccount:${subject.namespace}:${subject.name}`;
+    const needs = needsOf(tree, subject);
+    for (const need of needs) {
+      const [resource, subresource] = need.resource.split('/');
+      const response = await client.ok('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+        apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview',
+        spec: {
+          user, groups: ['system:serviceaccounts', `system:serviceaccounts:${subject.namespace}`, 'system:authenticated'],
+          resourceAttributes: { verb: need.verb, group: need.group, resource, subresource, namespace: need.namespace, name: need.name },
+        },
+      });
+      const allowed = response.body.status?.allowed === true;
+      report.check('rbac', allowed, at, `ServiceAccount ${subject.namespace}/${subject.name} needs ${need.verb} ${need.group || 'core'}/${need.resource}${need.name ? `/${need.name}` : ''}${need.namespace ? ` in ${need.namespace}` : ''}`,
+        allowed ? '' : `denied (${need.why}): ${response.body.status?.reason ?? 'no rule grants it'}`);
+    }
+    const saClient = client.as(await client.token(subject.namespace, subject.name, [], 600));
+    const extras: string[] = [];
+    for (const ns of namespaces) {
+      for (const tuple of expand(await rulesIn(saClient, ns))) {
+        if (baseline.get(ns)!.has(JSON.stringify(tuple))) continue;
+        const covered = needs.some((need) => need.verb === tuple.verb && need.group === tuple.group && need.resource === tuple.resource
+          && (need.namespace === undefined || need.namespace === ns) && (need.name === undefined ? true : tuple.name === need.name));
+        if (!covered) extras.push(`${tuple.verb} ${tuple.group || 'core'}/${tuple.resource}${tuple.name !== '*' ? `/${tuple.name}` : ''} in ${ns}`);
+      }
+    }
+    const unique = [...new Set(extras)];
+    report.check('rbac', unique.length === 0, at, `ServiceAccount ${subject.namespace}/${subject.name} has nothing beyond what ${[...subject.programs].join(', ') || 'no program'} needs`,
+      unique.length ? `also granted: ${unique.join('; ')}` : '');
+  }
+}
