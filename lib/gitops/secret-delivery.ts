@@ -21,8 +21,9 @@ export interface DatastoreExternalSecretsProps {
 /**
  * ExternalSecrets (external-secrets.io/v1) for the database password Secret and CA ConfigMap the server
  * and its PreSync hook read. They are PreSync hooks in hook wave -1: Argo CD creates them before the
- * validation Job and waits until they are Ready (Argo CD's built-in health check for ExternalSecret,
- * resource_customizations/external-secrets.io/ExternalSecret/health.lua). The targets are created with
+ * validation Job and waits until they are Ready: a hook's phase is its health (argo-cd
+ * gitops-engine/pkg/sync/sync_context.go, getOperationPhase), and ExternalSecret is Progressing until its
+ * Ready condition (resource_customizations/external-secrets.io/ExternalSecret/health.lua). The targets are created with
  * creationPolicy Orphan, so re-creating a hook (BeforeHookCreation) never deletes the Secret; Flux
  * applies them like any object (the server waits for the Secret).
  */
