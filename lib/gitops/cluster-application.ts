@@ -40,7 +40,11 @@ export function notificationAnnotations(estate: EstateConfig): Record<string, st
   };
 }
 
-/** The CRD chart and the tree: one Application syncs both, so Argo CD orders CRDs before the CRs. */
+/**
+ * The CRD chart and the tree: one Application syncs both, so the CRDs' earlier wave orders them before
+ * the CRs, and Argo CD skips the dry run of CRs whose CRD is part of the same sync (argo-cd
+ * gitops-engine/pkg/sync/sync_context.go, hasCRDOfGroupKind).
+ */
 export function clusterSources(estate: EstateConfig, env: EnvironmentConfig, path: string): ApplicationSource[] {
   return [
     { repoURL: SPIRE_CRDS_CHART.repoURL, chart: SPIRE_CRDS_CHART.chart, targetRevision: SPIRE_CRDS_CHART.version, values: { annotations: { ...CRD_ANNOTATIONS } } },
