@@ -254,7 +254,7 @@ describe('secrets are delivered from Git, never in plaintext', () => {
     }
   });
 
-  test('a Flux environment can take SOPS-encrypted manifests, decrypted by a Kustomization the tree waits for', () => {
+  test('a Flux environment can take SOPS-encrypted manifests, decrypted by their own Kustomization with a narrow grant', () => {
     const production = environment('production');
     const estate: EstateConfig = {
       ...DEFAULT_ESTATE,
@@ -266,7 +266,17 @@ describe('secrets are delivered from Git, never in plaintext', () => {
       path: './secrets/production/prod-euw1', prune: false, deletionPolicy: 'Orphan', targetNamespace: 'spire-server',
       decryption: { provider: 'sops', secretRef: { name: 'sops-age' } },
     });
-    expect(find(rendered, 'flux/production/prod-euw1/kustomization-spire.yaml').spec.dependsOn).toContainEqual({ name: 'spire-secrets' });
+    // The tree creates the namespace the secrets go to: neither may wait for the other.
+    expect(find(rendered, 'flux/production/prod-euw1/kustomization-spire.yaml').spec.dependsOn).toEqual([{ name: 'spire-crds' }]);
+    expect(secrets.spec.dependsOn).toBeUndefined();
+    expect(secrets.spec.retryInterval).toBe('1m');
+    // The applier may write exactly those two objects besides the tree.
+    const applier = find(rendered, 'flux/production/prod-euw1/clusterrole-spire-gitops-applier.yaml');
+    const named = applier.rules.filter((rule: any) => rule.resources.includes('secrets'));
+    expect(named).toEqual([
+      { apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: ['get', 'update', 'patch', 'delete'], resourceNames: ['spire-server-db', 'spire-server-db-ca'] },
+    ]);
     expect([...rendered.keys()].filter((path) => path.includes('externalsecret'))).toEqual([]);
   });
 

@@ -13,6 +13,7 @@ import { sortedByCodePoint } from '../render/kustomization';
 import { CRD_ANNOTATIONS } from './cluster-application';
 import { EngineRole } from './engines';
 import { revisionOf } from './promotion';
+import { datastoreNeeds } from './secret-delivery';
 
 export interface FluxChartProps {
   readonly estate: EstateConfig;
@@ -108,11 +109,16 @@ export class FluxChart extends Chart {
 
     const treeObjects = cluster.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((object) => object.toJson());
     const sops = env.gitops.secretDelivery?.type === 'sops' ? env.gitops.secretDelivery : undefined;
-    this.applier(namespace, FLUX_APPLIER, applierRules([
-      ...treeObjects,
-      // The SOPS manifests: the password Secret and the CA ConfigMap in the server's namespace.
-      ...(sops ? [{ apiVersion: 'v1', kind: 'Secret' }, { apiVersion: 'v1', kind: 'ConfigMap' }] : []),
-    ]));
+    const needs = datastoreNeeds(cluster.server.settings.datastore);
+    const sopsNames = [needs.secret?.name, needs.caConfigMap].filter((name): name is string => name !== undefined);
+    this.applier(namespace, FLUX_APPLIER, [
+      ...applierRules(treeObjects),
+      // The SOPS manifests: only the password Secret and the CA ConfigMap (create cannot be limited to names).
+      ...(sops && sopsNames.length > 0 ? [
+        { apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: ['create'] },
+        { apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: MANAGE.filter((verb) => !['create', 'list', 'watch'].includes(verb)), resourceNames: sopsNames },
+      ] : []),
+    ]);
     this.applier(namespace, FLUX_HELM, [
       // create cannot be limited to names; everything else is limited to the chart's CRDs.
       { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['create'] },
@@ -152,6 +158,9 @@ export class FluxChart extends Chart {
           targetNamespace: cluster.server.namespace,
           decryption: { provider: kustomize.KustomizationSpecDecryptionProvider.SOPS, secretRef: { name: sops.decryptionSecret } },
           timeout: '2m',
+          // The namespace comes with the tree (spire), so the first attempts fail until it exists; the
+          // server waits for the Secret meanwhile. A dependency either way would deadlock the first sync.
+          retryInterval: '1m',
         },
       });
     }
@@ -168,7 +177,7 @@ export class FluxChart extends Chart {
         timeout: '10m',
         // Until promoted, nothing in this environment reconciles (including drift correction).
         suspend: env.gitops.fluxSuspended,
-        dependsOn: [{ name: 'spire-crds' }, ...(sops ? [{ name: 'spire-secrets' }] : [])],
+        dependsOn: [{ name: 'spire-crds' }],
         healthChecks: [
           { apiVersion: 'apps/v1', kind: 'StatefulSet', name: cluster.server.name, namespace: cluster.server.namespace },
           { apiVersion: 'apps/v1', kind: 'DaemonSet', name: cluster.agent.name, namespace: cluster.agent.namespace },
