@@ -68,6 +68,10 @@ describe('Flux', () => {
     }
   });
 
+  test('snapshot of the Flux delivery and its bootstrap', () => {
+    expect(Object.fromEntries([...files.entries()].filter(([path]) => path.startsWith('flux')))).toMatchSnapshot();
+  });
+
   test('an environment that is suspended until promoted renders suspend: true', () => {
     const production = renderEstate(estateWith('production', (env) => ({ ...env, gitops: { ...env.gitops, engines: ['flux'] } })));
     expect(find(production, 'flux/production/prod-euw1/kustomization-spire.yaml').spec.suspend).toBe(true);
