@@ -119,7 +119,8 @@ describe('monitoring', () => {
     expect(byName.SpireApplicationOutOfSync.expr).toContain('autosync_enabled="true"');
     expect(byName.SpireApplicationProgressingTooLong).toMatchObject({ for: '30m', expr: 'argocd_app_info{project="spire", health_status="Progressing"} == 1' });
     expect(byName.SpireApplicationSyncRunningTooLong.expr).toContain('operation="sync"');
-    expect(byName.SpireApplicationDegraded.expr).toContain('health_status=~"Degraded|Missing|Unknown"');
+    expect(byName.SpireApplicationDegraded.expr).toContain('health_status=~"Degraded|Unknown"');
+    expect(byName.SpireApplicationMissing.expr).toContain('autosync_enabled="true", health_status="Missing"');
     const rule = find(files, 'argocd/prometheusrule-spire-argocd.yaml');
     expect(rule.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('SkipDryRunOnMissingResource=true');
   });

@@ -22,8 +22,14 @@ export function argoCdAlerts(project: string): AlertRule[] {
     },
     {
       alert: 'SpireApplicationDegraded', for: '15m', severity: 'critical',
-      expr: `argocd_app_info{project="${project}", health_status=~"Degraded|Missing|Unknown"} == 1`,
+      expr: `argocd_app_info{project="${project}", health_status=~"Degraded|Unknown"} == 1`,
       summary: 'Argo CD application {{ $labels.name }} is {{ $labels.health_status }}.',
+    },
+    {
+      // Objects added in Git are Missing until synced: expected for a manual Application between windows.
+      alert: 'SpireApplicationMissing', for: '30m', severity: 'warning',
+      expr: `argocd_app_info{project="${project}", autosync_enabled="true", health_status="Missing"} == 1`,
+      summary: 'Automated Argo CD application {{ $labels.name }} has objects missing from the cluster for 30 minutes.',
     },
     {
       // A StatefulSet has no progress deadline: a rollout that cannot finish stays Progressing for ever.
