@@ -93,6 +93,10 @@ export class KubeClient {
     return name ? `${scoped}/${name}` : scoped;
   }
 
+  serves(apiVersion: string, kind: string): boolean {
+    return this.resources.has(`${apiVersion}/${kind}`);
+  }
+
   isNamespaced(apiVersion: string, kind: string): boolean {
     return this.resources.get(`${apiVersion}/${kind}`)?.namespaced ?? false;
   }

@@ -6,7 +6,7 @@
  * Runs inside a network namespace of its own; nothing it starts can reach another address.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NODE_NETNS_ENV, deleteNetworkNamespace, enterOwnNetworkNamespace } from './net';
@@ -14,9 +14,10 @@ import { Report, stage } from './report';
 import { clusterTrees } from './trees';
 import { configLevel } from './levels/config';
 import { clusterLevels } from './levels/cluster';
+import { MUTATIONS, copyDist } from './mutations';
 
 const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
-const LEVELS = ['config', 'api', 'live', 'federation'] as const;
+const LEVELS = ['config', 'api', 'live', 'federation', 'mutations'] as const;
 type Level = typeof LEVELS[number];
 
 interface Options { levels: Level[]; dist: string; shared: string; keep: boolean }
@@ -81,14 +82,51 @@ async function main(): Promise<number> {
           clusterLevels(tree, report, { workDir, binaries, shared: options.shared, levels: clusterLevelsWanted }));
       }
     }
+    if (options.levels.includes('mutations')) {
+      await stage('mutations: each must make the e2e fail', () => mutationStage(options, report, { workDir, binaries, values }));
+    }
   } catch (error) {
     report.fail('e2e', 'run', (error as Error).stack ?? String(error));
   } finally {
+    removeCgroups();
     if (!options.keep) rmSync(workDir, { recursive: true, force: true });
   }
   console.log(report.summary());
   console.log(report.closingLine());
   return report.failed === 0 ? 0 : 1;
+}
+
+/** The cgroups the containers joined (runtime.ts containerCgroup), once their processes are gone. */
+function removeCgroups(): void {
+  const root = '/sys/fs/cgroup/pids/kubepods';
+  if (!existsSync(root)) return;
+  for (const pod of readdirSync(root).filter((name) => name.startsWith('pod'))) {
+    for (const container of readdirSync(join(root, pod), { withFileTypes: true }).filter((entry) => entry.isDirectory())) {
+      try { rmdirSync(join(root, pod, container.name)); } catch { /* still has a process */ }
+    }
+    try { rmdirSync(join(root, pod)); } catch { /* still in use */ }
+  }
+}
+
+async function mutationStage(options: Options, report: Report, env: { workDir: string; binaries: Record<string, string>; values: { dbPassword: string; dbCaPem: string } }): Promise<void> {
+  for (const [index, mutation] of MUTATIONS.entries()) {
+    const copy = join(env.workDir, `mutation-${index}`);
+    copyDist(options.dist, copy);
+    // The smallest tree the mutation applies to (development first: sqlite, fewest objects).
+    const candidates = clusterTrees(copy).sort((a, b) => a.files.length - b.files.length);
+    const target = candidates.find((tree) => mutation.apply(copy, tree));
+    if (!target) {
+      report.fail('mutations', mutation.name, 'no tree has what this mutation breaks; update e2e/mutations.ts');
+      continue;
+    }
+    const tree = clusterTrees(copy).find((t) => t.env === target.env && t.cluster === target.cluster)!;
+    const inner = new Report('   (mutated) ');
+    if (mutation.levels.includes('config')) await configLevel([tree], inner, { workDir: join(copy, 'work'), binaries: env.binaries, values: env.values });
+    const clusterWanted = new Set(mutation.levels.filter((level) => level !== 'config'));
+    if (clusterWanted.size > 0) await clusterLevels(tree, inner, { workDir: join(copy, 'work'), binaries: env.binaries, shared: options.shared, levels: clusterWanted });
+    if (inner.failed > 0) console.log(`mutation caught: ${mutation.name} (${tree.env}/${tree.cluster}): ${inner.firstFailure}`);
+    else report.fail('mutations', mutation.name, `the e2e passed on ${tree.env}/${tree.cluster} with this fault`);
+  }
 }
 
 main().then((code) => process.exit(code), (error) => {

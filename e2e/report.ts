@@ -13,6 +13,14 @@ export class Report {
   private readonly failures: string[] = [];
   trees = 0;
 
+  /** `prefix` marks the lines of a run that is expected to fail (a mutation). */
+  constructor(private readonly prefix = '') {}
+
+  /** The first failure line, for saying what caught a mutation. */
+  get firstFailure(): string | undefined {
+    return this.failures[0];
+  }
+
   /** Records one check. `where` is env/cluster, `subject` the file or object, `said` what the program said. */
   check(counter: Counter, ok: boolean, where: string, subject: string, said = ''): boolean {
     this.total.set(counter, (this.total.get(counter) ?? 0) + 1);
@@ -21,7 +29,7 @@ export class Report {
     } else {
       const line = `FAIL ${counter} ${where} ${subject}${said ? `: ${oneLine(said)}` : ''}`;
       this.failures.push(line);
-      console.log(line);
+      console.log(`${this.prefix}${line}`);
     }
     return ok;
   }
@@ -30,7 +38,7 @@ export class Report {
   fail(where: string, subject: string, said: string): void {
     const line = `FAIL ${where} ${subject}: ${oneLine(said)}`;
     this.failures.push(line);
-    console.log(line);
+    console.log(`${this.prefix}${line}`);
   }
 
   get failed(): number {

@@ -76,7 +76,7 @@ export async function configLevel(trees: ClusterTree[], report: Report, env: { w
       nodeRoot: join(workDir, 'node'),
       hosts: {},
       caCertificates: '',
-      csiSource: () => join(workDir, 'csi'),
+      csiSource: () => { const dir = join(workDir, 'csi'); mkdirSync(dir, { recursive: true }); return dir; },
       claimDir: (claim) => { const dir = join(workDir, 'claims', claim); mkdirSync(dir, { recursive: true }); return dir; },
     };
     const kubelet = { processes, binaries: env.binaries, context };
@@ -136,8 +136,8 @@ async function checkContainer(
       report.check('argv', ok, at, `${subject} argv ${JSON.stringify(argv)}`, ok ? '' : `exit ${result.code}: ${tail(result.output, 3)}`);
       return;
     }
-    if (['healthcheck', 'entry', 'bundle', 'agent', 'jwt', 'x509'].includes(argv[1])) {
-      console.log(`   (${at} ${subject}: ${argv.slice(0, 2).join(' ')} needs a running server; run at the live level)`);
+    if (['healthcheck', 'entry', 'bundle', 'agent', 'jwt', 'x509', 'api'].includes(argv[1])) {
+      console.log(`   (${at} ${subject}: ${argv.slice(0, 2).join(' ')} talks to a running server or agent; run at the live level)`);
       return;
     }
     // One-shot commands (the PreSync validate Job): the exact argv must succeed.
