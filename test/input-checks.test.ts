@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { EnvironmentConfig, EstateConfig, FederationSpec, IdentitySpec } from '../lib/config/types';
 import { EstateValidationError, renderEstate } from '../lib/synth';
-import { environment, estateWith } from './helpers/estate';
+import { defaultEstate, environment, estateWith } from './helpers/estate';
 
 /*
  * Bad estates, one class of mistake per block, each as a new user would make it. Every case must fail
@@ -137,6 +137,47 @@ describe('databases, production rules and namespaces', () => {
   });
 
   test.each([...datastoreCases, ...contradictionCases])('%s', (_name, estate, message) => {
+    const problems = problemsOf(estate);
+    expect(problems.filter((problem) => message.test(problem))).not.toEqual([]);
+  });
+});
+
+const withImage = (key: string, change: Record<string, unknown>) => ({ ...defaultEstate, images: { ...defaultEstate.images, [key]: { ...(defaultEstate.images as any)[key], ...change } } });
+
+export const fieldCases: Case[] = [
+  ['fails when an image is tagged latest', withImage('spireServer', { tag: 'latest', digest: undefined }),
+    /^estate: image "spireServer" tag: latest moves under you: a sync could run another version than the one reviewed, got "latest"; fix: pin the release tag/],
+  ['fails when an image has no tag', withImage('csiDriver', { tag: '' }), /image "csiDriver" tag: is missing: an untagged image means latest/],
+  ['fails when a digest is not a sha256 digest', withImage('spireAgent', { digest: 'sha256:1234' }), /image "spireAgent" digest: is not a sha256 digest, got "sha256:1234"/],
+  ['fails when an image repository carries its tag', withImage('spireAgent', { repository: 'ghcr.io/spiffe/spire-agent:1.15.2' }), /image "spireAgent" repository: is not an image repository/],
+  ['fails when an image has neither ENTRYPOINT nor CMD recorded', withImage('healthProbe', { cmd: [] }), /image "healthProbe" entrypoint: and cmd are both empty: the image would run nothing/],
+  ['fails when the webhook failure policy is misspelled', withEnv('staging', () => ({ webhookFailurePolicy: 'fail' as any })), /^staging: environment "staging" webhookFailurePolicy: must be one of Ignore, Fail, got "fail"/],
+  ['fails when the datastore type is unknown', withEnv('development', (env) => ({ server: { ...env.server, datastore: { type: 'sqlite', storageSize: '1Gi' } as any } })), /server\.datastore\.type: must be one of sqlite3, postgres, mysql, got "sqlite"/],
+  ['fails when a log level is lowercase where SPIRE wants it upper', withEnv('development', (env) => ({ agent: { ...env.agent, logLevel: 'debug' as any } })), /agent\.logLevel: must be one of DEBUG, INFO, WARN, ERROR, got "debug"/],
+  ['fails when a memory request is not a quantity', withEnv('staging', (env) => ({ agent: { ...env.agent, resources: { ...env.agent.resources, requests: { cpu: '50m', memory: '64MB' } } } })),
+    /agent\.resources\.requests\.memory: is not a Kubernetes quantity, got "64MB"; fix: write memory like 128Mi or 1Gi/],
+  ['fails when a memory limit is below its request', withEnv('staging', (env) => ({ server: { ...env.server, resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '256Mi' } } } })),
+    /server\.resources\.limits\.memory: is below the request \(512Mi\); the API server refuses a limit lower than its request, got "256Mi"/],
+  ['fails when a cpu limit is below its request', withEnv('staging', (env) => ({ server: { ...env.server, resources: { requests: { cpu: '1', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } } } })),
+    /server\.resources\.limits\.cpu: is below the request \(1\)/],
+  ['fails when replicas is not a whole number', withEnv('production', (env) => ({ server: { ...env.server, replicas: 2.5 } })), /server\.replicas: must be a whole number from 1 to 100, got 2\.5/],
+  ['fails when the CA subject country is not a country code', withEnv('production', (env) => ({ server: { ...env.server, caSubject: { ...env.server.caSubject, country: 'Germany' } } })),
+    /server\.caSubject\.country: must be a two-letter ISO 3166 country code, got "Germany"/],
+  ['fails when an ignored namespace is not a namespace name', withEnv('production', (env) => ({ server: { ...env.server, ignoreNamespaces: ['kube-.*'] } })),
+    /server\.ignoreNamespaces\[0\]: is not a valid namespace name .*got "kube-\.\*"/],
+  ['fails when the password Secret name is not a Kubernetes name', prodDatabase({ passwordSecret: { name: 'Spire_DB', key: 'password' } }), /serverOverrides\.datastore\.passwordSecret\.name: is not a valid Secret name/],
+  ['fails when the password Secret key has a slash', prodDatabase({ passwordSecret: { name: 'spire-db', key: 'db/password' } }), /passwordSecret\.key: is not a valid Secret key, got "db\/password"/],
+  ['fails when a match expression value is not a label value', withEnv('production', (env) => ({ identities: env.identities.map((candidate) => (candidate.name === 'api-gateway' ? { ...candidate, podSelector: { ...candidate.podSelector, matchExpressions: [{ key: 'gateway-tier', operator: 'In', values: ['public tier'] }] } } : candidate)) })),
+    /ClusterSPIFFEID "api-gateway" identities\[3\]\.podSelector\.matchExpressions\[0\]\.values: is not a valid label value, got "public tier"/],
+  ['fails when a static entry name is not a Kubernetes name', withEnv('production', () => ({ staticEntries: [{ name: 'Batch Job', spiffeIdPath: '/vm/batch', parentIdPath: '/vm/node', selectors: ['unix:uid:1000'], admin: false }] })),
+    /ClusterStaticEntry "Batch Job" staticEntries\[0\]\.name: is not a valid object name/],
+  ['fails when the Prometheus namespace is not a namespace name', withEnv('staging', (env) => ({ monitoring: { ...env.monitoring, prometheusNamespace: 'Monitoring' } })), /monitoring\.prometheusNamespace: is not a valid namespace name/],
+  ['fails when an environment name is not a DNS label, reported by position', withEnv('staging', () => ({ name: 'Staging EU' })),
+    /^environments\[0\]: environment "Staging EU" name: must be a DNS label/],
+];
+
+describe('fields', () => {
+  test.each(fieldCases)('%s', (_name, estate, message) => {
     const problems = problemsOf(estate);
     expect(problems.filter((problem) => message.test(problem))).not.toEqual([]);
   });

@@ -2,6 +2,7 @@ import { ViolationDetails, formatViolation } from '../context';
 import { parseDuration } from '../duration';
 import { isTrustDomain } from '../identity/policy';
 import { connValueProblem } from '../render/libpq';
+import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
 import { Datastore, EnvironmentConfig, EstateConfig } from './types';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -25,9 +26,12 @@ export function validateEstate(estate: EstateConfig): string[] {
     report('estate', { resource: 'repository', field: 'targetRevision', value: estate.repository.targetRevision, rule: 'must name a branch, tag or commit', fix: 'set it, e.g. main' });
   }
 
+  checkEstateFields(estate, (details) => report('estate', details));
+
   const environmentNames = new Set<string>();
-  for (const env of estate.environments) {
-    const where = env.name;
+  for (const [index, env] of estate.environments.entries()) {
+    // Problems are prefixed with the environment's name, or its position when the name itself is bad.
+    const where = typeof env.name === 'string' && DNS_LABEL.test(env.name) ? env.name : `environments[${index}]`;
     const resource = `environment "${env.name}"`;
     if (!DNS_LABEL.test(env.name) || env.name.length > 30) {
       report(where, { resource, field: 'name', value: env.name, rule: 'must be a DNS label of at most 30 characters (it names paths and resources)', fix: 'use lowercase letters, digits and -' });
@@ -76,8 +80,9 @@ export function validateEstate(estate: EstateConfig): string[] {
         if (!DNS_NAME.test(domain)) report(where, { resource, field: 'oidcDiscovery.domains', value: domain, rule: 'is not a DNS name', fix: 'use a host name like oidc.example.com' });
       }
     }
-    problems.push(...datastoreProblems(env));
-    problems.push(...productionProblems(env));
+    checkEnvironmentFields(env, (details) => report(where, details));
+    problems.push(...datastoreProblems(env, where));
+    problems.push(...productionProblems(env, where));
     const partners = new Set<string>();
     for (const federation of env.federation) {
       if (partners.has(federation.trustDomain)) {
@@ -105,9 +110,9 @@ function datastoresOf(env: EnvironmentConfig): { field: string; datastore: Datas
  * The values that go into the server's database connection string: what lib/pq (postgres) or
  * go-sql-driver (mysql) would read differently from what was meant, and TLS settings that cannot work.
  */
-function datastoreProblems(env: EnvironmentConfig): string[] {
+function datastoreProblems(env: EnvironmentConfig, where: string): string[] {
   const problems: string[] = [];
-  const report = (details: ViolationDetails) => problems.push(formatViolation(env.name, details));
+  const report = (details: ViolationDetails) => problems.push(formatViolation(where, details));
   const resource = `environment "${env.name}"`;
   for (const { field, datastore } of datastoresOf(env)) {
     if (datastore.type === 'sqlite3') continue;
@@ -146,11 +151,11 @@ function datastoreProblems(env: EnvironmentConfig): string[] {
 }
 
 /** An environment held to production rules must not contradict them elsewhere in its own config. */
-function productionProblems(env: EnvironmentConfig): string[] {
+function productionProblems(env: EnvironmentConfig, where: string): string[] {
   if (!env.production) return [];
   const problems: string[] = [];
   const resource = `environment "${env.name}"`;
-  const report = (details: ViolationDetails) => problems.push(formatViolation(env.name, details));
+  const report = (details: ViolationDetails) => problems.push(formatViolation(where, details));
   if (env.gitops?.engines?.includes('argocd') && env.gitops.argoSync?.mode === 'automated') {
     report({ resource, field: 'gitops.argoSync.mode', value: 'automated', rule: 'a production environment (production: true) is synced by hand only', fix: "set gitops.argoSync to { mode: 'manual' }" });
   }

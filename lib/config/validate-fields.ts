@@ -1,0 +1,239 @@
+import { ViolationDetails } from '../context';
+import { EnvironmentConfig, EstateConfig, LabelSelectorSpec, ResourceSpec } from './types';
+import { ImageRef } from './versions';
+
+/*
+ * Field-level checks of the estate: every enumerated value is one the program reading it knows, every
+ * Kubernetes name, label and quantity is one the API server accepts, every image is pinned to a real
+ * tag. Each returns violations; none throws, whatever the input holds.
+ */
+
+type Report = (details: ViolationDetails) => void;
+
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+/** A ConfigMap or Secret key. */
+const CONFIG_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+/** A Kubernetes resource quantity in canonical units (apimachinery resource.ParseQuantity accepts these). */
+const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE]\d+)?$/;
+const MULTIPLIER: Record<string, number> = {
+  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+/** An image repository: optional registry host[:port], then lowercase path components (distribution reference grammar). */
+const REPOSITORY = /^([a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*(:\d+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+export function quantityValue(text: string): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  const match = QUANTITY.exec(text);
+  if (!match) return undefined;
+  const suffix = match[3] ?? '';
+  const multiplier = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : MULTIPLIER[suffix];
+  return Number(match[1]) * multiplier;
+}
+
+function oneOf(report: Report, resource: string, field: string, value: unknown, allowed: readonly string[]): void {
+  if (!allowed.includes(value as string)) {
+    report({ resource, field, value, rule: `must be one of ${allowed.join(', ')}`, fix: `use one of ${allowed.join(', ')}` });
+  }
+}
+
+function name(report: Report, resource: string, field: string, value: unknown, kind: 'label' | 'subdomain', what: string): void {
+  const ok = typeof value === 'string' && (kind === 'label' ? DNS_LABEL.test(value) && value.length <= 63 : DNS_SUBDOMAIN.test(value) && value.length <= 253);
+  if (!ok) {
+    report({
+      resource, field, value,
+      rule: `is not a valid ${what} (a lowercase RFC 1123 ${kind === 'label' ? 'label of at most 63' : 'subdomain of at most 253'} characters)`,
+      fix: 'use lowercase letters, digits and -',
+    });
+  }
+}
+
+function text(report: Report, resource: string, field: string, value: unknown): void {
+  if (typeof value !== 'string' || value.trim() === '' || CONTROL.test(value) || value.includes('${')) {
+    report({ resource, field, value, rule: 'must be non-empty text without control characters or ${', fix: 'write plain text' });
+  }
+}
+
+/** Checks one container image of the catalogue: a real repository, a pinned tag (never latest), a well-formed digest. */
+export function checkImage(report: Report, key: string, image: ImageRef | undefined): void {
+  const resource = `image "${key}"`;
+  if (!image || typeof image !== 'object') {
+    report({ resource, field: `images.${key}`, value: image, rule: 'is missing from the image catalogue', fix: 'add it to lib/config/versions.ts' });
+    return;
+  }
+  if (typeof image.repository !== 'string' || !REPOSITORY.test(image.repository)) {
+    report({ resource, field: 'repository', value: image.repository, rule: 'is not an image repository', fix: 'write it like ghcr.io/spiffe/spire-server' });
+  }
+  if (typeof image.tag !== 'string' || image.tag === '' || image.tag === 'latest' || !TAG.test(image.tag)) {
+    report({
+      resource, field: 'tag', value: image.tag,
+      rule: image.tag === 'latest' ? 'latest moves under you: a sync could run another version than the one reviewed' : image.tag ? 'is not an image tag' : 'is missing: an untagged image means latest',
+      fix: 'pin the release tag (e.g. 1.15.2) and its digest',
+    });
+  }
+  if (image.digest !== undefined && (typeof image.digest !== 'string' || !DIGEST.test(image.digest))) {
+    report({ resource, field: 'digest', value: image.digest, rule: 'is not a sha256 digest', fix: 'use crane digest IMAGE:TAG, which prints sha256:<64 hex digits>' });
+  }
+  for (const field of ['entrypoint', 'cmd'] as const) {
+    if (!Array.isArray(image[field]) || image[field].some((part) => typeof part !== 'string' || part === '')) {
+      report({ resource, field, value: image[field], rule: 'must list the image\'s ' + (field === 'entrypoint' ? 'ENTRYPOINT' : 'CMD') + ' as non-empty strings', fix: 'copy it from the image\'s Dockerfile ([] when it has none)' });
+    }
+  }
+  if (Array.isArray(image.entrypoint) && Array.isArray(image.cmd) && image.entrypoint.length === 0 && image.cmd.length === 0) {
+    report({ resource, field: 'entrypoint', value: [], rule: 'and cmd are both empty: the image would run nothing', fix: 'copy ENTRYPOINT and CMD from the image\'s Dockerfile' });
+  }
+}
+
+function resourceSpec(report: Report, resource: string, field: string, spec: ResourceSpec | undefined): void {
+  if (!spec || typeof spec !== 'object' || !spec.requests || !spec.limits) {
+    report({ resource, field, value: spec, rule: 'needs requests and limits', fix: "write { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } }" });
+    return;
+  }
+  const quantities: [string, unknown, boolean][] = [
+    [`${field}.requests.cpu`, spec.requests.cpu, true],
+    [`${field}.requests.memory`, spec.requests.memory, true],
+    [`${field}.limits.cpu`, spec.limits.cpu, false],
+    [`${field}.limits.memory`, spec.limits.memory, true],
+  ];
+  for (const [path, value, required] of quantities) {
+    if (value === undefined && !required) continue;
+    if (quantityValue(value as string) === undefined) {
+      report({ resource, field: path, value, rule: 'is not a Kubernetes quantity', fix: path.endsWith('cpu') ? 'write cpu like 100m or 1' : 'write memory like 128Mi or 1Gi' });
+    }
+  }
+  for (const kind of ['cpu', 'memory'] as const) {
+    const request = quantityValue(spec.requests[kind] as string);
+    const limit = quantityValue(spec.limits[kind] as string);
+    if (request !== undefined && limit !== undefined && limit < request) {
+      report({ resource, field: `${field}.limits.${kind}`, value: spec.limits[kind], rule: `is below the request (${spec.requests[kind]}); the API server refuses a limit lower than its request`, fix: `raise the limit to ${spec.requests[kind]} or more, or lower the request` });
+    }
+  }
+}
+
+function selector(report: Report, resource: string, field: string, spec: LabelSelectorSpec | undefined): void {
+  for (const [index, expression] of (Array.isArray(spec?.matchExpressions) ? spec!.matchExpressions : []).entries()) {
+    oneOf(report, resource, `${field}.matchExpressions[${index}].operator`, expression?.operator, ['In', 'NotIn', 'Exists', 'DoesNotExist']);
+    for (const value of Array.isArray(expression?.values) ? expression.values : []) {
+      if (typeof value !== 'string' || !LABEL_VALUE.test(value)) {
+        report({ resource, field: `${field}.matchExpressions[${index}].values`, value, rule: 'is not a valid label value', fix: 'use at most 63 characters of A-Z a-z 0-9 - _ .' });
+      }
+    }
+  }
+}
+
+/** Estate-wide fields that are not an environment's. */
+export function checkEstateFields(estate: EstateConfig, report: Report): void {
+  const images = (estate.images ?? {}) as unknown as Record<string, ImageRef>;
+  for (const key of ['spireServer', 'spireAgent', 'controllerManager', 'csiDriver', 'csiNodeDriverRegistrar', 'oidcDiscoveryProvider', 'healthProbe']) {
+    checkImage(report, key, images[key]);
+  }
+  name(report, 'Argo CD settings', 'argocd.namespace', estate.argocd?.namespace, 'label', 'namespace name');
+  name(report, 'Argo CD settings', 'argocd.project', estate.argocd?.project, 'subdomain', 'AppProject name');
+  name(report, 'Flux settings', 'flux.namespace', estate.flux?.namespace, 'label', 'namespace name');
+}
+
+/** One environment's enumerations, names, quantities and numbers. */
+export function checkEnvironmentFields(env: EnvironmentConfig, report: Report): void {
+  const resource = `environment "${env.name}"`;
+  const server = env.server ?? ({} as EnvironmentConfig['server']);
+  const agent = env.agent ?? ({} as EnvironmentConfig['agent']);
+  oneOf(report, resource, 'webhookFailurePolicy', env.webhookFailurePolicy, ['Ignore', 'Fail']);
+  oneOf(report, resource, 'server.logLevel', server.logLevel, ['DEBUG', 'INFO', 'WARN', 'ERROR']);
+  oneOf(report, resource, 'server.logFormat', server.logFormat, ['text', 'json']);
+  oneOf(report, resource, 'server.caKeyType', server.caKeyType, ['ec-p256', 'ec-p384', 'rsa-2048', 'rsa-4096']);
+  oneOf(report, resource, 'server.controllerManagerLogLevel', server.controllerManagerLogLevel, ['debug', 'info', 'warn', 'error']);
+  oneOf(report, resource, 'agent.logLevel', agent.logLevel, ['DEBUG', 'INFO', 'WARN', 'ERROR']);
+  oneOf(report, resource, 'agent.logFormat', agent.logFormat, ['text', 'json']);
+  oneOf(report, resource, 'agent.kubeletVerification', agent.kubeletVerification, ['skip', 'apiServerCA']);
+  oneOf(report, resource, 'identityPolicy.admin', env.identityPolicy?.admin, ['forbidden', 'allowed', 'explicit', 'spire-tooling']);
+  oneOf(report, resource, 'server.keyManager.type', server.keyManager?.type, ['disk', 'memory']);
+  if (server.keyManager?.type === 'disk' && quantityValue(server.keyManager.storageSize) === undefined) {
+    report({ resource, field: 'server.keyManager.storageSize', value: server.keyManager.storageSize, rule: 'is not a Kubernetes quantity', fix: 'write it like 1Gi' });
+  }
+  if (server.keyManager?.type === 'disk' && server.keyManager.storageClass !== undefined) {
+    name(report, resource, 'server.keyManager.storageClass', server.keyManager.storageClass, 'subdomain', 'StorageClass name');
+  }
+  const datastores = [
+    { field: 'server.datastore', datastore: server.datastore },
+    ...(env.clusters ?? []).filter((cluster) => cluster?.serverOverrides?.datastore)
+      .map((cluster) => ({ field: `clusters["${cluster.name}"].serverOverrides.datastore`, datastore: cluster.serverOverrides!.datastore! })),
+  ];
+  for (const { field, datastore } of datastores) {
+    oneOf(report, resource, `${field}.type`, datastore?.type, ['sqlite3', 'postgres', 'mysql']);
+    if (datastore?.type === 'sqlite3') {
+      if (quantityValue(datastore.storageSize) === undefined) report({ resource, field: `${field}.storageSize`, value: datastore.storageSize, rule: 'is not a Kubernetes quantity', fix: 'write it like 1Gi' });
+      if (datastore.storageClass !== undefined) name(report, resource, `${field}.storageClass`, datastore.storageClass, 'subdomain', 'StorageClass name');
+    } else if (datastore?.type === 'postgres' || datastore?.type === 'mysql') {
+      if (datastore.type === 'postgres' && datastore.sslMode !== undefined) oneOf(report, resource, `${field}.sslMode`, datastore.sslMode, ['require', 'verify-ca', 'verify-full']);
+      name(report, resource, `${field}.passwordSecret.name`, datastore.passwordSecret?.name, 'subdomain', 'Secret name');
+      if (typeof datastore.passwordSecret?.key !== 'string' || !CONFIG_KEY.test(datastore.passwordSecret.key)) {
+        report({ resource, field: `${field}.passwordSecret.key`, value: datastore.passwordSecret?.key, rule: 'is not a valid Secret key', fix: 'use letters, digits, -, _ and .' });
+      }
+      if (datastore.caConfigMap !== undefined) name(report, resource, `${field}.caConfigMap`, datastore.caConfigMap, 'subdomain', 'ConfigMap name');
+    }
+  }
+  const replicas: [string, unknown][] = [
+    ['server.replicas', server.replicas],
+    ...(env.clusters ?? []).filter((cluster) => cluster?.serverOverrides?.replicas !== undefined)
+      .map((cluster): [string, unknown] => [`clusters["${cluster.name}"].serverOverrides.replicas`, cluster.serverOverrides!.replicas]),
+  ];
+  for (const [field, value] of replicas) {
+    if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 100) {
+      report({ resource, field, value, rule: 'must be a whole number from 1 to 100', fix: 'set it to 1 (sqlite3) or 2 or more (external database)' });
+    }
+  }
+  text(report, resource, 'server.caSubject.organization', server.caSubject?.organization);
+  text(report, resource, 'server.caSubject.commonName', server.caSubject?.commonName);
+  if (typeof server.caSubject?.country !== 'string' || !/^[A-Z]{2}$/.test(server.caSubject.country)) {
+    report({ resource, field: 'server.caSubject.country', value: server.caSubject?.country, rule: 'must be a two-letter ISO 3166 country code', fix: 'write it like DE or US' });
+  }
+  for (const [index, namespace] of (Array.isArray(server.ignoreNamespaces) ? server.ignoreNamespaces : []).entries()) {
+    name(report, resource, `server.ignoreNamespaces[${index}]`, namespace, 'label', 'namespace name');
+  }
+  resourceSpec(report, resource, 'server.resources', server.resources);
+  resourceSpec(report, resource, 'server.controllerManagerResources', server.controllerManagerResources);
+  resourceSpec(report, resource, 'agent.resources', agent.resources);
+  resourceSpec(report, resource, 'agent.csiDriverResources', agent.csiDriverResources);
+  if (env.oidcDiscovery) resourceSpec(report, resource, 'oidcDiscovery.resources', env.oidcDiscovery.resources);
+  const upstream = server.upstreamAuthority;
+  if (upstream) {
+    oneOf(report, resource, 'server.upstreamAuthority.type', upstream.type, ['cert-manager']);
+    oneOf(report, resource, 'server.upstreamAuthority.issuerKind', upstream.issuerKind, ['Issuer', 'ClusterIssuer']);
+    name(report, resource, 'server.upstreamAuthority.issuerName', upstream.issuerName, 'subdomain', 'issuer name');
+    name(report, resource, 'server.upstreamAuthority.issuerGroup', upstream.issuerGroup, 'subdomain', 'API group');
+    name(report, resource, 'server.upstreamAuthority.namespace', upstream.namespace, 'label', 'namespace name');
+  }
+  const monitoring = env.monitoring;
+  if (monitoring) {
+    name(report, resource, 'monitoring.dashboardNamespace', monitoring.dashboardNamespace, 'label', 'namespace name');
+    name(report, resource, 'monitoring.prometheusNamespace', monitoring.prometheusNamespace, 'label', 'namespace name');
+    for (const [key, value] of Object.entries(monitoring.prometheusSelector ?? {})) {
+      if (!LABEL_KEY.test(key) || typeof value !== 'string' || !LABEL_VALUE.test(value)) {
+        report({ resource, field: `monitoring.prometheusSelector["${key}"]`, value, rule: 'is not a valid label', fix: 'use a label key like release and a value of at most 63 characters of A-Z a-z 0-9 - _ .' });
+      }
+    }
+  }
+  const gitops = env.gitops;
+  if (gitops) {
+    for (const [index, engine] of (Array.isArray(gitops.engines) ? gitops.engines : []).entries()) oneOf(report, resource, `gitops.engines[${index}]`, engine, ['argocd', 'flux']);
+    oneOf(report, resource, 'gitops.argoSync.mode', gitops.argoSync?.mode, ['automated', 'manual']);
+    for (const [index, window] of (Array.isArray(gitops.syncWindows) ? gitops.syncWindows : []).entries()) oneOf(report, resource, `gitops.syncWindows[${index}].kind`, window?.kind, ['allow', 'deny']);
+  }
+  for (const [index, identity] of (Array.isArray(env.identities) ? env.identities : []).entries()) {
+    const where = `ClusterSPIFFEID "${identity?.name}"`;
+    selector(report, where, `identities[${index}].podSelector`, identity?.podSelector);
+    selector(report, where, `identities[${index}].namespaceSelector`, identity?.namespaceSelector);
+  }
+  for (const [index, spec] of (Array.isArray(env.federation) ? env.federation : []).entries()) {
+    oneOf(report, `ClusterFederatedTrustDomain "${spec?.trustDomain}"`, `federation[${index}].profile.type`, spec?.profile?.type, ['https_spiffe', 'https_web']);
+  }
+  for (const [index, entry] of (Array.isArray(env.staticEntries) ? env.staticEntries : []).entries()) {
+    name(report, `ClusterStaticEntry "${entry?.name}"`, `staticEntries[${index}].name`, entry?.name, 'subdomain', 'object name');
+  }
+}
