@@ -32,6 +32,8 @@ export interface WorkloadChange {
   readonly before?: string;
   readonly after?: string;
   readonly fields: readonly FieldChange[];
+  /** Set when the entry the workload gains or keeps is never issued to it (a selector it cannot match). */
+  readonly note?: string;
 }
 
 export interface ClusterPlan {
@@ -156,7 +158,7 @@ function partnerProfileMigrations(before: ClusterSnapshot, after: ClusterSnapsho
 
 function workloadLabel(workload: Workload): string {
   const labels = Object.entries(workload.labels).map(([key, value]) => `${key}=${value}`).join(',');
-  return `${workload.namespace}/${workload.serviceAccountName}${labels ? ` [${labels}]` : ''}`;
+  return `pod ${workload.namespace}/${workload.name} (sa ${workload.serviceAccountName}${labels ? `, ${labels}` : ''})`;
 }
 
 function comparable(entry: EmulatedEntry) {
@@ -183,16 +185,20 @@ function workloadChanges(before: ClusterSnapshot | undefined, after: ClusterSnap
     const lost = [...a.keys()].filter((id) => !b.has(id));
     const gained = [...b.keys()].filter((id) => !a.has(id));
     if (lost.length === 1 && gained.length === 1) {
-      changes.push({ workload: label, source: workload.source, change: 'changes', before: lost[0], after: gained[0], fields: diffFields(comparable(a.get(lost[0])!), comparable(b.get(gained[0])!)) });
+      const entry = b.get(gained[0])!;
+      changes.push({ workload: label, source: workload.source, change: 'changes', before: lost[0], after: gained[0], fields: diffFields(comparable(a.get(lost[0])!), comparable(entry)), ...(entry.unusable ? { note: entry.unusable } : {}) });
     } else {
       for (const id of lost) changes.push({ workload: label, source: workload.source, change: 'loses', before: id, fields: [] });
-      for (const id of gained) changes.push({ workload: label, source: workload.source, change: 'gains', after: id, fields: [] });
+      for (const id of gained) {
+        const entry = b.get(id)!;
+        changes.push({ workload: label, source: workload.source, change: 'gains', after: id, fields: [], ...(entry.unusable ? { note: entry.unusable } : {}) });
+      }
     }
     for (const [id, entry] of b) {
       const previous = a.get(id);
       if (!previous) continue;
       const fields = diffFields(comparable(previous), comparable(entry));
-      if (fields.length > 0) changes.push({ workload: label, source: workload.source, change: 'entry changed', before: id, after: id, fields });
+      if (fields.length > 0) changes.push({ workload: label, source: workload.source, change: 'entry changed', before: id, after: id, fields, ...(entry.unusable ? { note: entry.unusable } : {}) });
     }
   }
   return changes;

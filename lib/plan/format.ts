@@ -26,6 +26,10 @@ function fieldLine(change: FieldChange): string {
 }
 
 function workloadText(change: ClusterPlan['workloads'][number]): string {
+  return `${workloadChangeText(change)}${change.note ? ` (NOT ISSUED: ${change.note})` : ''}`;
+}
+
+function workloadChangeText(change: ClusterPlan['workloads'][number]): string {
   switch (change.change) {
     case 'gains': return `gains ${change.after}`;
     case 'loses': return `loses ${change.before}`;
