@@ -7,7 +7,8 @@ import { ClusterChart } from './cluster-chart';
 import { deliveryTrees, finishClusterTree, gitopsProblems } from './gitops/delivery';
 import { EstateConfig } from './config/types';
 import { resolveBundleFiles } from './config/bundle-files';
-import { validateEstate } from './config/validate';
+import { secretKind } from './config/secrets';
+import { sharedTrustDomainProblems, validateEstate } from './config/validate';
 import { formatViolation } from './context';
 import { renderInventory } from './render/inventory';
 import { renderKustomization, sortedByCodePoint } from './render/kustomization';
@@ -100,6 +101,12 @@ function outputProblems(tree: OutputTree, manifest: any, yaml: string): string[]
       fix: 'reference an existing Secret (created out of band, or by External Secrets/SOPS) instead',
     }));
   }
+  const secret = secretKind(yaml);
+  if (secret && !PRIVATE_KEY.test(yaml)) {
+    problems.push(formatViolation(tree.where, {
+      resource, field: '(content)', value: '<redacted>', rule: `contains secret material (${secret})`, fix: 'reference a Secret that is not in Git instead',
+    }));
+  }
   if (PRIVATE_KEY.test(yaml)) {
     problems.push(formatViolation(tree.where, {
       resource, field: '(content)', value: '<redacted>', rule: 'contains a private key', fix: 'remove key material; mount it from a Secret that is not in Git',
@@ -147,7 +154,7 @@ export function renderEstate(input: EstateConfig, options: RenderOptions = {}): 
   const configProblems = [...resolved.problems, ...validateEstate(estate), ...gitopsProblems(estate)];
   if (configProblems.length > 0) throw new EstateValidationError(configProblems);
   const built = buildEstate(estate);
-  const problems = validationErrors(built.app);
+  const problems = [...validationErrors(built.app), ...sharedTrustDomainProblems(estate)];
   const files = new Map<string, string>();
   for (const tree of built.trees) {
     if (tree.clusterTree) {

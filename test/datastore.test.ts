@@ -90,7 +90,7 @@ describe('postgres connection strings', () => {
   test('a user name with a space is quoted, never split into another keyword (it used to render unescaped)', () => {
     const files = renderEstate(estateWith('production', (env) => ({
       ...env,
-      clusters: env.clusters.map((cluster) => ({ ...cluster, serverOverrides: { datastore: { ...(cluster.serverOverrides!.datastore as any), user: 'spire sslmode=disable' } } })),
+      server: { ...env.server, datastore: { ...(env.server.datastore as any), user: 'spire sslmode=disable' } },
     })));
     const pairs = readConnectionString(connectionStringIn(serverConfOf(files, 'production/prod-euw1')));
     expect(pairs.user).toBe('spire sslmode=disable');
@@ -127,7 +127,7 @@ describe('postgres connection strings', () => {
 
   test('synth never throws anything but a named error for a bad database', () => {
     expect(() => renderEstate(estateWith('production', (env) => ({
-      ...env, clusters: env.clusters.map((cluster) => ({ ...cluster, serverOverrides: { datastore: { ...(cluster.serverOverrides!.datastore as any), host: 'db,evil' } } })),
+      ...env, server: { ...env.server, datastore: { ...(env.server.datastore as any), host: 'db,evil' } },
     })))).toThrow(EstateValidationError);
   });
 });

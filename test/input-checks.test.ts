@@ -80,7 +80,7 @@ export const federationCases: Case[] = [
 ];
 
 const prodDatabase = (change: Record<string, unknown>) => estateWith('production', (env) => ({
-  ...env, clusters: env.clusters.map((cluster) => ({ ...cluster, serverOverrides: { datastore: { ...(cluster.serverOverrides!.datastore as any), ...change } } })),
+  ...env, server: { ...env.server, datastore: { ...(env.server.datastore as any), ...change } },
 }));
 const stagingMysql = (change: Record<string, unknown>) => withEnv('staging', (env) => ({
   server: {
@@ -92,9 +92,9 @@ const prodIdentity = (change: Partial<IdentitySpec>) => identity('production', c
 
 export const datastoreCases: Case[] = [
   ['fails when a postgres host carries a comma (lib/pq would read two hosts)', prodDatabase({ host: 'db.example,evil.example' }),
-    /^production: environment "production" clusters\["prod-euw1"\]\.serverOverrides\.datastore\.host: must be a DNS name or IPv4 address .*got "db\.example,evil\.example"; fix: /],
-  ['fails when a database host is a URL', prodDatabase({ host: 'postgres://db.example' }), /serverOverrides\.datastore\.host: must be a DNS name or IPv4 address/],
-  ['fails when a database port is out of range', prodDatabase({ port: 70000 }), /serverOverrides\.datastore\.port: must be a TCP port \(1-65535\), got 70000/],
+    /^production: environment "production" server\.datastore\.host: must be a DNS name or IPv4 address .*got "db\.example,evil\.example"; fix: /],
+  ['fails when a database host is a URL', prodDatabase({ host: 'postgres://db.example' }), /server\.datastore\.host: must be a DNS name or IPv4 address/],
+  ['fails when a database port is out of range', prodDatabase({ port: 70000 }), /server\.datastore\.port: must be a TCP port \(1-65535\), got 70000/],
   ['fails when a database user holds a $ that -expandEnv would expand', prodDatabase({ user: 'spire$PGUSER' }), /datastore\.user: contains "\$", which the server's -expandEnv would expand/],
   ['fails when a database name holds a newline', prodDatabase({ database: 'spire\nsslmode=disable' }), /datastore\.database: contains a control character/],
   ['fails when a database name is empty', prodDatabase({ database: '' }), /datastore\.database: must not be empty, got ""/],
@@ -165,7 +165,7 @@ export const fieldCases: Case[] = [
     /server\.caSubject\.country: must be a two-letter ISO 3166 country code, got "Germany"/],
   ['fails when an ignored namespace is not a namespace name', withEnv('production', (env) => ({ server: { ...env.server, ignoreNamespaces: ['kube-.*'] } })),
     /server\.ignoreNamespaces\[0\]: is not a valid namespace name .*got "kube-\.\*"/],
-  ['fails when the password Secret name is not a Kubernetes name', prodDatabase({ passwordSecret: { name: 'Spire_DB', key: 'password' } }), /serverOverrides\.datastore\.passwordSecret\.name: is not a valid Secret name/],
+  ['fails when the password Secret name is not a Kubernetes name', prodDatabase({ passwordSecret: { name: 'Spire_DB', key: 'password' } }), /server\.datastore\.passwordSecret\.name: is not a valid Secret name/],
   ['fails when the password Secret key has a slash', prodDatabase({ passwordSecret: { name: 'spire-db', key: 'db/password' } }), /passwordSecret\.key: is not a valid Secret key, got "db\/password"/],
   ['fails when a match expression value is not a label value', withEnv('production', (env) => ({ identities: env.identities.map((candidate) => (candidate.name === 'api-gateway' ? { ...candidate, podSelector: { ...candidate.podSelector, matchExpressions: [{ key: 'gateway-tier', operator: 'In', values: ['public tier'] }] } } : candidate)) })),
     /ClusterSPIFFEID "api-gateway" identities\[3\]\.podSelector\.matchExpressions\[0\]\.values: is not a valid label value, got "public tier"/],
@@ -175,6 +175,64 @@ export const fieldCases: Case[] = [
   ['fails when an environment name is not a DNS label, reported by position', withEnv('staging', () => ({ name: 'Staging EU' })),
     /^environments\[0\]: environment "Staging EU" name: must be a DNS label/],
 ];
+
+const gateway = (change: Partial<IdentitySpec>) => withEnv('production', (env) => ({
+  identities: env.identities.map((candidate) => (candidate.name === 'api-gateway' ? { ...candidate, ...change } : candidate)),
+}));
+const bundleUrl = (url: string) => payments({ bundleEndpointURL: url });
+
+export const secretCases: Case[] = [
+  ['fails when a database user carries a password assignment', prodDatabase({ user: 'spire password=hunter2' }),
+    /^production: the estate environments\[0\]\.server\.datastore\.user: holds secret material \(a password or token assignment\); .*got "<redacted>"; fix: keep the secret in a Secret/],
+  ['fails when a URL carries a password in its user info', withEnv('staging', (env) => ({ clusters: [{ ...env.clusters[0], apiServer: 'https://admin:s3cret@stg-euw1.k8s.acme.example' }] })),
+    /environments\[0\]\.clusters\[0\]\.apiServer: holds secret material \(a password in URL user info\)/],
+  ['fails when a token hides in a selector label', gateway({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'api-gateway', note: 'ghp_0123456789abcdefghijklmnopqrstuvwxyzAB' } } }),
+    /podSelector\.matchLabels\.note: holds secret material \(a GitHub token\)/],
+  ['fails when a JWT is pasted into a hint', gateway({ hint: 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJzcGlmZmU6Ly94In0.c2lnbmF0dXJlc2lnbmF0dXJl' }),
+    /hint: holds secret material \(a JSON Web Token\)/],
+  ['fails when the repository URL carries credentials', { ...defaultEstate, repository: { ...defaultEstate.repository, url: 'https://bot:glpat-abcdefghijklmnopqrstuv@git.acme.example/spire.git' } },
+    /^estate: the estate repository\.url: holds secret material/],
+  ['fails when an AWS key sits in a notification channel', { ...defaultEstate, flux: { ...defaultEstate.flux, namespace: 'flux-system' }, argocd: { ...defaultEstate.argocd, roles: { ...defaultEstate.argocd.roles, viewer: ['AKIAIOSFODNN7EXAMPLE'] } } },
+    /argocd\.roles\.viewer\[0\]: holds secret material \(an AWS access key\)/],
+];
+
+export const urlCases: Case[] = [
+  ['fails when a bundle endpoint URL holds a tab (Node would drop it, Go refuses it)', bundleUrl('https://spire-bundle.payments.partner.example/\tbundle'),
+    /spec\.bundleEndpointURL: must be an https:\/\/ URL without user info: Go's net\/url refuses it \(net\/url: invalid control character in URL\)/],
+  ['fails when a backslash hides user info from Node but not from Go', bundleUrl('https://spire-bundle.payments.partner.example\\@evil.example/'),
+    /spec\.bundleEndpointURL: .*Go's net\/url refuses it \(net\/url: invalid userinfo\)/],
+  ['fails when a host is percent-encoded ASCII (Node decodes it, Go refuses it)', bundleUrl('https://spire-bundle%2Epayments.partner.example'),
+    /spec\.bundleEndpointURL: .*invalid URL escape "%2E"/],
+  ['fails when a bundle endpoint port is not a number', bundleUrl('https://spire-bundle.payments.partner.example:84x3'), /spec\.bundleEndpointURL: .*invalid port ":84x3" after host/],
+  ['fails when a bundle endpoint has user info', bundleUrl('https://reader@spire-bundle.payments.partner.example'), /spec\.bundleEndpointURL: must be an https:\/\/ URL without user info: cannot contain userinfo/],
+  ['fails when an API server URL has no host', withEnv('staging', (env) => ({ clusters: [{ ...env.clusters[0], apiServer: 'https:///api' }] })), /apiServer: must be the https:\/\/ URL of the API server: host must be specified/],
+  ['fails when the repository URL is not one Go can clone', { ...defaultEstate, repository: { ...defaultEstate.repository, url: 'git.acme.example/platform/spire-gitops' } },
+    /^estate: repository url: must be a Git URL GitOps controllers can clone: must be https:\/\/ or ssh:\/\/ with a host/],
+];
+
+export const trustDomainCases: Case[] = [
+  ['fails when two clusters of one trust domain use different databases (two CAs)', estateWith('production', (env) => ({
+    ...env, clusters: [env.clusters[0], { ...env.clusters[1], serverOverrides: { datastore: { ...(env.server.datastore as any), host: 'spire-db.us-east-1.acme.example' } } }],
+  })), /^production\/prod-use1: SpireServer "spire-server" server\.datastore: shares trust domain prod\.spire\.acme\.example with production\/prod-euw1 but not its CA: .*; fix: point every server of the trust domain at one external database/],
+  ['fails when two environments claim one trust domain on their own sqlite CAs', { ...defaultEstate, environments: [environment('development'), { ...environment('staging'), trustDomain: environment('development').trustDomain }] },
+    /^staging\/stg-euw1: SpireServer "spire-server" server\.datastore: shares trust domain dev\.spire\.acme\.example with development\/dev-euw1 but not its CA: .*, got "sqlite3"/],
+];
+
+describe('secrets, URLs and trust domains', () => {
+  test('URLs Node and Go read alike still pass', () => {
+    expect(problemsOf(bundleUrl('https://spire-bundle.payments.partner.example:8443/bundle?x=1'))).toEqual([]);
+  });
+
+  test.each([...secretCases, ...urlCases, ...trustDomainCases])('%s', (_name, estate, message) => {
+    const problems = problemsOf(estate);
+    expect(problems.filter((problem) => message.test(problem))).not.toEqual([]);
+  });
+
+  test('secret material is never echoed in a message', () => {
+    const problems = problemsOf(prodDatabase({ user: 'spire password=hunter2' }));
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+});
 
 describe('fields', () => {
   test.each(fieldCases)('%s', (_name, estate, message) => {

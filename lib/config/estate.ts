@@ -219,20 +219,12 @@ const production: EnvironmentConfig = {
   name: 'production',
   production: true,
   trustDomain: 'prod.spire.acme.example',
-  // Both regions share one trust domain: their servers share one database, and so one bundle.
+  // Both regions share one trust domain: their servers share one database (below), and so one bundle
+  // that carries every server's signing key. Synth refuses servers of one trust domain on different
+  // databases: they would be separate CAs.
   clusters: [
-    {
-      name: 'prod-euw1',
-      region: 'eu-west-1',
-      apiServer: 'https://prod-euw1.k8s.acme.example',
-      serverOverrides: { datastore: productionDatabase('spire-db.eu-west-1.acme.example') },
-    },
-    {
-      name: 'prod-use1',
-      region: 'us-east-1',
-      apiServer: 'https://prod-use1.k8s.acme.example',
-      serverOverrides: { datastore: productionDatabase('spire-db.us-east-1.acme.example') },
-    },
+    { name: 'prod-euw1', region: 'eu-west-1', apiServer: 'https://prod-euw1.k8s.acme.example' },
+    { name: 'prod-use1', region: 'us-east-1', apiServer: 'https://prod-use1.k8s.acme.example' },
   ],
   server: {
     ...baseServer,

@@ -2,6 +2,8 @@ import { ViolationDetails, formatViolation } from '../context';
 import { parseDuration } from '../duration';
 import { isTrustDomain } from '../identity/policy';
 import { connValueProblem } from '../render/libpq';
+import { httpsUrlProblem, parseGoUrl } from './go-url';
+import { findSecrets } from './secrets';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
 import { Datastore, EnvironmentConfig, EstateConfig } from './types';
 
@@ -17,10 +19,28 @@ export function validateEstate(estate: EstateConfig): string[] {
   const report = (where: string, details: ViolationDetails) => problems.push(formatViolation(where, details));
 
   if (estate.environments.length === 0) {
-    report('estate', { resource: 'estate', field: 'environments', value: [], rule: 'must describe at least one environment', fix: 'add an environment' });
+    report('estate', { resource: 'the estate', field: 'environments', value: [], rule: 'must describe at least one environment', fix: 'add an environment' });
   }
-  if (!/^(https|ssh):\/\/|^git@/.test(estate.repository.url)) {
-    report('estate', { resource: 'repository', field: 'url', value: estate.repository.url, rule: 'must be a Git URL GitOps controllers can clone', fix: 'use https://... or ssh://...' });
+  for (const finding of findSecrets(estate)) {
+    const env = finding.environment === undefined ? undefined : estate.environments[finding.environment];
+    const where = env && typeof env.name === 'string' && DNS_LABEL.test(env.name) ? env.name : finding.environment === undefined ? 'estate' : `environments[${finding.environment}]`;
+    report(where, {
+      resource: 'the estate', field: finding.path, value: '<redacted>',
+      rule: `holds secret material (${finding.kind}); everything in the estate is committed to Git and much of it written to dist/`,
+      fix: 'keep the secret in a Secret created out of band (or by External Secrets/SOPS) and reference it by name',
+    });
+  }
+  // Argo CD and Flux clone it (Go): an https:// or ssh:// URL Go parses, without a password in it, or scp-like git@host:path.
+  const repositoryUrl = estate.repository?.url;
+  const parsedRepository = typeof repositoryUrl === 'string' && !/^git@/.test(repositoryUrl) ? parseGoUrl(repositoryUrl) : undefined;
+  const scpLike = typeof repositoryUrl === 'string' && /^git@[A-Za-z0-9.-]+:[A-Za-z0-9._\/-]+$/.test(repositoryUrl);
+  const repositoryProblem = scpLike ? undefined
+    : parsedRepository === undefined ? 'is not a URL'
+      : parsedRepository instanceof Error ? `Go's net/url refuses it (${parsedRepository.message})`
+        : !['https', 'ssh'].includes(parsedRepository.scheme) || parsedRepository.host === '' ? 'must be https:// or ssh:// with a host'
+          : parsedRepository.userinfo?.includes(':') ? 'carries a password; credentials belong in the GitOps engine\'s repository Secret' : undefined;
+  if (repositoryProblem) {
+    report('estate', { resource: 'repository', field: 'url', value: repositoryProblem.includes('password') ? '<redacted>' : repositoryUrl, rule: `must be a Git URL GitOps controllers can clone: ${repositoryProblem}`, fix: 'use https://host/path.git, ssh://git@host/path.git or git@host:path.git' });
   }
   if (!estate.repository.targetRevision) {
     report('estate', { resource: 'repository', field: 'targetRevision', value: estate.repository.targetRevision, rule: 'must name a branch, tag or commit', fix: 'set it, e.g. main' });
@@ -49,10 +69,10 @@ export function validateEstate(estate: EstateConfig): string[] {
       }
       if (clusterNames.has(cluster.name)) report(where, { resource: `cluster "${cluster.name}"`, field: 'name', value: cluster.name, rule: 'is used twice in this environment', fix: 'give each cluster its own name' });
       clusterNames.add(cluster.name);
-      let url: URL | undefined;
-      try { url = new URL(cluster.apiServer); } catch { url = undefined; }
-      if (!url || url.protocol !== 'https:') {
-        report(where, { resource: `cluster "${cluster.name}"`, field: 'apiServer', value: cluster.apiServer, rule: 'must be the https:// URL of the API server', fix: 'use the URL Argo CD knows the cluster by' });
+      // Argo CD (Go) reads it; checked with Go's URL rules, not Node's.
+      const apiServerProblem = httpsUrlProblem(cluster.apiServer);
+      if (apiServerProblem) {
+        report(where, { resource: `cluster "${cluster.name}"`, field: 'apiServer', value: cluster.apiServer, rule: `must be the https:// URL of the API server: ${apiServerProblem}`, fix: 'use the URL Argo CD knows the cluster by' });
       }
     }
     const durations: [string, string][] = [
@@ -89,6 +109,46 @@ export function validateEstate(estate: EstateConfig): string[] {
         report(where, { resource, field: 'federation', value: federation.trustDomain, rule: 'lists the same trust domain twice', fix: 'keep one entry per partner' });
       }
       partners.add(federation.trustDomain);
+    }
+  }
+  return problems;
+}
+
+/** Where one cluster's server keeps its CA: an external database it may share, or its own storage. */
+function caHomeOf(env: EnvironmentConfig, cluster: EnvironmentConfig['clusters'][number]): string | undefined {
+  const datastore = cluster?.serverOverrides?.datastore ?? env.server?.datastore;
+  if (!datastore || datastore.type === 'sqlite3') return undefined;
+  return `${datastore.type}://${datastore.host}:${datastore.port}/${datastore.database}`;
+}
+
+/**
+ * Every server of one trust domain must publish one bundle. Servers sharing one SQL datastore do (each
+ * signs with its own key, and the shared bundle carries all of them); servers with their own datastores
+ * are separate CAs whose SVIDs do not verify across, even under the same trust domain name. Reported
+ * with the constructs' problems: it does not stop them from being built.
+ */
+export function sharedTrustDomainProblems(estate: EstateConfig): string[] {
+  const servers = new Map<string, { where: string; cluster: string; home?: string }[]>();
+  for (const env of Array.isArray(estate.environments) ? estate.environments : []) {
+    if (typeof env?.trustDomain !== 'string' || !Array.isArray(env.clusters)) continue;
+    for (const cluster of env.clusters) {
+      const list = servers.get(env.trustDomain) ?? [];
+      list.push({ where: `${env.name}/${cluster?.name}`, cluster: `${env.name}/${cluster?.name}`, home: caHomeOf(env, cluster) });
+      servers.set(env.trustDomain, list);
+    }
+  }
+  const problems: string[] = [];
+  for (const [trustDomain, list] of servers) {
+    if (list.length < 2) continue;
+    const homes = new Set(list.map((server) => server.home ?? `own storage of ${server.cluster}`));
+    if (homes.size === 1 && list[0].home !== undefined) continue;
+    for (const server of list) {
+      problems.push(formatViolation(server.where, {
+        resource: 'SpireServer "spire-server"', field: 'server.datastore', value: server.home ?? 'sqlite3',
+        rule: `shares trust domain ${trustDomain} with ${list.filter((other) => other !== server).map((other) => other.cluster).join(', ')} but not its CA: `
+          + 'servers on different datastores are separate CAs, and SVIDs of one do not verify with the other\'s bundle',
+        fix: 'point every server of the trust domain at one external database, or give each its own trust domain and federate them',
+      }));
     }
   }
   return problems;

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { EnvironmentConfig, FederationSpec, IdentitySpec, LabelSelectorSpec, StaticEntrySpec } from '../config/types';
+import { httpsUrlProblem } from '../config/go-url';
 import { ViolationDetails } from '../context';
 import { formatDuration, parseDuration } from '../duration';
 import { ParsedTemplate, SamplePod, TemplateError, parseTemplate, renderTemplate } from './template';
@@ -333,10 +334,10 @@ export function checkFederation(spec: FederationSpec, environment: EnvironmentCo
       fix: `remove it from ${environment.name}.federation, or allow it in identityPolicy.allowedFederation after review`,
     });
   }
-  let url: URL | undefined;
-  try { url = new URL(spec.bundleEndpointURL); } catch { url = undefined; }
-  if (!url || url.protocol !== 'https:' || url.username || url.password) {
-    problems.push({ resource, field: 'spec.bundleEndpointURL', value: spec.bundleEndpointURL, rule: 'must be an https:// URL without user info', fix: 'use the partner\'s https bundle endpoint' });
+  // Checked as the controller manager's webhook does (spireapi.ValidateBundleEndpointURL, Go net/url).
+  const urlProblem = httpsUrlProblem(spec.bundleEndpointURL);
+  if (urlProblem) {
+    problems.push({ resource, field: 'spec.bundleEndpointURL', value: spec.bundleEndpointURL, rule: `must be an https:// URL without user info: ${urlProblem}`, fix: 'use the partner\'s https bundle endpoint' });
   }
   if (spec.trustDomainBundle !== undefined) {
     const problem = typeof spec.trustDomainBundle === 'string' ? bundleProblem(spec.trustDomainBundle, spec.trustDomain) : { rule: 'is not a string' };

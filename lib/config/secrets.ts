@@ -1,0 +1,46 @@
+/*
+ * Secret material in any string of the estate, whatever the field is called: a password in a URL or a
+ * connection string, a token in an env value or an annotation, a private key anywhere. Everything in the
+ * estate ends up in Git (estate.ts) and most of it in dist/.
+ */
+
+const PATTERNS: readonly (readonly [string, RegExp])[] = [
+  ['a private key', /-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----/],
+  ['a password in URL user info', /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i],
+  ['a password or token assignment', /(^|[\s;?&,{"'])(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)\s*[=:]\s*(?![\s$]|\$\{|<)[^\s;&,"'}]+/i],
+  ['a JSON Web Token', /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/],
+  ['an AWS access key', /\b(AKIA|ASIA)[0-9A-Z]{16}\b/],
+  ['a GitHub token', /\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})\b/],
+  ['a GitLab token', /\bglpat-[A-Za-z0-9_-]{20,}/],
+  ['a Slack token', /\bxox[abposr]-[A-Za-z0-9-]{10,}/],
+  ['a bearer token', /\bBearer\s+[A-Za-z0-9._~+/-]{20,}/],
+];
+
+/** What kind of secret material `text` holds, or undefined. */
+export function secretKind(text: string): string | undefined {
+  return PATTERNS.find(([, pattern]) => pattern.test(text))?.[0];
+}
+
+export interface SecretFinding {
+  /** Path of the field in the estate, e.g. `environments[2].clusters[0].apiServer`. */
+  readonly path: string;
+  readonly kind: string;
+  /** Index of the environment the field belongs to, if any. */
+  readonly environment?: number;
+}
+
+/** Every string of `value` (walked recursively) that holds secret material. */
+export function findSecrets(value: unknown, path = '', seen = new Set<unknown>()): SecretFinding[] {
+  if (typeof value === 'string') {
+    const kind = secretKind(value);
+    if (!kind) return [];
+    const environment = /^environments\[(\d+)\]/.exec(path)?.[1];
+    return [{ path, kind, environment: environment === undefined ? undefined : Number(environment) }];
+  }
+  if (!value || typeof value !== 'object' || seen.has(value)) return [];
+  seen.add(value);
+  const entries: [string, unknown][] = Array.isArray(value)
+    ? value.map((item, index) => [`${path}[${index}]`, item])
+    : Object.entries(value).map(([key, item]) => [path ? `${path}.${key}` : key, item]);
+  return entries.flatMap(([childPath, item]) => findSecrets(item, childPath, seen));
+}
