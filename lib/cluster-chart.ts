@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { IdentityAdmissionPolicy } from './admission/identity-admission';
 import { ClusterContext, addChecks } from './context';
 import { ClusterSpiffeId } from './identity/cluster-spiffe-id';
 import { FederatedTrustDomain } from './identity/federation';
@@ -42,6 +43,7 @@ export class ClusterChart extends Chart {
     this.server = new SpireServer(this, 'Server', { context });
     this.agent = new SpireAgent(this, 'Agent', { server: this.server });
     this.csiDriver = new SpiffeCsiDriver(this, 'CsiDriver', { agent: this.agent });
+    new IdentityAdmissionPolicy(this, 'IdentityAdmissionPolicy', { context, controllerManager: this.server.controllerManager });
 
     let oidc: SpiffeOidcDiscoveryProvider | undefined;
     if (environment.oidcDiscovery) {

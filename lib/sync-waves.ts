@@ -28,6 +28,9 @@ const WAVES: Record<string, number> = {
   PodDisruptionBudget: -1,
   CSIDriver: -1,
   ValidatingWebhookConfiguration: -1,
+  // The identity policy is in force before the first identity is applied.
+  ValidatingAdmissionPolicy: -1,
+  ValidatingAdmissionPolicyBinding: -1,
   StatefulSet: 0,
   ClusterSPIFFEID: 1,
   ClusterFederatedTrustDomain: 1,

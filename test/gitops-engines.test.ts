@@ -131,6 +131,7 @@ describe('Flux', () => {
       DaemonSet: 'daemonsets', Deployment: 'deployments', ClusterRole: 'clusterroles', ClusterRoleBinding: 'clusterrolebindings', Role: 'roles',
       RoleBinding: 'rolebindings', CSIDriver: 'csidrivers', ValidatingWebhookConfiguration: 'validatingwebhookconfigurations', Job: 'jobs',
       NetworkPolicy: 'networkpolicies', PodDisruptionBudget: 'poddisruptionbudgets',
+      ValidatingAdmissionPolicy: 'validatingadmissionpolicies', ValidatingAdmissionPolicyBinding: 'validatingadmissionpolicybindings',
     };
     // The SPIRE kinds' plurals come from their pinned CRDs.
     if (existsSync(join(CRD_DIR, 'spire'))) {

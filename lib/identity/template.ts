@@ -12,7 +12,7 @@ export const BUILTIN_FUNCTIONS = [
 export const TOP_LEVEL_FIELDS = ['TrustDomain', 'ClusterName', 'ClusterDomain', 'PodMeta', 'PodSpec', 'NodeMeta', 'NodeSpec'] as const;
 
 /** Fields of the Go structs behind the template data that are worth templating on. */
-const STRUCT_FIELDS: Record<string, readonly string[]> = {
+export const STRUCT_FIELDS: Record<string, readonly string[]> = {
   ObjectMeta: ['Name', 'GenerateName', 'Namespace', 'UID', 'ResourceVersion', 'Generation', 'Labels', 'Annotations', 'OwnerReferences', 'Finalizers'],
   PodSpec: ['ServiceAccountName', 'NodeName', 'Hostname', 'Subdomain', 'SchedulerName', 'PriorityClassName', 'RuntimeClassName', 'HostNetwork'],
   NodeSpec: ['PodCIDR', 'PodCIDRs', 'ProviderID', 'Unschedulable'],

@@ -1,0 +1,79 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ClusterContext, standardLabels } from '../context';
+import { SpireControllerManager } from '../spire/controller-manager';
+import {
+  AdmissionPolicyInput, AdmissionRules, clusterFederatedTrustDomainRules, clusterSpiffeIdRules, clusterStaticEntryRules,
+} from './rules';
+
+export interface IdentityAdmissionPolicyProps {
+  readonly context: ClusterContext;
+  /** Its className is the only one the policies admit; its server's namespaces are SPIRE's own. */
+  readonly controllerManager: SpireControllerManager;
+}
+
+/** The kinds the policies guard, with their API resource and rule set. */
+export const GUARDED_KINDS = [
+  { kind: 'ClusterSPIFFEID', resource: 'clusterspiffeids', rules: clusterSpiffeIdRules },
+  { kind: 'ClusterStaticEntry', resource: 'clusterstaticentries', rules: clusterStaticEntryRules },
+  { kind: 'ClusterFederatedTrustDomain', resource: 'clusterfederatedtrustdomains', rules: clusterFederatedTrustDomainRules },
+] as const;
+
+export function policyNameFor(kind: string): string {
+  return `spire-identity-policy-${kind.toLowerCase()}`;
+}
+
+/** The denial message of a rule: the rule ID first, then where and what. */
+export function denialMessage(environment: string, id: string, message: string): string {
+  return `[${id}] ${environment}: ${message}`;
+}
+
+/**
+ * The environment's identity policy enforced by the apiserver itself: one ValidatingAdmissionPolicy
+ * (admissionregistration.k8s.io/v1, GA since Kubernetes 1.30) and its binding per identity kind, so that
+ * what synth refuses is refused for `kubectl apply` too, with a message that names the rule.
+ */
+export class IdentityAdmissionPolicy extends Construct {
+  public readonly input: AdmissionPolicyInput;
+
+  constructor(scope: Construct, id: string, props: IdentityAdmissionPolicyProps) {
+    super(scope, id);
+    const server = props.controllerManager.server;
+    this.input = {
+      environment: props.context.environment,
+      className: props.controllerManager.className,
+      serverNamespace: server.namespace,
+      agentNamespace: server.bundle.namespace,
+    };
+    for (const guarded of GUARDED_KINDS) {
+      const name = policyNameFor(guarded.kind);
+      const rules: AdmissionRules = guarded.rules(this.input);
+      const labels = standardLabels('identity-policy', 'admission', props.context.cluster.name);
+      new ApiObject(this, `${guarded.kind}Policy`, {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicy',
+        metadata: { name, labels },
+        spec: {
+          failurePolicy: 'Fail',
+          matchConstraints: {
+            resourceRules: [{
+              apiGroups: ['spire.spiffe.io'], apiVersions: ['v1alpha1'], operations: ['CREATE', 'UPDATE'], resources: [guarded.resource],
+            }],
+          },
+          variables: rules.variables.map((variable) => ({ ...variable })),
+          validations: rules.rules.map((rule) => ({
+            expression: rule.expression,
+            message: denialMessage(this.input.environment.name, rule.id, rule.message),
+            reason: 'Forbidden',
+          })),
+        },
+      });
+      new ApiObject(this, `${guarded.kind}Binding`, {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicyBinding',
+        metadata: { name, labels },
+        spec: { policyName: name, validationActions: ['Deny'] },
+      });
+    }
+  }
+}
