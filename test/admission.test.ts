@@ -1,6 +1,6 @@
 import { syncWaveFor } from '../lib/sync-waves';
 import { EstateValidationError, renderEstate } from '../lib/synth';
-import { POLICY_CASES, crsToAdmit, estateOfCase, renderPolicyCase } from '../lib/identity/policy-cases';
+import { POLICY_CASES, admissionPoliciesOfCase, crsToAdmit, estateOfCase, renderPolicyCase } from '../lib/identity/policy-cases';
 import { defaultEstate, defaultFiles, manifests } from './helpers/estate';
 
 const TREES = ['development/dev-euw1', 'staging/stg-euw1', 'production/prod-euw1', 'production/prod-use1'];
@@ -111,9 +111,13 @@ describe('policy cases shared with the e2e', () => {
     expect(problems.filter((problem) => policyCase.synthMessage.test(problem))).not.toEqual([]);
     const object = renderPolicyCase(defaultEstate, policyCase);
     expect(object.kind).toBe(policyCase.kind);
-    const tree = TREES.find((candidate) => candidate.startsWith(`${policyCase.environment}/`))!;
-    const policy = policiesOf(tree).find((p) => p.spec.matchConstraints.resourceRules[0].resources[0].startsWith(policyCase.kind.toLowerCase().slice(0, -2)));
-    expect(ruleIds(policy)).toContain(policyCase.admissionRule);
+    const resource = (p: any) => p.spec.matchConstraints.resourceRules[0].resources[0];
+    const matching = (policies: any[]) => policies.find((p) => p.kind === 'ValidatingAdmissionPolicy' && resource(p).startsWith(policyCase.kind.toLowerCase().slice(0, -2)));
+    expect(ruleIds(matching(admissionPoliciesOfCase(defaultEstate, policyCase)))).toContain(policyCase.admissionRule);
+    if (!policyCase.needsCasePolicies) {
+      const tree = TREES.find((candidate) => candidate.startsWith(`${policyCase.environment}/`))!;
+      expect(ruleIds(matching(policiesOf(tree)))).toContain(policyCase.admissionRule);
+    }
   });
 
   test('crsToAdmit lists every identity object of a tree', () => {

@@ -49,6 +49,11 @@ export interface PolicyCase {
    * metadata.name), so the denial does not name the rule.
    */
   readonly refusedBeforeAdmission?: boolean;
+  /**
+   * The case changes more of the environment than the broken object (`environmentChange`), so the
+   * policies in dist/ admit it: it is denied by the policies of its own estate (admissionPoliciesOfCase).
+   */
+  readonly needsCasePolicies?: boolean;
 }
 
 const id = (name: string, environment: string, identity: Partial<IdentitySpec>, synthMessage: RegExp, admissionRule: string, extra: Partial<PolicyCase> = {}): PolicyCase => ({
@@ -71,7 +76,7 @@ export const POLICY_CASES: readonly PolicyCase[] = [
   id('fails when production federates with a domain not on the allow-list', 'production', { federatesWith: ['evil.example'] }, /spec\.federatesWith\[0\]: is not an allowed federation partner in production .*got "evil\.example"/, 'federation-allowed'),
   id('fails when federatesWith is a SPIFFE ID instead of a trust domain', 'production', { federatesWith: ['spiffe://payments.partner.example'] }, /spec\.federatesWith\[0\]: is not a trust domain name/, 'federates-with-trust-domain'),
   id('fails when federatesWith names the own trust domain', 'production', { federatesWith: ['prod.spire.acme.example'] }, /spec\.federatesWith\[0\]: is this environment's own trust domain/, 'federates-with-own'),
-  id('fails when an allowed partner has no ClusterFederatedTrustDomain', 'production', { federatesWith: ['payments.partner.example'] }, /spec\.federatesWith\[0\]: has no ClusterFederatedTrustDomain/, 'federation-declared', { environmentChange: { federation: [] } }),
+  id('fails when an allowed partner has no ClusterFederatedTrustDomain', 'production', { federatesWith: ['payments.partner.example'] }, /spec\.federatesWith\[0\]: has no ClusterFederatedTrustDomain/, 'federation-declared', { environmentChange: { federation: [] }, needsCasePolicies: true }),
   id('fails when the template hard-codes the trust domain', 'production', { spiffeIDTemplate: 'spiffe://prod.spire.acme.example/ns/shop' }, /spec\.spiffeIDTemplate: hard-codes trust domain "prod\.spire\.acme\.example"/, 'template-trust-domain'),
   id('fails when the template does not start with spiffe://', 'production', { spiffeIDTemplate: '/ns/{{ .PodMeta.Namespace }}' }, /spec\.spiffeIDTemplate: must start with spiffe:\/\/\{\{ \.TrustDomain \}\}\//, 'template-trust-domain'),
   id('fails when the template uses a sprig function', 'production', { spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/ns/{{ default "x" .PodMeta.Namespace }}' }, /function "default" not defined/, 'spiffe-id-template-functions'),
@@ -178,6 +183,17 @@ export function renderPolicyCase(base: EstateConfig, policyCase: PolicyCase): an
   const object = policyCase.kind === 'ClusterFederatedTrustDomain' ? objects[0] : objects.find((candidate) => candidate.metadata.name === names[policyCase.kind]);
   if (!object) throw new Error(`case "${policyCase.name}" renders no ${policyCase.kind}`);
   return object;
+}
+
+/**
+ * The ValidatingAdmissionPolicies and bindings of the case's own estate (its environment's first cluster),
+ * as synth would write them: what denies the case.
+ */
+export function admissionPoliciesOfCase(base: EstateConfig, policyCase: PolicyCase): any[] {
+  const chart = buildEstate(estateOfCase(base, policyCase)).clusters[0];
+  return chart.node.findAll()
+    .filter((construct): construct is ApiObject => construct instanceof ApiObject && construct.kind.startsWith('ValidatingAdmissionPolicy'))
+    .map((object) => object.toJson());
 }
 
 const IDENTITY_KINDS = new Set(['ClusterSPIFFEID', 'ClusterStaticEntry', 'ClusterFederatedTrustDomain']);
