@@ -1,7 +1,10 @@
+import { parse } from 'yaml';
 import { renderAgentConf } from '../lib/render/agent-conf';
 import { renderControllerManagerConfig } from '../lib/render/controller-manager-config';
 import { renderOidcConf } from '../lib/render/oidc-conf';
 import { ServerConfOptions, renderServerConf } from '../lib/render/server-conf';
+import { renderEstate } from '../lib/synth';
+import { defaultEstate, estateWith } from './helpers/estate';
 
 const minimalServer: ServerConfOptions = {
   trustDomain: 'td.example',
@@ -170,7 +173,6 @@ plugins {
   WorkloadAttestor "k8s" {
     plugin_data {
       skip_kubelet_verification = true
-      use_new_container_locator = true
     }
   }
 }
@@ -200,9 +202,9 @@ health_checks {
 });
 
 describe('renderControllerManagerConfig', () => {
-  test('anchors ignored namespaces and enables leader election only when asked', () => {
+  test('anchors ignored namespaces and enables leader election when asked', () => {
     const base = {
-      trustDomain: 'td.example', clusterName: 'c1', className: 'spire-c1', ignoreNamespaces: ['kube-system', 'a.b'],
+      trustDomain: 'td.example', clusterName: 'c1', clusterDomain: 'cluster.local', className: 'spire-c1', ignoreNamespaces: ['kube-system', 'a.b'],
       validatingWebhookConfigurationName: 'vwc', spireServerSocketPath: '/tmp/spire-server/private/api.sock', entryIDPrefix: 'c1',
       logLevel: 'info', metricsPort: 8082, healthPort: 8083, webhookPort: 9443,
     };
@@ -214,6 +216,19 @@ describe('renderControllerManagerConfig', () => {
     const ha = renderControllerManagerConfig({ ...base, leaderElection: { resourceName: 'spire-c1.spiffe.io', resourceNamespace: 'spire-server' } });
     expect(ha).toContain('leaderElect: true');
     expect(ha).toContain('resourceName: spire-c1.spiffe.io');
+    expect(ha).toContain('clusterDomain: cluster.local');
+  });
+
+  test('every cluster tree\'s manager elects a leader and is told its cluster domain (replicas may grow)', () => {
+    const files = renderEstate(defaultEstate);
+    for (const tree of ['development/dev-euw1', 'staging/stg-euw1', 'production/prod-euw1']) {
+      const config = parse(files.get(`${tree}/spire-server/configmap-spire-controller-manager.yaml`)!).data['controller-manager-config.yaml'];
+      expect(parse(config)).toMatchObject({ leaderElection: { leaderElect: true }, clusterDomain: 'cluster.local' });
+    }
+    const custom = renderEstate(estateWith('staging', (env) => ({ ...env, clusters: [{ ...env.clusters[0], clusterDomain: 'stg.internal' }] })));
+    const config = parse(parse(custom.get('staging/stg-euw1/spire-server/configmap-spire-controller-manager.yaml')!).data['controller-manager-config.yaml']);
+    expect(config.clusterDomain).toBe('stg.internal');
+    expect(parse(custom.get('staging/stg-euw1/clusterspiffeid-web-frontend.yaml')!).spec.dnsNameTemplates).toEqual(['web-frontend.{{ .PodMeta.Namespace }}.svc.{{ .ClusterDomain }}']);
   });
 });
 

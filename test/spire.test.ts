@@ -172,10 +172,36 @@ describe.each(clusters)('$dir: cross-component facts', ({ env, cluster, dir }) =
     const workloads = [...files.keys()].filter((path) => path.startsWith(`${dir}/`) && /\/(statefulset|daemonset|deployment)-/.test(path));
     for (const path of workloads) {
       for (const container of containers(find(files, path))) {
+        // The CSI driver serves no health endpoint; the registrar beside it probes the driver's socket.
+        const probed = container.name !== 'spiffe-csi-driver';
         expect({ path, name: container.name, liveness: !!container.livenessProbe, readiness: !!container.readinessProbe, requests: !!container.resources?.requests, limits: !!container.resources?.limits?.memory })
-          .toEqual({ path, name: container.name, liveness: true, readiness: true, requests: true, limits: true });
+          .toEqual({ path, name: container.name, liveness: probed, readiness: probed, requests: true, limits: true });
       }
     }
+  });
+
+  test('no probe of one container targets a port another container of the pod declares', () => {
+    const workloads = [...files.keys()].filter((path) => path.startsWith(`${dir}/`) && /\/(statefulset|daemonset|deployment)-/.test(path));
+    for (const path of workloads) {
+      const all = containers(find(files, path));
+      for (const container of all) {
+        const own = new Set((container.ports ?? []).flatMap((port: any) => [port.name, port.containerPort]));
+        const others = new Set(all.filter((other: any) => other !== container).flatMap((other: any) => (other.ports ?? []).flatMap((port: any) => [port.name, port.containerPort])));
+        for (const probe of [container.livenessProbe, container.readinessProbe].filter(Boolean)) {
+          const port = probe.httpGet?.port ?? probe.tcpSocket?.port;
+          if (port === undefined) continue;
+          expect({ path, container: container.name, port, own: own.has(port), other: others.has(port) && !own.has(port) })
+            .toEqual({ path, container: container.name, port, own: true, other: false });
+        }
+      }
+    }
+  });
+
+  test('the StatefulSet is governed by a headless Service selecting its pods', () => {
+    const statefulSet = find(files, `${dir}/spire-server/statefulset-spire-server.yaml`);
+    const service = find(files, `${dir}/spire-server/service-${statefulSet.spec.serviceName}.yaml`);
+    expect(service.spec.clusterIP).toBe('None');
+    expect(statefulSet.spec.template.metadata.labels).toMatchObject(service.spec.selector);
   });
 
   test('RBAC: server may review tokens and read pods and nodes; agent may get pods, nodes and nodes/proxy', () => {

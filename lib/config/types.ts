@@ -127,6 +127,12 @@ export interface ClusterConfig {
   readonly region: string;
   /** API server URL: the Argo CD destination. */
   readonly apiServer: string;
+  /**
+   * The cluster's DNS domain (kubelet clusterDomain), given to the controller manager, which otherwise
+   * guesses it from a DNS lookup at start, and used for `{{ .ClusterDomain }}` in identity templates.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
   /** Overrides of the environment's server settings for this cluster (e.g. a regional database host). */
   readonly serverOverrides?: Partial<Pick<ServerSettings, 'datastore' | 'replicas'>>;
 }

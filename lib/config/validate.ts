@@ -69,6 +69,9 @@ export function validateEstate(estate: EstateConfig): string[] {
       }
       if (clusterNames.has(cluster.name)) report(where, { resource: `cluster "${cluster.name}"`, field: 'name', value: cluster.name, rule: 'is used twice in this environment', fix: 'give each cluster its own name' });
       clusterNames.add(cluster.name);
+      if (cluster.clusterDomain !== undefined && (typeof cluster.clusterDomain !== 'string' || !DNS_NAME.test(cluster.clusterDomain) || cluster.clusterDomain.length > 253)) {
+        report(where, { resource: `cluster "${cluster.name}"`, field: 'clusterDomain', value: cluster.clusterDomain, rule: 'is not a DNS domain', fix: 'use the kubelet\'s clusterDomain, e.g. cluster.local' });
+      }
       // Argo CD (Go) reads it; checked with Go's URL rules, not Node's.
       const apiServerProblem = httpsUrlProblem(cluster.apiServer);
       if (apiServerProblem) {

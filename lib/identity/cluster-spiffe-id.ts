@@ -69,7 +69,7 @@ export class ClusterSpiffeId extends Construct {
     const data = {
       trustDomain: this.context.environment.trustDomain,
       clusterName: this.context.cluster.name,
-      clusterDomain: 'cluster.local',
+      clusterDomain: this.context.cluster.clusterDomain ?? 'cluster.local',
       pod,
     };
     return {

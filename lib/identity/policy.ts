@@ -103,7 +103,8 @@ function tryParse(template: string, resource: string, field: string, problems: V
 
 function tryRender(template: ParsedTemplate, pod: SamplePod, environment: EnvironmentConfig, clusterName: string): string | Error {
   try {
-    return renderTemplate(template, { trustDomain: environment.trustDomain, clusterName, clusterDomain: 'cluster.local', pod });
+    const clusterDomain = environment.clusters.find((cluster) => cluster.name === clusterName)?.clusterDomain ?? 'cluster.local';
+    return renderTemplate(template, { trustDomain: environment.trustDomain, clusterName, clusterDomain, pod });
   } catch (error) {
     if (error instanceof TemplateError) return error;
     throw error;

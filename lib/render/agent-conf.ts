@@ -51,7 +51,8 @@ export function renderAgentConf(options: AgentConfOptions): string {
       body: [
         plugin('NodeAttestor', 'k8s_psat', [['cluster', options.psatCluster], ['token_path', options.tokenPath]]),
         plugin('KeyManager', 'memory', []),
-        plugin('WorkloadAttestor', 'k8s', [...kubelet, ['use_new_container_locator', true]]),
+        // use_new_container_locator is left out: true is its default (spire pkg/agent/plugin/workloadattestor/k8s/k8s_posix.go).
+        plugin('WorkloadAttestor', 'k8s', kubelet),
       ],
     },
     healthChecks(options.health),

@@ -3,6 +3,8 @@ import { toYaml } from './yaml';
 export interface ControllerManagerConfigOptions {
   readonly trustDomain: string;
   readonly clusterName: string;
+  /** Set explicitly: without it the manager derives it from the CNAME of kubernetes.default.svc at start. */
+  readonly clusterDomain: string;
   readonly className: string;
   /** Namespace names; each is anchored (`^name$`) because the manager matches them as unanchored regexes. */
   readonly ignoreNamespaces: readonly string[];
@@ -13,7 +15,7 @@ export interface ControllerManagerConfigOptions {
   readonly metricsPort: number;
   readonly healthPort: number;
   readonly webhookPort: number;
-  /** Set when more than one server replica runs: only the leader reconciles. */
+  /** Only the leader reconciles; without it, two replicas would both write entries. */
   readonly leaderElection?: { readonly resourceName: string; readonly resourceNamespace: string };
 }
 
@@ -40,6 +42,7 @@ export function renderControllerManagerConfig(options: ControllerManagerConfigOp
     logEncoding: 'json',
     trustDomain: options.trustDomain,
     clusterName: options.clusterName,
+    clusterDomain: options.clusterDomain,
     className: options.className,
     watchClassless: false,
     entryIDPrefix: options.entryIDPrefix,

@@ -151,6 +151,7 @@ export class SpireControllerManager extends Construct {
     return renderControllerManagerConfig({
       trustDomain: server.trustDomain,
       clusterName: server.clusterName,
+      clusterDomain: server.context.cluster.clusterDomain ?? 'cluster.local',
       className: this.className,
       ignoreNamespaces: server.settings.ignoreNamespaces,
       validatingWebhookConfigurationName: this.webhookConfigurationName,
@@ -161,9 +162,9 @@ export class SpireControllerManager extends Construct {
       metricsPort: this.metricsPort,
       healthPort: this.healthPort,
       webhookPort: this.webhookPort,
-      leaderElection: server.settings.replicas > 1
-        ? { resourceName: `${this.className}.spiffe.io`, resourceNamespace: server.namespace }
-        : undefined,
+      // Always on, as the upstream chart has it: replicas may grow (a scale-up, a surge during a rollout),
+      // and a lone replica simply leads.
+      leaderElection: { resourceName: `${this.className}.spiffe.io`, resourceNamespace: server.namespace },
     });
   }
 }

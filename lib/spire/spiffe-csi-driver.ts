@@ -79,10 +79,9 @@ export class SpiffeCsiDriver extends Construct {
                   { name: 'spiffe-csi-socket-dir', mountPath: '/spiffe-csi' },
                   { name: 'mountpoint-dir', mountPath: `${kubelet}/pods`, mountPropagation: 'Bidirectional' },
                 ],
-                // The driver serves no health endpoint of its own; the registrar's endpoint (same pod network)
-                // fails when the driver's CSI socket stops answering.
-                livenessProbe: httpProbe('/healthz', this.registrarHealthPort, { initialDelaySeconds: 10, periodSeconds: 20 }),
-                readinessProbe: httpProbe('/healthz', this.registrarHealthPort, { initialDelaySeconds: 5, periodSeconds: 10 }),
+                // No probes: the driver serves no health endpoint, and probing the registrar's port from here
+                // would restart this container for the registrar's faults. The registrar, whose /healthz
+                // checks the driver's CSI socket, is probed and restarted on its own.
               },
               {
                 name: 'node-driver-registrar',

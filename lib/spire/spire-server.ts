@@ -78,6 +78,8 @@ export class SpireServer extends Construct {
   public readonly selector: Record<string, string>;
   public readonly controllerManager: SpireControllerManager;
   public readonly configMapName = 'spire-server';
+  /** The headless Service that governs the StatefulSet (stable per-replica DNS names). */
+  public readonly headlessServiceName = 'spire-server-headless';
   private readonly agents: AttestingAgents[] = [];
 
   constructor(scope: Construct, id: string, props: SpireServerProps) {
@@ -127,6 +129,18 @@ export class SpireServer extends Construct {
           { name: 'healthz', port: this.healthPort, targetPort: k8s.IntOrString.fromString('healthz'), protocol: 'TCP' },
           ...(federates ? [{ name: 'federation', port: this.federationPort, targetPort: k8s.IntOrString.fromString('federation'), protocol: 'TCP' }] : []),
         ],
+      },
+    });
+
+    // The StatefulSet's governing Service must be headless: it gives each replica its stable DNS name
+    // (spire-server-0.spire-server-headless...), which a ClusterIP Service does not.
+    new k8s.KubeService(this, 'HeadlessService', {
+      metadata: { name: this.headlessServiceName, namespace: this.namespace, labels },
+      spec: {
+        clusterIp: 'None',
+        publishNotReadyAddresses: true,
+        selector: this.selector,
+        ports: [{ name: 'grpc', port: this.grpcPort, targetPort: k8s.IntOrString.fromString('grpc'), protocol: 'TCP' }],
       },
     });
 
@@ -312,7 +326,7 @@ export class SpireServer extends Construct {
       metadata: { name: this.name, namespace: this.namespace, labels: this.podLabels },
       spec: {
         replicas: settings.replicas,
-        serviceName: this.name,
+        serviceName: this.headlessServiceName,
         selector: { matchLabels: this.selector },
         podManagementPolicy: 'Parallel',
         template: {
