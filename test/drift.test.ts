@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../lib/cli/main';
-import { clusterOfEntries, driftReport, parseEntries } from '../lib/plan/drift';
+import { clusterOfEntries, driftReport, parseEntries, predictedEntries } from '../lib/plan/drift';
 import { snapshotOfEstate } from '../lib/plan/estates';
 import { readClusterExport } from '../lib/plan/workloads';
 import { defaultEstate } from './helpers/estate';
@@ -85,5 +85,19 @@ describe('drift', () => {
     const code = run(['drift', '--env', 'production'], { out: () => undefined, err: (text) => { err += text; }, cwd: process.cwd() });
     expect(code).toBe(1);
     expect(err).toMatch(/^spire-gitops drift: drift needs --entries/);
+  });
+});
+
+describe('predicted entries', () => {
+  test('are what drift then finds matching', () => {
+    const pods = readClusterExport(join(FIXTURES, 'pods-prod-euw1.json'));
+    const predicted = predictedEntries(cluster, pods);
+    expect(predicted.map((entry) => [entry.spiffe_id.path, entry.parent_id.path, entry.x509_svid_ttl, entry.selectors])).toEqual([
+      ['/ns/web/sa/web-frontend', '/spire/agent/k8s_psat/prod-euw1/node-uid-1', 3600, [{ type: 'k8s', value: 'pod-uid:uid-web' }, { type: 'k8s', value: 'sa:web-frontend' }]],
+      ['/ns/data/sa/postgres-replica', '/spire/agent/k8s_psat/prod-euw1/node-uid-1', 43200, [{ type: 'k8s', value: 'pod-uid:uid-replica' }, { type: 'k8s', value: 'sa:postgres-replica' }]],
+    ]);
+    const live = predicted.map((entry, index) => ({ id: `prod-euw1-${index}`, ...entry }));
+    const report = driftReport(cluster, live, { estate, workloads: pods });
+    expect([report.missing, report.extra, report.different, report.matching]).toEqual([[], [], [], 2]);
   });
 });

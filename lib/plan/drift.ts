@@ -274,3 +274,34 @@ export function formatDrift(report: DriftReport): string {
   lines.push(`${report.missing.length} missing, ${report.extra.length} extra, ${report.different.length} different, ${report.matching} matching, ${report.otherClusters} of other clusters`);
   return `${lines.join('\n')}\n`;
 }
+
+/** An emulated entry in the shape `spire-server entry show -output json` prints (TTLs in seconds, 0 when unset). */
+export function entryShowOf(entry: EmulatedEntry): Omit<LiveEntry, 'id'> {
+  const id = (spiffeId: string) => {
+    const match = /^spiffe:\/\/([^/]+)(.*)$/.exec(spiffeId)!;
+    return { trust_domain: match[1], path: match[2] };
+  };
+  return {
+    spiffe_id: id(entry.spiffeId),
+    parent_id: id(entry.parentId),
+    selectors: entry.selectors.map((selector) => {
+      const colon = selector.indexOf(':');
+      return { type: selector.slice(0, colon), value: selector.slice(colon + 1) };
+    }),
+    x509_svid_ttl: seconds(entry.x509SvidTtl),
+    jwt_svid_ttl: seconds(entry.jwtSvidTtl),
+    federates_with: [...entry.federatesWith],
+    admin: entry.admin,
+    downstream: entry.downstream,
+    dns_names: [...entry.dnsNames],
+    hint: entry.hint,
+  };
+}
+
+/**
+ * The entries the cluster's controller manager creates for these pods, as `entry show -output json` would
+ * print them: what a live server must hold for them, field by field.
+ */
+export function predictedEntries(cluster: ClusterSnapshot, workloads: readonly Workload[]): Omit<LiveEntry, 'id'>[] {
+  return workloads.flatMap((workload) => selectEntries(cluster, workload).entries.map(entryShowOf));
+}
