@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { EnvironmentConfig, EstateConfig, FederationSpec, IdentitySpec } from '../lib/config/types';
 import { EstateValidationError, renderEstate } from '../lib/synth';
@@ -35,6 +36,9 @@ const identity = (name: string, change: Partial<IdentitySpec>) => withEnv(name, 
 }));
 
 type Case = [string, EstateConfig, RegExp];
+
+/** A word written twice in a row ("must must", "the the"): every message is phrased once. */
+const DOUBLED = /\b(\w{2,}) \1\b/i;
 
 export const federationCases: Case[] = [
   ['fails when an https_spiffe partner has no initial bundle (the server could never fetch it)',
@@ -139,6 +143,7 @@ describe('databases, production rules and namespaces', () => {
   test.each([...datastoreCases, ...contradictionCases])('%s', (_name, estate, message) => {
     const problems = problemsOf(estate);
     expect(problems.filter((problem) => message.test(problem))).not.toEqual([]);
+    expect(problems.filter((problem) => DOUBLED.test(problem.replace(/"[^"]*"/g, '""')))).toEqual([]);
   });
 });
 
@@ -226,6 +231,7 @@ describe('secrets, URLs and trust domains', () => {
   test.each([...secretCases, ...urlCases, ...trustDomainCases])('%s', (_name, estate, message) => {
     const problems = problemsOf(estate);
     expect(problems.filter((problem) => message.test(problem))).not.toEqual([]);
+    expect(problems.filter((problem) => DOUBLED.test(problem.replace(/"[^"]*"/g, '""')))).toEqual([]);
   });
 
   test('secret material is never echoed in a message', () => {
@@ -238,6 +244,7 @@ describe('fields', () => {
   test.each(fieldCases)('%s', (_name, estate, message) => {
     const problems = problemsOf(estate);
     expect(problems.filter((problem) => message.test(problem))).not.toEqual([]);
+    expect(problems.filter((problem) => DOUBLED.test(problem.replace(/"[^"]*"/g, '""')))).toEqual([]);
   });
 });
 
@@ -254,6 +261,26 @@ describe('federation bundles', () => {
   test.each(federationCases)('%s', (_name, estate, message) => {
     const problems = problemsOf(estate);
     expect(problems.filter((problem) => message.test(problem))).not.toEqual([]);
+    expect(problems.filter((problem) => DOUBLED.test(problem.replace(/"[^"]*"/g, '""')))).toEqual([]);
   });
 });
 
+
+describe('what the fixes guarantee', () => {
+  test('federation is declared once: server.conf has a bundle endpoint but no federates_with, the objects carry the partners', () => {
+    const files = renderEstate(defaultEstate);
+    const serverConf = parse(files.get('production/prod-euw1/spire-server/configmap-spire-server.yaml')!).data['server.conf'];
+    expect(serverConf).toContain('bundle_endpoint {');
+    expect(serverConf).not.toContain('federates_with');
+    const partners = [...files.keys()].filter((path) => path.startsWith('production/prod-euw1/clusterfederatedtrustdomain-')).sort();
+    expect(partners).toEqual(['production/prod-euw1/clusterfederatedtrustdomain-logistics-partner-example.yaml', 'production/prod-euw1/clusterfederatedtrustdomain-payments-partner-example.yaml']);
+  });
+
+  test('the inventory shows every identity\'s admin flag, and no default identity is admin', () => {
+    const inventory = renderEstate(defaultEstate).get('README.md')!;
+    expect(inventory).toContain('| identity | SPIFFE ID template | example SPIFFE ID | selectors | TTL | admin | federates with |');
+    const rows = inventory.split('\n').filter((line) => /^\| (web-frontend|data-primary|data-replica|api-gateway|default-fallback|spire-oidc-discovery-provider) \|/.test(line));
+    expect(rows.length).toBeGreaterThan(10);
+    for (const row of rows) expect(row.split(' | ')[5]).toBe('no');
+  });
+});
