@@ -247,13 +247,17 @@ const cases: Case[] = [
     ], exitCode: 2 },
 ];
 
+/** The default estate's snapshot, the base of most cases, rendered once. */
+const defaultSnapshot = snapshotOfEstate(defaultEstate);
+
 describe('plan', () => {
   test('the table has at least 25 estate edits', () => {
     expect(new Set(cases.map((c) => c.name)).size).toBeGreaterThanOrEqual(25);
   });
 
   test.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const plan = planEstates(c.base ?? defaultEstate, c.head, { workloads: c.workloads, workloadClusters: c.workloads ? undefined : [] });
+    const base = c.base ? snapshotOfEstate(c.base) : defaultSnapshot;
+    const plan = planSnapshots(base, snapshotOfEstate(c.head), { workloads: c.workloads, workloadClusters: c.workloads ? undefined : [] });
     if (c.contains) expect(lines(plan)).toEqual(expect.arrayContaining(c.contains));
     else expect(lines(plan)).toEqual(c.expected);
     expect(plan.exitCode).toBe(c.exitCode);
@@ -276,7 +280,7 @@ describe('plan output', () => {
   });
 
   test('an unchanged estate says so and exits 0', () => {
-    const same = planSnapshots(snapshotOfEstate(defaultEstate), snapshotOfEstate(defaultEstate));
+    const same = planSnapshots(defaultSnapshot, snapshotOfEstate(defaultEstate));
     expect(formatText(same, 'plan')).toContain('No changes.');
     expect(same.exitCode).toBe(0);
   });
