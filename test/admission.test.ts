@@ -2,6 +2,7 @@ import { syncWaveFor } from '../lib/sync-waves';
 import { EstateValidationError, renderEstate } from '../lib/synth';
 import { POLICY_CASES, admissionPoliciesOfCase, crsToAdmit, estateOfCase, renderPolicyCase } from '../lib/identity/policy-cases';
 import { defaultEstate, defaultFiles, manifests } from './helpers/estate';
+import { describeErrors, loadStrictValidators, sharedSchemasPresent } from './helpers/schemas';
 
 const TREES = ['development/dev-euw1', 'staging/stg-euw1', 'production/prod-euw1', 'production/prod-use1'];
 const all = manifests(defaultFiles());
@@ -37,6 +38,8 @@ function celProblems(expression: string): string[] {
   return problems;
 }
 
+let validators: ReturnType<typeof loadStrictValidators> | undefined;
+
 describe.each(TREES)('admission policies of %s', (tree) => {
   const policies = policiesOf(tree);
   const bindings = bindingsOf(tree);
@@ -52,6 +55,19 @@ describe.each(TREES)('admission policies of %s', (tree) => {
       expect(policy.spec.failurePolicy).toBe('Fail');
       expect(bindings.find((b) => b.spec.policyName === policy.metadata.name)?.spec.validationActions).toEqual(['Deny']);
     }
+  });
+
+  // The pinned Kubernetes 1.28 definitions have these kinds as v1beta1, whose fields v1 kept unchanged.
+  (sharedSchemasPresent ? test : test.skip)('validates strictly against the pinned v1beta1 schema of its kind', () => {
+    validators ??= loadStrictValidators();
+    const validatorFor = validators;
+    for (const object of [...policies, ...bindings]) {
+      const validate = validatorFor('admissionregistration.k8s.io/v1beta1', object.kind)!;
+      const valid = validate({ ...object, apiVersion: 'admissionregistration.k8s.io/v1beta1' });
+      expect([object.metadata.name, valid ? '' : describeErrors(validate)]).toEqual([object.metadata.name, '']);
+    }
+    const policy = policies[0];
+    expect(validatorFor('admissionregistration.k8s.io/v1beta1', 'ValidatingAdmissionPolicy')!({ ...policy, apiVersion: 'admissionregistration.k8s.io/v1beta1', spec: { ...policy.spec, validation: [] } })).toBe(false);
   });
 
   test('every expression is plausible CEL and every message names its rule', () => {

@@ -48,9 +48,11 @@ describe('every synthesized object', () => {
     console.warn('SKIPPED strict schema validation: ../shared/crds and ../shared/schemas are not beside the project');
   }
   // No CRD of these is pinned in ../shared: the Flux notification kinds are validated with
-  // @kubernetes-models/flux-cd and ExternalSecret field by field, in test/gitops-engines.test.ts.
+  // @kubernetes-models/flux-cd and ExternalSecret field by field, in test/gitops-engines.test.ts;
+  // ValidatingAdmissionPolicy v1 (Kubernetes 1.30) against the pinned v1beta1 schema, in test/admission.test.ts.
   const validatedElsewhere = new Set([
     'notification.toolkit.fluxcd.io/v1beta3/Provider', 'notification.toolkit.fluxcd.io/v1beta3/Alert', 'external-secrets.io/v1/ExternalSecret',
+    'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy', 'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding',
   ]);
   strict('validates strictly (unknown fields rejected) against the pinned Kubernetes 1.28 and CRD schemas', () => {
     const validatorFor = loadStrictValidators();
