@@ -8,7 +8,7 @@ import { deliveryTrees, finishClusterTree, gitopsProblems } from './gitops/deliv
 import { EstateConfig } from './config/types';
 import { resolveBundleFiles } from './config/bundle-files';
 import { secretKind } from './config/secrets';
-import { sharedTrustDomainProblems, validateEstate } from './config/validate';
+import { policyContradictions, sharedTrustDomainProblems, validateEstate } from './config/validate';
 import { formatViolation } from './context';
 import { renderInventory } from './render/inventory';
 import { renderKustomization, sortedByCodePoint } from './render/kustomization';
@@ -154,7 +154,7 @@ export function renderEstate(input: EstateConfig, options: RenderOptions = {}): 
   const configProblems = [...resolved.problems, ...validateEstate(estate), ...gitopsProblems(estate)];
   if (configProblems.length > 0) throw new EstateValidationError(configProblems);
   const built = buildEstate(estate);
-  const problems = [...validationErrors(built.app), ...sharedTrustDomainProblems(estate)];
+  const problems = [...validationErrors(built.app), ...sharedTrustDomainProblems(estate), ...policyContradictions(estate)];
   const files = new Map<string, string>();
   for (const tree of built.trees) {
     if (tree.clusterTree) {

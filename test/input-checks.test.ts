@@ -128,6 +128,12 @@ export const contradictionCases: Case[] = [
   })), /ClusterSPIFFEID "default-fallback" spec\.namespaceSelector: also selects SPIRE's own namespace spire-server/],
   ['fails when an identity TTL outlives a sixth of the CA lifetime', withEnv('staging', (env) => ({ identityPolicy: { ...env.identityPolicy, maxTtl: '24h' }, identities: env.identities.map((candidate) => ({ ...candidate, ttl: '24h' })) })),
     /SpireServer "spire-server" server\.caTtl: must be at least 6 times the longest X509-SVID TTL/],
+  ['fails when the policy allows TTLs the CA cannot cover', withEnv('development', (env) => ({ identityPolicy: { ...env.identityPolicy, maxTtl: '8h' } })),
+    /^development: environment "development" identityPolicy\.maxTtl: allows X509-SVID TTLs beyond a sixth of server\.caTtl \(24h\); .*got "8h"; fix: lower identityPolicy\.maxTtl to 4h or raise server\.caTtl to 48h$/],
+  ['fails when the default SVID TTL exceeds what the policy allows any identity', withEnv('staging', (env) => ({ server: { ...env.server, defaultX509SvidTtl: '13h', caTtl: '240h' } })),
+    /server\.defaultX509SvidTtl: is longer than the policy allows any identity \(identityPolicy\.maxTtl 12h\), got "13h"/],
+  ['fails when production admits identities past a down webhook', withEnv('production', () => ({ webhookFailurePolicy: 'Ignore' })),
+    /webhookFailurePolicy: a production environment \(production: true\) lets no identity past the manager's webhook unchecked/],
 ];
 
 describe('databases, production rules and namespaces', () => {

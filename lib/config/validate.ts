@@ -1,5 +1,5 @@
 import { ViolationDetails, formatViolation } from '../context';
-import { parseDuration } from '../duration';
+import { formatDuration, parseDuration } from '../duration';
 import { isTrustDomain } from '../identity/policy';
 import { connValueProblem } from '../render/libpq';
 import { httpsUrlProblem, parseGoUrl } from './go-url';
@@ -213,6 +213,37 @@ function datastoreProblems(env: EnvironmentConfig, where: string): string[] {
   return problems;
 }
 
+/**
+ * An environment's identity policy must not allow what its own server cannot issue. Reported with the
+ * constructs' problems (it does not stop them from being built).
+ */
+export function policyContradictions(estate: EstateConfig): string[] {
+  return estate.environments.flatMap((env) => environmentPolicyContradictions(env, env.name));
+}
+
+function environmentPolicyContradictions(env: EnvironmentConfig, where: string): string[] {
+  const problems: string[] = [];
+  const resource = `environment "${env.name}"`;
+  const caTtl = parseDuration(env.server?.caTtl);
+  const maxTtl = parseDuration(env.identityPolicy?.maxTtl);
+  const defaultTtl = parseDuration(env.server?.defaultX509SvidTtl);
+  if (caTtl !== undefined && maxTtl !== undefined && maxTtl * 6 > caTtl) {
+    problems.push(formatViolation(where, {
+      resource, field: 'identityPolicy.maxTtl', value: env.identityPolicy.maxTtl,
+      rule: `allows X509-SVID TTLs beyond a sixth of server.caTtl (${env.server.caTtl}); SPIRE shortens SVIDs that would outlive its CA`,
+      fix: `lower identityPolicy.maxTtl to ${formatDuration(caTtl / 6)} or raise server.caTtl to ${formatDuration(maxTtl * 6)}`,
+    }));
+  }
+  if (defaultTtl !== undefined && maxTtl !== undefined && defaultTtl > maxTtl) {
+    problems.push(formatViolation(where, {
+      resource, field: 'server.defaultX509SvidTtl', value: env.server.defaultX509SvidTtl,
+      rule: `is longer than the policy allows any identity (identityPolicy.maxTtl ${env.identityPolicy.maxTtl})`,
+      fix: `lower server.defaultX509SvidTtl to ${env.identityPolicy.maxTtl} or less`,
+    }));
+  }
+  return problems;
+}
+
 /** An environment held to production rules must not contradict them elsewhere in its own config. */
 function productionProblems(env: EnvironmentConfig, where: string): string[] {
   if (!env.production) return [];
@@ -224,6 +255,9 @@ function productionProblems(env: EnvironmentConfig, where: string): string[] {
   }
   if (!env.requireImageDigests) {
     report({ resource, field: 'requireImageDigests', value: env.requireImageDigests, rule: 'a production environment (production: true) runs only images pinned by digest', fix: 'set requireImageDigests: true' });
+  }
+  if (env.webhookFailurePolicy === 'Ignore') {
+    report({ resource, field: 'webhookFailurePolicy', value: 'Ignore', rule: 'a production environment (production: true) lets no identity past the manager\'s webhook unchecked (Ignore admits them while it is down)', fix: "set webhookFailurePolicy: 'Fail'" });
   }
   if (env.identityPolicy?.admin === 'allowed') {
     report({ resource, field: 'identityPolicy.admin', value: 'allowed', rule: 'a production environment (production: true) gives admin only to SPIRE\'s own tooling', fix: "set identityPolicy.admin to 'spire-tooling' (or 'forbidden')" });
