@@ -35,6 +35,8 @@ export interface Workload {
   readonly uid?: string;
   readonly nodeName?: string;
   readonly nodeUid?: string;
+  /** Labels of the pod's node (template data `.NodeMeta.Labels`). */
+  readonly nodeLabels?: Readonly<Record<string, string>>;
   /** Names of the Endpoints objects that list this pod (the Services that select it). */
   readonly endpoints?: readonly string[];
   /** Where the workload comes from, for reports. */
@@ -177,7 +179,7 @@ export function selectEntries(cluster: ClusterSnapshot, workload: Workload): Sel
       clusterDomain: cluster.clusterDomain,
       pod: {
         name: workload.name, namespace: workload.namespace, serviceAccountName: workload.serviceAccountName,
-        labels: workload.labels, annotations: workload.annotations, uid, nodeName: workload.nodeName, nodeUid: workload.nodeUid,
+        labels: workload.labels, annotations: workload.annotations, uid, nodeName: workload.nodeName, nodeUid: workload.nodeUid, nodeLabels: workload.nodeLabels,
       },
     };
     let spiffeId: string;

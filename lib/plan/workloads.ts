@@ -29,10 +29,12 @@ export function workloadsFromClusterExport(document: any, source = 'cluster expo
   if (!Array.isArray(document?.items)) throw new Error(`${source}: expected a List with items (kubectl get pods,namespaces -A -o json)`);
   const namespaceLabels = new Map<string, Record<string, string>>();
   const nodeUids = new Map<string, string>();
+  const nodeLabels = new Map<string, Record<string, string>>();
   const endpointsByPod = new Map<string, string[]>();
   for (const item of items) {
     if (item?.kind === 'Namespace') namespaceLabels.set(item.metadata.name, item.metadata.labels ?? {});
     if (item?.kind === 'Node' && item.metadata?.uid) nodeUids.set(item.metadata.name, item.metadata.uid);
+    if (item?.kind === 'Node') nodeLabels.set(item.metadata.name, item.metadata.labels ?? {});
     if (item?.kind === 'Endpoints') {
       for (const subset of item.subsets ?? []) {
         for (const address of [...(subset.addresses ?? []), ...(subset.notReadyAddresses ?? [])]) {
@@ -55,6 +57,7 @@ export function workloadsFromClusterExport(document: any, source = 'cluster expo
     uid: pod.metadata.uid,
     nodeName: pod.spec?.nodeName,
     nodeUid: pod.spec?.nodeName ? nodeUids.get(pod.spec.nodeName) : undefined,
+    nodeLabels: pod.spec?.nodeName ? nodeLabels.get(pod.spec.nodeName) : undefined,
     endpoints: pod.metadata.uid ? endpointsByPod.get(pod.metadata.uid) : undefined,
     source: `${source} pod ${pod.metadata.namespace}/${pod.metadata.name}`,
   }));
