@@ -7,7 +7,8 @@
 const PATTERNS: readonly (readonly [string, RegExp])[] = [
   ['a private key', /-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----/],
   ['a password in URL user info', /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i],
-  ['a password or token assignment', /(^|[\s;?&,{"'])(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)\s*[=:]\s*(?![\s$]|\$\{|<)[^\s;&,"'}]+/i],
+  // Within one line: a YAML key whose value is a block on the next lines is not an assignment.
+  ['a password or token assignment', /(^|[\s;?&,{"'])(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)[ \t]*[=:][ \t]*(?![\s$]|\$\{|<)[^\s;&,"'}]+/im],
   ['a JSON Web Token', /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/],
   ['an AWS access key', /\b(AKIA|ASIA)[0-9A-Z]{16}\b/],
   ['a GitHub token', /\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})\b/],
