@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { EnvironmentConfig, EstateConfig, FederationSpec, IdentitySpec } from '../lib/config/types';
+import { secretKind } from '../lib/config/secrets';
 import { EstateValidationError, renderEstate } from '../lib/synth';
 import { defaultEstate, environment, estateWith } from './helpers/estate';
 
@@ -288,5 +289,26 @@ describe('what the fixes guarantee', () => {
     const rows = inventory.split('\n').filter((line) => /^\| (web-frontend|data-primary|data-replica|api-gateway|default-fallback|spire-oidc-discovery-provider) \|/.test(line));
     expect(rows.length).toBeGreaterThan(10);
     for (const row of rows) expect(row.split(' | ')[5]).toBe('no');
+  });
+});
+
+describe('the secret scan', () => {
+  test.each([
+    ['a password reference', 'password=${DBPW}'],
+    ['a Secret reference in YAML', 'password:\n  secretKeyRef:\n    name: spire-db'],
+    ['a selector naming a token reviewer', 'k8s:sa:token-reviewer'],
+    ['a digest', 'sha256:aa74ef1be86bc8e0684007d84a4d9859d294384d842c30425048d73429f3216e'],
+    ['a public certificate', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'],
+    ['a URL with a user but no password', 'ssh://git@git.acme.example/spire.git'],
+  ])('leaves %s alone', (_name, text) => {
+    expect(secretKind(text)).toBeUndefined();
+  });
+
+  test.each([
+    ['an EC private key', '-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----', 'a private key'],
+    ['a password in a connection string', 'host=db password=hunter2 sslmode=verify-full', 'a password or token assignment'],
+    ['a Slack token', 'xoxb-1234567890-abcdefghij', 'a Slack token'],
+  ])('finds %s', (_name, text, kind) => {
+    expect(secretKind(text)).toBe(kind);
   });
 });
