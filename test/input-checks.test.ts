@@ -186,6 +186,8 @@ export const fieldCases: Case[] = [
   ['fails when the Prometheus namespace is not a namespace name', withEnv('staging', (env) => ({ monitoring: { ...env.monitoring, prometheusNamespace: 'Monitoring' } })), /monitoring\.prometheusNamespace: is not a valid namespace name/],
   ['fails when an environment name is not a DNS label, reported by position', withEnv('staging', () => ({ name: 'Staging EU' })),
     /^environments\[0\]: environment "Staging EU" name: must be a DNS label/],
+  ['fails when a static entry DNS name is not a DNS name', withEnv('production', () => ({ staticEntries: [{ name: 'batch', spiffeIdPath: '/ns/vm/batch', parentIdPath: '/ns/vm/node', selectors: ['unix:uid:1000'], admin: false, dnsNames: ['batch_job.acme.example'] }] })),
+    /ClusterStaticEntry "batch" spec\.dnsNames\[0\]: is not a DNS name, got "batch_job\.acme\.example"/],
 ];
 
 const gateway = (change: Partial<IdentitySpec>) => withEnv('production', (env) => ({

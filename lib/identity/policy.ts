@@ -416,6 +416,12 @@ export function checkStaticEntry(entry: StaticEntrySpec, environment: Environmen
       problems.push({ resource, field: `spec.selectors[${index}]`, value: selector, rule: 'must be type:value', fix: 'write it like unix:uid:1000' });
     }
   }
+  for (const [index, dnsName] of (entry.dnsNames ?? []).entries()) {
+    // SPIRE validates entry DNS names when the manager creates the entry; a bad one only shows in status.
+    if (typeof dnsName !== 'string' || !DNS_NAME.test(dnsName) || dnsName.length > 253) {
+      problems.push({ resource, field: `spec.dnsNames[${index}]`, value: dnsName, rule: 'is not a DNS name', fix: 'use letters, digits, - and . only' });
+    }
+  }
   problems.push(...checkTtls(resource, environment, 'spec.x509SVIDTTL', entry.x509SvidTtl, 'spec.jwtSVIDTTL', entry.jwtSvidTtl));
   problems.push(...checkAdmin(resource, environment, entry.admin));
   problems.push(...checkFederatesWith(resource, environment, entry.federatesWith));
