@@ -3,7 +3,8 @@
 # go.sum locks every dependency) into a cache keyed by module, version and the wrapper's lock, so a second
 # run builds nothing. Prints one line per program ("name path"), and each build's time on stderr.
 #
-# Cache: $SPIRE_GITOPS_BIN_CACHE, default ~/.cache/spire-gitops/bin.
+# Cache: $SPIRE_GITOPS_BIN_CACHE, default ~/.cache/spire-gitops/bin. Go's own build cache makes a rebuild
+# after a change of this recipe mostly a relink.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cache="${SPIRE_GITOPS_BIN_CACHE:-$HOME/.cache/spire-gitops/bin}"
@@ -25,7 +26,8 @@ for row in "${programs[@]}"; do
   if [ -n "$only" ] && [ "$only" != "$name" ]; then continue; fi
   dir="$here/go/$wrapper"
   version=$(cd "$dir" && go list -m -f '{{.Version}}' "$module")
-  lock=$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-12)
+  # The wrapper's lock and this recipe: a change to either builds again.
+  lock=$(cat "$dir/go.mod" "$dir/go.sum" "$0" | sha256sum | cut -c1-12)
   goversion=$(go env GOVERSION)
   out="$cache/${module//\//_}@$version/$goversion-$lock/$name"
   if [ ! -x "$out" ]; then

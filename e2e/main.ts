@@ -6,7 +6,8 @@
  * Runs inside a network namespace of its own; nothing it starts can reach another address.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { CGROUP_HIERARCHY } from './runtime';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NODE_NETNS_ENV, deleteNetworkNamespace, enterOwnNetworkNamespace } from './net';
@@ -20,10 +21,10 @@ const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
 const LEVELS = ['config', 'api', 'live', 'federation', 'mutations'] as const;
 type Level = typeof LEVELS[number];
 
-interface Options { levels: Level[]; dist: string; shared: string; keep: boolean }
+interface Options { levels: Level[]; dist: string; shared: string; keep: boolean; trees: string[] }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { levels: [], dist: resolve(__dirname, '..', 'dist'), shared: resolve(__dirname, '..', '..', 'shared'), keep: false };
+  const options: Options = { levels: [], dist: resolve(__dirname, '..', 'dist'), shared: resolve(__dirname, '..', '..', 'shared'), keep: false, trees: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--level') {
@@ -34,10 +35,12 @@ function parseArgs(argv: string[]): Options {
       options.dist = resolve(argv[++i]);
     } else if (arg === '--shared') {
       options.shared = resolve(argv[++i]);
+    } else if (arg === '--tree') {
+      options.trees.push(argv[++i]);
     } else if (arg === '--keep') {
       options.keep = true;
     } else {
-      throw new Error(`unknown argument ${arg}; usage: npm run e2e -- [--level ${LEVELS.join('|')}]... [--dist DIR] [--keep]`);
+      throw new Error(`unknown argument ${arg}; usage: npm run e2e -- [--level ${LEVELS.join('|')}]... [--tree ENV/CLUSTER]... [--dist DIR] [--shared DIR] [--keep]`);
     }
   }
   if (options.levels.length === 0) options.levels = [...LEVELS];
@@ -63,11 +66,12 @@ async function main(): Promise<number> {
   }
 
   const binaries = JSON.parse(process.env[BINARIES_ENV] ?? '{}') as Record<string, string>;
+  execFileSync('ip', ['link', 'set', 'lo', 'up']);
   const workDir = mkdtempSync(join(tmpdir(), 'spire-gitops-e2e-'));
   // Programs that run as other users (PostgreSQL, the SPIRE server's uid) reach their files below it.
   chmodSync(workDir, 0o755);
   const report = new Report();
-  const trees = clusterTrees(options.dist);
+  const trees = clusterTrees(options.dist).filter((tree) => options.trees.length === 0 || options.trees.includes(`${tree.env}/${tree.cluster}`));
   report.trees = trees.length;
   console.log(`e2e: ${trees.length} cluster trees in ${options.dist}; levels ${options.levels.join(', ')}; work dir ${workDir}`);
   const values = { dbPassword: 'e2e "pass word"\\with $pecial=chars', dbCaPem: '' };
@@ -75,7 +79,7 @@ async function main(): Promise<number> {
     if (options.levels.includes('config')) {
       await stage('level config: real programs on every shipped config and argv', () => configLevel(trees, report, { workDir, binaries, values }));
     }
-    const clusterLevelsWanted = new Set(options.levels.filter((level) => level === 'api' || level === 'live'));
+    const clusterLevelsWanted = new Set<string>(options.levels.filter((level) => level === 'api' || level === 'live' || level === 'federation'));
     if (clusterLevelsWanted.size > 0) {
       for (const tree of trees) {
         await stage(`levels ${[...clusterLevelsWanted].join('+')}: ${tree.env}/${tree.cluster} on kube-apiserver and etcd`, () =>
@@ -88,7 +92,7 @@ async function main(): Promise<number> {
   } catch (error) {
     report.fail('e2e', 'run', (error as Error).stack ?? String(error));
   } finally {
-    removeCgroups();
+    removeCgroups(workDir);
     if (!options.keep) rmSync(workDir, { recursive: true, force: true });
   }
   console.log(report.summary());
@@ -97,8 +101,14 @@ async function main(): Promise<number> {
 }
 
 /** The cgroups the containers joined (runtime.ts containerCgroup), once their processes are gone. */
-function removeCgroups(): void {
-  const root = '/sys/fs/cgroup/pids/kubepods';
+function removeCgroups(workDir: string): void {
+  const mountPoint = join(workDir, 'cgroup');
+  mkdirSync(mountPoint, { recursive: true });
+  try { execFileSync('mount', ['-t', 'cgroup', '-o', CGROUP_HIERARCHY, 'cgroup', mountPoint]); } catch { return; }
+  try { removeUnder(join(mountPoint, 'kubepods')); } finally { execFileSync('umount', [mountPoint]); }
+}
+
+function removeUnder(root: string): void {
   if (!existsSync(root)) return;
   for (const pod of readdirSync(root).filter((name) => name.startsWith('pod'))) {
     for (const container of readdirSync(join(root, pod), { withFileTypes: true }).filter((entry) => entry.isDirectory())) {

@@ -52,6 +52,16 @@ export const MUTATIONS: Mutation[] = [
     levels: ['config'],
     apply: (dist, tree) => edit(dist, tree, (p) => /job-spire-server-validate\.yaml$/.test(p), (t) => t.replace(/\n\s+command:\n\s+- \/opt\/spire\/bin\/spire-server(?=\n)/, '')),
   },
+  {
+    name: 'the OIDC discovery provider\'s identity applied a wave after the provider (which waits for its SVID)',
+    levels: ['api'],
+    apply: (dist, tree) => edit(dist, tree, (p) => /clusterspiffeid-spire-oidc-discovery-provider\.yaml$/.test(p), (t) => t.replace(/sync-wave: '-?\d+'/, "sync-wave: '3'")),
+  },
+  {
+    name: 'an https_spiffe federation partner without its initial bundle',
+    levels: ['live'],
+    apply: (dist, tree) => edit(dist, tree, (p) => /clusterfederatedtrustdomain-payments-partner-example\.yaml$/.test(p), (t) => t.replace(/\n  trustDomainBundle: \|[\s\S]*$/, '\n')),
+  },
 ];
 
 /** Copies dist/ to `into` so a mutation can edit the copy. */

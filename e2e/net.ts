@@ -36,7 +36,6 @@ export class NodeNetwork {
   private readonly proxies: Server[] = [];
 
   constructor(private readonly prefix: string) {
-    ip('link', 'set', 'lo', 'up');
     ip('link', 'add', BRIDGE, 'type', 'bridge');
     ip('addr', 'add', `${NODE_IP}/${PREFIX}`, 'dev', BRIDGE);
     ip('link', 'set', BRIDGE, 'up');
@@ -61,10 +60,21 @@ export class NodeNetwork {
 
   /** A Service address: connections to address:port are forwarded to target:targetPort. */
   async service(port: number, target: () => { host: string; port: number }): Promise<string> {
-    const address = `10.213.1.${this.nextService++}`;
-    ip('addr', 'add', `${address}/32`, 'dev', BRIDGE);
+    const address = this.address();
     await this.forward(address, port, target);
     return address;
+  }
+
+  /** A fresh address on the node, for a server the e2e runs itself. */
+  address(): string {
+    const address = `10.213.1.${this.nextService++}`;
+    ip('addr', 'add', `${address}/32`, 'dev', BRIDGE);
+    return address;
+  }
+
+  /** Closes `server` with the network. */
+  own(server: Server): void {
+    this.proxies.push(server);
   }
 
   /** Adds one more port to a Service address. */
@@ -87,5 +97,6 @@ export class NodeNetwork {
   close(): void {
     for (const proxy of this.proxies) proxy.close();
     for (const netns of this.namespaces) deleteNetworkNamespace(netns);
+    try { ip('link', 'del', BRIDGE); } catch { /* already gone */ }
   }
 }

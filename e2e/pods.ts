@@ -87,9 +87,11 @@ export async function runPod(kubelet: Kubelet, podObject: Json, options: { waitR
   // Like the kubelet, wait (ContainerCreating) for ConfigMaps and Secrets that do not exist yet.
   const volumes = await waitFor(`the volumes of ${ns}/${pod.metadata.name}`, 60000, () => materializeVolumes(pod, kubelet.context, dir));
   const containers = new Map<string, Running>();
-  const launch = (container: Json) => startPodContainer(kubelet, pod, container, volumes, network);
+  // Containers of restartPolicy Always are started again when they exit, as the kubelet does (back-off shortened).
+  const restarts = (pod.spec.restartPolicy ?? 'Always') === 'Always' ? 5 : 0;
+  const launch = (container: Json, init = false) => startPodContainer(kubelet, pod, container, volumes, network, undefined, '', init ? 0 : restarts);
   for (const init of pod.spec.initContainers ?? []) {
-    const running = await launch(init);
+    const running = await launch(init, true);
     await waitFor(`init container ${init.name} of ${ns}/${pod.metadata.name}`, 60000, () => (running.exitCode() === undefined ? undefined : running.exitCode()));
     if (running.exitCode() !== 0) throw new Error(`init container ${init.name} exited ${running.exitCode()}: ${running.output().slice(-1500)}`);
   }
@@ -102,7 +104,7 @@ export async function runPod(kubelet: Kubelet, podObject: Json, options: { waitR
 /** Starts one container of a materialized pod; `argv` replaces the one the runtime would build (for `validate`). */
 export async function startPodContainer(
   kubelet: Pick<Kubelet, 'processes' | 'binaries' | 'context'>, pod: Json, container: Json, volumes: Map<string, string>,
-  network: { netns?: string; ip: string }, argv?: string[], nameSuffix = '',
+  network: { netns?: string; ip: string }, argv?: string[], nameSuffix = '', restarts = 0,
 ): Promise<Running> {
   const content = imageContent(container.image);
   if (!content) throw new Error(`container ${container.name}: no real program is built for image ${container.image}`);
@@ -127,6 +129,7 @@ export async function startPodContainer(
     caCertificates: kubelet.context.caCertificates,
     rootDir: join(kubelet.context.workDir, 'pods', `${ns}_${pod.metadata.name}`, 'roots', `${container.name}${nameSuffix}`),
     cgroup: pod.metadata.uid && !nameSuffix ? containerCgroup(pod.metadata.uid, container.name) : undefined,
+    restarts,
   });
 }
 

@@ -10,6 +10,9 @@ const PREREQUISITE_CONFIGMAPS: Record<string, string[]> = {
   'spire-server-db-ca': ['ca.crt'],
 };
 
+/** Namespaces the README names as prerequisites (the monitoring stack's). */
+export const PREREQUISITE_NAMESPACES = ['monitoring'];
+
 export interface PrerequisiteValues {
   /** The database password every referenced password key gets. */
   readonly dbPassword: string;

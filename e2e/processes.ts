@@ -1,5 +1,5 @@
 /** Long-running programs of the e2e: started with their output in a log file, all stopped at the end. */
-import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
+import { ChildProcess, execFile, spawn, SpawnOptions } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -73,4 +73,16 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
 
 export function tail(text: string, lines = 8): string {
   return text.trim().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * Runs a command without blocking the event loop: the e2e's Service proxies and stand-in servers live in
+ * this process, and a SPIRE CLI call may wait on a server that is reaching through them.
+ */
+export function run(command: string, args: string[], timeoutMs = 30000): Promise<{ ok: boolean; out: string }> {
+  return new Promise((resolve) => {
+    execFile(command, args, { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ ok: !error, out: error ? `${stdout}${stderr || error.message}` : stdout });
+    });
+  });
 }

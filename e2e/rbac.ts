@@ -6,7 +6,7 @@
 import { KubeClient } from './kube';
 import { Report } from './report';
 import { ClusterTree, objectsOf, podTemplate, where } from './trees';
-import { imageContent } from './runtime';
+import { containerArgv, imageContent } from './runtime';
 
 export interface Permission {
   readonly verb: string;
@@ -88,7 +88,11 @@ function subjects(tree: ClusterTree): Subject[] {
     if (!subject) continue;
     for (const container of template.spec.containers) {
       const content = imageContent(container.image);
-      if (content) subject.programs.add(content.program);
+      if (!content) continue;
+      // spire-server and spire-agent images also run clients (`spire-agent api watch`): only `run` is the server or agent.
+      const argv = containerArgv(container) ?? [];
+      if ((content.program === 'spire-server' || content.program === 'spire-agent') && argv[1] !== 'run') continue;
+      subject.programs.add(content.program);
     }
   }
   return [...byName.values()];

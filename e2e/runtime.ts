@@ -7,8 +7,9 @@
  * own mount namespace (`unshare -m`), so nothing is written to the host's paths.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync, chownSync, existsSync, readdirSync, statSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { mkdirSync, writeFileSync, chownSync, existsSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, dirname } from 'node:path';
 import { DEFAULT_IMAGES, ImageRef, effectiveArgv } from '../lib/config/versions';
 import { NODE_IP } from './net';
 import { Processes, Running } from './processes';
@@ -66,8 +67,11 @@ export function containerId(podUid: string, container: string): string {
  * (pkg/common/containerinfo/extract.go, rePodUID and reContainerID).
  */
 export function containerCgroup(podUid: string, container: string): string {
-  return `/sys/fs/cgroup/pids/kubepods/pod${podUid}/${containerId(podUid, container)}`;
+  return `kubepods/pod${podUid}/${containerId(podUid, container)}`;
 }
+
+/** The cgroup v1 hierarchy containers join (any controller will do; pids is always there). */
+export const CGROUP_HIERARCHY = 'pids';
 
 const CHROOT = '/usr/sbin/chroot';
 
@@ -95,16 +99,28 @@ export interface ContainerLaunch {
   /** PEM bundle installed as the image's /etc/ssl/certs/ca-certificates.crt. */
   readonly caCertificates: string;
   readonly rootDir: string;
-  /** cgroup directory the process joins before it execs. */
+  /** cgroup (path in the pids hierarchy) the process joins before it execs. */
   readonly cgroup?: string;
+  /** restartPolicy Always: the kubelet starts a container again when it exits (this many times here). */
+  readonly restarts?: number;
 }
+
+/** What the e2e's kubelet writes to a container's log when it restarts it. */
+export const RESTART_NOTE = 'e2e kubelet: container exited with';
 
 /** The shell script that builds the container's root in a private mount namespace and execs its argv. */
 function launchScript(launch: ContainerLaunch, binary: string): string {
   const R = q(launch.rootDir);
   const lines = [
     'set -e',
-    ...(launch.cgroup ? [`mkdir -p ${q(launch.cgroup)}`, `echo $$ > ${q(launch.cgroup)}/cgroup.procs`] : []),
+    // `ip netns exec` gave this process a /sys without cgroups: mount the hierarchy privately to join it.
+    ...(launch.cgroup ? [
+      `mkdir -p ${q(`${launch.rootDir}.cgroup`)}`,
+      `mount -t cgroup -o ${CGROUP_HIERARCHY} cgroup ${q(`${launch.rootDir}.cgroup`)}`,
+      `mkdir -p ${q(`${launch.rootDir}.cgroup/${launch.cgroup}`)}`,
+      `echo $$ > ${q(`${launch.rootDir}.cgroup/${launch.cgroup}/cgroup.procs`)}`,
+      `umount ${q(`${launch.rootDir}.cgroup`)}`,
+    ] : []),
     `mount -t tmpfs -o mode=0755 tmpfs ${R}`,
     `mkdir -p ${R}/proc ${R}/dev ${R}/etc/ssl/certs ${R}/tmp`,
     `chmod 1777 ${R}/tmp`,
@@ -117,7 +133,10 @@ function launchScript(launch: ContainerLaunch, binary: string): string {
     `mount --bind ${q(binary)} ${R}${q(launch.binaryPath)}`,
     ...launch.imageDirs.map((dir) => `mkdir -p ${R}${q(dir)} && chown ${launch.uid}:${launch.gid} ${R}${q(dir)}`),
   ];
-  for (const mount of launch.mounts) {
+  // Parents before children, as containerd's CRI sorts a container's mounts (by path depth).
+  const depth = (path: string) => path.split('/').filter(Boolean).length;
+  const mounts = [...launch.mounts].sort((a, b) => depth(a.path) - depth(b.path));
+  for (const mount of mounts) {
     const target = `${R}${q(mount.path)}`;
     const isFile = existsSync(mount.source) && !statSync(mount.source).isDirectory();
     lines.push(isFile ? `mkdir -p "$(dirname ${target})" && touch ${target}` : `mkdir -p ${target}`);
@@ -127,7 +146,13 @@ function launchScript(launch: ContainerLaunch, binary: string): string {
   if (launch.readOnlyRoot) lines.push(`mount -o remount,ro ${R}`);
   const env = Object.entries(launch.env).map(([key, value]) => q(`${key}=${value}`)).join(' ');
   lines.push(`cd ${R}`);
-  lines.push(`exec /usr/bin/env -i ${env} ${CHROOT} --userspec=${launch.uid}:${launch.gid} ${R} ${launch.argv.map(q).join(' ')}`);
+  const run = `/usr/bin/env -i ${env} ${CHROOT} --userspec=${launch.uid}:${launch.gid} ${R} ${launch.argv.map(q).join(' ')}`;
+  if (!launch.restarts) {
+    lines.push(`exec ${run}`);
+  } else {
+    lines.push('restarts=0', 'while :; do', `  code=0; ${run} || code=$?`, `  restarts=$((restarts + 1)); [ $restarts -gt ${launch.restarts} ] && exit $code`,
+      `  echo "${RESTART_NOTE} $code; restart $restarts of ${launch.restarts} in 2 s" >&2`, '  sleep 2', 'done');
+  }
   return lines.join('\n');
 }
 
@@ -335,4 +360,12 @@ export function ownWritable(mounts: Mount[], owner: { uid: number; gid: number }
       }
     }
   }
+}
+
+/** A unix socket path within the 108 bytes connect(2) takes: a short link to its directory. */
+export function shortPath(socket: string): string {
+  if (socket.length < 100) return socket;
+  const link = join(tmpdir(), `sgx-${createHash('sha256').update(socket).digest('hex').slice(0, 10)}`);
+  if (!existsSync(link)) symlinkSync(dirname(socket), link);
+  return join(link, basename(socket));
 }

@@ -1,18 +1,18 @@
 /**
  * Stand-ins for the federation partners a tree names: a real spire-server with the partner's trust
- * domain, serving its bundle endpoint at the partner's URL (the host name resolves to it in the tree's
- * pods, the port is the URL's). An https_spiffe partner whose initial bundle is committed signs with the
- * key of that bundle (e2e/fixtures/partners/<trust domain>/, a key made for the example partner and for
- * nothing else); an https_web partner serves a certificate of the e2e's web CA, which the tree's images
- * trust as they would a public CA.
+ * domain, reachable at the partner's URL (the host name resolves to it in the tree's pods, the port is
+ * the URL's). An https_spiffe partner whose initial bundle is committed signs with the key of that
+ * bundle (e2e/fixtures/partners/<trust domain>/, a key made for the example partner and for nothing
+ * else); an https_web partner's bundle is served at the URL's path with a certificate of the e2e's web
+ * CA, which the tree's images trust as they would a public CA.
  */
-import { existsSync, mkdirSync, writeFileSync, copyFileSync, chownSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, copyFileSync, chownSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { NodeNetwork } from './net';
 import { KeyPair, Pki } from './pki';
-import { Processes, Running, waitFor } from './processes';
-import { startContainer } from './runtime';
+import { Processes, Running, run, waitFor } from './processes';
+import { shortPath, startContainer } from './runtime';
 import { ClusterTree, objectsOf } from './trees';
 
 export interface Partner {
@@ -60,7 +60,25 @@ export async function startStandIns(partners: Partner[], env: { dir: string; pro
     for (const sub of ['conf', 'data', 'socket', 'certs']) mkdirSync(join(dir, sub), { recursive: true });
     const pod = env.network.podNetwork();
     const port = Number(partner.url.port || 443);
-    hosts[partner.url.hostname] = await env.network.service(port, () => ({ host: pod.ip, port: 8443 }));
+    const socket = join(dir, 'socket', 'api.sock');
+    if (partner.profile === 'https_web') {
+      // A web-hosted bundle: an HTTPS server with a certificate of the web CA serves the stand-in's
+      // current bundle at the URL's path (SPIRE's own endpoint answers only at /).
+      const address = env.network.address();
+      hosts[partner.url.hostname] = address;
+      const serving = env.pki.leaf(env.webCa, `standin-${partner.trustDomain}`, `/CN=${partner.url.hostname}`, [`DNS:${partner.url.hostname}`], 'serverAuth');
+      const server = createHttpsServer({ cert: readFileSync(serving.cert), key: readFileSync(serving.key) }, (req, res) => {
+        if (req.url !== partner.url.pathname) { res.writeHead(404); res.end(); return; }
+        void run(env.binaries['spire-server'], ['bundle', 'show', '-format', 'spiffe', '-socketPath', shortPath(socket)]).then((bundle) => {
+          res.writeHead(bundle.ok ? 200 : 503, { 'Content-Type': 'application/json' });
+          res.end(bundle.out);
+        });
+      });
+      env.network.own(server);
+      await new Promise<void>((resolve) => server.listen(port, address, () => resolve()));
+    } else {
+      hosts[partner.url.hostname] = await env.network.service(port, () => ({ host: pod.ip, port: 8443 }));
+    }
     const fixture = join(FIXTURES, partner.trustDomain);
     const lines = [
       'server {',
@@ -75,12 +93,6 @@ export async function startStandIns(partners: Partner[], env: { dir: string; pro
       '      address = "0.0.0.0"',
       '      port = 8443',
     ];
-    if (partner.profile === 'https_web') {
-      const serving = env.pki.leaf(env.webCa, `standin-${partner.trustDomain}`, `/CN=${partner.url.hostname}`, [`DNS:${partner.url.hostname}`], 'serverAuth');
-      copyFileSync(serving.cert, join(dir, 'certs', 'tls.crt'));
-      copyFileSync(serving.key, join(dir, 'certs', 'tls.key'));
-      lines.push('      profile "https_web" {', '        serving_cert_file {', '          cert_file_path = "/run/spire/certs/tls.crt"', '          key_file_path = "/run/spire/certs/tls.key"', '        }', '      }');
-    }
     lines.push('    }', '  }', '}', 'plugins {', '  DataStore "sql" {', '    plugin_data {', '      database_type = "sqlite3"', '      connection_string = "/run/spire/data/datastore.sqlite3"', '    }', '  }',
       '  KeyManager "memory" {', '    plugin_data {}', '  }');
     if (partner.profile === 'https_spiffe' && existsSync(join(fixture, 'ca.key'))) {
@@ -91,7 +103,7 @@ export async function startStandIns(partners: Partner[], env: { dir: string; pro
     lines.push('}');
     writeFileSync(join(dir, 'conf', 'server.conf'), lines.join('\n') + '\n');
     for (const sub of ['data', 'socket']) chownSync(join(dir, sub), 1000, 1000);
-    for (const file of ['tls.key', 'upstream.key']) if (existsSync(join(dir, 'certs', file))) chownSync(join(dir, 'certs', file), 1000, 1000);
+    for (const file of ['upstream.key']) if (existsSync(join(dir, 'certs', file))) chownSync(join(dir, 'certs', file), 1000, 1000);
     const running = startContainer(env.processes, env.binaries, {
       name: `standin-${partner.trustDomain}`,
       argv: ['/opt/spire/bin/spire-server', 'run', '-config', '/run/spire/conf/server.conf'],
@@ -104,10 +116,7 @@ export async function startStandIns(partners: Partner[], env: { dir: string; pro
       ],
       readOnlyRoot: true, netns: pod.netns, hosts: env.hosts, caCertificates: '', rootDir: join(dir, 'root'),
     });
-    const socket = join(dir, 'socket', 'api.sock');
-    await waitFor(`stand-in server for ${partner.trustDomain}`, 60000, () => {
-      try { execFileSync(env.binaries['spire-server'], ['healthcheck', '-socketPath', socket], { stdio: 'ignore' }); return true; } catch { return undefined; }
-    }, running);
+    await waitFor(`stand-in server for ${partner.trustDomain}`, 60000, async () => ((await run(env.binaries['spire-server'], ['healthcheck', '-socketPath', shortPath(socket)])).ok ? true : undefined), running);
     standIns.push({ partner, socket, running });
   }
   return { standIns, hosts };

@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeClient } from './kube';
 import { NodeNetwork } from './net';
-import { Kubelet, PodHandle, podFromTemplate, runPod } from './pods';
+import { Kubelet, PodHandle, podFromTemplate, runPod, waitReady } from './pods';
 import { Processes, waitFor, tail } from './processes';
 import { imageContent } from './runtime';
 import { ClusterTree, K8sObject, ManifestFile, podTemplate } from './trees';
@@ -216,7 +216,6 @@ export async function runWorkload(env: SyncEnvironment, workload: K8sObject, tim
     env.services.addPod(handle);
     return handle;
   }));
-  const { waitReady } = await import('./pods');
   await Promise.all(started.map((handle) => waitReady(env.kubelet, handle, timeoutMs)));
   handles.push(...started);
   return handles;

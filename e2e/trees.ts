@@ -44,7 +44,8 @@ export function clusterTrees(dist: string): ClusterTree[] {
   const trees: ClusterTree[] = [];
   for (const env of readdirSync(dist).sort()) {
     const envDir = join(dist, env);
-    if (!statSync(envDir).isDirectory() || ['argocd', 'argocd-bootstrap', 'flux'].includes(env)) continue;
+    // dist/argocd*, dist/flux* hold the GitOps objects, not cluster trees.
+    if (!statSync(envDir).isDirectory() || /^(argocd|flux)/.test(env)) continue;
     for (const cluster of readdirSync(envDir).sort()) {
       const dir = join(envDir, cluster);
       if (!statSync(dir).isDirectory()) continue;

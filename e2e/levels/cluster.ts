@@ -9,8 +9,8 @@
  *    real OIDC discovery provider serves.
  */
 import { createPublicKey, createVerify, randomUUID } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { DEFAULT_ESTATE } from '../../lib/config/estate';
@@ -22,13 +22,14 @@ import { Kubelet, PodHandle, createNode } from '../pods';
 import { samplePodFor } from '../../lib/identity/policy';
 import { parseDuration } from '../../lib/duration';
 import { Pki, read } from '../pki';
-import { prerequisites } from '../prerequisites';
-import { Processes, waitFor } from '../processes';
+import { PREREQUISITE_NAMESPACES, prerequisites } from '../prerequisites';
+import { Processes, run, waitFor } from '../processes';
 import { checkRbac } from '../rbac';
 import { Report } from '../report';
-import { Services, SyncItem, runWorkload, runnable, syncOrder } from '../sync';
-import { ClusterTree, find, objectsOf, podTemplate, where } from '../trees';
+import { Services, SyncItem, podsFor, runWorkload, runnable, syncOrder } from '../sync';
+import { ClusterTree, find, objectsOf, podTemplate, readManifests, where } from '../trees';
 import { startKubeletApi } from '../kubelet-api';
+import { RESTART_NOTE, shortPath } from '../runtime';
 import { startPostgres } from '../postgres';
 import { StandIn, partnersOf, startStandIns } from '../standin';
 
@@ -112,6 +113,17 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
     kubeletApi = await startKubeletApi(client, pki, cluster.ca, NODE_NAME);
     const syncEnv = { client, kubelet, services, nodeName: NODE_NAME, processes, workDir: dir };
 
+    // Argo CD's CreateNamespace=true creates the Application's destination namespace before anything
+    // else, PreSync hooks included (gitops-engine runs it as a pre-sync step).
+    for (const name of PREREQUISITE_NAMESPACES) {
+      if (objectsOf(tree).some((o) => o.metadata.namespace === name)) await ensure(client, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    }
+    const destination = argoDestination(tree);
+    if (destination?.createNamespace) {
+      await ensure(client, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: destination.namespace } });
+      await namespaceControllers(client, cluster.caPem);
+    }
+
     // The first sync, wave by wave.
     const order = syncOrder(tree);
     const groups = new Map<string, SyncItem[]>();
@@ -132,7 +144,15 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
           console.log(`   (${at} ${item.file} ${o.kind}/${o.metadata.name}: no CRD for ${o.apiVersion} ${o.kind} is pinned in ../shared/crds; not applied)`);
           continue;
         }
-        const response = await client.apply(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name, item.text).catch((error: Error) => ({ status: 0, text: error.message, body: undefined, warnings: [] as string[] }));
+        const applyOnce = () => client.apply(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name, item.text).catch((error: Error) => ({ status: 0, text: error.message, body: undefined, warnings: [] as string[] }));
+        let response = await applyOnce();
+        // Argo CD retries a failed sync (the Applications' syncPolicy.retry; back-off shortened here): an
+        // admission webhook whose serving certificate the caBundle does not cover yet gets another chance.
+        for (let attempt = 1; attempt <= 6 && response.status >= 500; attempt++) {
+          console.log(`   (${at} ${o.kind}/${o.metadata.name}: ${response.status} ${String(response.body?.message ?? response.text).slice(0, 200)}; retrying as a sync retry would, attempt ${attempt})`);
+          await new Promise((resolve) => setTimeout(resolve, 5000));
+          response = await applyOnce();
+        }
         const ok = response.status >= 200 && response.status < 300 && response.warnings.length === 0;
         const said = ok ? '' : `${response.status} ${response.body?.message ?? response.text}${response.warnings.length ? ` warnings: ${response.warnings.join(' | ')}` : ''}`;
         if (api) report.check('objects', ok, at, `${item.file} ${o.kind}/${o.metadata.name} (${group})`, said);
@@ -167,6 +187,15 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
       }
     }
 
+    for (const handle of pods) {
+      for (const [name, running] of handle.containers) {
+        const restarts = running.output().split('\n').filter((line) => line.includes(RESTART_NOTE));
+        if (restarts.length) {
+          const cause = running.output().split('\n').filter((line) => /"level":"error"|level=error|ERROR/.test(line)).slice(-1)[0] ?? '';
+          console.log(`   (${at} ${handle.pod.metadata.namespace}/${handle.pod.metadata.name} ${name} was restarted ${restarts.length} time(s) by the kubelet before it became ready; last error: ${cause.slice(0, 300)})`);
+        }
+      }
+    }
     if (api) {
       await checkPodSecurity(client, tree, report);
       await checkRbac(client, tree, report);
@@ -185,6 +214,23 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
     await processes.stopAll();
     network.close();
   }
+}
+
+/** The destination namespace of the Argo CD Application that syncs this tree, and whether it creates it. */
+function argoDestination(tree: ClusterTree): { namespace: string; createNamespace: boolean } | undefined {
+  const dist = dirname(dirname(tree.dir));
+  const argocd = join(dist, 'argocd');
+  if (!existsSync(argocd)) return undefined;
+  const path = `${tree.env}/${tree.cluster}`;
+  for (const file of readManifests(dist, argocd)) {
+    for (const app of file.objects) {
+      if (app.kind !== 'Application') continue;
+      const sources = [app.spec.source, ...(app.spec.sources ?? [])].filter(Boolean) as Json[];
+      if (!sources.some((source) => typeof source.path === 'string' && source.path.endsWith(path))) continue;
+      return { namespace: app.spec.destination.namespace, createNamespace: (app.spec.syncPolicy?.syncOptions ?? []).includes('CreateNamespace=true') };
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -210,10 +256,11 @@ function agentSocketDir(tree: ClusterTree, nodeRoot: string): string | undefined
 /** Each pod template, as a Pod created in its namespace (dry run): the apiserver's PodSecurity admission judges it; a warning fails too. */
 async function checkPodSecurity(client: KubeClient, tree: ClusterTree, report: Report): Promise<void> {
   for (const o of objectsOf(tree)) {
-    const template = podTemplate(o);
-    if (!template) continue;
-    const ns = o.metadata.namespace ?? 'default';
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${o.metadata.name}-pss`, namespace: ns, labels: template.metadata?.labels }, spec: template.spec };
+    // The first Pod its controller would create (a StatefulSet's adds its claims).
+    const pod = podsFor(o, NODE_NAME, () => '')[0];
+    if (!pod) continue;
+    const ns = pod.metadata.namespace;
+    pod.metadata.name = `${pod.metadata.name}-pss`;
     const response = await client.call('POST', `/api/v1/namespaces/${ns}/pods?dryRun=All&fieldValidation=Strict`, pod);
     const level = (await client.get('v1', 'Namespace', undefined, ns))?.metadata?.labels?.['pod-security.kubernetes.io/enforce'] ?? 'none';
     const ok = response.status === 201 && response.warnings.length === 0;
@@ -227,10 +274,12 @@ function findChart(tree: ClusterTree): ClusterChart | undefined {
   return buildEstate(DEFAULT_ESTATE).clusters.find((chart) => chart.context.environment.name === tree.env && chart.context.cluster.name === tree.cluster);
 }
 
-function spireServer(binaries: string, socket: string, args: string[]): Json {
-  const out = execFileSync(binaries, [...args, '-socketPath', socket, '-output', 'json'], { encoding: 'utf8', timeout: 30000 });
-  return JSON.parse(out);
+async function spireServer(binary: string, socket: string, args: string[]): Promise<Json> {
+  const result = await run(binary, [...args, '-socketPath', shortPath(socket), '-output', 'json']);
+  if (!result.ok) throw new Error(`spire-server ${args.join(' ')}: ${result.out}`);
+  return JSON.parse(result.out);
 }
+
 
 /** Where a path inside a container of `pod` lives on the host, through the container's volume mounts. */
 function hostPathOf(handle: PodHandle, containerImage: RegExp, path: string): string | undefined {
@@ -299,10 +348,10 @@ async function liveChecks(tree: ClusterTree, report: Report, env: LiveEnv, binar
   const parentId = `spiffe://${trustDomain}/spire/agent/k8s_psat/${tree.cluster}/${env.node.uid}`;
 
   // The agent of the node attested through k8s_psat.
-  const agents = await waitFor('the agent to appear in spire-server agent list', 60000, () => {
-    const list = (server(['agent', 'list']).agents ?? []) as Json[];
+  const agents = await waitFor('the agent to appear in spire-server agent list', 60000, async () => {
+    const list = ((await server(['agent', 'list'])).agents ?? []) as Json[];
     return list.some((a) => idString(a.id) === parentId) ? list : undefined;
-  }).catch(() => server(['agent', 'list']).agents ?? []);
+  }).catch(async () => (await server(['agent', 'list'])).agents ?? []);
   const agentIds = (agents as Json[]).map((a) => idString(a.id));
   report.check('agents', agentIds.includes(parentId), at, `agent of node ${env.node.name} (k8s_psat)`, agentIds.includes(parentId) ? '' : `spire-server agent list has ${JSON.stringify(agentIds)}, expected ${parentId}`);
 
@@ -357,13 +406,13 @@ async function liveChecks(tree: ClusterTree, report: Report, env: LiveEnv, binar
   const entriesFor = (all: NormalizedEntry[], uid: string) => all.filter((e) => e.selectors.includes(`k8s:pod-uid:${uid}`));
   const key = (e: NormalizedEntry) => JSON.stringify(e);
   let entries: NormalizedEntry[] = [];
-  await waitFor('the controller manager to register the sample pods', 60000, () => {
-    entries = ((server(['entry', 'show']).entries ?? []) as Json[]).map(normalize);
+  await waitFor('the controller manager to register the sample pods', 60000, async () => {
+    entries = (((await server(['entry', 'show'])).entries ?? []) as Json[]).map(normalize);
     return created.every(({ sample, uid }) => entriesFor(entries, uid).length >= expectedFor(sample, uid).length) ? true : undefined;
   }).catch(() => undefined);
   // One more reconcile period, so extra entries have time to appear too.
   await new Promise((resolve) => setTimeout(resolve, 3000));
-  entries = ((server(['entry', 'show']).entries ?? []) as Json[]).map(normalize);
+  entries = (((await server(['entry', 'show'])).entries ?? []) as Json[]).map(normalize);
   const managerLog = serverPod.containers.get('spire-controller-manager')?.output() ?? '';
   for (const { sample, uid } of created) {
     const expected = expectedFor(sample, uid).map(key).sort();
@@ -376,7 +425,7 @@ async function liveChecks(tree: ClusterTree, report: Report, env: LiveEnv, binar
 
   // A JWT-SVID minted by the server verifies against the keys the OIDC discovery provider serves (or the bundle's, without one).
   const subject = entries.find((e) => !e.admin)?.spiffeId ?? `spiffe://${trustDomain}/e2e`;
-  const token = (server(['jwt', 'mint', '-spiffeID', subject, '-audience', 'e2e']).token ?? '') as string;
+  const token = ((await server(['jwt', 'mint', '-spiffeID', subject, '-audience', 'e2e'])).svid?.token ?? '') as string;
   const oidcPod = env.pods.find((p) => p.pod.spec.containers.some((c: Json) => /oidc-discovery-provider:/.test(c.image)));
   let keys: Json[] = [];
   let from = 'the server bundle';
@@ -390,7 +439,7 @@ async function liveChecks(tree: ClusterTree, report: Report, env: LiveEnv, binar
     from = `the OIDC discovery provider (${domain}, issuer ${JSON.parse(discovery.body || '{}').issuer ?? '?'})`;
     keys = jwks.status === 200 ? JSON.parse(jwks.body).keys ?? [] : [];
   } else {
-    keys = (JSON.parse(execFileSync(binaries['spire-server'], ['bundle', 'show', '-format', 'spiffe', '-socketPath', socket], { encoding: 'utf8' })).keys ?? []).filter((k: Json) => k.use === 'jwt-svid');
+    keys = (JSON.parse((await run(binaries['spire-server'], ['bundle', 'show', '-format', 'spiffe', '-socketPath', shortPath(socket)])).out).keys ?? []).filter((k: Json) => k.use === 'jwt-svid');
   }
   const verified = verifyJwt(token, keys);
   report.check('jwt', verified === true, at, `JWT-SVID for ${subject} verified with the keys of ${from}`, verified === true ? '' : String(verified));
@@ -433,23 +482,16 @@ async function federationChecks(tree: ClusterTree, report: Report, env: { pods: 
   const socket = serverPod && hostPathOf(serverPod, /spire-server:/, confValue(serverConf, 'socket_path') ?? '');
   const trustDomain = confValue(serverConf, 'trust_domain') ?? '';
   if (!socket) return;
-  const run = (socketPath: string, args: string[]) => {
-    try {
-      return { ok: true, out: execFileSync(env.binaries['spire-server'], [...args, '-socketPath', socketPath], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000 }) };
-    } catch (error) {
-      const e = error as { stderr?: string; stdout?: string; message: string };
-      return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? e.message}` };
-    }
-  };
-  const hasBundle = (socketPath: string, td: string) => run(socketPath, ['bundle', 'list', '-id', `spiffe://${td}`]).ok;
+  const cli = (socketPath: string, args: string[]) => run(env.binaries['spire-server'], [...args, '-socketPath', shortPath(socketPath)]);
+  const hasBundle = async (socketPath: string, td: string) => (await cli(socketPath, ['bundle', 'list', '-id', `spiffe://${td}`])).ok;
   for (const standIn of env.standIns) {
     const partner = standIn.partner.trustDomain;
     // The tree's server, through the relationship the controller manager (or server.conf) set up.
     let said = '';
-    const fetched = await waitFor(`${trustDomain} to fetch the bundle of ${partner}`, 45000, () => {
-      const refresh = run(socket, ['federation', 'refresh', '-id', partner]);
+    const fetched = await waitFor(`${trustDomain} to fetch the bundle of ${partner}`, 45000, async () => {
+      const refresh = await cli(socket, ['federation', 'refresh', '-id', partner]);
       said = refresh.out;
-      return refresh.ok && hasBundle(socket, partner) ? true : undefined;
+      return refresh.ok && (await hasBundle(socket, partner)) ? true : undefined;
     }).catch(() => false);
     report.check('federation', fetched, at, `${trustDomain} fetches ${partner} from ${standIn.partner.url} (${standIn.partner.profile})`, fetched ? '' : said);
 
@@ -460,15 +502,15 @@ async function federationChecks(tree: ClusterTree, report: Report, env: { pods: 
       continue;
     }
     const bundleFile = join(env.dir, `bundle-${trustDomain}.json`);
-    const bundle = run(socket, ['bundle', 'show', '-format', 'spiffe']);
+    const bundle = await cli(socket, ['bundle', 'show', '-format', 'spiffe']);
     writeFileSync(bundleFile, bundle.out);
-    const create = run(standIn.socket, ['federation', 'create', '-trustDomain', trustDomain, '-bundleEndpointURL', endpoint,
+    const create = await cli(standIn.socket, ['federation', 'create', '-trustDomain', trustDomain, '-bundleEndpointURL', endpoint,
       '-bundleEndpointProfile', 'https_spiffe', '-endpointSpiffeID', `spiffe://${trustDomain}/spire/server`, '-trustDomainBundlePath', bundleFile, '-trustDomainBundleFormat', 'spiffe']);
     let back = create.ok;
     said = create.out;
     if (back) {
-      back = await waitFor(`${partner} to fetch the bundle of ${trustDomain}`, 45000, () => {
-        const refresh = run(standIn.socket, ['federation', 'refresh', '-id', trustDomain]);
+      back = await waitFor(`${partner} to fetch the bundle of ${trustDomain}`, 45000, async () => {
+        const refresh = await cli(standIn.socket, ['federation', 'refresh', '-id', trustDomain]);
         said = refresh.out;
         return refresh.ok ? true : undefined;
       }).catch(() => false);

@@ -167,12 +167,15 @@ async function checkContainer(
     const running = await start();
     const live = await liveEndpoint(kubelet, volumes);
     let ok = false;
-    for (let i = 0; i < 40 && running.exitCode() === undefined && !ok; i++) {
+    let last: string = live ? 'no answer' : 'no health_checks block in its config';
+    for (let i = 0; i < 120 && running.exitCode() === undefined && !ok && live; i++) {
       await sleep(250);
-      ok = live !== undefined && (await httpStatus('127.0.0.1', live.port, live.path).catch(() => 0)) === 200;
+      const status = await httpStatus('127.0.0.1', live.port, live.path).catch((error: Error) => error.message);
+      last = `GET :${live.port}${live.path}: ${status}`;
+      ok = status === 200;
     }
     await running.stop();
-    const said = ok ? '' : tail(running.output(), 4);
+    const said = ok ? '' : `${last}; ${tail(running.output(), 2)}`;
     report.check('configs', ok, at, `${subject} config`, said);
     report.check('argv', ok, at, `${subject} argv ${JSON.stringify(argv)}`, said);
   }

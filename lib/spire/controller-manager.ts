@@ -138,9 +138,10 @@ export class SpireControllerManager extends Construct {
       namespace,
       labels,
       serviceAccount,
+      // client-go tools/leaderelection/resourcelock/leaselock.go (Get, Create, Update of one Lease) and the
+      // event recorder of the election; no ConfigMap lock since client-go dropped it.
       rules: [
-        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
         { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
       ],
     });

@@ -274,13 +274,15 @@ export class SpireServer extends Construct {
         { apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get'] },
       ],
     });
-    // The k8s_configmap BundlePublisher creates and updates the bundle ConfigMap with server-side apply.
+    // The k8s_configmap BundlePublisher creates and updates the bundle ConfigMap with server-side apply
+    // (spire pkg/server/plugin/bundlepublisher/k8sconfigmap/client.go ApplyConfigMap), which the apiserver
+    // authorizes as patch, and as create while the ConfigMap does not exist; it never reads it.
     grant(this, 'BundleRole', {
       name: 'spire-server-bundle',
       namespace: this.bundle.namespace,
       labels,
       serviceAccount,
-      rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [this.bundle.configMapName], verbs: ['get', 'patch', 'create'] }],
+      rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [this.bundle.configMapName], verbs: ['patch', 'create'] }],
     });
     const upstream = this.settings.upstreamAuthority;
     if (upstream?.type === 'cert-manager') {
