@@ -74,7 +74,7 @@ describe.each(clusters)('$dir: cross-component facts', ({ env, cluster, dir }) =
     expect(agentConf).toContain(`trust_bundle_path = "${mount.mountPath}/bundle.spiffe"`);
     expect(agentConf).toContain('trust_bundle_format = "spiffe"');
     const role = find(files, `${dir}/spire-system/role-spire-server-bundle.yaml`);
-    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['spire-bundle'], verbs: ['get', 'patch', 'create'] }]);
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['spire-bundle'], verbs: ['patch', 'create'] }]);
   });
 
   test('the server admin socket is the one the manager dials, on a shared emptyDir', () => {
