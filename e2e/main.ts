@@ -95,6 +95,7 @@ async function main(): Promise<number> {
     removeCgroups(workDir);
     if (!options.keep) rmSync(workDir, { recursive: true, force: true });
   }
+  console.log(report.admissionLine());
   console.log(report.summary());
   console.log(report.closingLine());
   return report.failed === 0 ? 0 : 1;

@@ -62,6 +62,11 @@ export const MUTATIONS: Mutation[] = [
     levels: ['live'],
     apply: (dist, tree) => edit(dist, tree, (p) => /clusterfederatedtrustdomain-payments-partner-example\.yaml$/.test(p), (t) => t.replace(/\n  trustDomainBundle: \|[\s\S]*$/, '\n')),
   },
+  {
+    name: 'the ClusterSPIFFEID admission policy binding switched from Deny to Audit',
+    levels: ['api'],
+    apply: (dist, tree) => edit(dist, tree, (p) => /validatingadmissionpolicybinding-spire-identity-policy-clusterspiffeid\.yaml$/.test(p), (t) => t.replace(/validationActions:\n(\s+)- Deny/, 'validationActions:\n$1- Audit')),
+  },
 ];
 
 /** Copies dist/ to `into` so a mutation can edit the copy. */

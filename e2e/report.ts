@@ -12,6 +12,8 @@ export class Report {
   private readonly total = new Map<Counter, number>();
   private readonly failures: string[] = [];
   trees = 0;
+  /** The identity policy in the cluster: policy cases denied, and dist/'s identity CRs admitted. */
+  readonly admission = { denied: 0, cases: 0, admitted: 0, crs: 0 };
 
   /** `prefix` marks the lines of a run that is expected to fail (a mutation). */
   constructor(private readonly prefix = '') {}
@@ -48,6 +50,11 @@ export class Report {
   summary(): string {
     const counts = COUNTERS.map((counter) => `${counter}=${this.passed.get(counter) ?? 0}/${this.total.get(counter) ?? 0}`);
     return `e2e: trees=${this.trees} ${counts.join(' ')} failed=${this.failed}`;
+  }
+
+  admissionLine(): string {
+    const a = this.admission;
+    return `admission: policy cases denied=${a.denied}/${a.cases} dist CRs admitted=${a.admitted}/${a.crs}`;
   }
 
   /** The plain closing line: every counted check, and the uncounted failures. */

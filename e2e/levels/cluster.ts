@@ -31,6 +31,7 @@ import { ClusterTree, find, objectsOf, podTemplate, readManifests, where } from 
 import { startKubeletApi } from '../kubelet-api';
 import { RESTART_NOTE, shortPath } from '../runtime';
 import { startPostgres } from '../postgres';
+import { IDENTITY_KINDS, checkPolicyCases } from '../admission';
 import { StandIn, partnersOf, startStandIns } from '../standin';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -156,6 +157,10 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
         const ok = response.status >= 200 && response.status < 300 && response.warnings.length === 0;
         const said = ok ? '' : `${response.status} ${response.body?.message ?? response.text}${response.warnings.length ? ` warnings: ${response.warnings.join(' | ')}` : ''}`;
         if (api) report.check('objects', ok, at, `${item.file} ${o.kind}/${o.metadata.name} (${group})`, said);
+        if (api && IDENTITY_KINDS.has(o.kind)) {
+          report.admission.crs++;
+          if (ok) report.admission.admitted++;
+        }
         else if (!ok) report.fail(at, `${item.file} ${o.kind}/${o.metadata.name} (${group})`, said);
       }
       await namespaceControllers(client, cluster.caPem);
@@ -199,6 +204,12 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
     if (api) {
       await checkPodSecurity(client, tree, report);
       await checkRbac(client, tree, report);
+      const first = buildEstate(DEFAULT_ESTATE).clusters.find((chart) => chart.context.environment.name === tree.env);
+      if (first?.context.cluster.name === tree.cluster && !syncBroken) {
+        const counts = await checkPolicyCases(client, tree.env, at, report);
+        report.admission.denied += counts.denied;
+        report.admission.cases += counts.cases;
+      }
     }
     if (env.levels.has('live') && !syncBroken) {
       await liveChecks(tree, report, { client, cluster, pods, node, dir, services }, env.binaries);
