@@ -201,7 +201,8 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
         }
       }
     }
-    if (api) {
+    // After a sync that stopped, the later waves were never applied: their checks would only repeat that.
+    if (api && !syncBroken) {
       await checkPodSecurity(client, tree, report);
       await checkRbac(client, tree, report);
       const first = buildEstate(DEFAULT_ESTATE).clusters.find((chart) => chart.context.environment.name === tree.env);
