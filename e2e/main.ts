@@ -15,6 +15,7 @@ import { Report, stage } from './report';
 import { clusterTrees } from './trees';
 import { configLevel } from './levels/config';
 import { clusterLevels } from './levels/cluster';
+import { gitopsLevel } from './levels/gitops';
 import { MUTATIONS, copyDist } from './mutations';
 
 const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
@@ -62,6 +63,11 @@ async function main(): Promise<number> {
       stdio: 'inherit', env: { ...process.env, [NODE_NETNS_ENV]: netns.name, [BINARIES_ENV]: JSON.stringify(binaries) },
     });
     deleteNetworkNamespace(netns.name);
+    // The pods' network namespaces carry the child's pid; a child that was killed leaves them behind.
+    for (const line of execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n')) {
+      const name = line.split(' ')[0];
+      if (name && result.pid && name.startsWith(`sgx${result.pid}`)) deleteNetworkNamespace(name);
+    }
     return result.status ?? 1;
   }
 
@@ -85,6 +91,9 @@ async function main(): Promise<number> {
         await stage(`levels ${[...clusterLevelsWanted].join('+')}: ${tree.env}/${tree.cluster} on kube-apiserver and etcd`, () =>
           clusterLevels(tree, report, { workDir, binaries, shared: options.shared, levels: clusterLevelsWanted }));
       }
+    }
+    if (options.levels.includes('api') && options.trees.length === 0) {
+      await stage('level api: the Argo CD and Flux trees on kube-apiserver with the pinned CRDs', () => gitopsLevel(options.dist, report, { workDir, binaries, shared: options.shared }));
     }
     if (options.levels.includes('mutations')) {
       await stage('mutations: each must make the e2e fail', () => mutationStage(options, report, { workDir, binaries, values }));
@@ -134,7 +143,7 @@ async function mutationStage(options: Options, report: Report, env: { workDir: s
     const inner = new Report('   (mutated) ');
     if (mutation.levels.includes('config')) await configLevel([tree], inner, { workDir: join(copy, 'work'), binaries: env.binaries, values: env.values });
     const clusterWanted = new Set(mutation.levels.filter((level) => level !== 'config'));
-    if (clusterWanted.size > 0) await clusterLevels(tree, inner, { workDir: join(copy, 'work'), binaries: env.binaries, shared: options.shared, levels: clusterWanted });
+    if (clusterWanted.size > 0) await clusterLevels(tree, inner, { workDir: join(copy, 'work'), binaries: env.binaries, shared: options.shared, levels: clusterWanted, readyTimeoutMs: 45000 });
     if (inner.failed > 0) console.log(`mutation caught: ${mutation.name} (${tree.env}/${tree.cluster}): ${inner.firstFailure}`);
     else report.fail('mutations', mutation.name, `the e2e passed on ${tree.env}/${tree.cluster} with this fault`);
   }

@@ -32,6 +32,9 @@ import { startKubeletApi } from '../kubelet-api';
 import { RESTART_NOTE, shortPath } from '../runtime';
 import { startPostgres } from '../postgres';
 import { IDENTITY_KINDS, checkPolicyCases } from '../admission';
+import { snapshotEstate } from '../../lib/plan/model';
+import { driftReport, formatDrift, parseEntries, predictedEntries } from '../../lib/plan/drift';
+import { Workload } from '../../lib/plan/select';
 import { StandIn, partnersOf, startStandIns } from '../standin';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -42,6 +45,8 @@ const CRD_DIRS = ['spire', 'argocd', 'flux', 'prometheus-operator'];
 const WORKLOAD_KINDS = new Set(['StatefulSet', 'Deployment', 'DaemonSet', 'Job']);
 
 export interface ClusterLevelEnv {
+  /** How long a wave's workloads may take to become healthy (a mutation run uses less: it expects failure). */
+  readonly readyTimeoutMs?: number;
   readonly workDir: string;
   readonly binaries: Record<string, string>;
   readonly shared: string;
@@ -181,7 +186,7 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
           continue;
         }
         try {
-          const started = await runWorkload(syncEnv, o, 120000);
+          const started = await runWorkload(syncEnv, o, env.readyTimeoutMs ?? 120000);
           pods.push(...started);
           await services.publishEndpoints(find(tree, 'Service'));
         } catch (error) {
@@ -426,13 +431,36 @@ async function liveChecks(tree: ClusterTree, report: Report, env: LiveEnv, binar
   await new Promise((resolve) => setTimeout(resolve, 3000));
   entries = (((await server(['entry', 'show'])).entries ?? []) as Json[]).map(normalize);
   const managerLog = serverPod.containers.get('spire-controller-manager')?.output() ?? '';
+  // The plan/explain/drift model of the controller manager (lib/plan/select.ts) must predict the same.
+  const distFiles = new Map(readManifests(dirname(dirname(tree.dir)), dirname(dirname(tree.dir))).map((file) => [file.path, file.text] as const));
+  const snapshot = snapshotEstate(DEFAULT_ESTATE, distFiles);
+  const clusterSnapshot = snapshot.clusters.find((c) => c.environment === tree.env && c.cluster === tree.cluster);
+  const workloadOf = (sample: { namespace: string; name: string; serviceAccountName: string; labels: Record<string, string> }, uid: string): Workload => ({
+    ...sample, uid, nodeName: env.node.name, nodeUid: env.node.uid, namespaceLabels: {}, endpoints: [], source: 'e2e sample pod',
+  });
   for (const { sample, uid } of created) {
     const expected = expectedFor(sample, uid).map(key).sort();
     const actual = entriesFor(entries, uid).map(key).sort();
-    const ok = JSON.stringify(expected) === JSON.stringify(actual);
+    const planned = clusterSnapshot ? predictedEntries(clusterSnapshot, [workloadOf(sample, uid)]).map(normalize).map(key).sort() : ['no cluster in the plan snapshot'];
+    const ok = JSON.stringify(expected) === JSON.stringify(actual) && JSON.stringify(planned) === JSON.stringify(actual);
     const failures = managerLog.split('\n').filter((line) => /"level":"error"|ERROR/.test(line)).slice(-2).join(' | ');
     report.check('entries', ok, at, `pod ${sample.namespace}/${sample.name} (${expected.length} entr${expected.length === 1 ? 'y' : 'ies'} promised)`,
-      ok ? '' : `promised ${expected.join(' ') || 'none'}; spire-server entry show has ${actual.join(' ') || 'none'}${failures ? `; controller manager said: ${failures}` : ''}`);
+      ok ? '' : `inventory promised ${expected.join(' ') || 'none'}; plan predicted ${planned.join(' ') || 'none'}; spire-server entry show has ${actual.join(' ') || 'none'}${failures ? `; controller manager said: ${failures}` : ''}`);
+  }
+
+  // spire-gitops drift against the live server: nothing to report for the cluster as synced, and an entry
+  // made by hand reported as extra.
+  if (clusterSnapshot) {
+    const workloads = await liveWorkloads(env.client, env.node);
+    const drift = async () => driftReport(clusterSnapshot, parseEntries((await run(binaries['spire-server'], ['entry', 'show', '-output', 'json', '-socketPath', shortPath(socket)])).out, 'entry show'), { workloads, estate: snapshot });
+    const clean = await drift();
+    const findings = [...clean.missing, ...clean.extra, ...clean.different];
+    report.check('entries', findings.length === 0, at, `spire-gitops drift on the live server finds nothing (${clean.matching} entries match)`, findings.length ? formatDrift(clean) : '');
+    const byHand = `spiffe://${trustDomain}/e2e/created-by-hand`;
+    await server(['entry', 'create', '-parentID', parentId, '-spiffeID', byHand, '-selector', 'k8s:ns:e2e-by-hand']);
+    const dirty = await drift();
+    const reported = dirty.extra.some((finding) => finding.spiffeId === byHand);
+    report.check('entries', reported, at, `spire-gitops drift reports an entry created by hand (${byHand}) as extra`, reported ? '' : formatDrift(dirty));
   }
 
   // A JWT-SVID minted by the server verifies against the keys the OIDC discovery provider serves (or the bundle's, without one).
@@ -455,6 +483,27 @@ async function liveChecks(tree: ClusterTree, report: Report, env: LiveEnv, binar
   }
   const verified = verifyJwt(token, keys);
   report.check('jwt', verified === true, at, `JWT-SVID for ${subject} verified with the keys of ${from}`, verified === true ? '' : String(verified));
+}
+
+/** Every pod of the node as `plan`/`drift` take workloads (`--pods`): labels, namespace labels, Services. */
+async function liveWorkloads(client: KubeClient, node: { name: string; uid: string }): Promise<Workload[]> {
+  const pods = (await client.ok('GET', '/api/v1/pods')).body.items as Json[];
+  const namespaces = new Map(((await client.ok('GET', '/api/v1/namespaces')).body.items as Json[]).map((ns) => [ns.metadata.name, ns.metadata.labels ?? {}]));
+  const endpoints = (await client.ok('GET', '/api/v1/endpoints')).body.items as Json[];
+  return pods.map((pod) => ({
+    name: pod.metadata.name,
+    namespace: pod.metadata.namespace,
+    serviceAccountName: pod.spec.serviceAccountName ?? 'default',
+    labels: pod.metadata.labels ?? {},
+    annotations: pod.metadata.annotations ?? {},
+    namespaceLabels: namespaces.get(pod.metadata.namespace) ?? {},
+    uid: pod.metadata.uid,
+    nodeName: node.name,
+    nodeUid: node.uid,
+    source: 'the e2e apiserver',
+    endpoints: endpoints.filter((e) => e.metadata.namespace === pod.metadata.namespace
+      && (e.subsets ?? []).some((subset: Json) => (subset.addresses ?? []).some((a: Json) => a.targetRef?.uid === pod.metadata.uid))).map((e) => e.metadata.name),
+  }));
 }
 
 function httpGetHost(host: string, port: number, path: string, hostHeader: string): Promise<{ status: number; body: string }> {
