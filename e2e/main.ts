@@ -19,7 +19,7 @@ import { gitopsLevel } from './levels/gitops';
 import { MUTATIONS, copyDist } from './mutations';
 
 const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
-const LEVELS = ['config', 'api', 'live', 'federation', 'mutations'] as const;
+const LEVELS = ['config', 'api', 'live', 'federation', 'gitops', 'mutations'] as const;
 type Level = typeof LEVELS[number];
 
 interface Options { levels: Level[]; dist: string; shared: string; keep: boolean; trees: string[] }
@@ -92,8 +92,8 @@ async function main(): Promise<number> {
           clusterLevels(tree, report, { workDir, binaries, shared: options.shared, levels: clusterLevelsWanted }));
       }
     }
-    if (options.levels.includes('api') && options.trees.length === 0) {
-      await stage('level api: the Argo CD and Flux trees on kube-apiserver with the pinned CRDs', () => gitopsLevel(options.dist, report, { workDir, binaries, shared: options.shared }));
+    if (options.levels.includes('gitops')) {
+      await stage('level gitops: the Argo CD and Flux trees on kube-apiserver with the pinned CRDs', () => gitopsLevel(options.dist, report, { workDir, binaries, shared: options.shared }));
     }
     if (options.levels.includes('mutations')) {
       await stage('mutations: each must make the e2e fail', () => mutationStage(options, report, { workDir, binaries, values }));
@@ -144,7 +144,10 @@ async function mutationStage(options: Options, report: Report, env: { workDir: s
     if (mutation.levels.includes('config')) await configLevel([tree], inner, { workDir: join(copy, 'work'), binaries: env.binaries, values: env.values });
     const clusterWanted = new Set(mutation.levels.filter((level) => level !== 'config'));
     if (clusterWanted.size > 0) await clusterLevels(tree, inner, { workDir: join(copy, 'work'), binaries: env.binaries, shared: options.shared, levels: clusterWanted, readyTimeoutMs: 45000 });
-    if (inner.failed > 0) console.log(`mutation caught: ${mutation.name} (${tree.env}/${tree.cluster}): ${inner.firstFailure}`);
+    // A mutation counts as caught only by a check, not by the e2e itself breaking.
+    const broken = inner.failures.filter((line) => / (cluster levels|run): /.test(line));
+    if (broken.length > 0) report.fail('mutations', mutation.name, `the e2e broke instead of judging the tree: ${broken[0]}`);
+    else if (inner.failed > 0) console.log(`mutation caught: ${mutation.name} (${tree.env}/${tree.cluster}): ${inner.firstFailure}`);
     else report.fail('mutations', mutation.name, `the e2e passed on ${tree.env}/${tree.cluster} with this fault`);
   }
 }

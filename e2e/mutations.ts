@@ -3,7 +3,7 @@
  * change to the code would, and the e2e run on the broken copy must fail. A mutation that goes
  * unnoticed is a failure of the e2e itself.
  */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClusterTree } from './trees';
 
@@ -72,4 +72,6 @@ export const MUTATIONS: Mutation[] = [
 /** Copies dist/ to `into` so a mutation can edit the copy. */
 export function copyDist(dist: string, into: string): void {
   cpSync(dist, into, { recursive: true });
+  // Programs running as other users (PostgreSQL) work below it.
+  chmodSync(into, 0o755);
 }

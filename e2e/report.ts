@@ -10,7 +10,7 @@ export type Counter = typeof COUNTERS[number];
 export class Report {
   private readonly passed = new Map<Counter, number>();
   private readonly total = new Map<Counter, number>();
-  private readonly failures: string[] = [];
+  readonly failures: string[] = [];
   trees = 0;
   /** The identity policy in the cluster: policy cases denied, and dist/'s identity CRs admitted. */
   readonly admission = { denied: 0, cases: 0, admitted: 0, crs: 0 };

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import * as lockfile from 'proper-lockfile';
@@ -299,6 +299,8 @@ export function writeTree(files: ReadonlyMap<string, string>, outdir: string, op
   const { parent, stagingPrefix, previousPrefix } = siblings(outdir);
   mkdirSync(parent, { recursive: true });
   const staging = mkdtempSync(join(parent, `${stagingPrefix}${process.pid}-`));
+  // mkdtemp makes the directory private (0700); dist/ is read by others (CI users, GitOps tooling).
+  chmodSync(staging, 0o755);
   let previous: string | undefined;
   try {
     for (const path of sortedByCodePoint([...files.keys()])) {

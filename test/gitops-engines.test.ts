@@ -5,6 +5,7 @@ import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { EnvironmentConfig, EstateConfig } from '../lib/config/types';
 import { renderEstate } from '../lib/synth';
 import { defaultFiles, environment, find, manifests } from './helpers/estate';
+import { CASCADE_FINALIZER } from '../lib/gitops/argocd-application';
 import { CRD_DIR, describeErrors, loadStrictValidators, sharedSchemasPresent } from './helpers/schemas';
 
 const files = defaultFiles();
@@ -37,7 +38,7 @@ describe('one engine per environment, and a defined handover between them', () =
     return {
       argocd: application ? {
         applies: application.spec.syncPolicy.automated !== undefined,
-        cascadesOnRemoval: (application.metadata.finalizers ?? []).includes('resources-finalizer.argocd.argoproj.io'),
+        cascadesOnRemoval: (application.metadata.finalizers ?? []).includes(CASCADE_FINALIZER),
       } : undefined,
       flux: kustomization ? {
         applies: !kustomization.spec.suspend,

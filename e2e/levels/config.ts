@@ -4,7 +4,7 @@
  * env and mounted files in a root of its own. No apiserver: ConfigMaps come from the tree, Secrets and
  * prerequisites from the e2e.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Report } from '../report';
 import { ClusterTree, K8sObject, objectsOf, where } from '../trees';
@@ -165,7 +165,7 @@ async function checkContainer(
   if (program === 'oidc-discovery-provider') {
     // main.go: a bad flag or config exits at once; a loaded config serves its live endpoint.
     const running = await start();
-    const live = await liveEndpoint(kubelet, volumes);
+    const live = liveEndpoint(volumes);
     let ok = false;
     let last: string = live ? 'no answer' : 'no health_checks block in its config';
     for (let i = 0; i < 120 && running.exitCode() === undefined && !ok && live; i++) {
@@ -182,8 +182,7 @@ async function checkContainer(
 }
 
 /** The OIDC provider's live endpoint, read from the health_checks block of its config file. */
-async function liveEndpoint(_kubelet: Json, volumes: Map<string, string>): Promise<{ port: number; path: string } | undefined> {
-  const { readdirSync, readFileSync, statSync } = await import('node:fs');
+function liveEndpoint(volumes: Map<string, string>): { port: number; path: string } | undefined {
   for (const dir of volumes.values()) {
     if (!statSync(dir).isDirectory()) continue;
     for (const file of readdirSync(dir)) {

@@ -42,7 +42,7 @@ export async function gitopsLevel(dist: string, report: Report, env: { workDir: 
         const response = await client.apply(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name, item.text)
           .catch((error: Error) => ({ status: 0, text: error.message, body: undefined, warnings: [] as string[] }));
         const ok = response.status >= 200 && response.status < 300 && response.warnings.length === 0;
-        report.check('objects', ok, top, `${item.file} ${o.kind}/${o.metadata.name}`, ok ? '' : `${response.status} ${response.body?.message ?? response.text} ${response.warnings.join(' | ')}`);
+        report.check('objects', ok, top, `${item.file} ${o.kind}/${o.metadata.name}`, ok ? '' : `${response.status}${response.warnings.length ? ` warnings: ${response.warnings.join(' | ')}` : ''} ${response.body?.message ?? ''}`);
       }
     }
   } catch (error) {

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterChart } from '../cluster-chart';
 import { EnvironmentConfig, EstateConfig } from '../config/types';
-import { SYNC_RETRY } from './argocd-application';
+import { CASCADE_FINALIZER, SYNC_RETRY } from './argocd-application';
 import {
   CLUSTER_LABEL, CLUSTER_SYNC_OPTIONS, ENVIRONMENT_LABEL, REGION_LABEL, clusterSources, webhookIgnoreDifferences,
 } from './cluster-application';
@@ -75,7 +75,7 @@ export class SpireApplicationSet extends Construct {
             name: `spire-${env.name}-${cluster}`,
             labels: { [ENVIRONMENT_LABEL]: env.name, [CLUSTER_LABEL]: cluster, [REGION_LABEL]: clusterLabel(REGION_LABEL) },
             annotations: { ...props.annotations },
-            finalizers: props.cascadeDelete ? ['resources-finalizer.argocd.argoproj.io'] : undefined,
+            finalizers: props.cascadeDelete ? [CASCADE_FINALIZER] : undefined,
           },
           spec: {
             project: estate.argocd.project,

@@ -1,6 +1,14 @@
 import { Construct } from 'constructs';
 import * as argo from '../../imports/application-argoproj.io';
 
+/**
+ * The finalizer that makes deleting an Application delete what it deployed, in the foreground. Argo CD's
+ * common/common.go names it ForegroundPropagationPolicyFinalizer; the older bare
+ * `resources-finalizer.argocd.argoproj.io` means the same, but the apiserver warns on every apply of a
+ * finalizer name without a path.
+ */
+export const CASCADE_FINALIZER = 'resources-finalizer.argocd.argoproj.io/foreground';
+
 /** Sync options Argo CD matches by exact string; a typo would be ignored silently, so only these exist. */
 export type SyncOption =
   | 'CreateNamespace=true' | 'PruneLast=true' | 'ServerSideApply=true' | 'RespectIgnoreDifferences=true'
@@ -32,7 +40,7 @@ export interface ArgoCdApplicationProps {
   readonly sync: ApplicationSyncPolicy;
   readonly syncOptions: readonly SyncOption[];
   /**
-   * Deleting the Application also deletes what it deployed (`resources-finalizer.argocd.argoproj.io`),
+   * Deleting the Application also deletes what it deployed (`resources-finalizer.argocd.argoproj.io/foreground`),
    * except objects annotated `Delete=false`. Without it, deleting the Application orphans its objects.
    */
   readonly cascadeDelete: boolean;
@@ -94,7 +102,7 @@ export class ArgoCdApplication extends Construct {
         namespace: props.namespace,
         labels: { ...props.labels },
         annotations: Object.keys(annotations).length > 0 ? annotations : undefined,
-        finalizers: props.cascadeDelete ? ['resources-finalizer.argocd.argoproj.io'] : undefined,
+        finalizers: props.cascadeDelete ? [CASCADE_FINALIZER] : undefined,
       },
       spec: {
         project: props.project,
