@@ -1,7 +1,7 @@
 // The SPIRE programs the images ship (spire-server, spire-agent, oidc-discovery-provider), built from
 // github.com/spiffe/spire at the version of the images in lib/config/versions.ts.
 // The replace: SPIRE v1.15.2 requires github.com/Keyfactor/ejbca-go-client-sdk v1.1.0, which the Go
-// module proxy reachable here does not serve; v1.0.2 is served and compiles against the only user,
+// module proxy does not serve (403); v1.0.2 is served and compiles against the only user,
 // the ejbca UpstreamAuthority plugin, which no estate of this project configures.
 module spire-gitops.local/e2e/spire
 
