@@ -143,7 +143,7 @@ async function mutationStage(options: Options, report: Report, env: { workDir: s
     const inner = new Report('   (mutated) ');
     if (mutation.levels.includes('config')) await configLevel([tree], inner, { workDir: join(copy, 'work'), binaries: env.binaries, values: env.values });
     const clusterWanted = new Set(mutation.levels.filter((level) => level !== 'config'));
-    if (clusterWanted.size > 0) await clusterLevels(tree, inner, { workDir: join(copy, 'work'), binaries: env.binaries, shared: options.shared, levels: clusterWanted, readyTimeoutMs: 45000 });
+    if (clusterWanted.size > 0) await clusterLevels(tree, inner, { workDir: join(copy, 'work'), binaries: env.binaries, shared: options.shared, levels: clusterWanted, readyTimeoutMs: 30000, failFast: true });
     // A mutation counts as caught only by a check, not by the e2e itself breaking.
     const broken = inner.failures.filter((line) => / (cluster levels|run): /.test(line));
     if (broken.length > 0) report.fail('mutations', mutation.name, `the e2e broke instead of judging the tree: ${broken[0]}`);

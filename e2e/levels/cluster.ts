@@ -47,6 +47,8 @@ const WORKLOAD_KINDS = new Set(['StatefulSet', 'Deployment', 'DaemonSet', 'Job']
 export interface ClusterLevelEnv {
   /** How long a wave's workloads may take to become healthy (a mutation run uses less: it expects failure). */
   readonly readyTimeoutMs?: number;
+  /** Stop at the first failure (a mutation run only needs to know that something noticed). */
+  readonly failFast?: boolean;
   readonly workDir: string;
   readonly binaries: Record<string, string>;
   readonly shared: string;
@@ -142,6 +144,7 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
     let providedApplied = false;
     let syncBroken = false;
     for (const [group, items] of groups) {
+      if (env.failFast && report.failed > 0) syncBroken = true;
       if (syncBroken) break;
       for (const item of items) {
         const o = item.object;
@@ -206,6 +209,7 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
         }
       }
     }
+    if (env.failFast && report.failed > 0) syncBroken = true;
     // After a sync that stopped, the later waves were never applied: their checks would only repeat that.
     if (api && !syncBroken) {
       await checkPodSecurity(client, tree, report);
