@@ -45,7 +45,6 @@ export function partnersOf(tree: ClusterTree): Partner[] {
       }
     }
   }
-  // Partners that are trust domains of this estate are run as themselves elsewhere; stand-ins only for outsiders.
   return [...partners.values()];
 }
 
