@@ -1,13 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import * as lockfile from 'proper-lockfile';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { recoverTree, renderEstate, synthesize } from '../lib/synth';
 import { changedEstate } from './helpers/synth-worker';
+import { hashFiles, hashTree } from './helpers/tree-hash';
 
 /*
  * Several synths into one outdir at once, some killed at random points: dist/ must always be exactly the
@@ -18,24 +18,6 @@ jest.setTimeout(240_000);
 
 const ROOT = join(__dirname, '..');
 const WORKER = join(ROOT, 'build', `test-synth-worker-${process.pid}.js`);
-
-function hashFiles(files: ReadonlyMap<string, string>): string {
-  const hash = createHash('sha256');
-  for (const path of [...files.keys()].sort()) hash.update(`${path}\0`).update(files.get(path)!).update('\0');
-  return hash.digest('hex');
-}
-
-function hashTree(dir: string): string {
-  const files = new Map<string, string>();
-  (function walk(current: string) {
-    for (const entry of readdirSync(current)) {
-      const path = join(current, entry);
-      if (statSync(path).isDirectory()) walk(path);
-      else files.set(relative(dir, path), readFileSync(path, 'utf8'));
-    }
-  })(dir);
-  return hashFiles(files);
-}
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failing schedule can be replayed. */
 function prng(seed: number): () => number {

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { EstateConfig } from '../lib/config/types';
 import { EstateValidationError, synthesize } from '../lib/synth';
+import { hashFiles, hashTree } from './helpers/tree-hash';
 
 /*
  * Randomly mutated copies of the default estate, fed to synth: each run either succeeds (and dist/ is
@@ -87,23 +87,7 @@ function mutate(estate: any, random: () => number): string {
   return `${where} = ${typeof next === 'string' ? JSON.stringify(next) : Array.isArray(next) ? `[${next.length}]` : String(next)}`;
 }
 
-function treeHash(dir: string): string {
-  const files = new Map<string, string>();
-  (function walk(current: string) {
-    for (const entry of readdirSync(current)) {
-      const path = join(current, entry);
-      if (statSync(path).isDirectory()) walk(path);
-      else files.set(relative(dir, path), readFileSync(path, 'utf8'));
-    }
-  })(dir);
-  return filesHash(files);
-}
 
-function filesHash(files: ReadonlyMap<string, string>): string {
-  const hash = createHash('sha256');
-  for (const path of [...files.keys()].sort()) hash.update(path).update('\0').update(files.get(path)!).update('\0');
-  return hash.digest('hex');
-}
 
 /** Objects of a core kind that fail its kubernetes-models schema. */
 function schemaFailures(files: ReadonlyMap<string, string>): string[] {
@@ -147,10 +131,10 @@ describe('fuzzed estates', () => {
     for (let index = 0; index < CASES; index++) {
       const estate = structuredClone(DEFAULT_ESTATE) as EstateConfig;
       const mutations = Array.from({ length: 1 + Math.floor(random() * 3) }, () => mutate(estate, random));
-      const before = treeHash(dist);
+      const before = hashTree(dist);
       try {
         const files = synthesize(estate, [dist]);
-        expect(treeHash(dist)).toBe(filesHash(files));
+        expect(hashTree(dist)).toBe(hashFiles(files));
         // What synth accepted, the API server would too.
         const invalid = schemaFailures(files);
         expect({ index, mutations, invalid }).toEqual({ index, mutations, invalid: [] });
@@ -166,7 +150,7 @@ describe('fuzzed estates', () => {
         // No doubled words in any message ("the the", "must must").
         const doubled = error.problems.filter((problem) => /\b(\w{2,}) \1\b/i.test(problem.replace(/"[^"]*"/g, '""')));
         expect({ index, mutations, doubled }).toEqual({ index, mutations, doubled: [] });
-        expect(treeHash(dist)).toBe(before);
+        expect(hashTree(dist)).toBe(before);
       }
     }
     expect(crashes).toEqual([]);

@@ -3,24 +3,14 @@ import { parse } from 'yaml';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { EnvironmentConfig, EstateConfig, FederationSpec, IdentitySpec } from '../lib/config/types';
 import { secretKind } from '../lib/config/secrets';
-import { EstateValidationError, renderEstate } from '../lib/synth';
-import { defaultEstate, environment, estateWith } from './helpers/estate';
+import { renderEstate } from '../lib/synth';
+import { defaultEstate, environment, estateWith, problemsOf } from './helpers/estate';
 
 /*
  * Bad estates, one class of mistake per block, each as a new user would make it. Every case must fail
  * synth with a named problem (environment, resource, field, value, fix), never reach dist/, never throw
  * anything but EstateValidationError.
  */
-
-function problemsOf(estate: EstateConfig): string[] {
-  try {
-    renderEstate(estate);
-  } catch (error) {
-    if (error instanceof EstateValidationError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
 
 const PAYMENTS_BUNDLE = readFileSync('lib/config/federation-bundles/payments.partner.example.json', 'utf8');
 const payments = (change: Partial<FederationSpec>) => estateWith('production', (env) => ({

@@ -1,33 +1,10 @@
 import { EnvironmentConfig, IdentitySpec } from '../lib/config/types';
-import { EstateValidationError, renderEstate } from '../lib/synth';
-import { environment, estateWith } from './helpers/estate';
-
-const WORKLOAD_ID = 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}';
-
-/** A valid identity for the `shop` namespace; each case below breaks one thing. */
-const good: IdentitySpec = {
-  name: 'shop-api',
-  spiffeIDTemplate: WORKLOAD_ID,
-  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } },
-  podSelector: { matchLabels: { 'app.kubernetes.io/name': 'shop-api' } },
-  workloadSelectorTemplates: ['k8s:sa:shop-api'],
-  ttl: '1h',
-  admin: false,
-};
-
-function problemsOf(estate: ReturnType<typeof estateWith>): string[] {
-  try {
-    renderEstate(estate);
-  } catch (error) {
-    if (error instanceof EstateValidationError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
+import { GOOD_IDENTITY } from '../lib/identity/policy-cases';
+import { environment, estateWith, problemsOf } from './helpers/estate';
 
 function withIdentity(envName: string, identity: Partial<IdentitySpec>, extra: Partial<EnvironmentConfig> = {}) {
   // The sample workload needs the default identity it names; these estates replace the identities.
-  return estateWith(envName, (env) => ({ ...env, sampleWorkload: undefined, ...extra, identities: [{ ...good, ...identity } as IdentitySpec] }));
+  return estateWith(envName, (env) => ({ ...env, sampleWorkload: undefined, ...extra, identities: [{ ...GOOD_IDENTITY, ...identity } as IdentitySpec] }));
 }
 
 describe('a valid identity', () => {
@@ -82,40 +59,40 @@ const cases: Case[] = [
   ['fails when a label key is invalid', withIdentity('production', { podSelector: { matchLabels: { 'bad key!': 'x' } } }), /spec\.podSelector\.matchLabels: is not a valid label key/],
   ['fails when the name is not a DNS subdomain', withIdentity('production', { name: 'Shop_API' }), /ClusterSPIFFEID "Shop_API" metadata\.name: must be a lowercase DNS subdomain/],
   ['fails when two identities share a name',
-    estateWith('production', (env) => ({ ...env, identities: [good, { ...good }] })),
+    estateWith('production', (env) => ({ ...env, identities: [GOOD_IDENTITY, { ...GOOD_IDENTITY }] })),
     /ClusterSPIFFEID "shop-api" metadata\.name: is used twice in this environment/],
   ['fails when two static entries share a name',
-    estateWith('production', (env) => ({ ...env, identities: [good], staticEntries: [
+    estateWith('production', (env) => ({ ...env, identities: [GOOD_IDENTITY], staticEntries: [
       { name: 'batch', spiffeIdPath: '/vm/batch', parentIdPath: '/vm/node', selectors: ['unix:uid:1000'], admin: false },
       { name: 'batch', spiffeIdPath: '/vm/batch2', parentIdPath: '/vm/node', selectors: ['unix:uid:1001'], admin: false },
     ] })),
     /ClusterStaticEntry "batch" metadata\.name: is used twice in this environment/],
   ['fails when an identity takes the name of one the estate adds itself',
-    estateWith('staging', (env) => ({ ...env, identities: [{ ...good, name: 'spire-oidc-discovery-provider' }] })),
+    estateWith('staging', (env) => ({ ...env, identities: [{ ...GOOD_IDENTITY, name: 'spire-oidc-discovery-provider' }] })),
     /ClusterSPIFFEID "spire-oidc-discovery-provider" metadata\.name: is used twice/],
   ['fails when a federation partner is not on the allow-list',
-    estateWith('production', (env) => ({ ...env, identities: [good], federation: [...env.federation, { trustDomain: 'other.example', bundleEndpointURL: 'https://other.example/bundle', profile: { type: 'https_web' } }] })),
+    estateWith('production', (env) => ({ ...env, identities: [GOOD_IDENTITY], federation: [...env.federation, { trustDomain: 'other.example', bundleEndpointURL: 'https://other.example/bundle', profile: { type: 'https_web' } }] })),
     /ClusterFederatedTrustDomain "other\.example" spec\.trustDomain: is not an allowed federation partner in production/],
   ['fails when a federation bundle endpoint is plain http',
-    estateWith('production', (env) => ({ ...env, identities: [good], federation: [{ ...env.federation[0], bundleEndpointURL: 'http://spire-bundle.payments.partner.example' }] })),
+    estateWith('production', (env) => ({ ...env, identities: [GOOD_IDENTITY], federation: [{ ...env.federation[0], bundleEndpointURL: 'http://spire-bundle.payments.partner.example' }] })),
     /spec\.bundleEndpointURL: must be an https:\/\/ URL without user info/],
   ['fails when an https_spiffe endpoint ID belongs to another trust domain',
-    estateWith('production', (env) => ({ ...env, identities: [good], federation: [{ ...env.federation[0], profile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://evil.example/spire/server' } }] })),
+    estateWith('production', (env) => ({ ...env, identities: [GOOD_IDENTITY], federation: [{ ...env.federation[0], profile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://evil.example/spire/server' } }] })),
     /spec\.bundleEndpointProfile\.endpointSPIFFEID: must belong to trust domain payments\.partner\.example/],
   ['fails when a federation bundle is not a SPIFFE bundle',
-    estateWith('production', (env) => ({ ...env, identities: [good], federation: [{ ...env.federation[0], trustDomainBundle: '-----BEGIN CERTIFICATE-----' }] })),
+    estateWith('production', (env) => ({ ...env, identities: [GOOD_IDENTITY], federation: [{ ...env.federation[0], trustDomainBundle: '-----BEGIN CERTIFICATE-----' }] })),
     /spec\.trustDomainBundle: is not a SPIFFE bundle/],
   ['fails when a federation bundle carries a private key',
-    estateWith('production', (env) => ({ ...env, identities: [good], federation: [{ ...env.federation[0], trustDomainBundle: JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'secret' }] }) }] })),
+    estateWith('production', (env) => ({ ...env, identities: [GOOD_IDENTITY], federation: [{ ...env.federation[0], trustDomainBundle: JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'secret' }] }) }] })),
     /spec\.trustDomainBundle: contains a private key parameter/],
   ['fails when development configures federation at all',
     estateWith('development', (env) => ({ ...env, federation: environment('production').federation })),
     /development\/dev-euw1: ClusterFederatedTrustDomain "payments\.partner\.example" spec\.trustDomain: federation is forbidden in development/],
   ['fails when a static entry has a bad selector',
-    estateWith('production', (env) => ({ ...env, identities: [good], staticEntries: [{ name: 'batch', spiffeIdPath: '/vm/batch', parentIdPath: '/vm/node', selectors: ['uid1000'], admin: false }] })),
+    estateWith('production', (env) => ({ ...env, identities: [GOOD_IDENTITY], staticEntries: [{ name: 'batch', spiffeIdPath: '/vm/batch', parentIdPath: '/vm/node', selectors: ['uid1000'], admin: false }] })),
     /ClusterStaticEntry "batch" spec\.selectors\[0\]: must be type:value/],
   ['fails when a static entry path is not a path',
-    estateWith('production', (env) => ({ ...env, identities: [good], staticEntries: [{ name: 'batch', spiffeIdPath: 'vm/batch', parentIdPath: '/vm/node', selectors: ['unix:uid:1000'], admin: false }] })),
+    estateWith('production', (env) => ({ ...env, identities: [GOOD_IDENTITY], staticEntries: [{ name: 'batch', spiffeIdPath: 'vm/batch', parentIdPath: '/vm/node', selectors: ['unix:uid:1000'], admin: false }] })),
     /ClusterStaticEntry "batch" spec\.spiffeID: is not a SPIFFE ID path: must start with \//],
   ['fails when a cluster name is not a DNS label',
     estateWith('staging', (env) => ({ ...env, clusters: [{ ...env.clusters[0], name: 'Staging_EU' }] })),

@@ -2,7 +2,7 @@ import { parse } from 'yaml';
 import { DEFAULT_ESTATE } from '../../lib/config/estate';
 import { EnvironmentConfig, EstateConfig } from '../../lib/config/types';
 import { resolveBundleFiles } from '../../lib/config/bundle-files';
-import { renderEstate } from '../../lib/synth';
+import { EstateValidationError, renderEstate } from '../../lib/synth';
 
 let cached: Map<string, string> | undefined;
 
@@ -39,4 +39,15 @@ export function environment(name: string): EnvironmentConfig {
 /** The default estate with one environment replaced (others dropped) by `change`. */
 export function estateWith(name: string, change: (environment: EnvironmentConfig) => EnvironmentConfig): EstateConfig {
   return { ...defaultEstate, environments: [change(environment(name))] };
+}
+
+/** The problems synth reports for an estate (none when it synthesizes); any other error is rethrown. */
+export function problemsOf(estate: EstateConfig): string[] {
+  try {
+    renderEstate(estate);
+  } catch (error) {
+    if (error instanceof EstateValidationError) return [...error.problems];
+    throw error;
+  }
+  return [];
 }
