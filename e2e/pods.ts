@@ -78,7 +78,7 @@ export async function runPod(kubelet: Kubelet, podObject: Json, options: { waitR
       hostIP: NODE_IP,
       startTime: new Date().toISOString(),
       conditions: [{ type: 'Ready', status: 'False' }, { type: 'PodScheduled', status: 'True' }],
-      containerStatuses: pod.spec.containers.map((c: Json) => ({ name: c.name, image: c.image, imageID: '', ready: false, restartCount: 0, started: true, containerID: `containerd://${containerId(pod.metadata.uid, c.name)}`, state: { running: { startedAt: new Date().toISOString() } } })),
+      containerStatuses: containerStatuses(pod, false),
     },
   })).body;
 
@@ -147,27 +147,22 @@ export async function waitReady(kubelet: Kubelet, handle: PodHandle, timeoutMs: 
   await kubelet.client.ok('PATCH', `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`, {
     status: {
       conditions: [{ type: 'Ready', status: 'True' }, { type: 'ContainersReady', status: 'True' }, { type: 'PodScheduled', status: 'True' }],
-      containerStatuses: pod.spec.containers.map((c: Json) => ({ name: c.name, image: c.image, imageID: '', ready: true, restartCount: 0, started: true, containerID: `containerd://${containerId(pod.metadata.uid, c.name)}`, state: { running: { startedAt: new Date().toISOString() } } })),
+      containerStatuses: containerStatuses(pod, true),
     },
   }, 'application/strategic-merge-patch+json');
+}
+
+/** The containers' status as the kubelet reports it: running, with the IDs their cgroups carry. */
+function containerStatuses(pod: Json, ready: boolean): Json[] {
+  return pod.spec.containers.map((c: Json) => ({
+    name: c.name, image: c.image, imageID: '', ready, restartCount: 0, started: true,
+    containerID: `containerd://${containerId(pod.metadata.uid, c.name)}`, state: { running: { startedAt: new Date().toISOString() } },
+  }));
 }
 
 export function httpStatus(host: string, port: number, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request({ host, port, path, timeout: 3000 }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.end();
-  });
-}
-
-export function httpGet(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: 5000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
     req.on('error', reject);
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.end();
