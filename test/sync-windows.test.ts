@@ -1,8 +1,8 @@
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { SyncWindow } from '../lib/config/types';
-import { canSync, windowActive } from '../lib/gitops/sync-windows';
+import { canSync, scheduleProblem, windowActive } from '../lib/gitops/sync-windows';
 import { renderEstate } from '../lib/synth';
-import { defaultFiles, estateWith, find } from './helpers/estate';
+import { defaultFiles, estateWith, find, problemsOf } from './helpers/estate';
 
 /** The windows of the rendered AppProject that apply to one Application (Argo CD matches names by glob). */
 function windowsFor(files: ReadonlyMap<string, string>, application: string): SyncWindow[] {
@@ -47,6 +47,83 @@ describe('the emulation of Argo CD CanSync', () => {
     expect(canSync([{ ...allow, manualSync: true }], WEDNESDAY_NIGHT, false)).toBe(false);
     // deny wins over an active allow
     expect(canSync([{ ...allow, schedule: '0 0 * * *', duration: '24h' }, deny], SATURDAY_NOON, false)).toBe(false);
+  });
+});
+
+/*
+ * What Argo CD's schedule parser says of each string: robfig/cron v3 at the version argo-cd's go.mod pins
+ * (v3.0.2-0.20210106135023-bc59245fe10e), built as cron.NewParser(cron.Minute | cron.Hour | cron.Dom |
+ * cron.Month | cron.Dow), the parser of argo-cd SyncWindow.Validate; the verdicts were recorded by running it.
+ */
+const ARGO_ACCEPTS = [
+  '0 7 * * 1-5', '0 0 * * 6', '*/15 * * * *', '0 7 * * MON-FRI', '0 7 * JAN-MAR sun', '0 7 ? * 1', '5/10 * * * *', '0 0 * * 1-5/2',
+  '0 0 1,15 * 1,3', '0 0 * * */7', '0 07 * * 1', '  0 7 * * 1  ', '0\t7\t*\t*\t1', '0 0 * * 0001',
+];
+const ARGO_REFUSES: [string, RegExp][] = [
+  // cron-parser alone would take these: Sunday as 7, a seconds field, descriptors, and its L W # H extensions.
+  ['0 0 * * 7', /day of week "7" is above 6/],
+  ['0 0 * * 0-7', /day of week "0-7" is above 6/],
+  ['0 0 * * 7-7', /above 6/],
+  ['0 0 0 * * *', /expected exactly 5 fields .* found 6/],
+  ['@daily', /descriptors such as @daily are not accepted/],
+  ['@hourly', /descriptors/],
+  ['@every 1h', /descriptors/],
+  ['0 0 L * *', /day of month field "L" may hold only numbers/],
+  ['0 0 * * 5L', /day of week field "5L" may hold only numbers, SUN-SAT/],
+  ['0 0 * * 1#2', /day of week field "1#2"/],
+  ['0 0 15W * *', /day of month field "15W"/],
+  ['H 0 * * *', /minute field "H"/],
+  ['0 0 * * LW', /day of week field "LW"/],
+  // Both refuse these.
+  ['0 24 * * *', /got value 24 expected range 0-23/],
+  ['60 0 * * *', /got value 60 expected range 0-59/],
+  ['0 0 0 * *', /got value 0 expected range 1-31/],
+  ['0 0 * 13 *', /got value 13 expected range 1-12/],
+  ['0 0 * *', /expected exactly 5 fields .* found 4/],
+  ['', /found 0/],
+  ['0 0 * * 5-1', /Invalid range: 5-1/],
+  ['*/0 * * * *', /cannot repeat at every 0 time/],
+  ['0 0 * * JAN', /day of week field "JAN"/],
+  ['jan * * * *', /minute field "jan"/],
+  ['1-2-3 * * * *', /Invalid range: 1-2-3/],
+  ['0 0 * * MON-', /got range 1-NaN/],
+];
+/** Argo CD takes these, and the estate refuses them on purpose. */
+const REFUSED_HERE: [string, RegExp][] = [
+  ['CRON_TZ=UTC 0 0 * * *', /set the window's timeZone instead/],
+  ['TZ=Europe/Berlin 0 7 * * 1-5', /set the window's timeZone instead/],
+  ['0 0 * * 1,', /Invalid list value format/],
+  ['*-5 * * * *', /Invalid wildcard/],
+];
+
+describe('schedules are read as Argo CD reads them', () => {
+  test.each(ARGO_ACCEPTS)('%j is accepted', (schedule) => {
+    expect(scheduleProblem(schedule)).toBeUndefined();
+  });
+
+  test.each(ARGO_REFUSES)('%j is refused, as Argo CD refuses it', (schedule, reason) => {
+    expect(scheduleProblem(schedule)).toMatch(reason);
+  });
+
+  test.each(REFUSED_HERE)('%j is refused, although Argo CD would take it', (schedule, reason) => {
+    expect(scheduleProblem(schedule)).toMatch(reason);
+  });
+
+  test('names, ? and steps mean what robfig/cron makes of them', () => {
+    const weekdays: SyncWindow = { kind: 'allow', schedule: '0 7 ? * MON-FRI/2', duration: '1h', timeZone: 'Europe/Berlin', manualSync: true };
+    expect(windowActive(weekdays, new Date('2027-01-06T07:30:00+01:00'))).toBe(true); // Wednesday
+    expect(windowActive(weekdays, new Date('2027-01-05T07:30:00+01:00'))).toBe(false); // Tuesday
+    // "5/10" is 5-59/10 in robfig/cron.
+    const everyTen: SyncWindow = { ...weekdays, schedule: '5/10 * * * *', duration: '1m' };
+    expect(windowActive(everyTen, new Date('2027-01-06T07:55:30+01:00'))).toBe(true);
+    expect(windowActive(everyTen, new Date('2027-01-06T07:50:30+01:00'))).toBe(false);
+  });
+
+  test('fails when an estate window has a schedule Argo CD cannot parse', () => {
+    const problems = problemsOf(estateWith('production', (env) => ({
+      ...env, gitops: { ...env.gitops, syncWindows: env.gitops.syncWindows.map((window) => (window.kind === 'deny' ? { ...window, schedule: '0 0 * * 7' } : window)) },
+    })));
+    expect(problems).toContainEqual('production: environment "production" gitops.syncWindows[1].schedule: is not a schedule Argo CD parses (robfig/cron, five fields): day of week "7" is above 6 (Sunday is 0), got "0 0 * * 7"; fix: write five fields, minute hour day-of-month month day-of-week, like 0 7 * * 1-5');
   });
 });
 

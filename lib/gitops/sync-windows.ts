@@ -1,3 +1,4 @@
+import { CronExpression, CronExpressionParser } from 'cron-parser';
 import { parseDuration } from '../duration';
 import { EnvironmentConfig, SyncWindow } from '../config/types';
 
@@ -9,55 +10,53 @@ import { EnvironmentConfig, SyncWindow } from '../config/types';
  * offset at the moment it evaluates; here the offset at the instant evaluated is used, so tests are reproducible.
  */
 
-function parseField(field: string, min: number, max: number): Set<number> {
-  const values = new Set<number>();
-  for (const part of field.split(',')) {
-    const [range, stepText] = part.split('/');
-    const step = stepText === undefined ? 1 : Number(stepText);
-    let from: number;
-    let to: number;
-    if (range === '*') {
-      [from, to] = [min, max];
-    } else if (range.includes('-')) {
-      [from, to] = range.split('-').map(Number);
-    } else {
-      from = Number(range);
-      to = stepText === undefined ? from : max;
-    }
-    if (![from, to, step].every(Number.isInteger) || from < min || to > max || from > to || step < 1) {
-      throw new Error(`cron field '${field}' is not supported (numbers, ranges, lists and steps between ${min} and ${max})`);
-    }
-    for (let value = from; value <= to; value += step) values.add(value);
+/*
+ * Schedules are read the way Argo CD reads them: argo-cd pkg/apis/application/v1alpha1/types.go,
+ * SyncWindow.Validate and SyncWindow.active, parse with robfig/cron v3's
+ * cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow): exactly five fields, no
+ * seconds field and no cron.Descriptor flag, so @daily, @every 1h and the like are refused. Its fields
+ * (robfig/cron parser.go, getRange) take numbers, ranges, steps, lists, * and ?, and the names JAN-DEC and
+ * SUN-SAT in their own fields; day of week runs 0-6. cron-parser reads the same forms and more: the
+ * extensions it alone knows (L, W, #, H, 7 for Sunday, seconds, @aliases) are refused here first. Two forms
+ * robfig/cron also takes are refused on purpose: a TZ=/CRON_TZ= prefix (the window's timeZone says that)
+ * and an empty list element such as "1,".
+ */
+
+const NAMES: Record<number, RegExp | undefined> = {
+  3: /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\b/gi,
+  4: /\b(sun|mon|tue|wed|thu|fri|sat)\b/gi,
+};
+const FIELD_NAMES = ['minute', 'hour', 'day of month', 'month', 'day of week'];
+
+/** Why Argo CD would refuse `schedule`, or undefined when it takes it. */
+export function scheduleProblem(schedule: string): string | undefined {
+  const fields = schedule.trim().split(/\s+/).filter(Boolean);
+  if (fields[0]?.startsWith('@')) return `descriptors such as ${fields[0]} are not accepted (Argo CD's parser has no cron.Descriptor)`;
+  if (/^(CRON_)?TZ=/.test(fields[0] ?? '')) return 'a time zone prefix is not used here; set the window\'s timeZone instead';
+  if (fields.length !== 5) return `expected exactly 5 fields (minute hour day-of-month month day-of-week), found ${fields.length}`;
+  for (const [index, field] of fields.entries()) {
+    const names = NAMES[index];
+    const bare = names ? field.replace(names, '0') : field;
+    if (!/^[0-9*?,/-]+$/.test(bare)) return `${FIELD_NAMES[index]} field "${field}" may hold only numbers, ${index === 3 ? 'JAN-DEC, ' : index === 4 ? 'SUN-SAT, ' : ''}* ? , - and /`;
   }
-  return values;
+  // robfig/cron's day of week is 0-6 (cron-parser also takes 7 for Sunday); a step may be 7.
+  for (const part of fields[4].split(',')) {
+    const bounds = part.split('/')[0].split('-');
+    if (bounds.some((bound) => /^\d+$/.test(bound) && Number(bound) > 6)) return `day of week "${part}" is above 6 (Sunday is 0)`;
+  }
+  try {
+    CronExpressionParser.parse(fields.join(' '), { tz: 'UTC' });
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return undefined;
 }
 
-interface Cron {
-  readonly minutes: Set<number>; readonly hours: Set<number>; readonly days: Set<number>;
-  readonly months: Set<number>; readonly weekdays: Set<number>;
-  readonly daysRestricted: boolean; readonly weekdaysRestricted: boolean;
-}
-
-/** A five-field cron expression as robfig/cron's standard parser reads it (numeric forms). */
-export function parseCron(schedule: string): Cron {
-  const fields = schedule.trim().split(/\s+/);
-  if (fields.length !== 5) throw new Error(`cron schedule '${schedule}' must have five fields`);
-  const weekdays = parseField(fields[4], 0, 7);
-  if (weekdays.delete(7)) weekdays.add(0);
-  return {
-    minutes: parseField(fields[0], 0, 59), hours: parseField(fields[1], 0, 23), days: parseField(fields[2], 1, 31),
-    months: parseField(fields[3], 1, 12), weekdays,
-    daysRestricted: !fields[2].startsWith('*'), weekdaysRestricted: !fields[4].startsWith('*'),
-  };
-}
-
-/** Matches a wall-clock minute given as UTC fields (the caller has shifted it into the window's zone). */
-function matches(cron: Cron, at: Date): boolean {
-  if (!cron.minutes.has(at.getUTCMinutes()) || !cron.hours.has(at.getUTCHours()) || !cron.months.has(at.getUTCMonth() + 1)) return false;
-  const day = cron.days.has(at.getUTCDate());
-  const weekday = cron.weekdays.has(at.getUTCDay());
-  // robfig/cron: when both day fields are restricted, either may match.
-  return cron.daysRestricted && cron.weekdaysRestricted ? day || weekday : day && weekday;
+/** The schedule, parsed; throws with the reason when Argo CD would refuse it. */
+function parseSchedule(schedule: string, currentDate: Date): CronExpression {
+  const problem = scheduleProblem(schedule);
+  if (problem) throw new Error(`schedule '${schedule}' is not one Argo CD accepts: ${problem}`);
+  return CronExpressionParser.parse(schedule.trim().split(/\s+/).join(' '), { currentDate, tz: 'UTC' });
 }
 
 /** Offset of `timeZone` from UTC at `at`, in milliseconds. */
@@ -70,20 +69,15 @@ function zoneOffset(timeZone: string, at: Date): number {
   return wall - Math.floor(at.getTime() / 1000) * 1000;
 }
 
-const MINUTE = 60_000;
-
 /** Whether `window` is active at `at`: its schedule fired after `at - duration` and before `at`. */
 export function windowActive(window: SyncWindow, at: Date): boolean {
-  const cron = parseCron(window.schedule);
   const duration = parseDuration(window.duration);
   if (duration === undefined) throw new Error(`duration '${window.duration}' is not a Go duration`);
+  // The wall-clock time in the window's zone, written as UTC: the schedule is evaluated in UTC on it.
   const shifted = at.getTime() + zoneOffset(window.timeZone, at);
-  // schedule.Next(shifted - duration): the first whole minute strictly after it.
-  let fire = Math.floor((shifted - duration) / MINUTE) * MINUTE + MINUTE;
-  for (; fire < shifted; fire += MINUTE) {
-    if (matches(cron, new Date(fire))) return true;
-  }
-  return false;
+  // schedule.Next(shifted - duration) is the first firing strictly after it (cron-parser's next() likewise).
+  const next = parseSchedule(window.schedule, new Date(shifted - duration)).next().getTime();
+  return next < shifted;
 }
 
 /** Argo CD's CanSync for the windows that match one Application. */
@@ -113,6 +107,13 @@ export function effectiveWindows(env: EnvironmentConfig): SyncWindow[] {
 export function syncWindowProblems(env: EnvironmentConfig): { field: string; value: unknown; rule: string; fix: string }[] {
   const problems: { field: string; value: unknown; rule: string; fix: string }[] = [];
   env.gitops.syncWindows.forEach((window, index) => {
+    const scheduleRule = scheduleProblem(window.schedule);
+    if (scheduleRule) {
+      problems.push({
+        field: `gitops.syncWindows[${index}].schedule`, value: window.schedule, rule: `is not a schedule Argo CD parses (robfig/cron, five fields): ${scheduleRule}`,
+        fix: 'write five fields, minute hour day-of-month month day-of-week, like 0 7 * * 1-5',
+      });
+    }
     const field = `gitops.syncWindows[${index}].manualSync`;
     if (window.kind === 'deny' && window.manualSync) {
       problems.push({
