@@ -120,12 +120,16 @@ describe('Argo CD bootstrap', () => {
     }
   });
 
-  test('snapshot of the bootstrap', () => {
+  test('snapshot of one cluster Application: production prod-euw1', () => {
     // The commit production deploys is promotion state (promotion/revisions.json), not the shape of the
-    // bootstrap: a promotion changes that file and dist/, and must not need a snapshot update too.
+    // Application: a promotion changes that file and dist/, and must not need a snapshot update too.
     const { revision } = JSON.parse(readFileSync(join(__dirname, '..', 'promotion', 'revisions.json'), 'utf8')).production;
-    const bootstrap = Object.fromEntries([...files.entries()].filter(([path]) => path.startsWith('argocd'))
-      .map(([path, text]) => [path, text.split(revision).join('<promoted production revision>')]));
-    expect(bootstrap).toMatchSnapshot();
+    const text = files.get('argocd/application-spire-production-prod-euw1.yaml')!;
+    expect(text).toContain(revision);
+    expect(text.split(revision).join('<promoted production revision>')).toMatchSnapshot();
+  });
+
+  test('snapshot of the AppProject\'s roles and sync windows', () => {
+    expect({ roles: project.spec.roles, syncWindows: project.spec.syncWindows }).toMatchSnapshot();
   });
 });
