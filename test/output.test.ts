@@ -132,12 +132,13 @@ describe('the output', () => {
       const hash = require('node:crypto').createHash('sha256');
       for (const [path, content] of files) hash.update(path + '\\0' + content + '\\0');
       process.stdout.write(hash.digest('hex'));`;
-    const run = (env: Record<string, string>) => execFileSync(
-      process.execPath, ['-r', require.resolve('../scripts/register-ts'), '-e', script],
+    const run = (env: Record<string, string>, preload: string[] = []) => execFileSync(
+      process.execPath, [...preload.flatMap((module) => ['-r', module]), '-r', require.resolve('../scripts/register-ts'), '-e', script],
       { cwd: join(__dirname, '..'), env: { ...process.env, ...env }, encoding: 'utf8' },
     );
     const first = run({ TZ: 'UTC', LANG: 'C', LC_ALL: 'C' });
-    const second = run({ TZ: 'Pacific/Kiritimati', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' });
+    // Another zone and locale, and locale-dependent APIs and the clock perturbed (see the helper).
+    const second = run({ TZ: 'Pacific/Kiritimati', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' }, [require.resolve('./helpers/perturb-locale-and-clock.js')]);
     expect(first).toMatch(/^[0-9a-f]{64}$/);
     expect(second).toBe(first);
   });
