@@ -10,6 +10,7 @@ const files = defaultFiles();
 const all = manifests(files);
 const applications = all.filter(({ object }) => object.kind === 'Application').map(({ object }) => object);
 const project = find(files, 'argocd/appproject-spire.yaml');
+const PROMOTED_PRODUCTION_REVISION: string = JSON.parse(readFileSync(join(__dirname, '..', 'promotion', 'revisions.json'), 'utf8')).production.revision;
 
 describe('Argo CD bootstrap', () => {
   test('validates with @kubernetes-models/argo-cd', () => {
@@ -23,8 +24,9 @@ describe('Argo CD bootstrap', () => {
         const application = find(files, `argocd/application-spire-${env.name}-${cluster.name}.yaml`);
         expect(application.spec.destination).toEqual({ server: cluster.apiServer, namespace: 'spire-server' });
         expect(application.spec.sources[0]).toMatchObject({ repoURL: 'https://spiffe.github.io/helm-charts-hardened/', chart: 'spire-crds', targetRevision: '0.6.0' });
-        const revision = env.gitops.pinRevision ? DEFAULT_ESTATE.pinnedRevisions![env.name] : DEFAULT_ESTATE.repository.targetRevision;
-        expect(application.spec.sources[1]).toEqual({ repoURL: DEFAULT_ESTATE.repository.url, path: `dist/${env.name}/${cluster.name}`, targetRevision: revision });
+        // Staging follows the branch; production the commit promotion/revisions.json records.
+        const revision = env.name === 'production' ? PROMOTED_PRODUCTION_REVISION : 'main';
+        expect(application.spec.sources[1]).toEqual({ repoURL: 'https://git.acme.example/platform/spire-gitops.git', path: `dist/${env.name}/${cluster.name}`, targetRevision: revision });
       }
     }
     expect([...files.keys()].filter((path) => path.startsWith('argocd/application-spire-crds-'))).toEqual([]);

@@ -74,7 +74,6 @@ describe('concurrent synths', () => {
 
   test('several synths at once, others killed at random points: dist/ is always exactly the old or the new tree', async () => {
     const random = prng(12);
-    const seen = new Set<string>();
     for (let round = 0; round < 5; round++) {
       const runs = [0, 1, 2, 3].map((index) => startSynth(dist, (round + index) % 2 === 0 ? 'new' : 'old'));
       // Two of the four are killed at random points of their run: while writing, waiting or swapping.
@@ -92,11 +91,9 @@ describe('concurrent synths', () => {
       recoverTree(dist, { staleLockMs: 2000 }); // what the next synth does first
       const hash = hashTree(dist);
       expect([oldHash, newHash]).toContain(hash);
-      seen.add(hash === oldHash ? 'old' : 'new');
       // Nothing is left beside dist/ once a run has recovered: no staging, no previous tree, no lock.
       expect(readdirSync(root).sort()).toEqual(['dist']);
     }
-    expect(seen.size).toBeGreaterThan(0);
   });
 
   test('a synth killed between its two renames leaves the old tree beside dist/, and the next run puts it back', () => {
