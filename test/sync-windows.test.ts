@@ -123,7 +123,7 @@ describe('schedules are read as Argo CD reads them', () => {
     const problems = problemsOf(estateWith('production', (env) => ({
       ...env, gitops: { ...env.gitops, syncWindows: env.gitops.syncWindows.map((window) => (window.kind === 'deny' ? { ...window, schedule: '0 0 * * 7' } : window)) },
     })));
-    expect(problems).toContainEqual('production: environment "production" gitops.syncWindows[1].schedule: is not a schedule Argo CD parses (robfig/cron, five fields): day of week "7" is above 6 (Sunday is 0), got "0 0 * * 7"; fix: write five fields, minute hour day-of-month month day-of-week, like 0 7 * * 1-5');
+    expect(problems).toContainEqual('production: environment "production" gitops.syncWindows[1].schedule: is not a schedule Argo CD parses (robfig/cron, five fields): day of week "7" is above 6 (Sunday is 0), got "0 0 * * 7"; fix: write minute, hour, day of month, month and day of week, like 0 7 * * 1-5');
   });
 });
 

@@ -33,7 +33,7 @@ export function scheduleProblem(schedule: string): string | undefined {
   const fields = schedule.trim().split(/\s+/).filter(Boolean);
   if (fields[0]?.startsWith('@')) return `descriptors such as ${fields[0]} are not accepted (Argo CD's parser has no cron.Descriptor)`;
   if (/^(CRON_)?TZ=/.test(fields[0] ?? '')) return 'a time zone prefix is not used here; set the window\'s timeZone instead';
-  if (fields.length !== 5) return `expected exactly 5 fields (minute hour day-of-month month day-of-week), found ${fields.length}`;
+  if (fields.length !== 5) return `expected exactly 5 fields (minute, hour, day of month, month, day of week), found ${fields.length}`;
   for (const [index, field] of fields.entries()) {
     const names = NAMES[index];
     const bare = names ? field.replace(names, '0') : field;
@@ -111,7 +111,7 @@ export function syncWindowProblems(env: EnvironmentConfig): { field: string; val
     if (scheduleRule) {
       problems.push({
         field: `gitops.syncWindows[${index}].schedule`, value: window.schedule, rule: `is not a schedule Argo CD parses (robfig/cron, five fields): ${scheduleRule}`,
-        fix: 'write five fields, minute hour day-of-month month day-of-week, like 0 7 * * 1-5',
+        fix: 'write minute, hour, day of month, month and day of week, like 0 7 * * 1-5',
       });
     }
     const field = `gitops.syncWindows[${index}].manualSync`;
