@@ -140,7 +140,7 @@ describe('fuzzed estates', () => {
         // What synth accepted, the API server would too.
         // A model that fails to load is skipped: a count keeps that from silently skipping them all.
         const { checked, failures: invalid } = schemaFailures(files);
-        expect({ index, mutations, invalid, checked: checked > 100 }).toEqual({ index, mutations, invalid: [], checked: true });
+        expect({ index, mutations, invalid, checked: checked > 0 }).toEqual({ index, mutations, invalid: [], checked: true });
         outcomes.succeeded++;
       } catch (error) {
         if (!(error instanceof EstateValidationError)) {
