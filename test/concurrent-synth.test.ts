@@ -108,7 +108,9 @@ describe('concurrent synths', () => {
   });
 
   test('a waiting synth says what it waits for, then proceeds when the lock is released', async () => {
-    const release = lockfile.lockSync(dist, { lockfilePath: join(root, '.dist-lock'), realpath: false });
+    // Held as a live synth holds it: its mtime refreshed every second, within the 2 s after which the
+    // waiting run would take it over as stale (the default refresh, every 5 s, let that happen at random).
+    const release = lockfile.lockSync(dist, { lockfilePath: join(root, '.dist-lock'), realpath: false, stale: 2000 });
     const run = startSynth(dist, 'new');
     for (let i = 0; i < 300 && !run.stderr().includes('waiting'); i++) await sleep(100);
     expect(run.stderr()).toMatch(/^waiting for another synth to finish replacing .*\/dist \(it holds the lock .*\/\.dist-lock; a lock left by a killed run is taken over after 2 s\)\n$/);
