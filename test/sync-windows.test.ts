@@ -1,4 +1,3 @@
-import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { SyncWindow } from '../lib/config/types';
 import { canSync, scheduleProblem, windowActive } from '../lib/gitops/sync-windows';
 import { renderEstate } from '../lib/synth';
@@ -174,9 +173,12 @@ describe('the window set of each environment, as rendered into the AppProject', 
     expect(() => renderEstate(blocking)).toThrow(/gitops.syncWindows\[0\].manualSync: an allow window without manualSync blocks manual syncs whenever it is closed/);
   });
 
-  test('the default estate names the windows and keeps production manual', () => {
-    const production = DEFAULT_ESTATE.environments.find((env) => env.name === 'production')!;
-    expect(production.gitops.argoSync).toEqual({ mode: 'manual' });
-    expect(find(files, 'argocd/application-spire-production-prod-euw1.yaml').spec.syncPolicy.automated).toBeUndefined();
+  test('production\'s windows reach the AppProject named, scheduled and zoned as the estate states them', () => {
+    for (const cluster of ['prod-euw1', 'prod-use1']) {
+      expect(windowsFor(files, `spire-production-${cluster}`).map(({ kind, schedule, duration, timeZone, description }) => ({ kind, schedule, duration, timeZone, description }))).toEqual([
+        { kind: 'allow', schedule: '0 7 * * 1-5', duration: '4h', timeZone: 'Europe/Berlin', description: 'weekday change window' },
+        { kind: 'deny', schedule: '0 0 * * 6', duration: '48h', timeZone: 'Europe/Berlin', description: 'weekend freeze' },
+      ]);
+    }
   });
 });
