@@ -27,6 +27,7 @@ describe('template evaluator (the subset of Go text/template the manager uses)',
     ['{{ with .PodMeta.Labels.app }}has-app{{ end }}', 'has-app'],
     ['{{- .ClusterName -}} / {{ len .PodMeta.Labels }}', 'prod-euw1/ 2'],
     ['{{ .NodeMeta.Name }}.{{ .ClusterDomain }}', 'ip-10-0-1-7.cluster.local'],
+    ['{{ range $k, $v := .PodMeta.Labels }}{{ $k }}={{ $v }};{{ end }}', 'app=gw;gateway-tier=partner;'],
   ])('%s renders %j', (template, expected) => {
     expect(renderTemplate(template, data)).toBe(expected);
   });
@@ -41,7 +42,7 @@ describe('template evaluator (the subset of Go text/template the manager uses)',
     ['{{ if .ClusterName }}x', /has no \{\{end\}\}/],
     ['{{ "unterminated }}', /unterminated quoted string/],
     ['{{ }}', /missing value/],
-    ['{{ range .PodMeta.Labels }}x{{ end }}', /not supported/],
+    ['{{ define "x" }}x{{ end }}', /not previewed/],
   ])('%s is rejected: %s', (template, message) => {
     expect(() => parseTemplate(template)).toThrow(TemplateError);
     expect(() => parseTemplate(template)).toThrow(message);
