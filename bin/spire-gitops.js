@@ -57,6 +57,15 @@ function compiledSources() {
   return bundle;
 }
 
-const main = existsSync(source) ? compiledSources() : join(root, 'build', 'package', 'lib', 'cli', 'main.js');
+function packageBuild() {
+  const built = join(root, 'build', 'package', 'lib', 'cli', 'main.js');
+  if (!existsSync(built)) {
+    process.stderr.write(`spire-gitops: ${built} is missing: the package is built by its prepack script (npm pack); install a packed tarball or a published version\n`);
+    process.exit(1);
+  }
+  return built;
+}
+
+const main = existsSync(source) ? compiledSources() : packageBuild();
 const { run } = require(main);
 process.exitCode = run(process.argv.slice(2));
