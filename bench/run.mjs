@@ -36,7 +36,7 @@ function timeCommand(script) {
   return median(runs);
 }
 const synthMs = timeCommand('synth');
-console.log(`npm run synth (esbuild compile + app), default estate: median ${synthMs.toFixed(0)} ms over 5 runs`);
+console.log(`npm run synth (spire-gitops synth, its bundle of the sources unchanged), default estate: median ${synthMs.toFixed(0)} ms over 5 runs`);
 console.log(`npm run synth:cli (the same through the cdk8s CLI): median ${timeCommand('synth:cli').toFixed(0)} ms over 5 runs`);
 
 const { kubectlPath } = createRequire(import.meta.url)('../scripts/kubectl.js');

@@ -1,36 +1,19 @@
 #!/usr/bin/env node
-// Regenerates imports/ from local copies of the CRDs pinned in cdk8s.yaml, for machines without internet.
-// Each URL's file name is looked up under CRD_DIR (default ../shared/crds), so the local files must be the
-// exact upstream files the URLs name.
+// Regenerates imports/ from the pinned CRD files cdk8s.yaml lists (paths relative to the project, under
+// ../shared/crds), exactly as `npx cdk8s import` does, without the CLI's upgrade check. CRD_DIR points
+// the ../shared/crds part of those paths elsewhere.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parse } from 'yaml';
 
-const crdDir = resolve(process.env.CRD_DIR ?? '../shared/crds');
-const localFiles = new Map();
-(function walk(dir) {
-  for (const entry of readdirSync(dir)) {
-    const path = join(dir, entry);
-    if (statSync(path).isDirectory()) walk(path);
-    else localFiles.set(entry, path);
-  }
-})(crdDir);
-
-// kube-prometheus prefixes its file names; the CRD files copied from it drop that prefix.
-const aliases = {
-  '0servicemonitorCustomResourceDefinition.yaml': 'servicemonitor-crd.yaml',
-  '0podmonitorCustomResourceDefinition.yaml': 'podmonitor-crd.yaml',
-  '0prometheusruleCustomResourceDefinition.yaml': 'prometheusrule-crd.yaml',
-};
-
+const SHARED_CRDS = '../shared/crds/';
 const { imports } = parse(readFileSync('cdk8s.yaml', 'utf8'));
 for (const spec of imports) {
-  const [prefix, url] = spec.split(':=');
-  const fileName = aliases[basename(url)] ?? basename(url);
-  const local = localFiles.get(fileName);
-  if (!local) {
-    console.error(`no local copy of ${url} (looked for ${fileName} under ${crdDir}); set CRD_DIR`);
+  const [prefix, path] = spec.split(':=');
+  const local = process.env.CRD_DIR && path.startsWith(SHARED_CRDS) ? resolve(process.env.CRD_DIR, path.slice(SHARED_CRDS.length)) : resolve(path);
+  if (!existsSync(local)) {
+    console.error(`no CRD file ${local} (cdk8s.yaml: ${spec}); put the pinned CRDs at ../shared/crds or set CRD_DIR`);
     process.exit(1);
   }
   execFileSync('npx', ['cdk8s', 'import', `${prefix}:=${local}`, '--output', 'imports'], {

@@ -29,10 +29,10 @@ describe('spire-gitops plan --base on a git checkout', () => {
     return { code, out, err };
   }
 
-  test('a production identity edit in the working tree exits 2 with a Markdown plan, and writes nothing', () => {
+  test('a production identity edit in the working tree exits 3 with a Markdown plan, and writes nothing', () => {
     const before = execFileSync('git', ['status', '--porcelain'], { cwd: clone, encoding: 'utf8' });
     const result = plan('--base', 'HEAD', '--format', 'markdown');
-    expect([result.code, result.err]).toEqual([2, '']);
+    expect([result.code, result.err]).toEqual([3, '']);
     expect(result.out).toMatch(/^## spire-gitops plan: HEAD \([0-9a-f]+\) -> working tree\n/);
     expect(result.out).toContain('### production/prod-euw1 (production)');
     expect(result.out).toContain('| ~ | ClusterSPIFFEID | web-frontend | `spec.dnsNameTemplates` | `["web-frontend.{{ .PodMeta.Namespace }}.svc.{{ .ClusterDomain }}"]` | `["web.{{ .PodMeta.Namespace }}.svc.{{ .ClusterDomain }}"]` |');
@@ -41,9 +41,11 @@ describe('spire-gitops plan --base on a git checkout', () => {
     expect(execFileSync('git', ['worktree', 'list'], { cwd: clone, encoding: 'utf8' }).trim().split('\n')).toHaveLength(1);
   });
 
-  test('usage errors exit 1 on stderr', () => {
-    expect(plan()).toEqual({ code: 1, out: '', err: 'spire-gitops plan: plan needs --base <git-ref>\n' });
+  test('usage errors exit 2 on stderr, a ref that names no commit 1', () => {
+    expect(plan()).toEqual({ code: 2, out: '', err: 'spire-gitops plan: plan needs --base <git-ref>\n' });
     expect(plan('--base', 'HEAD', '--format', 'html').err).toBe('spire-gitops plan: --format must be text or markdown, got "html"\n');
-    expect(plan('--base', 'nope-not-a-ref').err).toMatch(/^spire-gitops plan failed: git ref "nope-not-a-ref" does not name a commit/);
+    const missing = plan('--base', 'nope-not-a-ref');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/^spire-gitops plan failed: git ref "nope-not-a-ref" does not name a commit/);
   });
 });

@@ -71,19 +71,19 @@ describe('drift', () => {
     expect(() => parseEntries('{"entries": [{"id": "a"}]}', 'x.json')).toThrow(/entries\[0\] has no spiffe_id/);
   });
 
-  test('the drift command exits 2 with drift and reports on stdout', () => {
+  test('the drift command exits 1 with drift and reports on stdout', () => {
     let out = '';
     let err = '';
     const code = run(['drift', '--entries', join(FIXTURES, 'entries-prod-euw1.json')], { out: (text) => { out += text; }, err: (text) => { err += text; }, cwd: process.cwd() });
-    expect([code, err]).toEqual([2, '']);
+    expect([code, err]).toEqual([1, '']);
     expect(out).toMatch(/^drift of production\/prod-euw1:/);
     expect(out).toMatch(/0 missing, 2 extra, 2 different, 2 matching, 1 of other clusters\n$/);
   });
 
-  test('the drift command exits 1 with a usage error on stderr', () => {
+  test('the drift command exits 2 with a usage error on stderr', () => {
     let err = '';
     const code = run(['drift', '--env', 'production'], { out: () => undefined, err: (text) => { err += text; }, cwd: process.cwd() });
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(err).toMatch(/^spire-gitops drift: drift needs --entries/);
   });
 });

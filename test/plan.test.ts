@@ -80,7 +80,7 @@ interface Case {
   readonly expected?: string[];
   /** Lines that must be there, when the whole plan is too long to list. */
   readonly contains?: string[];
-  readonly exitCode: 0 | 2;
+  readonly exitCode: 0 | 3;
 }
 
 const cases: Case[] = [
@@ -94,19 +94,19 @@ const cases: Case[] = [
       "production/prod-euw1 pod web/web-frontend-0 (sa web-frontend, app.kubernetes.io/name=web-frontend) entry changed spiffe://prod.spire.acme.example/ns/web/sa/web-frontend {x509SvidTtl: 1h -> 2h}",
       "production/prod-use1 ClusterSPIFFEID web-frontend spec.ttl: 1h -> 2h",
       "production/prod-use1 pod web/web-frontend-0 (sa web-frontend, app.kubernetes.io/name=web-frontend) entry changed spiffe://prod.spire.acme.example/ns/web/sa/web-frontend {x509SvidTtl: 1h -> 2h}",
-    ], exitCode: 2 },
+    ], exitCode: 3 },
   { name: 'a production JWT TTL change', head: edit({ production: (env) => identity(env, 'api-gateway', (id) => ({ ...id, jwtTtl: '10m' })) }), expected: [
       "production/prod-euw1 ClusterSPIFFEID api-gateway spec.jwtTtl: 5m -> 10m",
       "production/prod-euw1 pod edge/api-gateway-0 (sa api-gateway, app.kubernetes.io/name=api-gateway,gateway-tier=public) entry changed spiffe://prod.spire.acme.example/ns/edge/sa/api-gateway/public {jwtSvidTtl: 5m -> 10m}",
       "production/prod-use1 ClusterSPIFFEID api-gateway spec.jwtTtl: 5m -> 10m",
       "production/prod-use1 pod edge/api-gateway-0 (sa api-gateway, app.kubernetes.io/name=api-gateway,gateway-tier=public) entry changed spiffe://prod.spire.acme.example/ns/edge/sa/api-gateway/public {jwtSvidTtl: 5m -> 10m}",
-    ], exitCode: 2 },
+    ], exitCode: 3 },
   { name: 'a new production identity', head: edit({ production: (env) => ({ ...env, identities: [...env.identities, billing] }) }), expected: [
       "production/prod-euw1 added ClusterSPIFFEID billing-api",
       "production/prod-euw1 pod billing/billing-api-0 (sa billing-api, app.kubernetes.io/name=billing-api) entry changed spiffe://prod.spire.acme.example/ns/billing/sa/billing-api {hint: default-fallback -> billing-api; selectors: [] -> [\"k8s:sa:billing-api\"]}",
       "production/prod-use1 added ClusterSPIFFEID billing-api",
       "production/prod-use1 pod billing/billing-api-0 (sa billing-api, app.kubernetes.io/name=billing-api) entry changed spiffe://prod.spire.acme.example/ns/billing/sa/billing-api {hint: default-fallback -> billing-api; selectors: [] -> [\"k8s:sa:billing-api\"]}",
-    ], exitCode: 2 },
+    ], exitCode: 3 },
   { name: 'a removed development identity: its pods fall back to default-fallback', head: edit({ development: (env) => identity(env, 'data-replica', () => undefined) }), expected: [
       "development/dev-euw1 removed ClusterSPIFFEID data-replica",
       "development/dev-euw1 pod data/postgres-0 (sa postgres-replica, app.kubernetes.io/component=replica,app.kubernetes.io/name=postgres) entry changed spiffe://dev.spire.acme.example/ns/data/sa/postgres-replica {hint: data-replica -> default-fallback; selectors: [\"k8s:sa:postgres-replica\"] -> []; x509SvidTtl: 4h -> 1h}",
@@ -166,7 +166,7 @@ const cases: Case[] = [
       "production/prod-use1 ClusterSPIFFEID api-gateway spec.federatesWith: [\"payments.partner.example\",\"logistics.partner.example\"] -> [\"payments.partner.example\"]",
       "production/prod-use1 removed ClusterFederatedTrustDomain logistics-partner-example",
       "production/prod-use1 pod edge/api-gateway-0 (sa api-gateway, app.kubernetes.io/name=api-gateway,gateway-tier=public) entry changed spiffe://prod.spire.acme.example/ns/edge/sa/api-gateway/public {federatesWith: [\"payments.partner.example\",\"logistics.partner.example\"] -> [\"payments.partner.example\"]}",
-    ], exitCode: 2 },
+    ], exitCode: 3 },
   { name: 'a partner bundle endpoint profile switch is a migration', head: edit({ production: (env) => ({ ...env, federation: env.federation.map((f) => (f.trustDomain === 'payments.partner.example' ? { ...f, profile: { type: 'https_web' as const } } : f)) }) }), expected: [
       "production/prod-euw1 ClusterFederatedTrustDomain payments-partner-example spec.bundleEndpointProfile.endpointSPIFFEID: spiffe://payments.partner.example/spire/server -> -",
       "production/prod-euw1 ClusterFederatedTrustDomain payments-partner-example spec.bundleEndpointProfile.type: https_spiffe -> https_web",
@@ -174,7 +174,7 @@ const cases: Case[] = [
       "production/prod-use1 ClusterFederatedTrustDomain payments-partner-example spec.bundleEndpointProfile.endpointSPIFFEID: spiffe://payments.partner.example/spire/server -> -",
       "production/prod-use1 ClusterFederatedTrustDomain payments-partner-example spec.bundleEndpointProfile.type: https_spiffe -> https_web",
       "production/prod-use1 migration bundle endpoint profile of payments.partner.example: https_spiffe -> https_web",
-    ], exitCode: 2 },
+    ], exitCode: 3 },
   { name: 'a staging policy cap change', head: edit({ staging: (env) => ({ ...env, identityPolicy: { ...env.identityPolicy, maxTtl: '10h' } }) }), expected: [
       "staging/stg-euw1 policy identityPolicy.maxTtl: 12h -> 10h",
     ], exitCode: 0 },
@@ -187,12 +187,12 @@ const cases: Case[] = [
       'production/prod-euw1 pod edge/api-gateway-0 (sa api-gateway, app.kubernetes.io/name=api-gateway,gateway-tier=public) changes spiffe://prod.spire.acme.example/ns/edge/sa/api-gateway/public -> spiffe://prod2.spire.acme.example/ns/edge/sa/api-gateway/public',
       'production/prod-use1 pod apps/default-fallback-0 (sa default) changes spiffe://prod.spire.acme.example/ns/apps/sa/default -> spiffe://prod2.spire.acme.example/ns/apps/sa/default',
     ],
-    exitCode: 2,
+    exitCode: 3,
   },
   { name: 'a production CA key type change is a migration', head: edit({ production: (env) => ({ ...env, server: { ...env.server, caKeyType: 'ec-p384' } }) }), expected: [
       "production/prod-euw1 migration CA key type (server.caKeyType): ec-p256 -> ec-p384",
       "production/prod-use1 migration CA key type (server.caKeyType): ec-p256 -> ec-p384",
-    ], exitCode: 2 },
+    ], exitCode: 3 },
   {
     name: 'a staging datastore change is a migration',
     head: edit({
@@ -220,7 +220,7 @@ const cases: Case[] = [
       'production/prod-apse1 added ClusterFederatedTrustDomain payments-partner-example',
       'production/prod-apse1 pod web/web-frontend-0 (sa web-frontend, app.kubernetes.io/name=web-frontend) gains spiffe://prod.spire.acme.example/ns/web/sa/web-frontend',
     ],
-    exitCode: 2,
+    exitCode: 3,
   },
   { name: 'a moved staging cluster is a topology change', head: edit({ staging: (env) => ({ ...env, clusters: [{ ...env.clusters[0], region: 'eu-central-1' }] }) }), expected: [
       "staging/stg-euw1 topology region: eu-west-1 -> eu-central-1",
@@ -238,13 +238,13 @@ const cases: Case[] = [
   { name: 'a production static entry added', head: edit({ production: (env) => ({ ...env, staticEntries: [{ name: 'billing-batch', spiffeIdPath: '/ns/vm/billing-batch', parentIdPath: '/spire/agent/join/vm-1', selectors: ['unix:uid:1000'], admin: false }] }) }), expected: [
       "production/prod-euw1 added ClusterStaticEntry billing-batch",
       "production/prod-use1 added ClusterStaticEntry billing-batch",
-    ], exitCode: 2 },
+    ], exitCode: 3 },
   { name: 'a production admin flag on SPIRE tooling', head: edit({ production: (env) => ({ ...env, identities: [...env.identities, { ...billing, name: 'spire-tooling', namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'spire-server' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'spire-tooling' } }, workloadSelectorTemplates: ['k8s:sa:spire-tooling'], admin: true }] }) }), expected: [
       "production/prod-euw1 added ClusterSPIFFEID spire-tooling",
       "production/prod-euw1 pod spire-server/spire-tooling-0 (sa spire-tooling, app.kubernetes.io/name=spire-tooling) gains spiffe://prod.spire.acme.example/ns/spire-server/sa/spire-tooling",
       "production/prod-use1 added ClusterSPIFFEID spire-tooling",
       "production/prod-use1 pod spire-server/spire-tooling-0 (sa spire-tooling, app.kubernetes.io/name=spire-tooling) gains spiffe://prod.spire.acme.example/ns/spire-server/sa/spire-tooling",
-    ], exitCode: 2 },
+    ], exitCode: 3 },
 ];
 
 /** The default estate's snapshot, the base of most cases, rendered once. */
@@ -270,7 +270,7 @@ describe('plan output', () => {
   test('text names the cluster, the field and the exit code', () => {
     const text = formatText(plan, 'plan');
     expect(text).toContain('production/prod-euw1 (production)\n  identities:\n    ~ ClusterSPIFFEID web-frontend\n        spec.ttl: "1h" -> "2h"');
-    expect(text).toMatch(/4 identity changes \(4 in production\) in 2 clusters; exit 2\n$/);
+    expect(text).toMatch(/4 identity changes \(4 in production\) in 2 clusters; exit 3\n$/);
   });
 
   test('markdown warns that production changes and lists fields in a table', () => {

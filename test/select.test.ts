@@ -91,7 +91,9 @@ describe('explain', () => {
     for (const cluster of ['prod-euw1', 'prod-use1']) {
       expect(text).toContain(`production/${cluster}: pod in edge as api-gateway with app.kubernetes.io/name=api-gateway,gateway-tier=partner\n  spiffe://prod.spire.acme.example/ns/edge/sa/api-gateway/partner\n    from ClusterSPIFFEID api-gateway\n    parent spiffe://prod.spire.acme.example/spire/agent/k8s_psat/${cluster}/<node uid>`);
     }
-    expect(text).toContain('    X509-SVID TTL 1h, JWT-SVID TTL 5m\n    federates with payments.partner.example, logistics.partner.example');
+    expect(text).toContain('    X509-SVID TTL 1h, JWT-SVID TTL 5m\n    federates with\n'
+      + '      payments.partner.example: bundle from https://spire-bundle.payments.partner.example (https_spiffe as spiffe://payments.partner.example/spire/server), ClusterFederatedTrustDomain payments-partner-example\n'
+      + '      logistics.partner.example: bundle from https://bundle.logistics.partner.example/spiffe (https_web), ClusterFederatedTrustDomain logistics-partner-example\n');
   });
 
   test('a pod whose service account the identity\'s selector does not match is told it never gets the SVID', () => {

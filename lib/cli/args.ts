@@ -1,24 +1,39 @@
 /** `--name value` options, `--flag` switches and positional arguments, strictly: unknown options fail. */
 export interface ParsedArgs {
   readonly positional: string[];
+  /** The last value of each option given. */
   readonly options: Map<string, string>;
+  /** Every value of each option, in order (for options that may be repeated). */
+  readonly repeated: Map<string, string[]>;
+  /** The switches given (options that take no value). */
+  readonly switches: Set<string>;
 }
 
+/** A command line the command cannot run with: exit code 2, the message on stderr, no usage text. */
 export class UsageError extends Error {}
 
-export function parseArgs(argv: readonly string[], known: readonly string[]): ParsedArgs {
+export function parseArgs(argv: readonly string[], known: readonly string[], knownSwitches: readonly string[] = []): ParsedArgs {
   const positional: string[] = [];
   const options = new Map<string, string>();
+  const repeated = new Map<string, string[]>();
+  const switches = new Set<string>();
+  const all = [...known, ...knownSwitches];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) { positional.push(arg); continue; }
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-    if (!known.includes(name)) throw new UsageError(`unknown option --${name} (known: ${known.map((option) => `--${option}`).join(' ') || 'none'})`);
+    if (!all.includes(name)) throw new UsageError(`unknown option --${name} (known: ${all.map((option) => `--${option}`).join(' ') || 'none'})`);
+    if (knownSwitches.includes(name)) {
+      if (inline !== undefined) throw new UsageError(`--${name} takes no value, got ${JSON.stringify(inline)}`);
+      switches.add(name);
+      continue;
+    }
     const value = inline ?? argv[++i];
     if (value === undefined) throw new UsageError(`--${name} needs a value`);
     options.set(name, value);
+    repeated.set(name, [...(repeated.get(name) ?? []), value]);
   }
-  return { positional, options };
+  return { positional, options, repeated, switches };
 }
 
 /** `k=v,k2=v2` into a record. */

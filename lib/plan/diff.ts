@@ -54,8 +54,8 @@ export interface Plan {
   /** Identity, static entry, federation, migration and workload changes, over all clusters. */
   readonly identityChanges: number;
   readonly productionIdentityChanges: number;
-  /** 0: no production identity changes; 2: some production identity changes. */
-  readonly exitCode: 0 | 2;
+  /** 0: no production identity changes; 3: some (not an error: CI asks for a second approval). */
+  readonly exitCode: 0 | 3;
 }
 
 export interface PlanOptions {
@@ -271,5 +271,5 @@ export function planSnapshots(base: EstateSnapshot, head: EstateSnapshot, option
     + (plan.status === 'present' ? 0 : 1);
   const identityChanges = clusters.reduce((sum, plan) => sum + count(plan), 0);
   const productionIdentityChanges = clusters.filter((plan) => plan.production).reduce((sum, plan) => sum + count(plan), 0);
-  return { clusters, identityChanges, productionIdentityChanges, exitCode: productionIdentityChanges > 0 ? 2 : 0 };
+  return { clusters, identityChanges, productionIdentityChanges, exitCode: productionIdentityChanges > 0 ? 3 : 0 };
 }

@@ -85,7 +85,7 @@ function code(text: unknown): string {
 export function formatMarkdown(plan: Plan, title: string): string {
   const lines = [`## ${title}`, ''];
   const changed = plan.clusters.filter(hasChanges);
-  if (plan.exitCode === 2) lines.push('> [!WARNING]', '> Production identities change: this needs a second approval.', '');
+  if (plan.exitCode === 3) lines.push('> [!WARNING]', '> Production identities change: this needs a second approval.', '');
   if (changed.length === 0) lines.push('No changes.', '');
   for (const cluster of changed) {
     lines.push(`### ${cluster.environment}/${cluster.cluster}${cluster.production ? ' (production)' : ''}${cluster.status === 'present' ? '' : `: cluster ${cluster.status}`}`, '');

@@ -3,13 +3,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildSync } from 'esbuild';
 import { EstateLike, EstateSnapshot, snapshotEstate } from './model';
 
 /** An estate and the function that renders it, as some version of the code defines them. */
 export interface EstateSource {
   readonly estate: EstateLike;
   readonly render: () => Map<string, string>;
+}
+
+/** esbuild, a development dependency: loaded on use, so the installed package runs without it. */
+function esbuild(): typeof import('esbuild') {
+  try {
+    return require('esbuild');
+  } catch {
+    throw new Error('plan compiles the estate of another commit with esbuild, which only a checkout of spire-gitops has (after npm ci)');
+  }
 }
 
 /**
@@ -19,7 +27,7 @@ export interface EstateSource {
  */
 export function loadEstateSource(dir: string, packagesFrom: string = process.cwd()): EstateSource {
   const root = resolve(dir);
-  const result = buildSync({
+  const result = esbuild().buildSync({
     stdin: {
       contents: "export { DEFAULT_ESTATE } from './lib/config/estate';\nexport { renderEstate } from './lib/synth';\n",
       resolveDir: root,
