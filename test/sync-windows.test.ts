@@ -118,6 +118,15 @@ describe('schedules are read as Argo CD reads them', () => {
     expect(windowActive(everyTen, new Date('2027-01-06T07:50:30+01:00'))).toBe(false);
   });
 
+  test('day of month and day of week: either may match when both are restricted, and */2 counts as restricted', () => {
+    // Verdicts of robfig/cron's Next for "0 0 */2 * 1" from Wednesday 2027-01-06 12:00 UTC: Thu 07, Sat 09, Mon 11, Wed 13.
+    const odd: SyncWindow = { kind: 'deny', schedule: '0 0 */2 * 1', duration: '1h', timeZone: 'UTC', manualSync: false };
+    expect(windowActive(odd, new Date('2027-01-07T00:30:00Z'))).toBe(true); // an odd day, a Thursday
+    expect(windowActive(odd, new Date('2027-01-08T00:30:00Z'))).toBe(false); // an even day, a Friday
+    expect(windowActive(odd, new Date('2027-01-11T00:30:00Z'))).toBe(true); // a Monday
+    expect(windowActive({ ...odd, schedule: '0 0 * * 1' }, new Date('2027-01-07T00:30:00Z'))).toBe(false);
+  });
+
   test('fails when an estate window has a schedule Argo CD cannot parse', () => {
     const problems = problemsOf(estateWith('production', (env) => ({
       ...env, gitops: { ...env.gitops, syncWindows: env.gitops.syncWindows.map((window) => (window.kind === 'deny' ? { ...window, schedule: '0 0 * * 7' } : window)) },
