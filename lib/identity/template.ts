@@ -614,7 +614,6 @@ class Parser {
       if (v.typ !== 'variable') break;
       const mark = this.index;
       this.nextNonSpace();
-      const tokenAfterVariable = this.peek();
       const next = this.peekNonSpace();
       if (next.typ === 'assign' || next.typ === 'declare') {
         pipe.isAssign = next.typ === 'assign';
@@ -634,8 +633,7 @@ class Parser {
         }
         throw new TemplateError(`too many declarations in ${context}`);
       }
-      // Not a declaration: put the variable back and parse it as an operand.
-      void tokenAfterVariable;
+      // Not a declaration: put the variable (and the spaces after it) back and parse it as an operand.
       this.index = mark;
       break;
     }

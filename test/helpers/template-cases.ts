@@ -65,7 +65,7 @@ export const CONTEXTS: readonly TemplateContext[] = [
       metadata: {
         name: 'batch-42', namespace: 'jobs', uid: '00000000-0000-0000-0000-000000000042', generation: -1,
         labels: { app: 'batch', '10': 'ten', '9': 'nine', B: 'upper', a: 'lower', 'é': 'e-acute', '\uff01': 'fullwidth', true: 'false' },
-        annotations: { 'spiffe.io/alias': '' },
+        annotations: { 'spiffe.io/alias': '', ctrl: 'line\nbreak\ttab\u0001\u007f\u00a0=\\' },
       },
       spec: { serviceAccountName: 'batch', nodeName: 'ip-10-9-0-1', schedulerName: 'volcano' },
     },
@@ -86,9 +86,9 @@ const COLLECTION_FIELDS = [
   '.PodMeta.Labels', '.PodMeta.Annotations', '.PodMeta.Finalizers',
   '.NodeMeta.Labels', '.NodeMeta.Annotations', '.NodeMeta.Finalizers', '.NodeSpec.PodCIDRs',
 ];
-const MAP_KEYS_AS_FIELDS = ['.PodMeta.Labels.app', '.PodMeta.Labels.tier', '.PodMeta.Labels.missing', '.PodMeta.Labels.zeta', '.NodeMeta.Labels.pool', '.PodMeta.Annotations.note', '.PodMeta.Labels.missing.deeper'];
+const MAP_KEYS_AS_FIELDS = ['.PodMeta.Labels.app', '.PodMeta.Labels.tier', '.PodMeta.Labels.missing', '.PodMeta.Labels.zeta', '.NodeMeta.Labels.pool', '.PodMeta.Annotations.note', '.PodMeta.Annotations.ctrl', '.PodMeta.Labels.missing.deeper'];
 const BAD_FIELDS = ['.Pod', '.PodMeta.Nope', '.TrustDomain.Name', '.PodSpec.ServiceAccountName.x', '.NodeSpec.PodCIDRs.x', '.PodMeta.name'];
-const MAP_KEYS = ['"app"', '"app.kubernetes.io/name"', '"missing"', '"zeta"', '"é"', '"10"', '"true"', '`tier`', '"spiffe.io/alias"', '"pool"', '"topology.kubernetes.io/zone"', '"ключ"'];
+const MAP_KEYS = ['"app"', '"app.kubernetes.io/name"', '"missing"', '"zeta"', '"é"', '"10"', '"true"', '`tier`', '"spiffe.io/alias"', '"pool"', '"topology.kubernetes.io/zone"', '"ключ"', '"ctrl"'];
 const STRINGS = ['"web"', '"shop"', '""', '"a"', '"Z"', '"é"', '"10"', '"9"', '`raw\\n`', '"tab\\tquote\\"x"', '"\\u00e9"', '"日本"'];
 const NUMBERS = ['0', '1', '2', '3', '-1', '12', '1.5', '-0.5', '2.0', '\'a\'', '7'];
 const FORMATS = [
