@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
@@ -106,9 +106,16 @@ describe('spire-gitops synth', () => {
   });
 
   test('an unknown --env is a usage error naming the environments there are', () => {
-    expect(cli(work, 'synth', '--env', 'qa')).toEqual({
+    expect(cli(work, 'synth', '--out', 'out', '--env', 'qa')).toEqual({
       code: 2, out: '', err: 'spire-gitops synth: --env qa: no such environment in the default estate (lib/config/estate.ts) (it has development, staging, production)\n',
     });
+  });
+
+  test('--env without --out is a usage error: it would replace dist/ with part of the estate', () => {
+    const result = cli(work, 'synth', '--env', 'development');
+    expect([result.code, result.out]).toEqual([2, '']);
+    expect(result.err).toMatch(/^spire-gitops synth: --env renders part of the estate: give --out DIR/);
+    expect(existsSync(join(work, 'dist'))).toBe(false);
   });
 
   test.each([
@@ -240,7 +247,7 @@ describe('the command line', () => {
     const bin = join(__dirname, '..', 'bin', 'spire-gitops.js');
     writeFileSync(join(work, 'throws.js'), 'null.estate;\n');
     const spawn = (...argv: string[]) => spawnSync(process.execPath, [bin, ...argv], { cwd: work, encoding: 'utf8' });
-    const usage = spawn('synth', '--env', 'qa');
+    const usage = spawn('synth', '--out', 'out', '--env', 'qa');
     expect([usage.status, usage.stdout]).toEqual([2, '']);
     expect(usage.stderr).toMatch(/^spire-gitops synth: --env qa: no such environment/);
     const broken = spawn('validate', '--estate', 'throws.js');

@@ -9,7 +9,8 @@ export const SYNTH_USAGE = `  synth [--estate FILE] [--out DIR]... [--env NAME].
       synthesizes the estate (default: lib/config/estate.ts; FILE: a .js/.cjs/.mjs module exporting one,
       a .json/.yaml file, or a .ts module in a checkout of spire-gitops) into DIR (default dist/), which is
       replaced only when every check passed; --env keeps only those environments (and their GitOps
-      objects); --check writes nothing and exits 1 listing the files that differ from DIR
+      objects) and needs --out, so that it never replaces dist/ with part of the estate; --check writes
+      nothing and exits 1 listing the files that differ from DIR
   validate [--estate FILE] [--env NAME]...
       runs every check synth runs and writes nothing; exit 0 when the estate is valid, 1 when not
 `;
@@ -47,6 +48,9 @@ export function synth(argv: readonly string[], io: Io): number {
   const args = parseArgs(argv, [...ESTATE_OPTIONS, 'out'], ['check']);
   if (args.positional.length > 0) throw new UsageError(`synth takes no arguments, got ${args.positional.join(' ')}`);
   const input = estateFromOptions(args, io.cwd);
+  if (args.repeated.has('env') && !args.repeated.has('out')) {
+    throw new UsageError('--env renders part of the estate: give --out DIR for it, so that dist/ (the whole estate) is not replaced by that part');
+  }
   const outdirs = [...new Set((args.repeated.get('out') ?? ['dist']).map((dir) => resolve(io.cwd, dir)))];
   const check = args.switches.has('check');
   const files = render('synth', input, io, check ? [] : outdirs.map((dir) => shown(io, dir)));

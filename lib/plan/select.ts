@@ -1,7 +1,7 @@
 import { LabelSelectorSpec } from '../config/types';
 import { matches } from '../identity/cluster-spiffe-id';
 import { spiffeIdProblem } from '../identity/policy';
-import { ParsedTemplate, TemplateError, parseTemplate, renderTemplate } from '../identity/template';
+import { ParsedTemplate, TemplateError, parseGoTemplate, renderTemplate } from '../identity/template';
 import { ClusterSnapshot } from './model';
 
 /*
@@ -116,13 +116,18 @@ interface ParsedSpec {
   readonly workloadSelectors: readonly ParsedTemplate[];
 }
 
+/*
+ * Parsed as the manager's webhook parses them (api/v1alpha1/clusterspiffeid_webhook.go,
+ * ParseClusterSPIFFEIDSpec: text/template Parse, nothing else): an unknown field in a branch a pod never
+ * takes is no error here either; it fails only for the pods that take it, when the entry is rendered.
+ */
 function parseSpec(spec: any): ParsedSpec | Error {
   try {
     if (!spec.spiffeIDTemplate) return new Error('empty SPIFFEID template');
     return {
-      spiffeId: parseTemplate(spec.spiffeIDTemplate),
-      dnsNames: (spec.dnsNameTemplates ?? []).map((template: string) => parseTemplate(template)),
-      workloadSelectors: (spec.workloadSelectorTemplates ?? []).map((template: string) => parseTemplate(template)),
+      spiffeId: parseGoTemplate(spec.spiffeIDTemplate),
+      dnsNames: (spec.dnsNameTemplates ?? []).map((template: string) => parseGoTemplate(template)),
+      workloadSelectors: (spec.workloadSelectorTemplates ?? []).map((template: string) => parseGoTemplate(template)),
     };
   } catch (error) {
     if (error instanceof TemplateError) return error;
