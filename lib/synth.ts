@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import * as lockfile from 'proper-lockfile';
 import { Construct } from 'constructs';
-import { ClusterChart } from './cluster-chart';
+import { ClusterChart } from './build/cluster-chart';
 import { deliveryTrees, finishClusterTree, gitopsProblems } from './gitops/delivery';
 import { EstateConfig } from './config/types';
 import { resolveBundleFiles } from './config/bundle-files';
@@ -13,7 +13,7 @@ import { formatViolation } from './context';
 import { renderInventory } from './render/inventory';
 import { renderKustomization, sortedByCodePoint } from './render/kustomization';
 import { toYaml } from './render/yaml';
-import { syncWaveFor } from './sync-waves';
+import { syncWaveFor } from './build/sync-waves';
 
 /** Raised when the estate breaks a rule; lists every problem found. */
 export class EstateValidationError extends Error {

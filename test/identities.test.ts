@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { ClusterChart } from '../lib/cluster-chart';
+import { ClusterChart } from '../lib/build/cluster-chart';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { TemplateError, parseTemplate, renderTemplate } from '../lib/identity/template';
 import { TemplateField, namespaceServiceAccountId, spiffeIdTemplate } from '../lib/identity/spiffe-id';

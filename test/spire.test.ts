@@ -1,5 +1,5 @@
 import { ApiObject, Testing } from 'cdk8s';
-import { ClusterChart } from '../lib/cluster-chart';
+import { ClusterChart } from '../lib/build/cluster-chart';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { EnvironmentConfig } from '../lib/config/types';
 import { EstateValidationError, renderEstate } from '../lib/synth';

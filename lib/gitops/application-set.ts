@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ClusterChart } from '../cluster-chart';
+import { ClusterChart } from '../build/cluster-chart';
 import { EnvironmentConfig, EstateConfig } from '../config/types';
 import { CASCADE_FINALIZER, SYNC_RETRY } from './argocd-application';
 import {

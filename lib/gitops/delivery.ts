@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { ClusterChart } from '../cluster-chart';
+import { ClusterChart } from '../build/cluster-chart';
 import { EstateConfig } from '../config/types';
 import { ArgoCdChart, ArgoCdRootChart } from './argocd-bootstrap';
 import { engineRole } from './engines';

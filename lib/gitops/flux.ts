@@ -5,7 +5,7 @@ import * as git from '../../imports/gitrepository-source.toolkit.fluxcd.io';
 import * as helmrelease from '../../imports/helmrelease-helm.toolkit.fluxcd.io';
 import * as helmrepo from '../../imports/helmrepository-source.toolkit.fluxcd.io';
 import * as kustomize from '../../imports/kustomization-kustomize.toolkit.fluxcd.io';
-import { ClusterChart } from '../cluster-chart';
+import { ClusterChart } from '../build/cluster-chart';
 import { EstateConfig } from '../config/types';
 import { SPIRE_CRDS_CHART } from '../config/versions';
 import { standardLabels } from '../context';

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { containerCommand, imageString } from '../config/versions';
-import { RESTRICTED_CONTAINER, grant, httpProbe, resources } from '../k8s-helpers';
+import { RESTRICTED_CONTAINER, grant, httpProbe, resources } from '../build/k8s-helpers';
 import { renderControllerManagerConfig } from '../render/controller-manager-config';
 import type { SpireServer } from './spire-server';
 

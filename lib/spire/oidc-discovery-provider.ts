@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { IdentitySpec, OidcDiscoverySettings } from '../config/types';
 import { containerCommand, imageString } from '../config/versions';
 import { selectorLabels, standardLabels } from '../context';
-import { RESTRICTED_CONTAINER, httpProbe, resources, restrictedPod } from '../k8s-helpers';
+import { RESTRICTED_CONTAINER, httpProbe, resources, restrictedPod } from '../build/k8s-helpers';
 import { namespaceServiceAccountId } from '../identity/spiffe-id';
 import { renderOidcConf } from '../render/oidc-conf';
 import { SpiffeCsiDriver } from './spiffe-csi-driver';

@@ -6,7 +6,7 @@ import { ClusterContext, standardLabels } from '../context';
 import { ClusterSpiffeId } from '../identity/cluster-spiffe-id';
 import { namespacePinnedBy } from '../identity/policy';
 import { giveSpiffeIdentity } from '../identity/workload-identity';
-import { podSecurityLabels } from '../k8s-helpers';
+import { podSecurityLabels } from '../build/k8s-helpers';
 import { SpiffeCsiDriver } from './spiffe-csi-driver';
 
 export interface SampleWorkloadProps {

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { containerCommand, imageString } from '../config/versions';
 import { selectorLabels, standardLabels } from '../context';
-import { HARDENED_CONTAINER, httpProbe, resources } from '../k8s-helpers';
+import { HARDENED_CONTAINER, httpProbe, resources } from '../build/k8s-helpers';
 import { SpireAgent } from './spire-agent';
 
 export interface SpiffeCsiDriverProps {

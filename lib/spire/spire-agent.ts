@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SPIRE_AGENT_BIN, containerCommand, imageString } from '../config/versions';
 import { selectorLabels, standardLabels } from '../context';
-import { HARDENED_CONTAINER, grant, httpProbe, podSecurityLabels, resources } from '../k8s-helpers';
+import { HARDENED_CONTAINER, grant, httpProbe, podSecurityLabels, resources } from '../build/k8s-helpers';
 import { renderAgentConf } from '../render/agent-conf';
 import { SpireServer } from './spire-server';
 

@@ -6,7 +6,7 @@ import { ServerSettings } from '../config/types';
 import { ContainerCommand, SPIRE_SERVER_BIN, containerCommand, imageString } from '../config/versions';
 import { ClusterContext, addChecks, selectorLabels, standardLabels } from '../context';
 import { parseDuration } from '../duration';
-import { RESTRICTED_CONTAINER, grant, httpProbe, podSecurityLabels, resources, restrictedPod } from '../k8s-helpers';
+import { RESTRICTED_CONTAINER, grant, httpProbe, podSecurityLabels, resources, restrictedPod } from '../build/k8s-helpers';
 import { ServerDatastore, renderServerConf } from '../render/server-conf';
 import { SpireControllerManager } from './controller-manager';
 

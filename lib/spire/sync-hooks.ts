@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { containerCommand, imageString } from '../config/versions';
 import { standardLabels } from '../context';
-import { RESTRICTED_CONTAINER, restrictedPod } from '../k8s-helpers';
+import { RESTRICTED_CONTAINER, restrictedPod } from '../build/k8s-helpers';
 import { SpireServer } from './spire-server';
 
 export interface SpireSyncHooksProps {

@@ -1,18 +1,18 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IdentityAdmissionPolicy } from './admission/identity-admission';
-import { ClusterContext, addChecks } from './context';
-import { ClusterSpiffeId } from './identity/cluster-spiffe-id';
-import { FederatedTrustDomain } from './identity/federation';
-import { StaticEntry } from './identity/static-entry';
-import { SpireMonitoring } from './monitoring/spire-monitoring';
-import { SpireNetworkPolicies } from './spire/network-policies';
-import { SpiffeOidcDiscoveryProvider } from './spire/oidc-discovery-provider';
-import { SampleWorkload } from './spire/sample-workload';
-import { SpiffeCsiDriver } from './spire/spiffe-csi-driver';
-import { SpireAgent } from './spire/spire-agent';
-import { SpireServer } from './spire/spire-server';
-import { SpireSyncHooks } from './spire/sync-hooks';
+import { IdentityAdmissionPolicy } from '../admission/identity-admission';
+import { ClusterContext, addChecks } from '../context';
+import { ClusterSpiffeId } from '../identity/cluster-spiffe-id';
+import { FederatedTrustDomain } from '../identity/federation';
+import { StaticEntry } from '../identity/static-entry';
+import { SpireMonitoring } from '../monitoring/spire-monitoring';
+import { SpireNetworkPolicies } from '../spire/network-policies';
+import { SpiffeOidcDiscoveryProvider } from '../spire/oidc-discovery-provider';
+import { SampleWorkload } from '../spire/sample-workload';
+import { SpiffeCsiDriver } from '../spire/spiffe-csi-driver';
+import { SpireAgent } from '../spire/spire-agent';
+import { SpireServer } from '../spire/spire-server';
+import { SpireSyncHooks } from '../spire/sync-hooks';
 
 export interface ClusterChartProps {
   readonly context: ClusterContext;
