@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ClusterContext, standardLabels } from '../context';
+import { ClusterContext } from '../resolve/model';
+import { standardLabels } from '../resolve/labels';
 import { SpireControllerManager } from '../spire/controller-manager';
 import {
   AdmissionPolicyInput, AdmissionRules, clusterFederatedTrustDomainRules, clusterSpiffeIdRules, clusterStaticEntryRules,

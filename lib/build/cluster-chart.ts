@@ -1,7 +1,8 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IdentityAdmissionPolicy } from '../admission/identity-admission';
-import { ClusterContext, addChecks } from '../context';
+import { ClusterContext } from '../resolve/model';
+import { addChecks } from './checks';
 import { ClusterSpiffeId } from '../identity/cluster-spiffe-id';
 import { FederatedTrustDomain } from '../identity/federation';
 import { StaticEntry } from '../identity/static-entry';

@@ -8,7 +8,7 @@ import * as kustomize from '../../imports/kustomization-kustomize.toolkit.fluxcd
 import { ClusterChart } from '../build/cluster-chart';
 import { EstateConfig } from '../config/types';
 import { SPIRE_CRDS_CHART } from '../config/versions';
-import { standardLabels } from '../context';
+import { standardLabels } from '../resolve/labels';
 import { sortedByCodePoint } from '../render/kustomization';
 import { CRD_ANNOTATIONS } from './cluster-application';
 import { EngineRole } from './engines';

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Datastore, SecretDelivery } from '../config/types';
-import { standardLabels } from '../context';
+import { standardLabels } from '../resolve/labels';
 
 export type ExternalSecretsDelivery = Extract<SecretDelivery, { type: 'external-secrets' }>;
 

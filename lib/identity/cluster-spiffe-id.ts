@@ -1,7 +1,9 @@
 import { Construct } from 'constructs';
 import * as spire from '../../imports/clusterspiffeid-spire.spiffe.io';
 import { IdentitySpec, LabelSelectorSpec } from '../config/types';
-import { ClusterContext, addChecks, standardLabels } from '../context';
+import { ClusterContext } from '../resolve/model';
+import { addChecks } from '../build/checks';
+import { standardLabels } from '../resolve/labels';
 import { SpireControllerManager } from '../spire/controller-manager';
 import { checkIdentity, samplePodFor } from './policy';
 import { SamplePod, renderTemplate } from './template';

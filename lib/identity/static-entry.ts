@@ -1,7 +1,9 @@
 import { Construct } from 'constructs';
 import * as cse from '../../imports/clusterstaticentry-spire.spiffe.io';
 import { StaticEntrySpec } from '../config/types';
-import { ClusterContext, addChecks, standardLabels } from '../context';
+import { ClusterContext } from '../resolve/model';
+import { addChecks } from '../build/checks';
+import { standardLabels } from '../resolve/labels';
 import { SpireControllerManager } from '../spire/controller-manager';
 import { checkStaticEntry } from './policy';
 

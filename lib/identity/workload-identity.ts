@@ -1,5 +1,6 @@
 import * as kplus from 'cdk8s-plus-28';
-import { ClusterContext, addChecks } from '../context';
+import { ClusterContext } from '../resolve/model';
+import { addChecks } from '../build/checks';
 import { SpiffeCsiDriver } from '../spire/spiffe-csi-driver';
 import { ClusterSpiffeId } from './cluster-spiffe-id';
 

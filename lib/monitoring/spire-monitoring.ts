@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as podmonitor from '../../imports/podmonitor-monitoring.coreos.com';
 import * as rule from '../../imports/prometheusrule-monitoring.coreos.com';
-import { standardLabels } from '../context';
+import { standardLabels } from '../resolve/labels';
 import { SpireAgent } from '../spire/spire-agent';
 import { SpireServer } from '../spire/spire-server';
 import { spireDashboard } from './dashboard';

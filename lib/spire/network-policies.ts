@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { standardLabels } from '../context';
+import { standardLabels } from '../resolve/labels';
 import { SpiffeOidcDiscoveryProvider } from './oidc-discovery-provider';
 import { SpiffeCsiDriver } from './spiffe-csi-driver';
 import { SpireServer } from './spire-server';

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IdentitySpec, OidcDiscoverySettings } from '../config/types';
 import { containerCommand, imageString } from '../config/versions';
-import { selectorLabels, standardLabels } from '../context';
+import { selectorLabels, standardLabels } from '../resolve/labels';
 import { RESTRICTED_CONTAINER, httpProbe, resources, restrictedPod } from '../build/k8s-helpers';
 import { namespaceServiceAccountId } from '../identity/spiffe-id';
 import { renderOidcConf } from '../render/oidc-conf';

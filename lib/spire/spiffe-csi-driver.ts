@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { containerCommand, imageString } from '../config/versions';
-import { selectorLabels, standardLabels } from '../context';
+import { selectorLabels, standardLabels } from '../resolve/labels';
 import { HARDENED_CONTAINER, httpProbe, resources } from '../build/k8s-helpers';
 import { SpireAgent } from './spire-agent';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SPIRE_AGENT_BIN, containerCommand, imageString } from '../config/versions';
-import { selectorLabels, standardLabels } from '../context';
+import { selectorLabels, standardLabels } from '../resolve/labels';
 import { HARDENED_CONTAINER, grant, httpProbe, podSecurityLabels, resources } from '../build/k8s-helpers';
 import { renderAgentConf } from '../render/agent-conf';
 import { SpireServer } from './spire-server';

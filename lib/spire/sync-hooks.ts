@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { containerCommand, imageString } from '../config/versions';
-import { standardLabels } from '../context';
+import { standardLabels } from '../resolve/labels';
 import { RESTRICTED_CONTAINER, restrictedPod } from '../build/k8s-helpers';
 import { SpireServer } from './spire-server';
 
