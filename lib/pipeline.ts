@@ -5,6 +5,7 @@ import { EstateConfig } from './config/types';
 import { EstateValidationError } from './config/violation';
 import { validatedEstate } from './estate/validated';
 import { renderInventory } from './render/inventory';
+import { resolveEstate } from './resolve/resolve';
 import { WriteOptions, writeTree } from './write/tree';
 
 /*
@@ -39,7 +40,8 @@ export interface SynthesizeOptions extends WriteOptions {
  */
 export function renderEstate(input: EstateConfig, options: RenderOptions = {}): Map<string, string> {
   const estate = validatedEstate(input, options.baseDir ?? process.cwd());
-  const built = buildEstate(estate);
+  const resolved = resolveEstate(estate);
+  const built = buildEstate(estate, resolved);
   const laidOut = layOutEstate(built);
   const problems = checkEstate(estate, built, laidOut);
   if (problems.length > 0) throw new EstateValidationError(problems);

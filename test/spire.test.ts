@@ -1,5 +1,6 @@
 import { ApiObject, Testing } from 'cdk8s';
 import { ClusterChart } from '../lib/build/cluster-chart';
+import { resolveCluster } from '../lib/resolve/resolve';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { EnvironmentConfig } from '../lib/config/types';
 import { EstateValidationError, renderEstate } from '../lib/synth';
@@ -282,7 +283,7 @@ describe('external databases', () => {
 describe('construct snapshots', () => {
   function chartFor(env: EnvironmentConfig) {
     const app = Testing.app();
-    return new ClusterChart(app, 'test', { context: { environment: env, cluster: env.clusters[0], images: DEFAULT_ESTATE.images } });
+    return new ClusterChart(app, 'test', { resolved: resolveCluster(env, env.clusters[0], DEFAULT_ESTATE.images) });
   }
   /** The objects one construct (and its children) created, as they synthesize. */
   function objectsOf(chart: ClusterChart, id: string): unknown[] {

@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IdentityAdmissionPolicy } from '../admission/identity-admission';
-import { ClusterContext } from '../resolve/model';
+import { ResolvedCluster } from '../resolve/model';
 import { addChecks } from './checks';
 import { ClusterSpiffeId } from '../identity/cluster-spiffe-id';
 import { FederatedTrustDomain } from '../identity/federation';
@@ -16,48 +16,43 @@ import { SpireServer } from '../spire/spire-server';
 import { SpireSyncHooks } from '../spire/sync-hooks';
 
 export interface ClusterChartProps {
-  readonly context: ClusterContext;
+  /** The cluster's resolved model; every construct of the tree reads it and nothing of the others. */
+  readonly resolved: ResolvedCluster;
 }
 
 /**
  * Everything one cluster runs: SPIRE server with its controller manager, agents, CSI driver, the
- * environment's identities and federation, and what the environment's fields switch on. Synthesized
- * into `dist/<environment>/<cluster>/`.
+ * environment's identities and federation, and what the resolved model's components switch on.
+ * Synthesized into `dist/<environment>/<cluster>/`.
  */
 export class ClusterChart extends Chart {
-  public readonly context: ClusterContext;
+  /** The cluster's resolved model. */
+  public readonly context: ResolvedCluster;
   /** Directory of the tree, relative to dist/. */
   public readonly outputPath: string;
-  public readonly server: SpireServer;
-  public readonly agent: SpireAgent;
-  public readonly csiDriver: SpiffeCsiDriver;
   public readonly identities = new Map<string, ClusterSpiffeId>();
   private readonly duplicateNames: string[] = [];
 
   constructor(scope: Construct, id: string, props: ClusterChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
-    const { context } = props;
-    const environment = context.environment;
-    this.context = context;
-    this.outputPath = `${environment.name}/${context.cluster.name}`;
+    const { resolved } = props;
+    const context = resolved;
+    const { environment, components } = resolved;
+    this.context = resolved;
+    this.outputPath = resolved.outputPath;
 
-    this.server = new SpireServer(this, 'Server', { context });
-    this.agent = new SpireAgent(this, 'Agent', { server: this.server });
-    this.csiDriver = new SpiffeCsiDriver(this, 'CsiDriver', { agent: this.agent });
-    new IdentityAdmissionPolicy(this, 'IdentityAdmissionPolicy', { context, controllerManager: this.server.controllerManager });
+    new SpireServer(this, 'Server', { resolved });
+    new SpireAgent(this, 'Agent', { resolved });
+    new SpiffeCsiDriver(this, 'CsiDriver', { resolved });
+    new IdentityAdmissionPolicy(this, 'IdentityAdmissionPolicy', { resolved });
 
-    let oidc: SpiffeOidcDiscoveryProvider | undefined;
-    if (environment.oidcDiscovery) {
-      oidc = new SpiffeOidcDiscoveryProvider(this, 'OidcDiscoveryProvider', {
-        server: this.server, csiDriver: this.csiDriver, settings: environment.oidcDiscovery,
-      });
-      this.addIdentity(oidc.identity);
+    if (resolved.oidcDiscovery) {
+      new SpiffeOidcDiscoveryProvider(this, 'OidcDiscoveryProvider', { resolved, oidc: resolved.oidcDiscovery });
+      this.addIdentity(resolved.oidcDiscovery.identity);
     }
     for (const identity of environment.identities) this.addIdentity(identity);
 
-    environment.federation.forEach((federation, index) => new FederatedTrustDomain(this, `Federation${index}`, {
-      context, controllerManager: this.server.controllerManager, federation,
-    }));
+    environment.federation.forEach((federation, index) => new FederatedTrustDomain(this, `Federation${index}`, { resolved, federation }));
     const staticNames = new Set<string>();
     environment.staticEntries.forEach((entry, index) => {
       if (staticNames.has(entry.name)) {
@@ -65,26 +60,20 @@ export class ClusterChart extends Chart {
         return;
       }
       staticNames.add(entry.name);
-      new StaticEntry(this, `StaticEntry${index}`, { context, controllerManager: this.server.controllerManager, entry });
+      new StaticEntry(this, `StaticEntry${index}`, { resolved, entry });
     });
 
-    if (environment.networkPolicies) {
-      new SpireNetworkPolicies(this, 'NetworkPolicies', {
-        server: this.server, csiDriver: this.csiDriver, oidc, monitoringNamespace: environment.monitoring.prometheusNamespace,
-      });
-    }
-    if (environment.monitoring.enabled) {
-      new SpireMonitoring(this, 'Monitoring', { server: this.server, agent: this.agent });
-    }
-    if (environment.gitops.engines.includes('argocd')) {
+    if (components.networkPolicies) new SpireNetworkPolicies(this, 'NetworkPolicies', { resolved });
+    if (components.monitoring) new SpireMonitoring(this, 'Monitoring', { resolved });
+    if (components.syncHooks) {
       new SpireSyncHooks(this, 'SyncHooks', {
-        server: this.server,
+        resolved,
         preSyncValidation: environment.gitops.preSyncValidation,
         postSyncHealthCheck: environment.gitops.postSyncHealthCheck,
       });
     }
     const sampleIdentity = environment.sampleWorkload === undefined ? undefined : this.identities.get(environment.sampleWorkload);
-    if (sampleIdentity) new SampleWorkload(this, 'SampleWorkload', { context, identity: sampleIdentity, csiDriver: this.csiDriver });
+    if (sampleIdentity) new SampleWorkload(this, 'SampleWorkload', { resolved, identity: sampleIdentity });
 
     addChecks(this, context, () => [
       ...this.duplicateNames.map((resource) => ({
@@ -107,9 +96,7 @@ export class ClusterChart extends Chart {
       this.duplicateNames.push(`ClusterSPIFFEID "${identity.name}"`);
       return undefined;
     }
-    const construct = new ClusterSpiffeId(this, `Identity-${identity.name}`, {
-      context: this.context, controllerManager: this.server.controllerManager, identity,
-    });
+    const construct = new ClusterSpiffeId(this, `Identity-${identity.name}`, { resolved: this.context, identity });
     this.identities.set(identity.name, construct);
     return construct;
   }

@@ -1,6 +1,8 @@
 import { App, Chart } from 'cdk8s';
 import { EstateConfig } from '../config/types';
 import { deliveryTrees } from '../gitops/delivery';
+import { ResolvedEstate } from '../resolve/model';
+import { resolveEstate } from '../resolve/resolve';
 import { ClusterChart } from './cluster-chart';
 
 /** A chart and the dist/ subdirectory its objects go to (one kustomize tree). */
@@ -20,22 +22,19 @@ export interface BuiltEstate {
   readonly clusters: ClusterChart[];
 }
 
-/** The build stage: every chart of the estate; nothing is validated or written yet. */
-export function buildEstate(estate: EstateConfig): BuiltEstate {
+/**
+ * The build stage: every chart of the estate from its resolved model; nothing is checked or written
+ * yet. The GitOps trees (Argo CD, Flux) also read the estate as written: which environments each engine
+ * delivers, promotion and sync windows. Without `resolved`, the estate is resolved first.
+ */
+export function buildEstate(estate: EstateConfig, resolved: ResolvedEstate = resolveEstate(estate)): BuiltEstate {
   const app = new App({ outdir: 'dist' });
-  const clusters: ClusterChart[] = [];
-  for (const environment of estate.environments) {
-    for (const cluster of environment.clusters) {
-      clusters.push(new ClusterChart(app, `${environment.name}-${cluster.name}`, {
-        context: { environment, cluster, images: estate.images },
-      }));
-    }
-  }
+  const clusters = resolved.clusters.map((cluster) => new ClusterChart(app, `${cluster.environment.name}-${cluster.clusterName}`, { resolved: cluster }));
   const trees: OutputTree[] = clusters.map((chart) => ({
     path: chart.outputPath,
     chart,
     clusterTree: true,
-    where: `${chart.context.environment.name}/${chart.context.cluster.name}`,
+    where: chart.context.where,
     requireImageDigests: chart.context.environment.requireImageDigests,
   }));
   for (const tree of deliveryTrees(app, estate, clusters)) {
