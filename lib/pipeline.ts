@@ -43,7 +43,7 @@ export function renderEstate(input: EstateConfig, options: RenderOptions = {}): 
   const resolved = resolveEstate(estate);
   const built = buildEstate(estate, resolved);
   const laidOut = layOutEstate(built);
-  const problems = checkEstate(estate, built, laidOut);
+  const problems = checkEstate(estate, resolved, built, laidOut);
   if (problems.length > 0) throw new EstateValidationError(problems);
   const files = laidOut.files;
   files.set('README.md', renderInventory(estate, built.clusters));

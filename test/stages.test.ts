@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { buildEstate } from '../lib/build/estate';
 import { layOutEstate } from '../lib/build/layout';
 import { checkEstate } from '../lib/check/estate';
+import { resolvedProblems } from '../lib/check/wiring';
 import { EstateValidationError } from '../lib/config/violation';
 import { validatedEstate } from '../lib/estate/validated';
 import { renderEstate } from '../lib/pipeline';
@@ -101,20 +102,36 @@ describe('build stage', () => {
 describe('check stage', () => {
   test('finds nothing wrong in the default estate', () => {
     const estate = validatedEstate(defaultEstate, ROOT);
-    const built = buildEstate(estate);
-    expect(checkEstate(estate, built, layOutEstate(built))).toEqual([]);
+    const resolved = resolveEstate(estate);
+    const built = buildEstate(estate, resolved);
+    expect(checkEstate(estate, resolved, built, layOutEstate(built))).toEqual([]);
+  });
+
+  test('reports a resolved model whose parts no longer meet, naming both sides', () => {
+    // GIVEN a model in which the server publishes the bundle where no agent looks, and lets no agent attest
+    const resolved = resolveEstate(validatedEstate(defaultEstate, ROOT));
+    const [first] = resolved.clusters;
+    const broken: ResolvedCluster = { ...first, server: { ...first.server, bundle: { ...first.server.bundle, namespace: 'spire-server' }, attestingAgents: [] } };
+    // WHEN the wiring is checked
+    const problems = resolvedProblems({ clusters: [broken, ...resolved.clusters.slice(1)] });
+    // THEN both are named for that cluster only
+    expect(problems).toEqual([
+      `${first.where}: resolved model server.bundle.namespace: must be the agents' namespace "spire-system", where they mount the bundle, got "spire-server"; fix: derive both from one value in lib/resolve/resolve.ts`,
+      `${first.where}: resolved model server.attestingAgents: must let this cluster's agents (spire-system:spire-agent) attest through k8s_psat, got []; fix: list the agents of the cluster in lib/resolve/resolve.ts`,
+    ]);
   });
 
   test('reports what a construct built wrong, with where, and every problem at once', () => {
     // GIVEN a built estate into which two ConfigMaps holding a private key were put
     const estate = validatedEstate(defaultEstate, ROOT);
-    const built = buildEstate(estate);
+    const resolved = resolveEstate(estate);
+    const built = buildEstate(estate, resolved);
     const [first, second] = built.clusters;
     const key = ['-----BEGIN', 'PRIVATE KEY-----\nAAAA\n-----END', 'PRIVATE KEY-----'].join(' ');
     new k8s.KubeConfigMap(first, 'Leak', { metadata: { name: 'leak', namespace: 'spire-server' }, data: { 'tls.key': key } });
     new k8s.KubeConfigMap(second, 'Leak', { metadata: { name: 'leak', namespace: 'spire-server' }, data: { 'tls.key': key } });
     // WHEN only the check stage runs
-    const problems = checkEstate(estate, built, layOutEstate(built));
+    const problems = checkEstate(estate, resolved, built, layOutEstate(built));
     // THEN both are named, each with its cluster
     expect(problems).toEqual([
       expect.stringMatching(new RegExp(`^${first.context.where}: ConfigMap "leak" \\(content\\): contains a private key`)),
