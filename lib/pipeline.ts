@@ -18,7 +18,7 @@ import { WriteOptions, writeTree } from './write/tree';
  *   check     lib/check/     every rule over what was built, all problems at once
  *   write     lib/write/     the only code that touches dist/, atomically
  *
- * Each stage takes the previous one's result and nothing else, so each can be called and tested alone.
+ * Each stage takes only what the stages before it returned, so each can be called and tested alone.
  */
 
 export interface RenderOptions {
