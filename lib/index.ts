@@ -8,11 +8,12 @@ export { DEFAULT_ESTATE } from './config/estate';
 export { DEFAULT_IMAGES, type ImageCatalogue, type ImageRef, SPIRE_VERSION, CONTROLLER_MANAGER_VERSION } from './config/versions';
 export { validateEstate } from './config/validate';
 
-export { type BuiltEstate, EstateValidationError, type OutputTree, type RenderOptions, type WriteOptions, buildEstate, recoverTree, renderEstate, synthesize, writeTree } from './synth';
+export { type BuiltEstate, EstateValidationError, type OutputTree, type RenderOptions, type SynthesizeOptions, type WriteOptions, buildEstate, recoverTree, renderEstate, synthesize, writeTree } from './synth';
+export { resolveCluster, resolveEstate } from './resolve/resolve';
+export type { ResolvedCluster, ResolvedEstate } from './resolve/model';
 export { type TreeDiff, diffTree, readTree } from './tree-diff';
 
-export { ClusterChart, type ClusterChartProps } from './cluster-chart';
-export { type ClusterContext } from './context';
+export { ClusterChart, type ClusterChartProps } from './build/cluster-chart';
 export { SpireServer, type SpireServerProps } from './spire/spire-server';
 export { SpireAgent, type SpireAgentProps } from './spire/spire-agent';
 export { SpireControllerManager, type SpireControllerManagerProps } from './spire/controller-manager';

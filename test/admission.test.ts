@@ -1,4 +1,4 @@
-import { syncWaveFor } from '../lib/sync-waves';
+import { syncWaveFor } from '../lib/build/sync-waves';
 import { EstateValidationError, renderEstate } from '../lib/synth';
 import { POLICY_CASES, admissionPoliciesOfCase, crsToAdmit, estateOfCase, renderPolicyCase } from '../lib/identity/policy-cases';
 import { defaultEstate, defaultFiles, manifests } from './helpers/estate';

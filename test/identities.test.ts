@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { ClusterChart } from '../lib/cluster-chart';
+import { ClusterChart } from '../lib/build/cluster-chart';
+import { resolveCluster } from '../lib/resolve/resolve';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { TemplateError, parseTemplate, renderTemplate } from '../lib/identity/template';
 import { TemplateField, namespaceServiceAccountId, spiffeIdTemplate } from '../lib/identity/spiffe-id';
@@ -52,7 +53,7 @@ describe('template evaluator (the subset of Go text/template the manager uses)',
 describe('previews of the default identities', () => {
   const app = Testing.app();
   const charts = DEFAULT_ESTATE.environments.map((env) => new ClusterChart(app, env.name, {
-    context: { environment: env, cluster: env.clusters[0], images: DEFAULT_ESTATE.images },
+    resolved: resolveCluster(env, env.clusters[0], DEFAULT_ESTATE.images),
   }));
   const previews = Object.fromEntries(charts.flatMap((chart) => [...chart.identities].map(([name, identity]) => [
     `${chart.context.environment.name}/${name}`, identity.preview(),
@@ -96,13 +97,13 @@ describe('giving a workload an identity', () => {
   test('fails when the identity would not select the workload', () => {
     const app = Testing.app();
     const env = environment('development');
-    const chart = new ClusterChart(app, 'dev', { context: { environment: env, cluster: env.clusters[0], images: DEFAULT_ESTATE.images } });
+    const chart = new ClusterChart(app, 'dev', { resolved: resolveCluster(env, env.clusters[0], DEFAULT_ESTATE.images) });
     const serviceAccount = new kplus.ServiceAccount(chart, 'Sa', { metadata: { name: 'someone-else', namespace: 'web' } });
     const deployment = new kplus.Deployment(chart, 'Wrong', {
       metadata: { name: 'wrong', namespace: 'web' }, serviceAccount,
       containers: [{ image: 'ghcr.io/example/app:1', securityContext: { ensureNonRoot: false } }],
     });
-    giveSpiffeIdentity(deployment, { identity: chart.identities.get('web-frontend')!, csiDriver: chart.csiDriver, context: chart.context });
+    giveSpiffeIdentity(deployment, { identity: chart.identities.get('web-frontend')!, resolved: chart.context });
     const errors = deployment.node.validate();
     expect(errors).toContainEqual(expect.stringMatching(/^development\/dev-euw1: Deployment "wrong" identity: ClusterSPIFFEID "web-frontend" would not select its pods: service account "someone-else" does not match k8s:sa:web-frontend, got "web-frontend"; fix: /));
   });

@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
-import { ClusterChart } from '../lib/cluster-chart';
+import { ClusterChart } from '../lib/build/cluster-chart';
+import { resolveCluster } from '../lib/resolve/resolve';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { EnvironmentConfig } from '../lib/config/types';
 import { renderEstate } from '../lib/synth';
@@ -265,7 +266,7 @@ describe('construct snapshots', () => {
   };
   const full: EnvironmentConfig = { ...environment('production'), oidcDiscovery: environment('staging').oidcDiscovery, sampleWorkload: 'web-frontend' };
   function synth(env: EnvironmentConfig): any[] {
-    return Testing.synth(new ClusterChart(Testing.app(), 'test', { context: { environment: env, cluster: env.clusters[0], images: DEFAULT_ESTATE.images } }));
+    return Testing.synth(new ClusterChart(Testing.app(), 'test', { resolved: resolveCluster(env, env.clusters[0], DEFAULT_ESTATE.images) }));
   }
   const minimalObjects = synth(minimal);
   const fullObjects = synth(full);

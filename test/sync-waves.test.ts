@@ -1,4 +1,4 @@
-import { syncWaveFor } from '../lib/sync-waves';
+import { syncWaveFor } from '../lib/build/sync-waves';
 import { defaultFiles, manifests } from './helpers/estate';
 
 /*

@@ -15,7 +15,7 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { DEFAULT_ESTATE } from '../../lib/config/estate';
 import { buildEstate } from '../../lib/synth';
-import { ClusterChart } from '../../lib/cluster-chart';
+import { ClusterChart } from '../../lib/build/cluster-chart';
 import { Cluster, KubeClient, startCluster } from '../kube';
 import { NodeNetwork } from '../net';
 import { Kubelet, PodHandle, createNode } from '../pods';

@@ -1,15 +1,14 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ClusterContext, standardLabels } from '../context';
-import { SpireControllerManager } from '../spire/controller-manager';
+import { ResolvedCluster } from '../resolve/model';
+import { standardLabels } from '../resolve/labels';
 import {
   AdmissionPolicyInput, AdmissionRules, clusterFederatedTrustDomainRules, clusterSpiffeIdRules, clusterStaticEntryRules,
 } from './rules';
 
 export interface IdentityAdmissionPolicyProps {
-  readonly context: ClusterContext;
-  /** Its className is the only one the policies admit; its server's namespaces are SPIRE's own. */
-  readonly controllerManager: SpireControllerManager;
+  /** The controller manager's className is the only one the policies admit; the server's and agents' namespaces are SPIRE's own. */
+  readonly resolved: ResolvedCluster;
 }
 
 /** The kinds the policies guard, with their API resource and rule set. */
@@ -38,17 +37,17 @@ export class IdentityAdmissionPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: IdentityAdmissionPolicyProps) {
     super(scope, id);
-    const server = props.controllerManager.server;
+    const { resolved } = props;
     this.input = {
-      environment: props.context.environment,
-      className: props.controllerManager.className,
-      serverNamespace: server.namespace,
-      agentNamespace: server.bundle.namespace,
+      environment: resolved.environment,
+      className: resolved.controllerManager.className,
+      serverNamespace: resolved.server.namespace,
+      agentNamespace: resolved.agent.namespace,
     };
     for (const guarded of GUARDED_KINDS) {
       const name = policyNameFor(guarded.kind);
       const rules: AdmissionRules = guarded.rules(this.input);
-      const labels = standardLabels('identity-policy', 'admission', props.context.cluster.name);
+      const labels = standardLabels('identity-policy', 'admission', resolved.clusterName);
       new ApiObject(this, `${guarded.kind}Policy`, {
         apiVersion: 'admissionregistration.k8s.io/v1',
         kind: 'ValidatingAdmissionPolicy',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, normalize } from 'node:path';
-import { ViolationDetails, formatViolation } from '../context';
+import { ViolationDetails, formatViolation } from './violation';
 import { EnvironmentConfig, EstateConfig, FederationSpec } from './types';
 
 /**

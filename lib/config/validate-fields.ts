@@ -1,4 +1,4 @@
-import { ViolationDetails } from '../context';
+import { ViolationDetails } from './violation';
 import { EnvironmentConfig, EstateConfig, LabelSelectorSpec, ResourceSpec } from './types';
 import { ImageRef } from './versions';
 

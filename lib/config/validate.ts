@@ -1,4 +1,4 @@
-import { ViolationDetails, formatViolation } from '../context';
+import { ViolationDetails, formatViolation } from './violation';
 import { formatDuration, parseDuration } from '../duration';
 import { isTrustDomain } from '../identity/policy';
 import { connValueProblem } from '../render/libpq';

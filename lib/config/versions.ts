@@ -1,3 +1,7 @@
+import {
+  CONTROLLER_MANAGER_BIN, CSI_DRIVER_BIN, CSI_NODE_DRIVER_REGISTRAR_BIN, OIDC_DISCOVERY_PROVIDER_BIN, SPIRE_AGENT_BIN, SPIRE_SERVER_BIN,
+} from './spire-facts';
+
 /**
  * Every container image the estate runs, in one place. Digests are OCI index digests (multi-arch) of the
  * upstream releases; re-verify them against the registry when upgrading (`crane digest IMAGE:TAG`).
@@ -48,9 +52,8 @@ export function effectiveArgv(image: ImageRef, command: readonly string[] | unde
 }
 
 export const SPIRE_VERSION = '1.15.2';
-/** Paths of the SPIRE binaries inside their images. */
-export const SPIRE_SERVER_BIN = '/opt/spire/bin/spire-server';
-export const SPIRE_AGENT_BIN = '/opt/spire/bin/spire-agent';
+/** Paths of the SPIRE binaries inside their images: their one home is lib/config/spire-facts.ts. */
+export { SPIRE_AGENT_BIN, SPIRE_SERVER_BIN } from './spire-facts';
 export const CONTROLLER_MANAGER_VERSION = '0.7.0';
 /** The upstream spire-crds Helm chart whose CRDs match controller manager 0.7.0. */
 export const SPIRE_CRDS_CHART = {
@@ -92,7 +95,7 @@ export const DEFAULT_IMAGES: ImageCatalogue = {
     tag: CONTROLLER_MANAGER_VERSION,
     digest: 'sha256:d7b9e710f5428ea25daa35a07083fe517ed70c23df902d21c54a0f444455a84b',
     // spiffe/spire-controller-manager v0.7.0 Dockerfile.
-    entrypoint: ['/spire-controller-manager'],
+    entrypoint: [CONTROLLER_MANAGER_BIN],
     cmd: [],
   },
   csiDriver: {
@@ -100,7 +103,7 @@ export const DEFAULT_IMAGES: ImageCatalogue = {
     tag: '0.2.13',
     digest: 'sha256:6f1ba5d635ba9bf55ae69ba11d71bf169c8fa3e0139a5063738cbc227c8b5546',
     // spiffe/spiffe-csi Dockerfile, stage spiffe-csi-driver.
-    entrypoint: ['/spiffe-csi-driver'],
+    entrypoint: [CSI_DRIVER_BIN],
     cmd: [],
   },
   csiNodeDriverRegistrar: {
@@ -108,7 +111,7 @@ export const DEFAULT_IMAGES: ImageCatalogue = {
     tag: 'v2.15.0',
     digest: 'sha256:11f199f6bec47403b03cb49c79a41f445884b213b382582a60710b8c6fdc316a',
     // kubernetes-csi/node-driver-registrar Dockerfile.
-    entrypoint: ['/csi-node-driver-registrar'],
+    entrypoint: [CSI_NODE_DRIVER_REGISTRAR_BIN],
     cmd: [],
   },
   // No verified digest is recorded for these two yet: environments that require digests refuse them
@@ -117,7 +120,7 @@ export const DEFAULT_IMAGES: ImageCatalogue = {
     repository: 'ghcr.io/spiffe/oidc-discovery-provider',
     tag: SPIRE_VERSION,
     // spiffe/spire v1.15.2 Dockerfile, stage oidc-discovery-provider.
-    entrypoint: ['/opt/spire/bin/oidc-discovery-provider'],
+    entrypoint: [OIDC_DISCOVERY_PROVIDER_BIN],
     cmd: [],
   },
   // The official busybox image has no ENTRYPOINT and CMD ["sh"].

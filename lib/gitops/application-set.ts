@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ClusterChart } from '../cluster-chart';
+import { ClusterChart } from '../build/cluster-chart';
 import { EnvironmentConfig, EstateConfig } from '../config/types';
 import { CASCADE_FINALIZER, SYNC_RETRY } from './argocd-application';
 import {
@@ -37,8 +37,8 @@ export class SpireApplicationSet extends Construct {
     super(scope, id);
     const { estate, environment: env, clusters } = props;
     this.name = `spire-${env.name}`;
-    const namespaces = [...new Set(clusters.map((cluster) => cluster.server.namespace))];
-    const webhooks = [...new Set(clusters.map((cluster) => cluster.server.controllerManager.webhookConfigurationName))];
+    const namespaces = [...new Set(clusters.map((cluster) => cluster.context.server.namespace))];
+    const webhooks = [...new Set(clusters.map((cluster) => cluster.context.controllerManager.webhookConfigurationName))];
     if (namespaces.length !== 1 || webhooks.length !== 1) {
       throw new Error(`environment ${env.name}: an ApplicationSet needs one server namespace and webhook name across clusters, got ${namespaces.join(', ')} / ${webhooks.join(', ')}`);
     }

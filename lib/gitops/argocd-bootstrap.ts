@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ClusterChart } from '../cluster-chart';
-import { standardLabels } from '../context';
+import { ClusterChart } from '../build/cluster-chart';
+import { standardLabels } from '../resolve/labels';
 import { EstateConfig } from '../config/types';
 import { SPIRE_CRDS_CHART } from '../config/versions';
 import { sortedByCodePoint } from '../render/kustomization';
@@ -119,7 +119,7 @@ export class ArgoCdChart extends Chart {
           name: applicationName(cluster),
           namespace: argocd.namespace,
           project,
-          destination: { server: cluster.context.cluster.apiServer, namespace: cluster.server.namespace },
+          destination: { server: cluster.context.cluster.apiServer, namespace: cluster.context.server.namespace },
           // While orphaning (handover to Flux) nothing syncs, and deleting the Application deletes nothing.
           sync,
           cascadeDelete: role === 'active',
@@ -127,7 +127,7 @@ export class ArgoCdChart extends Chart {
           labels: { [ENVIRONMENT_LABEL]: env.name, [CLUSTER_LABEL]: cluster.context.cluster.name, [REGION_LABEL]: cluster.context.cluster.region },
           sources: clusterSources(estate, env, `dist/${cluster.outputPath}`),
           syncOptions: CLUSTER_SYNC_OPTIONS,
-          ignoreDifferences: webhookIgnoreDifferences(cluster.server.controllerManager.webhookConfigurationName),
+          ignoreDifferences: webhookIgnoreDifferences(cluster.context.controllerManager.webhookConfigurationName),
         }));
       }
     }

@@ -1,4 +1,4 @@
-import { ClusterChart } from '../cluster-chart';
+import { ClusterChart } from '../build/cluster-chart';
 import { EnvironmentConfig, EstateConfig } from '../config/types';
 import { SPIRE_CRDS_CHART } from '../config/versions';
 import { ApplicationSource, SyncOption } from './argocd-application';

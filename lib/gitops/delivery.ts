@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { ClusterChart } from '../cluster-chart';
+import { ClusterChart } from '../build/cluster-chart';
 import { EstateConfig } from '../config/types';
 import { ArgoCdChart, ArgoCdRootChart } from './argocd-bootstrap';
 import { engineRole } from './engines';
@@ -19,10 +19,10 @@ export interface DeliveryTree {
 function addSecretDelivery(cluster: ClusterChart): void {
   const delivery = cluster.context.environment.gitops.secretDelivery;
   if (delivery?.type !== 'external-secrets') return;
-  const datastore = cluster.server.settings.datastore;
+  const datastore = cluster.context.server.settings.datastore;
   if (!datastoreNeeds(datastore).secret) return;
   new DatastoreExternalSecrets(cluster, 'DatastoreSecrets', {
-    delivery, datastore, namespace: cluster.server.namespace, clusterName: cluster.context.cluster.name,
+    delivery, datastore, namespace: cluster.context.server.namespace, clusterName: cluster.context.cluster.name,
   });
 }
 
@@ -57,7 +57,7 @@ export function deliveryTrees(app: App, estate: EstateConfig, clusters: readonly
 /** The last touches on a cluster tree once its objects are final: what holds state is never deleted. */
 export function finishClusterTree(chart: Chart): void {
   if (!(chart instanceof ClusterChart)) return;
-  const datastore = (chart as ClusterChart).server.settings.datastore;
+  const datastore = (chart as ClusterChart).context.server.settings.datastore;
   const needs = datastoreNeeds(datastore);
   const stateNames = new Set<string>([
     ...(needs.secret ? [`ExternalSecret/${needs.secret.name}`] : []),

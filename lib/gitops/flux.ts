@@ -5,10 +5,10 @@ import * as git from '../../imports/gitrepository-source.toolkit.fluxcd.io';
 import * as helmrelease from '../../imports/helmrelease-helm.toolkit.fluxcd.io';
 import * as helmrepo from '../../imports/helmrepository-source.toolkit.fluxcd.io';
 import * as kustomize from '../../imports/kustomization-kustomize.toolkit.fluxcd.io';
-import { ClusterChart } from '../cluster-chart';
+import { ClusterChart } from '../build/cluster-chart';
 import { EstateConfig } from '../config/types';
 import { SPIRE_CRDS_CHART } from '../config/versions';
-import { standardLabels } from '../context';
+import { standardLabels } from '../resolve/labels';
 import { sortedByCodePoint } from '../render/kustomization';
 import { CRD_ANNOTATIONS } from './cluster-application';
 import { EngineRole } from './engines';
@@ -109,7 +109,7 @@ export class FluxChart extends Chart {
 
     const treeObjects = cluster.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((object) => object.toJson());
     const sops = env.gitops.secretDelivery?.type === 'sops' ? env.gitops.secretDelivery : undefined;
-    const needs = datastoreNeeds(cluster.server.settings.datastore);
+    const needs = datastoreNeeds(cluster.context.server.settings.datastore);
     const sopsNames = [needs.secret?.name, needs.caConfigMap].filter((name): name is string => name !== undefined);
     this.applier(namespace, FLUX_APPLIER, [
       ...applierRules(treeObjects),
@@ -155,7 +155,7 @@ export class FluxChart extends Chart {
           prune: false,
           deletionPolicy: kustomize.KustomizationSpecDeletionPolicy.ORPHAN,
           serviceAccountName: FLUX_APPLIER,
-          targetNamespace: cluster.server.namespace,
+          targetNamespace: cluster.context.server.namespace,
           decryption: { provider: kustomize.KustomizationSpecDecryptionProvider.SOPS, secretRef: { name: sops.decryptionSecret } },
           timeout: '2m',
           // The namespace comes with the tree (spire), so the first attempts fail until it exists; the
@@ -179,8 +179,8 @@ export class FluxChart extends Chart {
         suspend: env.gitops.fluxSuspended,
         dependsOn: [{ name: 'spire-crds' }],
         healthChecks: [
-          { apiVersion: 'apps/v1', kind: 'StatefulSet', name: cluster.server.name, namespace: cluster.server.namespace },
-          { apiVersion: 'apps/v1', kind: 'DaemonSet', name: cluster.agent.name, namespace: cluster.agent.namespace },
+          { apiVersion: 'apps/v1', kind: 'StatefulSet', name: cluster.context.server.name, namespace: cluster.context.server.namespace },
+          { apiVersion: 'apps/v1', kind: 'DaemonSet', name: cluster.context.agent.name, namespace: cluster.context.agent.namespace },
         ],
       },
     });

@@ -1,7 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Datastore, SecretDelivery } from '../config/types';
-import { standardLabels } from '../context';
+import { standardLabels } from '../resolve/labels';
+import { SPIRE_SERVER } from '../config/spire-facts';
 
 export type ExternalSecretsDelivery = Extract<SecretDelivery, { type: 'external-secrets' }>;
 
@@ -63,7 +64,8 @@ export class DatastoreExternalSecrets extends Construct {
           ...common,
           // A certificate is public, but it lives with the credentials: a ConfigMap target (generic target).
           target: { name: needs.caConfigMap, creationPolicy: 'Orphan', deletionPolicy: 'Retain', manifest: { apiVersion: 'v1', kind: 'ConfigMap' } },
-          data: [{ secretKey: 'ca.crt', remoteRef: { key, property: 'ca.crt' } }],
+          // The key the server mounts its database CA from; the remote property is expected under the same name.
+          data: [{ secretKey: SPIRE_SERVER.dbCaFile, remoteRef: { key, property: SPIRE_SERVER.dbCaFile } }],
         },
       });
     }

@@ -1,4 +1,4 @@
-import { formatViolation } from '../context';
+import { formatViolation } from '../config/violation';
 import { EstateConfig } from '../config/types';
 import { engineProblems, engineRole } from './engines';
 import { promotionProblems } from './promotion';

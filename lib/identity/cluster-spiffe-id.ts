@@ -1,15 +1,15 @@
 import { Construct } from 'constructs';
 import * as spire from '../../imports/clusterspiffeid-spire.spiffe.io';
 import { IdentitySpec, LabelSelectorSpec } from '../config/types';
-import { ClusterContext, addChecks, standardLabels } from '../context';
-import { SpireControllerManager } from '../spire/controller-manager';
+import { ResolvedCluster } from '../resolve/model';
+import { addChecks } from '../build/checks';
+import { standardLabels } from '../resolve/labels';
 import { checkIdentity, samplePodFor } from './policy';
 import { SamplePod, renderTemplate } from './template';
 
 export interface ClusterSpiffeIdProps {
-  readonly context: ClusterContext;
-  /** The manager that reconciles it; its className is set from it, never typed by hand. */
-  readonly controllerManager: SpireControllerManager;
+  /** The cluster's resolved model; the controller manager's className comes from it, never typed by hand. */
+  readonly resolved: ResolvedCluster;
   readonly identity: IdentitySpec;
 }
 
@@ -28,18 +28,18 @@ export function labelSelector(selector: LabelSelectorSpec | undefined) {
 /** A workload identity: a ClusterSPIFFEID, checked against the environment's identity policy at synth. */
 export class ClusterSpiffeId extends Construct {
   public readonly identity: IdentitySpec;
-  public readonly context: ClusterContext;
+  public readonly resolved: ResolvedCluster;
   public readonly className: string;
 
   constructor(scope: Construct, id: string, props: ClusterSpiffeIdProps) {
     super(scope, id);
-    const { identity, context } = props;
+    const { identity, resolved } = props;
     this.identity = identity;
-    this.context = context;
-    this.className = props.controllerManager.className;
+    this.resolved = resolved;
+    this.className = resolved.controllerManager.className;
 
     new spire.ClusterSpiffeid(this, 'Resource', {
-      metadata: { name: identity.name, labels: standardLabels(identity.name, 'identity', context.cluster.name) },
+      metadata: { name: identity.name, labels: standardLabels(identity.name, 'identity', resolved.clusterName) },
       spec: {
         className: this.className,
         spiffeIdTemplate: identity.spiffeIDTemplate,
@@ -58,18 +58,17 @@ export class ClusterSpiffeId extends Construct {
       },
     });
 
-    const server = props.controllerManager.server;
-    addChecks(this, context, () => checkIdentity(identity, context.environment, context.cluster.name, {
-      server: server.namespace, agent: server.bundle.namespace,
+    addChecks(this, resolved, () => checkIdentity(identity, resolved.environment, resolved.clusterName, {
+      server: resolved.server.namespace, agent: resolved.agent.namespace,
     }));
   }
 
   /** The SPIFFE ID and selectors the manager would register for this pod (the default: a pod it selects). */
   public preview(pod: SamplePod = samplePodFor(this.identity)): { spiffeId: string; selectors: string[]; dnsNames: string[] } {
     const data = {
-      trustDomain: this.context.environment.trustDomain,
-      clusterName: this.context.cluster.name,
-      clusterDomain: this.context.cluster.clusterDomain ?? 'cluster.local',
+      trustDomain: this.resolved.environment.trustDomain,
+      clusterName: this.resolved.clusterName,
+      clusterDomain: this.resolved.controllerManager.clusterDomain,
       pod,
     };
     return {

@@ -1,13 +1,14 @@
 import { Construct } from 'constructs';
 import * as cftd from '../../imports/clusterfederatedtrustdomain-spire.spiffe.io';
 import { FederationSpec } from '../config/types';
-import { ClusterContext, addChecks, standardLabels } from '../context';
-import { SpireControllerManager } from '../spire/controller-manager';
+import { ResolvedCluster } from '../resolve/model';
+import { addChecks } from '../build/checks';
+import { standardLabels } from '../resolve/labels';
 import { checkFederation } from './policy';
 
 export interface FederatedTrustDomainProps {
-  readonly context: ClusterContext;
-  readonly controllerManager: SpireControllerManager;
+  /** The cluster's resolved model; the controller manager's className comes from it, never typed by hand. */
+  readonly resolved: ResolvedCluster;
   /** The same spec feeds the server's `federates_with` block, so the two cannot disagree. */
   readonly federation: FederationSpec;
 }
@@ -16,11 +17,11 @@ export interface FederatedTrustDomainProps {
 export class FederatedTrustDomain extends Construct {
   constructor(scope: Construct, id: string, props: FederatedTrustDomainProps) {
     super(scope, id);
-    const { federation, context } = props;
+    const { federation, resolved } = props;
     new cftd.ClusterFederatedTrustDomain(this, 'Resource', {
-      metadata: { name: federation.trustDomain.replace(/[._]/g, '-'), labels: standardLabels('federation', 'identity', context.cluster.name) },
+      metadata: { name: federation.trustDomain.replace(/[._]/g, '-'), labels: standardLabels('federation', 'identity', resolved.clusterName) },
       spec: {
-        className: props.controllerManager.className,
+        className: props.resolved.controllerManager.className,
         trustDomain: federation.trustDomain,
         bundleEndpointUrl: federation.bundleEndpointURL,
         bundleEndpointProfile: federation.profile.type === 'https_spiffe'
@@ -29,6 +30,6 @@ export class FederatedTrustDomain extends Construct {
         trustDomainBundle: federation.trustDomainBundle,
       },
     });
-    addChecks(this, context, () => checkFederation(federation, context.environment));
+    addChecks(this, resolved, () => checkFederation(federation, resolved.environment));
   }
 }

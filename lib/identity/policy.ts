@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { EnvironmentConfig, FederationSpec, IdentitySpec, LabelSelectorSpec, StaticEntrySpec } from '../config/types';
 import { httpsUrlProblem } from '../config/go-url';
-import { ViolationDetails } from '../context';
+import { ViolationDetails } from '../config/violation';
 import { formatDuration, parseDuration } from '../duration';
 import { ParsedTemplate, SamplePod, TemplateError, parseTemplate, renderTemplate } from './template';
 

@@ -1,13 +1,14 @@
 import { Construct } from 'constructs';
 import * as cse from '../../imports/clusterstaticentry-spire.spiffe.io';
 import { StaticEntrySpec } from '../config/types';
-import { ClusterContext, addChecks, standardLabels } from '../context';
-import { SpireControllerManager } from '../spire/controller-manager';
+import { ResolvedCluster } from '../resolve/model';
+import { addChecks } from '../build/checks';
+import { standardLabels } from '../resolve/labels';
 import { checkStaticEntry } from './policy';
 
 export interface StaticEntryProps {
-  readonly context: ClusterContext;
-  readonly controllerManager: SpireControllerManager;
+  /** The cluster's resolved model; the controller manager's className comes from it, never typed by hand. */
+  readonly resolved: ResolvedCluster;
   readonly entry: StaticEntrySpec;
 }
 
@@ -15,12 +16,12 @@ export interface StaticEntryProps {
 export class StaticEntry extends Construct {
   constructor(scope: Construct, id: string, props: StaticEntryProps) {
     super(scope, id);
-    const { entry, context } = props;
-    const trustDomain = context.environment.trustDomain;
+    const { entry, resolved } = props;
+    const trustDomain = resolved.environment.trustDomain;
     new cse.ClusterStaticEntry(this, 'Resource', {
-      metadata: { name: entry.name, labels: standardLabels(entry.name, 'identity', context.cluster.name) },
+      metadata: { name: entry.name, labels: standardLabels(entry.name, 'identity', resolved.clusterName) },
       spec: {
-        className: props.controllerManager.className,
+        className: props.resolved.controllerManager.className,
         spiffeId: `spiffe://${trustDomain}${entry.spiffeIdPath}`,
         parentId: `spiffe://${trustDomain}${entry.parentIdPath}`,
         selectors: [...entry.selectors],
@@ -32,6 +33,6 @@ export class StaticEntry extends Construct {
         hint: entry.hint,
       },
     });
-    addChecks(this, context, () => checkStaticEntry(entry, context.environment));
+    addChecks(this, resolved, () => checkStaticEntry(entry, resolved.environment));
   }
 }

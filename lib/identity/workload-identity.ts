@@ -1,15 +1,16 @@
 import * as kplus from 'cdk8s-plus-28';
-import { ClusterContext, addChecks } from '../context';
-import { SpiffeCsiDriver } from '../spire/spiffe-csi-driver';
+import { WORKLOAD_API } from '../config/spire-facts';
+import { ResolvedCluster } from '../resolve/model';
+import { addChecks } from '../build/checks';
 import { ClusterSpiffeId } from './cluster-spiffe-id';
 
 export interface WorkloadIdentityOptions {
   readonly identity: ClusterSpiffeId;
-  readonly csiDriver: SpiffeCsiDriver;
-  readonly context: ClusterContext;
+  /** The cluster's resolved model: the CSI driver's name and the agent's socket file come from it. */
+  readonly resolved: ResolvedCluster;
   /**
    * Where the Workload API socket appears in the containers.
-   * @default '/spiffe-workload-api'
+   * @default WORKLOAD_API.mountDir
    */
   readonly mountPath?: string;
 }
@@ -21,18 +22,18 @@ export interface WorkloadIdentityOptions {
  * (another namespace or service account).
  */
 export function giveSpiffeIdentity(workload: kplus.Deployment | kplus.StatefulSet | kplus.DaemonSet, options: WorkloadIdentityOptions): void {
-  const { identity, csiDriver } = options;
-  const mountPath = options.mountPath ?? '/spiffe-workload-api';
+  const { identity, resolved } = options;
+  const mountPath = options.mountPath ?? WORKLOAD_API.mountDir;
   for (const [key, value] of Object.entries(identity.identity.podSelector?.matchLabels ?? {})) {
     workload.podMetadata.addLabel(key, value);
   }
-  const volume = kplus.Volume.fromCsi(workload, 'SpiffeWorkloadApi', csiDriver.driverName, { name: 'spiffe-workload-api', readOnly: true });
+  const volume = kplus.Volume.fromCsi(workload, 'SpiffeWorkloadApi', resolved.csiDriver.driverName, { name: 'spiffe-workload-api', readOnly: true });
   for (const container of workload.containers) {
     container.mount(mountPath, volume, { readOnly: true });
-    container.env.addVariable('SPIFFE_ENDPOINT_SOCKET', kplus.EnvValue.fromValue(csiDriver.agent.workloadSocketUrl(mountPath)));
+    container.env.addVariable(WORKLOAD_API.socketEnv, kplus.EnvValue.fromValue(`unix://${mountPath}/${resolved.agent.socketFileName}`));
   }
 
-  addChecks(workload, options.context, () => {
+  addChecks(workload, resolved, () => {
     const reasons = identity.selects({
       namespace: workload.metadata.namespace ?? 'default',
       labels: workload.podMetadata.toJson().labels ?? {},

@@ -2,14 +2,13 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as podmonitor from '../../imports/podmonitor-monitoring.coreos.com';
 import * as rule from '../../imports/prometheusrule-monitoring.coreos.com';
-import { standardLabels } from '../context';
-import { SpireAgent } from '../spire/spire-agent';
-import { SpireServer } from '../spire/spire-server';
+import { standardLabels } from '../resolve/labels';
+import { ResolvedCluster } from '../resolve/model';
 import { spireDashboard } from './dashboard';
 
 export interface SpireMonitoringProps {
-  readonly server: SpireServer;
-  readonly agent: SpireAgent;
+  /** The cluster's resolved model: the server's and agents' namespaces and selectors come from it. */
+  readonly resolved: ResolvedCluster;
 }
 
 export interface AlertRule {
@@ -70,9 +69,10 @@ export function spireAlerts(serverNamespace: string, agentNamespace: string): Al
 export class SpireMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: SpireMonitoringProps) {
     super(scope, id);
-    const { server, agent } = props;
-    const settings = server.context.environment.monitoring;
-    const labels = { ...standardLabels('spire-monitoring', 'monitoring', server.clusterName), ...settings.prometheusSelector };
+    const { resolved } = props;
+    const { server, agent } = resolved;
+    const settings = resolved.environment.monitoring;
+    const labels = { ...standardLabels('spire-monitoring', 'monitoring', resolved.clusterName), ...settings.prometheusSelector };
 
     new podmonitor.PodMonitor(this, 'Server', {
       metadata: { name: 'spire-server', namespace: server.namespace, labels },
@@ -101,7 +101,7 @@ export class SpireMonitoring extends Construct {
             alert: alert.alert,
             expr: rule.PrometheusRuleSpecGroupsRulesExpr.fromString(alert.expr),
             for: alert.for,
-            labels: { severity: alert.severity, cluster: server.clusterName },
+            labels: { severity: alert.severity, cluster: resolved.clusterName },
             annotations: { summary: alert.summary },
           })),
         }],
@@ -113,7 +113,7 @@ export class SpireMonitoring extends Construct {
         name: 'spire-dashboard',
         namespace: settings.dashboardNamespace,
         // The label Grafana's dashboard sidecar (kube-prometheus-stack) looks for.
-        labels: { ...standardLabels('spire-dashboard', 'monitoring', server.clusterName), grafana_dashboard: '1' },
+        labels: { ...standardLabels('spire-dashboard', 'monitoring', resolved.clusterName), grafana_dashboard: '1' },
       },
       data: { 'spire.json': JSON.stringify(spireDashboard(server.namespace, agent.namespace), null, 2) },
     });

@@ -1,4 +1,5 @@
 import { load } from 'js-yaml';
+import { CONTROLLER_MANAGER, SPIRE_SERVER } from '../config/spire-facts';
 
 /*
  * What one synthesized estate promises, per cluster, read from the files synth renders (the objects that
@@ -75,9 +76,9 @@ export function snapshotEstate(estate: EstateLike, files: ReadonlyMap<string, st
       }
       const byKind = (kind: string) => objects.filter((object) => object.kind === kind);
       const named = (kind: string) => new Map(byKind(kind).map((object) => [String(object.metadata.name), object.spec ?? {}]));
-      const managerConfigText = byKind('ConfigMap').map((object) => object.data?.['controller-manager-config.yaml']).find((text) => text !== undefined);
+      const managerConfigText = byKind('ConfigMap').map((object) => object.data?.[CONTROLLER_MANAGER.configFile]).find((text) => text !== undefined);
       const manager = managerConfigText ? load(managerConfigText) as any : {};
-      const serverConf: string | undefined = byKind('ConfigMap').map((object) => object.data?.['server.conf']).find((text) => text !== undefined);
+      const serverConf: string | undefined = byKind('ConfigMap').map((object) => object.data?.[SPIRE_SERVER.configFile]).find((text) => text !== undefined);
       const statefulSet = byKind('StatefulSet').find((object) => /spire-server/.test(object.metadata.name));
       clusters.push({
         environment: environment.name,

@@ -1,4 +1,4 @@
-import { ClusterChart } from '../cluster-chart';
+import { ClusterChart } from '../build/cluster-chart';
 import { EstateConfig, LabelSelectorSpec } from '../config/types';
 import { samplePodFor } from '../identity/policy';
 

@@ -1,3 +1,5 @@
+import { SPIRE_HEALTH_PATHS } from '../config/spire-facts';
+
 export interface OidcConfOptions {
   /** Host names served; requests for others are refused. */
   readonly domains: readonly string[];
@@ -9,6 +11,11 @@ export interface OidcConfOptions {
   /** Plain HTTP, for a TLS-terminating ingress in front. */
   readonly httpPort: number;
   readonly healthPort: number;
+  /**
+   * The health listener's paths.
+   * @default SPIRE_HEALTH_PATHS, SPIRE's own
+   */
+  readonly healthPaths?: { readonly live: string; readonly ready: string };
 }
 
 /** Renders oidc-discovery-provider's HCL config. Pure: the same options always give the same text. */
@@ -26,8 +33,8 @@ export function renderOidcConf(options: OidcConfOptions): string {
     '',
     'health_checks {',
     `  bind_port = "${options.healthPort}"`,
-    '  live_path = "/live"',
-    '  ready_path = "/ready"',
+    `  live_path = ${JSON.stringify((options.healthPaths ?? SPIRE_HEALTH_PATHS).live)}`,
+    `  ready_path = ${JSON.stringify((options.healthPaths ?? SPIRE_HEALTH_PATHS).ready)}`,
     '}',
     '',
   ].join('\n');

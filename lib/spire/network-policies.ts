@@ -1,20 +1,14 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { standardLabels } from '../context';
-import { SpiffeOidcDiscoveryProvider } from './oidc-discovery-provider';
-import { SpiffeCsiDriver } from './spiffe-csi-driver';
-import { SpireServer } from './spire-server';
+import { standardLabels } from '../resolve/labels';
+import { ResolvedCluster } from '../resolve/model';
 
 export interface SpireNetworkPoliciesProps {
-  readonly server: SpireServer;
-  readonly csiDriver: SpiffeCsiDriver;
   /**
-   * The OIDC discovery provider, whose HTTP and health ports are admitted.
-   * @default - none runs
+   * The cluster's resolved model: the ports of the server, its controller manager, the CSI driver and
+   * the OIDC discovery provider (when one runs) are admitted, metrics from the monitoring namespace only.
    */
-  readonly oidc?: SpiffeOidcDiscoveryProvider;
-  /** Namespace Prometheus scrapes from; metrics ports admit traffic from it only. */
-  readonly monitoringNamespace: string;
+  readonly resolved: ResolvedCluster;
 }
 
 function tcp(port: number): k8s.NetworkPolicyPort {
@@ -31,20 +25,21 @@ function tcp(port: number): k8s.NetworkPolicyPort {
 export class SpireNetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: SpireNetworkPoliciesProps) {
     super(scope, id);
-    const { server, csiDriver, oidc } = props;
-    const labels = standardLabels('spire-network-policy', 'network-policy', server.clusterName);
-    const monitoring = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': props.monitoringNamespace } } };
-    const manager = server.controllerManager;
+    const { resolved } = props;
+    const { server, csiDriver, oidcDiscovery: oidc } = resolved;
+    const manager = resolved.controllerManager;
+    const labels = standardLabels('spire-network-policy', 'network-policy', resolved.clusterName);
+    const monitoring = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': resolved.environment.monitoring.prometheusNamespace } } };
 
-    for (const namespace of [server.namespace, csiDriver.agent.namespace]) {
+    for (const namespace of [server.namespace, resolved.agent.namespace]) {
       new k8s.KubeNetworkPolicy(this, `DenyIngress-${namespace}`, {
         metadata: { name: 'default-deny-ingress', namespace, labels },
         spec: { podSelector: {}, policyTypes: ['Ingress'] },
       });
     }
 
-    const open = [tcp(server.grpcPort), tcp(manager.webhookPort), tcp(server.healthPort), tcp(manager.healthPort)];
-    if (server.context.environment.federation.length > 0) open.push(tcp(server.federationPort));
+    const open = [tcp(server.ports.grpc), tcp(manager.ports.webhook), tcp(server.ports.health), tcp(manager.ports.health)];
+    if (server.federates) open.push(tcp(server.ports.federation));
     new k8s.KubeNetworkPolicy(this, 'Server', {
       metadata: { name: 'spire-server', namespace: server.namespace, labels },
       spec: {
@@ -52,7 +47,7 @@ export class SpireNetworkPolicies extends Construct {
         policyTypes: ['Ingress'],
         ingress: [
           { ports: open },
-          { from: [monitoring], ports: [tcp(server.metricsPort), tcp(manager.metricsPort)] },
+          { from: [monitoring], ports: [tcp(server.ports.metrics), tcp(manager.ports.metrics)] },
         ],
       },
     });
@@ -63,15 +58,15 @@ export class SpireNetworkPolicies extends Construct {
         spec: {
           podSelector: { matchLabels: oidc.selector },
           policyTypes: ['Ingress'],
-          ingress: [{ ports: [tcp(oidc.httpPort), tcp(oidc.healthPort)] }],
+          ingress: [{ ports: [tcp(oidc.ports.http), tcp(oidc.ports.health)] }],
         },
       });
     }
 
     new k8s.KubeNetworkPolicy(this, 'CsiDriver', {
-      metadata: { name: 'spiffe-csi-driver', namespace: csiDriver.agent.namespace, labels },
+      metadata: { name: csiDriver.name, namespace: csiDriver.namespace, labels },
       spec: {
-        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'spiffe-csi-driver' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': csiDriver.name } },
         policyTypes: ['Ingress'],
         ingress: [{ ports: [tcp(csiDriver.registrarHealthPort)] }],
       },

@@ -1,19 +1,19 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { SPIRE_AGENT_BIN, containerCommand, imageString } from '../config/versions';
-import { ClusterContext, standardLabels } from '../context';
+import { SPIRE_AGENT_BIN, WORKLOAD_API } from '../config/spire-facts';
+import { containerCommand, imageString } from '../config/versions';
+import { ResolvedCluster } from '../resolve/model';
+import { standardLabels } from '../resolve/labels';
 import { ClusterSpiffeId } from '../identity/cluster-spiffe-id';
 import { namespacePinnedBy } from '../identity/policy';
 import { giveSpiffeIdentity } from '../identity/workload-identity';
-import { podSecurityLabels } from '../k8s-helpers';
-import { SpiffeCsiDriver } from './spiffe-csi-driver';
+import { podSecurityLabels } from '../build/k8s-helpers';
 
 export interface SampleWorkloadProps {
-  readonly context: ClusterContext;
+  readonly resolved: ResolvedCluster;
   /** The identity the sample runs as; its namespace and service account are taken from it. */
   readonly identity: ClusterSpiffeId;
-  readonly csiDriver: SpiffeCsiDriver;
 }
 
 /**
@@ -23,12 +23,13 @@ export interface SampleWorkloadProps {
 export class SampleWorkload extends Construct {
   constructor(scope: Construct, id: string, props: SampleWorkloadProps) {
     super(scope, id);
-    const { identity, context } = props;
+    const { identity, resolved } = props;
+    const socketPath = `${WORKLOAD_API.mountDir}/${resolved.agent.socketFileName}`;
     const spec = identity.identity;
     const namespace = namespacePinnedBy(spec.namespaceSelector)[0] ?? 'default';
     const serviceAccountName = (spec.workloadSelectorTemplates ?? [])
       .find((template) => template.startsWith('k8s:sa:'))?.slice('k8s:sa:'.length) ?? spec.name;
-    const labels = standardLabels(spec.name, 'sample-workload', context.cluster.name);
+    const labels = standardLabels(spec.name, 'sample-workload', resolved.clusterName);
 
     new kplus.Namespace(this, 'Namespace', {
       metadata: { name: namespace, labels: { ...labels, ...podSecurityLabels('restricted') } },
@@ -46,8 +47,8 @@ export class SampleWorkload extends Construct {
       securityContext: { ensureNonRoot: true, user: 1000, group: 1000 },
       containers: [{
         name: 'svid-watcher',
-        image: imageString(context.images.spireAgent),
-        ...containerCommand(context.images.spireAgent, [SPIRE_AGENT_BIN, 'api', 'watch', '-socketPath', '/spiffe-workload-api/spire-agent.sock']),
+        image: imageString(resolved.images.spireAgent),
+        ...containerCommand(resolved.images.spireAgent, [SPIRE_AGENT_BIN, 'api', 'watch', '-socketPath', socketPath]),
         resources: {
           cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(100) },
           memory: { request: Size.mebibytes(16), limit: Size.mebibytes(64) },
@@ -63,12 +64,12 @@ export class SampleWorkload extends Construct {
           seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
         },
         // The watcher has no port; its process staying up is what liveness can tell.
-        liveness: kplus.Probe.fromCommand(['/opt/spire/bin/spire-agent', 'api', 'fetch', 'x509', '-socketPath', '/spiffe-workload-api/spire-agent.sock', '-silent'], { periodSeconds: Duration.seconds(60), timeoutSeconds: Duration.seconds(10) }),
-        readiness: kplus.Probe.fromCommand(['/opt/spire/bin/spire-agent', 'api', 'fetch', 'x509', '-socketPath', '/spiffe-workload-api/spire-agent.sock', '-silent'], { periodSeconds: Duration.seconds(30), timeoutSeconds: Duration.seconds(10) }),
+        liveness: kplus.Probe.fromCommand([SPIRE_AGENT_BIN, 'api', 'fetch', 'x509', '-socketPath', socketPath, '-silent'], { periodSeconds: Duration.seconds(60), timeoutSeconds: Duration.seconds(10) }),
+        readiness: kplus.Probe.fromCommand([SPIRE_AGENT_BIN, 'api', 'fetch', 'x509', '-socketPath', socketPath, '-silent'], { periodSeconds: Duration.seconds(30), timeoutSeconds: Duration.seconds(10) }),
       }],
     });
-    deployment.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/name': spec.name, 'app.kubernetes.io/instance': context.cluster.name } }));
+    deployment.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/name': spec.name, 'app.kubernetes.io/instance': resolved.clusterName } }));
     for (const [key, value] of Object.entries(labels)) deployment.podMetadata.addLabel(key, value);
-    giveSpiffeIdentity(deployment, { identity, csiDriver: props.csiDriver, context });
+    giveSpiffeIdentity(deployment, { identity, resolved });
   }
 }

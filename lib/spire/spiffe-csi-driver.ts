@@ -1,18 +1,13 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { CSI_DRIVER, CSI_DRIVER_BIN, CSI_NODE_DRIVER_REGISTRAR_BIN } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
-import { selectorLabels, standardLabels } from '../context';
-import { HARDENED_CONTAINER, httpProbe, resources } from '../k8s-helpers';
-import { SpireAgent } from './spire-agent';
+import { HARDENED_CONTAINER, httpProbe, resources } from '../build/k8s-helpers';
+import { ResolvedCluster } from '../resolve/model';
 
 export interface SpiffeCsiDriverProps {
-  /** The agent whose Workload API socket directory the driver serves to pods. */
-  readonly agent: SpireAgent;
-  /**
-   * Kubelet root directory on the nodes; some distributions move it.
-   * @default '/var/lib/kubelet'
-   */
-  readonly kubeletPath?: string;
+  /** The cluster's resolved model: the agent's socket directory on the nodes comes from it. */
+  readonly resolved: ResolvedCluster;
 }
 
 /**
@@ -21,22 +16,18 @@ export interface SpiffeCsiDriverProps {
  * `restricted` Pod Security Standard admits, unlike a hostPath.
  */
 export class SpiffeCsiDriver extends Construct {
-  public readonly driverName = 'csi.spiffe.io';
-  public readonly agent: SpireAgent;
-  public readonly registrarHealthPort = 9809;
-
   constructor(scope: Construct, id: string, props: SpiffeCsiDriverProps) {
     super(scope, id);
-    const { agent } = props;
-    this.agent = agent;
-    const context = agent.server.context;
-    const kubelet = props.kubeletPath ?? '/var/lib/kubelet';
-    const pluginDir = `${kubelet}/plugins/${this.driverName}`;
-    const labels = standardLabels('spiffe-csi-driver', 'csi-driver', context.cluster.name);
-    const settings = context.environment.agent;
+    const { resolved } = props;
+    const { agent, csiDriver: driver } = resolved;
+    const kubelet = driver.kubeletPath;
+    const pluginDir = `${kubelet}/plugins/${driver.driverName}`;
+    const csiSocket = `${CSI_DRIVER.csiSocketDir}/${CSI_DRIVER.csiSocketFile}`;
+    const labels = driver.labels;
+    const settings = agent.settings;
 
     new k8s.KubeCsiDriver(this, 'Driver', {
-      metadata: { name: this.driverName, labels },
+      metadata: { name: driver.driverName, labels },
       spec: {
         attachRequired: false,
         podInfoOnMount: true,
@@ -45,38 +36,38 @@ export class SpiffeCsiDriver extends Construct {
       },
     });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: 'spiffe-csi-driver', namespace: agent.namespace, labels },
+      metadata: { name: driver.name, namespace: driver.namespace, labels },
       automountServiceAccountToken: false,
     });
 
     new k8s.KubeDaemonSet(this, 'DaemonSet', {
-      metadata: { name: 'spiffe-csi-driver', namespace: agent.namespace, labels },
+      metadata: { name: driver.name, namespace: driver.namespace, labels },
       spec: {
-        selector: { matchLabels: selectorLabels('spiffe-csi-driver', context.cluster.name) },
+        selector: { matchLabels: driver.selector },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
         template: {
           metadata: { labels },
           spec: {
-            serviceAccountName: 'spiffe-csi-driver',
+            serviceAccountName: driver.name,
             automountServiceAccountToken: false,
             priorityClassName: 'system-node-critical',
             containers: [
               {
                 name: 'spiffe-csi-driver',
-                image: imageString(context.images.csiDriver),
-                ...containerCommand(context.images.csiDriver, [
-                  '/spiffe-csi-driver',
-                  '-workload-api-socket-dir', '/spire-agent-socket',
-                  '-plugin-name', this.driverName,
-                  '-csi-socket-path', '/spiffe-csi/csi.sock',
+                image: imageString(resolved.images.csiDriver),
+                ...containerCommand(resolved.images.csiDriver, [
+                  CSI_DRIVER_BIN,
+                  '-workload-api-socket-dir', CSI_DRIVER.agentSocketDir,
+                  '-plugin-name', driver.driverName,
+                  '-csi-socket-path', csiSocket,
                 ]),
                 env: [{ name: 'MY_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
                 resources: resources(settings.csiDriverResources),
                 // Bidirectional mount propagation into the kubelet's pods directory needs a privileged container.
                 securityContext: { privileged: true, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
                 volumeMounts: [
-                  { name: 'spire-agent-socket-dir', mountPath: '/spire-agent-socket', readOnly: true },
-                  { name: 'spiffe-csi-socket-dir', mountPath: '/spiffe-csi' },
+                  { name: 'spire-agent-socket-dir', mountPath: CSI_DRIVER.agentSocketDir, readOnly: true },
+                  { name: 'spiffe-csi-socket-dir', mountPath: CSI_DRIVER.csiSocketDir },
                   { name: 'mountpoint-dir', mountPath: `${kubelet}/pods`, mountPropagation: 'Bidirectional' },
                 ],
                 // No probes: the driver serves no health endpoint, and probing the registrar's port from here
@@ -85,26 +76,26 @@ export class SpiffeCsiDriver extends Construct {
               },
               {
                 name: 'node-driver-registrar',
-                image: imageString(context.images.csiNodeDriverRegistrar),
-                ...containerCommand(context.images.csiNodeDriverRegistrar, [
-                  '/csi-node-driver-registrar',
-                  '-csi-address', '/spiffe-csi/csi.sock',
-                  '-kubelet-registration-path', `${pluginDir}/csi.sock`,
-                  '-health-port', String(this.registrarHealthPort),
+                image: imageString(resolved.images.csiNodeDriverRegistrar),
+                ...containerCommand(resolved.images.csiNodeDriverRegistrar, [
+                  CSI_NODE_DRIVER_REGISTRAR_BIN,
+                  '-csi-address', csiSocket,
+                  '-kubelet-registration-path', `${pluginDir}/${CSI_DRIVER.csiSocketFile}`,
+                  '-health-port', String(driver.registrarHealthPort),
                 ]),
-                ports: [{ name: 'healthz', containerPort: this.registrarHealthPort, protocol: 'TCP' }],
-                livenessProbe: httpProbe('/healthz', 'healthz', { initialDelaySeconds: 5, periodSeconds: 10 }),
-                readinessProbe: httpProbe('/healthz', 'healthz', { initialDelaySeconds: 5, periodSeconds: 10 }),
+                ports: [{ name: 'healthz', containerPort: driver.registrarHealthPort, protocol: 'TCP' }],
+                livenessProbe: httpProbe(CSI_DRIVER.registrarHealthPath, 'healthz', { initialDelaySeconds: 5, periodSeconds: 10 }),
+                readinessProbe: httpProbe(CSI_DRIVER.registrarHealthPath, 'healthz', { initialDelaySeconds: 5, periodSeconds: 10 }),
                 resources: resources(settings.csiDriverResources),
                 securityContext: HARDENED_CONTAINER,
                 volumeMounts: [
-                  { name: 'spiffe-csi-socket-dir', mountPath: '/spiffe-csi' },
+                  { name: 'spiffe-csi-socket-dir', mountPath: CSI_DRIVER.csiSocketDir },
                   { name: 'kubelet-plugin-registration-dir', mountPath: '/registration' },
                 ],
               },
             ],
             volumes: [
-              // The agent's socket directory, taken from the agent so the two can never point apart.
+              // The agent's socket directory, from the same resolved fact as the agent's, so the two can never point apart.
               { name: 'spire-agent-socket-dir', hostPath: { path: agent.socketHostDir, type: 'DirectoryOrCreate' } },
               { name: 'spiffe-csi-socket-dir', hostPath: { path: pluginDir, type: 'DirectoryOrCreate' } },
               { name: 'mountpoint-dir', hostPath: { path: `${kubelet}/pods`, type: 'Directory' } },
@@ -115,10 +106,5 @@ export class SpiffeCsiDriver extends Construct {
         },
       },
     });
-  }
-
-  /** The inline CSI volume a workload pod adds to reach the Workload API. */
-  public workloadVolume(name: string): k8s.Volume {
-    return { name, csi: { driver: this.driverName, readOnly: true } };
   }
 }

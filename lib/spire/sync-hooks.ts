@@ -1,12 +1,15 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { SPIRE_SERVER } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
-import { standardLabels } from '../context';
-import { RESTRICTED_CONTAINER, restrictedPod } from '../k8s-helpers';
-import { SpireServer } from './spire-server';
+import { serverCommand, serverConf, serverDatastoreEnv } from '../build/spire-configs';
+import { standardLabels } from '../resolve/labels';
+import { RESTRICTED_CONTAINER, restrictedPod } from '../build/k8s-helpers';
+import { ResolvedCluster } from '../resolve/model';
 
 export interface SpireSyncHooksProps {
-  readonly server: SpireServer;
+  /** The cluster's resolved model: the server.conf validated and the address checked come from it. */
+  readonly resolved: ResolvedCluster;
   /** Run `spire-server validate` on the server.conf about to be applied, before anything is applied. */
   readonly preSyncValidation: boolean;
   /** After the sync, fail it unless the server's /ready endpoint answers. */
@@ -38,15 +41,16 @@ export class SpireSyncHooks extends Construct {
 
   constructor(scope: Construct, id: string, props: SpireSyncHooksProps) {
     super(scope, id);
-    const { server } = props;
+    const { resolved } = props;
+    const { server } = resolved;
     const namespace = server.namespace;
-    const images = server.context.images;
+    const images = resolved.images;
 
     if (props.preSyncValidation) {
-      const labels = standardLabels(SpireSyncHooks.validateName, 'sync-hook', server.clusterName);
+      const labels = standardLabels(SpireSyncHooks.validateName, 'sync-hook', resolved.clusterName);
       new k8s.KubeConfigMap(this, 'ValidateConfig', {
         metadata: { name: SpireSyncHooks.validateName, namespace, labels, annotations: hookAnnotations('PreSync', -1) },
-        data: { 'server.conf': server.renderConfig() },
+        data: { [SPIRE_SERVER.configFile]: serverConf(resolved) },
       });
       new k8s.KubeJob(this, 'Validate', {
         metadata: { name: SpireSyncHooks.validateName, namespace, labels, annotations: hookAnnotations('PreSync', 0) },
@@ -62,13 +66,13 @@ export class SpireSyncHooks extends Construct {
                 name: 'validate',
                 image: imageString(images.spireServer),
                 // `spire-server validate`, not the image's ENTRYPOINT (`spire-server run`) with validate appended.
-                ...server.serverCommand('validate', '/run/spire/validate/server.conf'),
-                env: server.datastoreEnv,
+                ...serverCommand(resolved, 'validate', `${SPIRE_SERVER.validateConfigDir}/${SPIRE_SERVER.configFile}`),
+                env: serverDatastoreEnv(resolved),
                 resources: HOOK_RESOURCES,
                 securityContext: RESTRICTED_CONTAINER,
                 volumeMounts: [
-                  { name: 'config', mountPath: '/run/spire/validate', readOnly: true },
-                  { name: 'data', mountPath: '/run/spire/data' },
+                  { name: 'config', mountPath: SPIRE_SERVER.validateConfigDir, readOnly: true },
+                  { name: 'data', mountPath: SPIRE_SERVER.dataDir },
                   { name: 'tmp', mountPath: '/tmp' },
                 ],
               }],
@@ -84,8 +88,8 @@ export class SpireSyncHooks extends Construct {
     }
 
     if (props.postSyncHealthCheck) {
-      const labels = standardLabels(SpireSyncHooks.healthCheckName, 'sync-hook', server.clusterName);
-      const url = `http://${server.serviceHost}:${server.healthPort}${server.healthPaths.ready}`;
+      const labels = standardLabels(SpireSyncHooks.healthCheckName, 'sync-hook', resolved.clusterName);
+      const url = `http://${server.serviceHost}:${server.ports.health}${server.healthPaths.ready}`;
       new k8s.KubeJob(this, 'HealthCheck', {
         metadata: { name: SpireSyncHooks.healthCheckName, namespace, labels, annotations: hookAnnotations('PostSync', 0) },
         spec: {

@@ -55,6 +55,6 @@ export const LAST_WAVE = Math.max(...Object.values(WAVES));
 
 export function syncWaveFor(kind: string): { wave: number; customResource: boolean } {
   const wave = WAVES[kind];
-  if (wave === undefined) throw new Error(`no sync wave is defined for kind ${kind}; add it to lib/sync-waves.ts`);
+  if (wave === undefined) throw new Error(`no sync wave is defined for kind ${kind}; add it to lib/build/sync-waves.ts`);
   return { wave, customResource: CUSTOM_RESOURCES.has(kind) };
 }

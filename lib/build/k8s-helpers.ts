@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ResourceSpec } from './config/types';
+import { ResourceSpec } from '../config/types';
 
 export function resources(spec: ResourceSpec): k8s.ResourceRequirements {
   const limits: Record<string, k8s.Quantity> = { memory: k8s.Quantity.fromString(spec.limits.memory) };

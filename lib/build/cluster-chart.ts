@@ -1,0 +1,103 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { IdentityAdmissionPolicy } from '../admission/identity-admission';
+import { ResolvedCluster } from '../resolve/model';
+import { addChecks } from './checks';
+import { ClusterSpiffeId } from '../identity/cluster-spiffe-id';
+import { FederatedTrustDomain } from '../identity/federation';
+import { StaticEntry } from '../identity/static-entry';
+import { SpireMonitoring } from '../monitoring/spire-monitoring';
+import { SpireNetworkPolicies } from '../spire/network-policies';
+import { SpiffeOidcDiscoveryProvider } from '../spire/oidc-discovery-provider';
+import { SampleWorkload } from '../spire/sample-workload';
+import { SpiffeCsiDriver } from '../spire/spiffe-csi-driver';
+import { SpireAgent } from '../spire/spire-agent';
+import { SpireServer } from '../spire/spire-server';
+import { SpireSyncHooks } from '../spire/sync-hooks';
+
+export interface ClusterChartProps {
+  /** The cluster's resolved model; every construct of the tree reads it and nothing of the others. */
+  readonly resolved: ResolvedCluster;
+}
+
+/**
+ * Everything one cluster runs: SPIRE server with its controller manager, agents, CSI driver, the
+ * environment's identities and federation, and what the resolved model's components switch on.
+ * Synthesized into `dist/<environment>/<cluster>/`.
+ */
+export class ClusterChart extends Chart {
+  /** The cluster's resolved model. */
+  public readonly context: ResolvedCluster;
+  /** Directory of the tree, relative to dist/. */
+  public readonly outputPath: string;
+  public readonly identities = new Map<string, ClusterSpiffeId>();
+  private readonly duplicateNames: string[] = [];
+
+  constructor(scope: Construct, id: string, props: ClusterChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { resolved } = props;
+    const context = resolved;
+    const { environment, components } = resolved;
+    this.context = resolved;
+    this.outputPath = resolved.outputPath;
+
+    new SpireServer(this, 'Server', { resolved });
+    new SpireAgent(this, 'Agent', { resolved });
+    new SpiffeCsiDriver(this, 'CsiDriver', { resolved });
+    new IdentityAdmissionPolicy(this, 'IdentityAdmissionPolicy', { resolved });
+
+    if (resolved.oidcDiscovery) {
+      new SpiffeOidcDiscoveryProvider(this, 'OidcDiscoveryProvider', { resolved, oidc: resolved.oidcDiscovery });
+      this.addIdentity(resolved.oidcDiscovery.identity);
+    }
+    for (const identity of environment.identities) this.addIdentity(identity);
+
+    environment.federation.forEach((federation, index) => new FederatedTrustDomain(this, `Federation${index}`, { resolved, federation }));
+    const staticNames = new Set<string>();
+    environment.staticEntries.forEach((entry, index) => {
+      if (staticNames.has(entry.name)) {
+        this.duplicateNames.push(`ClusterStaticEntry "${entry.name}"`);
+        return;
+      }
+      staticNames.add(entry.name);
+      new StaticEntry(this, `StaticEntry${index}`, { resolved, entry });
+    });
+
+    if (components.networkPolicies) new SpireNetworkPolicies(this, 'NetworkPolicies', { resolved });
+    if (components.monitoring) new SpireMonitoring(this, 'Monitoring', { resolved });
+    if (components.syncHooks) {
+      new SpireSyncHooks(this, 'SyncHooks', {
+        resolved,
+        preSyncValidation: environment.gitops.preSyncValidation,
+        postSyncHealthCheck: environment.gitops.postSyncHealthCheck,
+      });
+    }
+    const sampleIdentity = environment.sampleWorkload === undefined ? undefined : this.identities.get(environment.sampleWorkload);
+    if (sampleIdentity) new SampleWorkload(this, 'SampleWorkload', { resolved, identity: sampleIdentity });
+
+    addChecks(this, context, () => [
+      ...this.duplicateNames.map((resource) => ({
+        resource, field: 'metadata.name', value: resource.split('"')[1],
+        rule: 'is used twice in this environment; the second would overwrite the first',
+        fix: 'give each identity its own name',
+      })),
+      environment.sampleWorkload !== undefined && !sampleIdentity
+        ? {
+          resource: `environment "${environment.name}"`, field: 'sampleWorkload', value: environment.sampleWorkload,
+          rule: 'names no identity of this environment', fix: 'name one of its identities, or remove sampleWorkload',
+        }
+        : undefined,
+    ]);
+  }
+
+  /** Registers a workload identity; a second identity with the same name is reported at synth. */
+  public addIdentity(identity: ClusterSpiffeId['identity']): ClusterSpiffeId | undefined {
+    if (this.identities.has(identity.name)) {
+      this.duplicateNames.push(`ClusterSPIFFEID "${identity.name}"`);
+      return undefined;
+    }
+    const construct = new ClusterSpiffeId(this, `Identity-${identity.name}`, { resolved: this.context, identity });
+    this.identities.set(identity.name, construct);
+    return construct;
+  }
+}

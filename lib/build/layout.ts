@@ -1,0 +1,78 @@
+import { ApiObject, Chart } from 'cdk8s';
+import { finishClusterTree } from '../gitops/delivery';
+import { renderKustomization } from '../render/kustomization';
+import { toYaml } from '../render/yaml';
+import { BuiltEstate, OutputTree } from './estate';
+import { syncWaveFor } from './sync-waves';
+
+/** One object of a tree as it will be written: its path under dist/ and its YAML. */
+export interface LaidOutObject {
+  readonly tree: OutputTree;
+  readonly manifest: any;
+  /** Relative to dist/. */
+  readonly path: string;
+  /** Undefined when an earlier object of the estate already took `path`: this one is not written. */
+  readonly yaml?: string;
+}
+
+export interface LaidOutEstate {
+  /** Every object in tree order, duplicates included, so that checks report them where they occur. */
+  readonly objects: readonly LaidOutObject[];
+  /** File contents keyed by path under dist/: each tree's objects and its kustomization.yaml. */
+  readonly files: Map<string, string>;
+}
+
+function fileNameFor(manifest: any, folderPerNamespace: boolean): string {
+  const kind = String(manifest.kind).toLowerCase();
+  const name = String(manifest.metadata.name);
+  const namespace = manifest.metadata.namespace;
+  return namespace && folderPerNamespace ? `${namespace}/${kind}-${name}.yaml` : `${kind}-${name}.yaml`;
+}
+
+function applySyncWaves(chart: Chart): void {
+  for (const construct of chart.node.findAll()) {
+    if (!(construct instanceof ApiObject)) continue;
+    if (construct.metadata.toJson().annotations?.['argocd.argoproj.io/hook']) continue;
+    const wave = syncWaveFor(construct.kind);
+    construct.metadata.addAnnotation('argocd.argoproj.io/sync-wave', String(wave.wave));
+    if (wave.customResource) {
+      // Its CRD comes from another Application (spire-crds) that may not have synced yet on a new cluster.
+      construct.metadata.addAnnotation('argocd.argoproj.io/sync-options', 'SkipDryRunOnMissingResource=true');
+    }
+  }
+}
+
+/**
+ * The last step of the build stage: finishes the cluster trees (sync waves, state protection) and turns
+ * every object into the file it becomes, without checking or writing anything.
+ */
+export function layOutEstate(built: BuiltEstate): LaidOutEstate {
+  const objects: LaidOutObject[] = [];
+  const files = new Map<string, string>();
+  for (const tree of built.trees) {
+    if (tree.clusterTree) {
+      applySyncWaves(tree.chart);
+      finishClusterTree(tree.chart);
+    }
+    // ApiObject.toJson, not Chart.toJson: the latter validates again and throws at the first chart,
+    // while every problem of every chart should be reported together.
+    const manifests = tree.chart.node.findAll()
+      .filter((construct): construct is ApiObject => construct instanceof ApiObject)
+      .map((object) => object.toJson());
+    const names: string[] = [];
+    for (const manifest of manifests) {
+      const name = fileNameFor(manifest, tree.clusterTree);
+      const path = `${tree.path}/${name}`;
+      if (files.has(path)) {
+        objects.push({ tree, manifest, path });
+        continue;
+      }
+      const yaml = toYaml(manifest);
+      objects.push({ tree, manifest, path, yaml });
+      files.set(path, yaml);
+      names.push(name);
+    }
+    files.set(`${tree.path}/kustomization.yaml`, renderKustomization(names));
+  }
+  return { objects, files };
+}

@@ -1,0 +1,136 @@
+import { AgentSettings, ClusterConfig, EnvironmentConfig, IdentitySpec, ServerSettings } from '../config/types';
+import { ImageCatalogue } from '../config/versions';
+
+/*
+ * The resolved model: one cluster's tree as plain data, every default applied and every fact that two
+ * components must agree on (names, namespaces, addresses, sockets, ports, audiences, the class name)
+ * computed once. Constructs read it and nothing else of each other, so the agent learns the server's
+ * address here, not from the server construct.
+ */
+
+/** An agent population allowed to attest to the server through k8s_psat. */
+export interface AttestingAgents {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly audience: string;
+}
+
+/** Where the server publishes the trust bundle; agents mount exactly this. */
+export interface TrustBundleLocation {
+  readonly namespace: string;
+  readonly configMapName: string;
+  readonly configMapKey: string;
+  readonly format: 'spiffe';
+}
+
+export interface ResolvedServer {
+  readonly name: string;
+  readonly namespace: string;
+  readonly serviceAccountName: string;
+  readonly configMapName: string;
+  /** The headless Service that governs the StatefulSet (stable per-replica DNS names). */
+  readonly headlessServiceName: string;
+  /** DNS name agents and hooks use to reach the server Service. */
+  readonly serviceHost: string;
+  /** The environment's server settings with the cluster's overrides applied. */
+  readonly settings: ServerSettings;
+  readonly ports: { readonly service: number; readonly grpc: number; readonly health: number; readonly metrics: number; readonly federation: number };
+  readonly healthPaths: { readonly live: string; readonly ready: string };
+  /** Admin API socket, shared with the controller manager on an emptyDir. */
+  readonly socketPath: string;
+  /** Audience the server accepts on agents' projected service account tokens. */
+  readonly psatAudience: string;
+  readonly bundle: TrustBundleLocation;
+  readonly jwtIssuer?: string;
+  /** Serves its bundle to federation partners. */
+  readonly federates: boolean;
+  readonly attestingAgents: readonly AttestingAgents[];
+  /** The variable the database password is given in, when the datastore has one. */
+  readonly datastorePasswordEnv?: string;
+  /** The postgres sslmode: as configured, else verify-full in production environments and require elsewhere. */
+  readonly databaseSslMode?: 'require' | 'verify-ca' | 'verify-full';
+  readonly podLabels: Record<string, string>;
+  readonly selector: Record<string, string>;
+}
+
+export interface ResolvedAgent {
+  readonly name: string;
+  readonly namespace: string;
+  readonly serviceAccountName: string;
+  readonly configMapName: string;
+  readonly settings: AgentSettings;
+  readonly ports: { readonly health: number; readonly metrics: number };
+  /** The Workload API socket directory on every node and the socket's file name in it. */
+  readonly socketHostDir: string;
+  readonly socketFileName: string;
+  readonly tokenAudience: string;
+  readonly podLabels: Record<string, string>;
+  readonly selector: Record<string, string>;
+}
+
+export interface ResolvedControllerManager {
+  /** Only resources with this `spec.className` are reconciled. */
+  readonly className: string;
+  readonly configMapName: string;
+  readonly webhookConfigurationName: string;
+  readonly webhookServiceName: string;
+  readonly clusterDomain: string;
+  readonly ports: { readonly webhook: number; readonly metrics: number; readonly health: number; readonly webhookService: number };
+}
+
+export interface ResolvedCsiDriver {
+  readonly name: string;
+  readonly driverName: string;
+  /** The agents' namespace. */
+  readonly namespace: string;
+  readonly kubeletPath: string;
+  readonly registrarHealthPort: number;
+  readonly labels: Record<string, string>;
+  readonly selector: Record<string, string>;
+}
+
+export interface ResolvedOidcDiscoveryProvider {
+  readonly name: string;
+  readonly namespace: string;
+  readonly domains: readonly string[];
+  readonly jwtIssuer: string;
+  readonly ports: { readonly http: number; readonly health: number; readonly service: number };
+  readonly labels: Record<string, string>;
+  readonly selector: Record<string, string>;
+  /** The identity the provider needs; the cluster chart registers it like any other. */
+  readonly identity: IdentitySpec;
+}
+
+/** Which optional parts the cluster's tree has, each decided once from the environment's fields. */
+export interface ResolvedComponents {
+  readonly oidcDiscovery: boolean;
+  readonly networkPolicies: boolean;
+  readonly monitoring: boolean;
+  /** Argo CD sync hooks: the environment is delivered by Argo CD. */
+  readonly syncHooks: boolean;
+  readonly federation: boolean;
+}
+
+export interface ResolvedCluster {
+  /** The estate as written; constructs take settings from here that they pass on unchanged. */
+  readonly environment: EnvironmentConfig;
+  readonly cluster: ClusterConfig;
+  readonly images: ImageCatalogue;
+  /** `environment/cluster`, for messages. */
+  readonly where: string;
+  /** Directory of the tree, relative to dist/. */
+  readonly outputPath: string;
+  readonly trustDomain: string;
+  readonly clusterName: string;
+  readonly components: ResolvedComponents;
+  readonly server: ResolvedServer;
+  readonly agent: ResolvedAgent;
+  readonly controllerManager: ResolvedControllerManager;
+  readonly csiDriver: ResolvedCsiDriver;
+  readonly oidcDiscovery?: ResolvedOidcDiscoveryProvider;
+}
+
+export interface ResolvedEstate {
+  readonly clusters: readonly ResolvedCluster[];
+}
