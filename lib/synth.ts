@@ -8,8 +8,9 @@ import { deliveryTrees, finishClusterTree, gitopsProblems } from './gitops/deliv
 import { EstateConfig } from './config/types';
 import { resolveBundleFiles } from './config/bundle-files';
 import { secretKind } from './config/secrets';
+import { loadTeamIdentities } from './config/team-identities';
 import { policyContradictions, sharedTrustDomainProblems, validateEstate } from './config/validate';
-import { formatViolation } from './context';
+import { ClusterContext, formatViolation } from './context';
 import { renderInventory } from './render/inventory';
 import { renderKustomization, sortedByCodePoint } from './render/kustomization';
 import { toYaml } from './render/yaml';
@@ -40,15 +41,24 @@ export interface BuiltEstate {
   readonly clusters: ClusterChart[];
 }
 
+/**
+ * Adds to one cluster's tree what the estate's data cannot say: extra objects (constructs created in
+ * `chart`), labels, annotations. It runs once per cluster after the cluster's own constructs; what it adds
+ * goes through the same checks (secrets, digests, names) into the same tree.
+ */
+export type ClusterExtension = (chart: ClusterChart, context: ClusterContext) => void;
+
 /** Builds every chart of the estate; nothing is validated or written yet. */
-export function buildEstate(estate: EstateConfig): BuiltEstate {
+export function buildEstate(estate: EstateConfig, options: { readonly extend?: ClusterExtension } = {}): BuiltEstate {
   const app = new App({ outdir: 'dist' });
   const clusters: ClusterChart[] = [];
   for (const environment of estate.environments) {
     for (const cluster of environment.clusters) {
-      clusters.push(new ClusterChart(app, `${environment.name}-${cluster.name}`, {
+      const chart = new ClusterChart(app, `${environment.name}-${cluster.name}`, {
         context: { environment, cluster, images: estate.images },
-      }));
+      });
+      options.extend?.(chart, chart.context);
+      clusters.push(chart);
     }
   }
   const trees: OutputTree[] = clusters.map((chart) => ({
@@ -141,6 +151,11 @@ export interface RenderOptions {
    * @default - the current working directory
    */
   readonly baseDir?: string;
+  /**
+   * Called for every cluster chart, to add what the estate's data cannot say.
+   * @default - nothing is added
+   */
+  readonly extend?: ClusterExtension;
 }
 
 /**
@@ -148,12 +163,13 @@ export interface RenderOptions {
  * listing every problem, when any rule is broken; nothing is written in that case.
  */
 export function renderEstate(input: EstateConfig, options: RenderOptions = {}): Map<string, string> {
-  const resolved = resolveBundleFiles(input, options.baseDir ?? process.cwd());
+  const teams = loadTeamIdentities(input, options.baseDir ?? process.cwd());
+  const resolved = resolveBundleFiles(teams.estate, options.baseDir ?? process.cwd());
   const estate = resolved.estate;
   // Names become paths, labels and resource names: building constructs from bad ones would fail obscurely.
-  const configProblems = [...resolved.problems, ...validateEstate(estate), ...gitopsProblems(estate)];
+  const configProblems = [...teams.problems, ...resolved.problems, ...validateEstate(estate), ...gitopsProblems(estate)];
   if (configProblems.length > 0) throw new EstateValidationError(configProblems);
-  const built = buildEstate(estate);
+  const built = buildEstate(estate, options);
   const problems = [...validationErrors(built.app), ...sharedTrustDomainProblems(estate), ...policyContradictions(estate)];
   const files = new Map<string, string>();
   for (const tree of built.trees) {

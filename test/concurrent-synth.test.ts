@@ -111,7 +111,9 @@ describe('concurrent synths', () => {
   });
 
   test('a waiting synth says what it waits for, then proceeds when the lock is released', async () => {
-    const release = lockfile.lockSync(dist, { lockfilePath: join(root, '.dist-lock'), realpath: false });
+    // Refreshed every second, well within the worker's 2 s staleness: however long the worker takes to
+    // start, it finds a live holder's lock, never a stale one it may take over.
+    const release = lockfile.lockSync(dist, { lockfilePath: join(root, '.dist-lock'), realpath: false, update: 1000 });
     const run = startSynth(dist, 'new');
     for (let i = 0; i < 300 && !run.stderr().includes('waiting'); i++) await sleep(100);
     expect(run.stderr()).toMatch(/^waiting for another synth to finish replacing .*\/dist \(it holds the lock .*\/\.dist-lock; a lock left by a killed run is taken over after 2 s\)\n$/);

@@ -218,7 +218,7 @@ export const trustDomainCases: Case[] = [
   ['fails when two clusters of one trust domain use different databases (two CAs)', estateWith('production', (env) => ({
     ...env, clusters: [env.clusters[0], { ...env.clusters[1], serverOverrides: { datastore: { ...(env.server.datastore as any), host: 'spire-db.us-east-1.acme.example' } } }],
   })), /^production\/prod-use1: SpireServer "spire-server" server\.datastore: shares trust domain prod\.spire\.acme\.example with production\/prod-euw1 but not its CA: .*; fix: point every server of the trust domain at one external database/],
-  ['fails when two environments claim one trust domain on their own sqlite CAs', { ...defaultEstate, environments: [environment('development'), { ...environment('staging'), trustDomain: environment('development').trustDomain }] },
+  ['fails when two environments claim one trust domain on their own sqlite CAs', { ...defaultEstate, teams: undefined, environments: [environment('development'), { ...environment('staging'), trustDomain: environment('development').trustDomain }] },
     /^staging\/stg-euw1: SpireServer "spire-server" server\.datastore: shares trust domain dev\.spire\.acme\.example with development\/dev-euw1 but not its CA: .*, got "sqlite3"/],
 ];
 
