@@ -14,7 +14,7 @@ import { ClusterContext, formatViolation } from './context';
 import { renderInventory } from './render/inventory';
 import { renderKustomization, sortedByCodePoint } from './render/kustomization';
 import { toYaml } from './render/yaml';
-import { syncWaveFor } from './sync-waves';
+import { syncWaveOf } from './sync-waves';
 
 /** Raised when the estate breaks a rule; lists every problem found. */
 export class EstateValidationError extends Error {
@@ -132,17 +132,28 @@ function fileNameFor(manifest: any, folderPerNamespace: boolean): string {
   return namespace && folderPerNamespace ? `${namespace}/${kind}-${name}.yaml` : `${kind}-${name}.yaml`;
 }
 
-function applySyncWaves(chart: Chart): void {
-  for (const construct of chart.node.findAll()) {
+/** Annotates every object of a cluster tree with its sync wave; a kind without one is a problem. */
+function applySyncWaves(tree: OutputTree): string[] {
+  const problems: string[] = [];
+  for (const construct of tree.chart.node.findAll()) {
     if (!(construct instanceof ApiObject)) continue;
     if (construct.metadata.toJson().annotations?.['argocd.argoproj.io/hook']) continue;
-    const wave = syncWaveFor(construct.kind);
+    const wave = syncWaveOf(construct.kind);
+    if (!wave) {
+      // Only an extension (RenderOptions.extend) adds kinds the table lacks.
+      problems.push(formatViolation(tree.where, {
+        resource: `${construct.kind} "${construct.name}"`, field: 'kind', value: construct.kind,
+        rule: 'has no Argo CD sync wave (lib/sync-waves.ts)', fix: 'add the kind to lib/sync-waves.ts with the wave its readiness needs',
+      }));
+      continue;
+    }
     construct.metadata.addAnnotation('argocd.argoproj.io/sync-wave', String(wave.wave));
     if (wave.customResource) {
       // Its CRD comes from another Application (spire-crds) that may not have synced yet on a new cluster.
       construct.metadata.addAnnotation('argocd.argoproj.io/sync-options', 'SkipDryRunOnMissingResource=true');
     }
   }
+  return problems;
 }
 
 export interface RenderOptions {
@@ -174,7 +185,7 @@ export function renderEstate(input: EstateConfig, options: RenderOptions = {}): 
   const files = new Map<string, string>();
   for (const tree of built.trees) {
     if (tree.clusterTree) {
-      applySyncWaves(tree.chart);
+      problems.push(...applySyncWaves(tree));
       finishClusterTree(tree.chart);
     }
     // ApiObject.toJson, not Chart.toJson: the latter validates again and throws at the first chart,
