@@ -277,10 +277,10 @@ describe('what the fixes guarantee', () => {
 
   test('the inventory shows every identity\'s admin flag, and no default identity is admin', () => {
     const inventory = renderEstate(defaultEstate).get('README.md')!;
-    expect(inventory).toContain('| identity | SPIFFE ID template | example SPIFFE ID | selectors | TTL | admin | federates with |');
+    expect(inventory).toContain('| identity | from | selects | example pod | example SPIFFE ID | X.509 TTL | JWT TTL | DNS names | admin | federates with |');
     const rows = inventory.split('\n').filter((line) => /^\| (web-frontend|data-primary|data-replica|api-gateway|default-fallback|spire-oidc-discovery-provider) \|/.test(line));
     expect(rows.length).toBeGreaterThan(10);
-    for (const row of rows) expect(row.split(' | ')[5]).toBe('no');
+    for (const row of rows) expect(row.split(' | ')[8]).toBe('no');
   });
 });
 
