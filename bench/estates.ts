@@ -34,5 +34,7 @@ export function syntheticEstate(clusters: number, identitiesPerEnvironment: numb
       sampleWorkload: undefined,
     }))
     .filter((env) => env.clusters.length > 0);
-  return { ...DEFAULT_ESTATE, environments };
+  // The teams' grants and files name every default environment: left out when one is.
+  const teams = environments.length === DEFAULT_ESTATE.environments.length ? DEFAULT_ESTATE.teams : undefined;
+  return { ...DEFAULT_ESTATE, teams, environments };
 }

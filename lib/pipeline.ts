@@ -1,4 +1,4 @@
-import { buildEstate } from './build/estate';
+import { ClusterExtension, buildEstate } from './build/estate';
 import { layOutEstate } from './build/layout';
 import { checkEstate } from './check/estate';
 import { EstateConfig } from './config/types';
@@ -11,7 +11,8 @@ import { WriteOptions, writeTree } from './write/tree';
 /*
  * The whole synth, one stage after another; read this file first.
  *
- *   estate    lib/estate/    the estate as written, validated field by field (lib/config/validate*.ts)
+ *   estate    lib/estate/    the estate as written with the team identity files merged in, validated
+ *                            field by field (lib/config/validate*.ts)
  *   resolve   lib/resolve/   defaults and every fact derived from them, once per cluster
  *   build     lib/build/     cdk8s constructs (lib/spire, lib/identity, lib/gitops, ...) that read the
  *                            resolved model, then laid out as files
@@ -27,6 +28,11 @@ export interface RenderOptions {
    * @default - the current working directory
    */
   readonly baseDir?: string;
+  /**
+   * Called for every cluster chart, to add what the estate's data cannot say.
+   * @default - nothing is added
+   */
+  readonly extend?: ClusterExtension;
 }
 
 export interface SynthesizeOptions extends WriteOptions {
@@ -41,7 +47,7 @@ export interface SynthesizeOptions extends WriteOptions {
 export function renderEstate(input: EstateConfig, options: RenderOptions = {}): Map<string, string> {
   const estate = validatedEstate(input, options.baseDir ?? process.cwd());
   const resolved = resolveEstate(estate);
-  const built = buildEstate(estate, resolved);
+  const built = buildEstate(estate, resolved, { extend: options.extend });
   const laidOut = layOutEstate(built);
   const problems = checkEstate(estate, resolved, built, laidOut);
   if (problems.length > 0) throw new EstateValidationError(problems);

@@ -3,7 +3,7 @@
  * here. The stages themselves live in lib/pipeline.ts and the stage folders it names.
  */
 export { buildEstate } from './build/estate';
-export type { BuiltEstate, OutputTree } from './build/estate';
+export type { BuiltEstate, ClusterExtension, OutputTree } from './build/estate';
 export { EstateValidationError } from './config/violation';
 export { renderEstate, synthesize } from './pipeline';
 export type { RenderOptions, SynthesizeOptions } from './pipeline';

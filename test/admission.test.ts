@@ -140,7 +140,10 @@ describe('policy cases shared with the e2e', () => {
     const crs = crsToAdmit(defaultFiles(), 'production/prod-euw1');
     expect(crs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ClusterFederatedTrustDomain/logistics-partner-example', 'ClusterFederatedTrustDomain/payments-partner-example',
-      'ClusterSPIFFEID/api-gateway', 'ClusterSPIFFEID/data-primary', 'ClusterSPIFFEID/data-replica', 'ClusterSPIFFEID/default-fallback', 'ClusterSPIFFEID/web-frontend',
+      'ClusterSPIFFEID/api-gateway', 'ClusterSPIFFEID/data-primary', 'ClusterSPIFFEID/data-replica', 'ClusterSPIFFEID/default-fallback',
+      // The teams' (identities/production/*.yaml).
+      'ClusterSPIFFEID/payments-api', 'ClusterSPIFFEID/payments-ledger', 'ClusterSPIFFEID/search-frontend', 'ClusterSPIFFEID/search-indexer',
+      'ClusterSPIFFEID/web-frontend',
     ]);
   });
 });

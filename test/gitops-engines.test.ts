@@ -260,6 +260,7 @@ describe('secrets are delivered from Git, never in plaintext', () => {
     const production = environment('production');
     const estate: EstateConfig = {
       ...DEFAULT_ESTATE,
+      teams: undefined,
       environments: [{ ...production, gitops: { ...production.gitops, engines: ['flux'], secretDelivery: { type: 'sops', path: 'secrets/production', decryptionSecret: 'sops-age' } } }],
     };
     const rendered = renderEstate(estate);
@@ -345,6 +346,7 @@ describe('handover of the last Argo CD environment', () => {
   test('dist/argocd stays, without Applications, so the root prunes them instead of failing on a missing path', () => {
     const onlyFlux: EstateConfig = {
       ...DEFAULT_ESTATE,
+      teams: undefined,
       environments: [{ ...environment('staging'), gitops: { ...environment('staging').gitops, engines: ['flux'], handover: { from: 'argocd', phase: 'adopt' } } }],
     };
     const rendered = renderEstate(onlyFlux);

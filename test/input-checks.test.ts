@@ -218,7 +218,7 @@ export const trustDomainCases: Case[] = [
   ['fails when two clusters of one trust domain use different databases (two CAs)', estateWith('production', (env) => ({
     ...env, clusters: [env.clusters[0], { ...env.clusters[1], serverOverrides: { datastore: { ...(env.server.datastore as any), host: 'spire-db.us-east-1.acme.example' } } }],
   })), /^production\/prod-use1: SpireServer "spire-server" server\.datastore: shares trust domain prod\.spire\.acme\.example with production\/prod-euw1 but not its CA: .*; fix: point every server of the trust domain at one external database/],
-  ['fails when two environments claim one trust domain on their own sqlite CAs', { ...defaultEstate, environments: [environment('development'), { ...environment('staging'), trustDomain: environment('development').trustDomain }] },
+  ['fails when two environments claim one trust domain on their own sqlite CAs', { ...defaultEstate, teams: undefined, environments: [environment('development'), { ...environment('staging'), trustDomain: environment('development').trustDomain }] },
     /^staging\/stg-euw1: SpireServer "spire-server" server\.datastore: shares trust domain dev\.spire\.acme\.example with development\/dev-euw1 but not its CA: .*, got "sqlite3"/],
 ];
 
@@ -277,10 +277,10 @@ describe('what the fixes guarantee', () => {
 
   test('the inventory shows every identity\'s admin flag, and no default identity is admin', () => {
     const inventory = renderEstate(defaultEstate).get('README.md')!;
-    expect(inventory).toContain('| identity | SPIFFE ID template | example SPIFFE ID | selectors | TTL | admin | federates with |');
+    expect(inventory).toContain('| identity | from | selects | example pod | example SPIFFE ID | X.509 TTL | JWT TTL | DNS names | admin | federates with |');
     const rows = inventory.split('\n').filter((line) => /^\| (web-frontend|data-primary|data-replica|api-gateway|default-fallback|spire-oidc-discovery-provider) \|/.test(line));
     expect(rows.length).toBeGreaterThan(10);
-    for (const row of rows) expect(row.split(' | ')[5]).toBe('no');
+    for (const row of rows) expect(row.split(' | ')[8]).toBe('no');
   });
 });
 

@@ -227,7 +227,9 @@ const cases: Case[] = [
     ], exitCode: 0 },
   {
     name: 'development removed',
-    head: edit({ development: () => undefined }),
+    // Without the teams on both sides: their grants and files name development, which is gone.
+    base: { ...defaultEstate, teams: undefined },
+    head: { ...edit({ development: () => undefined }), teams: undefined },
     contains: [
       'development/dev-euw1 cluster removed',
       'development/dev-euw1 removed ClusterSPIFFEID default-fallback',

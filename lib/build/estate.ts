@@ -3,6 +3,7 @@ import { EstateConfig } from '../config/types';
 import { deliveryTrees } from '../gitops/delivery';
 import { ResolvedEstate } from '../resolve/model';
 import { resolveEstate } from '../resolve/resolve';
+import { ResolvedCluster } from '../resolve/model';
 import { ClusterChart } from './cluster-chart';
 
 /** A chart and the dist/ subdirectory its objects go to (one kustomize tree). */
@@ -23,13 +24,28 @@ export interface BuiltEstate {
 }
 
 /**
+ * Adds to one cluster's tree what the estate's data cannot say: extra objects (constructs created in
+ * `chart`), labels, annotations. It runs once per cluster after the cluster's own constructs; what it adds
+ * goes through the same checks (secrets, digests, names, sync waves) into the same tree.
+ */
+export type ClusterExtension = (chart: ClusterChart, cluster: ResolvedCluster) => void;
+
+/**
  * The build stage: every chart of the estate from its resolved model; nothing is checked or written
  * yet. The GitOps trees (Argo CD, Flux) also read the estate as written: which environments each engine
  * delivers, promotion and sync windows. Without `resolved`, the estate is resolved first.
  */
-export function buildEstate(estate: EstateConfig, resolved: ResolvedEstate = resolveEstate(estate)): BuiltEstate {
+export function buildEstate(
+  estate: EstateConfig,
+  resolved: ResolvedEstate = resolveEstate(estate),
+  options: { readonly extend?: ClusterExtension } = {},
+): BuiltEstate {
   const app = new App({ outdir: 'dist' });
-  const clusters = resolved.clusters.map((cluster) => new ClusterChart(app, `${cluster.environment.name}-${cluster.clusterName}`, { resolved: cluster }));
+  const clusters = resolved.clusters.map((cluster) => {
+    const chart = new ClusterChart(app, `${cluster.environment.name}-${cluster.clusterName}`, { resolved: cluster });
+    options.extend?.(chart, cluster);
+    return chart;
+  });
   const trees: OutputTree[] = clusters.map((chart) => ({
     path: chart.outputPath,
     chart,

@@ -23,6 +23,8 @@ const WAVES: Record<string, number> = {
   Role: -1,
   RoleBinding: -1,
   ConfigMap: -1,
+  // Never with data (synth refuses secret material); e.g. a service account token Secret an extension adds.
+  Secret: -1,
   Service: -1,
   NetworkPolicy: -1,
   PodDisruptionBudget: -1,
@@ -53,8 +55,14 @@ export const IDENTITY_WAVE = WAVES.ClusterSPIFFEID;
 /** The last wave of a cluster tree. */
 export const LAST_WAVE = Math.max(...Object.values(WAVES));
 
-export function syncWaveFor(kind: string): { wave: number; customResource: boolean } {
+/** The wave of a kind, or undefined for a kind the table lacks (one an extension added). */
+export function syncWaveOf(kind: string): { wave: number; customResource: boolean } | undefined {
   const wave = WAVES[kind];
+  return wave === undefined ? undefined : { wave, customResource: CUSTOM_RESOURCES.has(kind) };
+}
+
+export function syncWaveFor(kind: string): { wave: number; customResource: boolean } {
+  const wave = syncWaveOf(kind);
   if (wave === undefined) throw new Error(`no sync wave is defined for kind ${kind}; add it to lib/build/sync-waves.ts`);
-  return { wave, customResource: CUSTOM_RESOURCES.has(kind) };
+  return wave;
 }

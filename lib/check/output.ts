@@ -2,6 +2,7 @@ import { secretKind } from '../config/secrets';
 import { formatViolation } from '../config/violation';
 import { OutputTree } from '../build/estate';
 import { LaidOutObject } from '../build/layout';
+import { syncWaveOf } from '../build/sync-waves';
 
 const PRIVATE_KEY = /-----BEGIN ([A-Z ]+ )?PRIVATE KEY-----/;
 
@@ -61,6 +62,13 @@ export function laidOutProblems(objects: readonly LaidOutObject[]): string[] {
       continue;
     }
     problems.push(...outputProblems(tree, manifest, yaml));
+    if (tree.clusterTree && !manifest.metadata?.annotations?.['argocd.argoproj.io/hook'] && !syncWaveOf(manifest.kind)) {
+      // Only an extension (RenderOptions.extend) adds kinds the table lacks.
+      problems.push(formatViolation(tree.where, {
+        resource: `${manifest.kind} "${manifest.metadata.name}"`, field: 'kind', value: manifest.kind,
+        rule: 'has no Argo CD sync wave (lib/build/sync-waves.ts)', fix: 'add the kind to lib/build/sync-waves.ts with the wave its readiness needs',
+      }));
+    }
   }
   return problems;
 }

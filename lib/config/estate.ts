@@ -296,4 +296,22 @@ export const DEFAULT_ESTATE: EstateConfig = {
   flux: { namespace: 'flux-system', interval: '5m', notifications: { type: 'slack', channel: 'spire-alerts', secretName: 'spire-alerts-slack' } },
   images: DEFAULT_IMAGES,
   environments: [development, staging, production],
+  platformOwners: ['@acme/platform'],
+  // App teams request identities in identities/<environment>/<team>.yaml; this is what each may request.
+  teams: [
+    {
+      name: 'payments',
+      owners: ['@acme/payments'],
+      namespaces: ['payments'],
+      environments: ['development', 'staging', 'production'],
+      federatesWith: ['payments.partner.example'],
+    },
+    {
+      name: 'search',
+      owners: ['@acme/search'],
+      namespaces: ['search'],
+      environments: ['development', 'staging', 'production'],
+      federatesWith: [],
+    },
+  ],
 };

@@ -25,6 +25,40 @@ export interface EstateConfig {
   readonly flux: FluxConfig;
   readonly images: ImageCatalogue;
   readonly environments: readonly EnvironmentConfig[];
+  /**
+   * Owners of everything no team owns, in CODEOWNERS syntax (`@org/team`, `@user` or an email): the
+   * estate, the policy code and the `identities/` directory itself. Needed when `teams` is given.
+   * @default - none
+   */
+  readonly platformOwners?: readonly string[];
+  /**
+   * App teams that request identities in `identities/<environment>/<team>.yaml` files, each with what the
+   * platform grants it; synth merges their identities into the environments.
+   * @default - no team files are read
+   */
+  readonly teams?: readonly TeamConfig[];
+}
+
+/**
+ * An app team and the platform's grant: where its identity files apply. What an identity is (selectors,
+ * ID path, DNS names, TTLs) is the team's file; where it applies is bound here.
+ */
+export interface TeamConfig {
+  /** A DNS label; its files are `identities/<environment>/<name>.yaml`. */
+  readonly name: string;
+  /** CODEOWNERS owners of its files: `@org/team`, `@user` or an email. */
+  readonly owners: readonly string[];
+  /** Namespaces its identities may select; none of another team's or of the platform's. */
+  readonly namespaces: readonly string[];
+  /** Environments it may request identities in. */
+  readonly environments: readonly string[];
+  /** Trust domains its identities may federate with; each must be a federation partner of one of its environments. */
+  readonly federatesWith: readonly string[];
+  /**
+   * Prefixes an explicit `spiffeIdPath` of its identities must start with.
+   * @default - `/ns/<namespace>/` for each of its namespaces
+   */
+  readonly spiffeIdPathPrefixes?: readonly string[];
 }
 
 export interface ArgoCdConfig {

@@ -163,7 +163,8 @@ export function estateOfCase(base: EstateConfig, policyCase: PolicyCase): Estate
     staticEntries: policyCase.kind === 'ClusterStaticEntry' ? [{ ...GOOD_STATIC_ENTRY, ...policyCase.staticEntry } as StaticEntrySpec] : [],
     ...(policyCase.kind === 'ClusterFederatedTrustDomain' ? { federation: [{ ...partner, ...policyCase.federation } as FederationSpec] } : {}),
   };
-  return { ...base, environments: [changed] };
+  // Without the teams: their grants and files name the environments left out.
+  return { ...base, teams: undefined, environments: [changed] };
 }
 
 /**

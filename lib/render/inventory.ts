@@ -1,9 +1,20 @@
+import { ApiObject } from 'cdk8s';
 import { ClusterChart } from '../build/cluster-chart';
-import { EstateConfig, LabelSelectorSpec } from '../config/types';
+import { teamFileOf } from '../config/team-identities';
+import { EnvironmentConfig, EstateConfig, LabelSelectorSpec } from '../config/types';
 import { samplePodFor } from '../identity/policy';
+import { sortedByCodePoint } from './kustomization';
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function code(text: string): string {
+  return `\`${cell(text)}\``;
+}
+
+function list(items: readonly string[]): string {
+  return items.length > 0 ? cell(items.join('<br/>')) : '-';
 }
 
 function selectorText(selector: LabelSelectorSpec | undefined): string[] {
@@ -18,16 +29,118 @@ function mermaidId(trustDomain: string): string {
   return trustDomain.replace(/[^A-Za-z0-9]/g, '_');
 }
 
+/** A TTL as the identity states it, or the server's default that applies without one. */
+function effectiveTtl(ttl: string | undefined, serverDefault: string): string {
+  return ttl ?? `${serverDefault} (server default)`;
+}
+
+function byCodePoint<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const order = sortedByCodePoint(items.map(key));
+  return [...items].sort((a, b) => order.indexOf(key(a)) - order.indexOf(key(b)));
+}
+
 /**
- * `dist/README.md`: the identities of every environment as tables, and the trust domains with their
- * federation as a diagram, for people who would rather read than diff YAML.
+ * How a cluster's agents attest, read from the agent.conf the tree deploys (what SPIRE will run, not a
+ * second account of it): node attestor with its k8s_psat cluster, workload attestor, kubelet verification.
+ */
+function attestationOf(chart: ClusterChart): { node: string; psatCluster: string; workload: string; kubelet: string } | undefined {
+  const configMap = chart.node.findAll()
+    .filter((construct): construct is ApiObject => construct instanceof ApiObject && construct.kind === 'ConfigMap')
+    .map((object) => object.toJson())
+    .find((manifest) => typeof manifest.data?.['agent.conf'] === 'string');
+  const conf: string | undefined = configMap?.data['agent.conf'];
+  if (!conf) return undefined;
+  // A plugin's block runs from its `Type "name" {` to the next plugin's (or the end).
+  const plugin = (type: string) => new RegExp(`${type}\\s+"([^"]+)"\\s*\\{([\\s\\S]*?)(?=\\b(?:NodeAttestor|KeyManager|WorkloadAttestor)\\s+"|$)`).exec(conf);
+  const node = plugin('NodeAttestor');
+  const workload = plugin('WorkloadAttestor');
+  const skip = /skip_kubelet_verification\s*=\s*true/.test(workload?.[2] ?? '');
+  const caPath = /kubelet_ca_path\s*=\s*"([^"]+)"/.exec(workload?.[2] ?? '')?.[1];
+  return {
+    node: node?.[1] ?? '-',
+    psatCluster: /cluster\s*=\s*"([^"]+)"/.exec(node?.[2] ?? '')?.[1] ?? '-',
+    workload: workload?.[1] ?? '-',
+    kubelet: skip ? 'skipped (skip_kubelet_verification)' : caPath ? `verified against ${caPath}` : '-',
+  };
+}
+
+function environmentSection(estate: EstateConfig, env: EnvironmentConfig, charts: readonly ClusterChart[]): string[] {
+  const chart = charts[0];
+  const lines = [
+    `## ${env.name} (\`${env.trustDomain}\`)`,
+    '',
+    `Clusters: ${env.clusters.map((cluster) => `\`${cluster.name}\` (${cluster.region})`).join(', ')}. `
+      + `Policy: TTL at most ${env.identityPolicy.maxTtl}, JWT TTL at most ${env.identityPolicy.maxJwtTtl}, admin ${env.identityPolicy.admin}, `
+      + `federation ${env.identityPolicy.allowedFederation.length ? `only with ${env.identityPolicy.allowedFederation.join(', ')}` : 'forbidden'}. `
+      + `Server defaults: X.509 TTL ${env.server.defaultX509SvidTtl}, JWT TTL ${env.server.defaultJwtSvidTtl}.`,
+    '',
+    '### Attestation',
+    '',
+    '| cluster | node attestor | k8s_psat cluster | workload attestor | kubelet verification |',
+    '|---|---|---|---|---|',
+  ];
+  for (const clusterChart of charts) {
+    const attestation = attestationOf(clusterChart);
+    lines.push(`| ${clusterChart.context.cluster.name} | ${attestation?.node ?? '-'} | ${attestation?.psatCluster ?? '-'} | ${attestation?.workload ?? '-'} | ${attestation?.kubelet ?? '-'} |`);
+  }
+  lines.push(
+    '',
+    '### Identities',
+    '',
+    'Example pod: the namespace/service account and labels of a pod the identity selects, built from its own',
+    `selectors; its example SPIFFE ID as rendered in \`${chart.context.cluster.name}\`.`,
+    '',
+    '| identity | from | selects | example pod | example SPIFFE ID | X.509 TTL | JWT TTL | DNS names | admin | federates with |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const name of sortedByCodePoint([...chart.identities.keys()])) {
+    const identity = chart.identities.get(name)!;
+    const spec = identity.identity;
+    const pod = samplePodFor(spec);
+    const preview = identity.preview(pod);
+    const selects = [
+      ...selectorText(spec.namespaceSelector).map((text) => `ns: ${text}`),
+      ...selectorText(spec.podSelector).map((text) => `pod: ${text}`),
+      ...preview.selectors.filter((selector) => !selector.startsWith('k8s:pod-uid:')),
+      ...(spec.fallback ? ['fallback: pods no other identity selects'] : []),
+    ];
+    const labels = Object.entries(pod.labels ?? {}).map(([key, value]) => `${key}=${value}`);
+    const examplePod = [`${pod.namespace}/${pod.serviceAccountName}`, ...labels];
+    const source = teamFileOf(estate, env.name, spec) ?? 'lib/config/estate.ts';
+    lines.push(`| ${cell(name)} | ${code(source)} | ${list(selects)} | ${list(examplePod)} | ${code(preview.spiffeId)} | `
+      + `${effectiveTtl(spec.ttl, env.server.defaultX509SvidTtl)} | ${effectiveTtl(spec.jwtTtl, env.server.defaultJwtSvidTtl)} | `
+      + `${list(preview.dnsNames)} | ${spec.admin ? '**yes**' : 'no'} | ${list(spec.federatesWith ?? [])} |`);
+  }
+  lines.push('', '### Static entries', '');
+  if (env.staticEntries.length === 0) {
+    lines.push('None.');
+  } else {
+    lines.push(
+      '| entry | SPIFFE ID | parent | selectors | X.509 TTL | JWT TTL | DNS names | admin | federates with |',
+      '|---|---|---|---|---|---|---|---|---|',
+    );
+    for (const entry of byCodePoint(env.staticEntries, (candidate) => candidate.name)) {
+      lines.push(`| ${cell(entry.name)} | ${code(`spiffe://${env.trustDomain}${entry.spiffeIdPath}`)} | ${code(`spiffe://${env.trustDomain}${entry.parentIdPath}`)} | `
+        + `${list(entry.selectors)} | ${effectiveTtl(entry.x509SvidTtl, env.server.defaultX509SvidTtl)} | ${effectiveTtl(entry.jwtSvidTtl, env.server.defaultJwtSvidTtl)} | `
+        + `${list(entry.dnsNames ?? [])} | ${entry.admin ? '**yes**' : 'no'} | ${list(entry.federatesWith ?? [])} |`);
+    }
+  }
+  lines.push('');
+  return lines;
+}
+
+/**
+ * `dist/README.md`: for people who would rather read than diff YAML. Trust domains with their federation
+ * (a diagram and the partners' bundle endpoints), the images, and per environment the agents'
+ * attestation per cluster, every identity (where it came from, which pods it selects, effective TTLs,
+ * DNS names, admin, federation) and the static entries. Rows are ordered by name (code point).
  */
 export function renderInventory(estate: EstateConfig, clusters: readonly ClusterChart[]): string {
   const lines = [
     '# SPIRE estate inventory',
     '',
-    'Generated by `npm run synth` from `lib/config/estate.ts`; do not edit. Example IDs are what each identity',
-    'renders for a pod it selects (namespace, service account and labels taken from its own selectors).',
+    'Generated by `npm run synth` from `lib/config/estate.ts` and the teams\' `identities/<environment>/<team>.yaml`;',
+    'do not edit.',
     '',
     '## Trust domains and federation',
     '',
@@ -50,31 +163,25 @@ export function renderInventory(estate: EstateConfig, clusters: readonly Cluster
   }
   lines.push('```', '');
 
+  const federations = estate.environments.flatMap((env) => env.federation.map((federation) => ({ env, federation })));
+  lines.push('| environment | partner trust domain | bundle endpoint URL | profile | initial bundle |', '|---|---|---|---|---|');
+  if (federations.length === 0) lines.push('| - | - | - | - | - |');
+  for (const { env, federation } of byCodePoint(federations, ({ env: e, federation: f }) => `${e.name} ${f.trustDomain}`)) {
+    const profile = federation.profile.type === 'https_spiffe' ? `https_spiffe (${federation.profile.endpointSPIFFEID})` : 'https_web';
+    lines.push(`| ${env.name} | ${federation.trustDomain} | ${code(federation.bundleEndpointURL)} | ${cell(profile)} | ${federation.trustDomainBundle !== undefined ? 'committed' : 'fetched from the endpoint'} |`);
+  }
+  lines.push('', '## Images', '', '| image | repository | tag | digest |', '|---|---|---|---|');
+  const images = estate.images as unknown as Record<string, { repository: string; tag: string; digest?: string }>;
+  for (const name of sortedByCodePoint(Object.keys(images))) {
+    const image = images[name];
+    lines.push(`| ${name} | ${image.repository} | ${image.tag} | ${image.digest ? code(image.digest) : 'none recorded'} |`);
+  }
+  lines.push('');
+
   for (const env of estate.environments) {
-    const chart = clusters.find((candidate) => candidate.context.environment === env);
-    if (!chart) continue;
-    lines.push(
-      `## ${env.name} (\`${env.trustDomain}\`)`,
-      '',
-      `Clusters: ${env.clusters.map((cluster) => `\`${cluster.name}\` (${cluster.region})`).join(', ')}. `
-        + `Policy: TTL at most ${env.identityPolicy.maxTtl}, JWT TTL at most ${env.identityPolicy.maxJwtTtl}, admin ${env.identityPolicy.admin}, `
-        + `federation ${env.identityPolicy.allowedFederation.length ? `only with ${env.identityPolicy.allowedFederation.join(', ')}` : 'forbidden'}.`,
-      '',
-      '| identity | SPIFFE ID template | example SPIFFE ID | selectors | TTL | admin | federates with |',
-      '|---|---|---|---|---|---|---|',
-    );
-    for (const [name, identity] of chart.identities) {
-      const spec = identity.identity;
-      const preview = identity.preview(samplePodFor(spec));
-      const selectors = [
-        ...selectorText(spec.namespaceSelector).map((text) => `ns: ${text}`),
-        ...selectorText(spec.podSelector).map((text) => `pod: ${text}`),
-        ...preview.selectors.filter((selector) => !selector.startsWith('k8s:pod-uid:')),
-        ...(spec.fallback ? ['fallback'] : []),
-      ];
-      lines.push(`| ${cell(name)} | \`${cell(spec.spiffeIDTemplate)}\` | \`${cell(preview.spiffeId)}\` | ${cell(selectors.join('<br/>'))} | ${spec.ttl ?? env.server.defaultX509SvidTtl} | ${spec.admin ? '**yes**' : 'no'} | ${cell((spec.federatesWith ?? []).join(', ') || '-')} |`);
-    }
-    lines.push('');
+    const charts = clusters.filter((candidate) => candidate.context.environment === env);
+    if (charts.length === 0) continue;
+    lines.push(...environmentSection(estate, env, charts));
   }
   return lines.join('\n');
 }
