@@ -33,6 +33,12 @@ export interface RenderOptions {
    * @default - nothing is added
    */
   readonly extend?: ClusterExtension;
+  /**
+   * Render only these environments (and the GitOps objects for them); the estate and its team files are
+   * still checked whole.
+   * @default - every environment
+   */
+  readonly environments?: readonly string[];
 }
 
 export interface SynthesizeOptions extends WriteOptions {
@@ -45,7 +51,7 @@ export interface SynthesizeOptions extends WriteOptions {
  * listing every problem, when any rule is broken; nothing is written in that case.
  */
 export function renderEstate(input: EstateConfig, options: RenderOptions = {}): Map<string, string> {
-  const estate = validatedEstate(input, options.baseDir ?? process.cwd());
+  const estate = validatedEstate(input, options.baseDir ?? process.cwd(), options.environments);
   const resolved = resolveEstate(estate);
   const built = buildEstate(estate, resolved, { extend: options.extend });
   const laidOut = layOutEstate(built);

@@ -24,8 +24,8 @@ cat > package.json <<'EOF'
 EOF
 npm install --no-audit --no-fund --loglevel=error --save-exact "../$tarball"
 
-# The team's estate: one environment with one cluster and one identity, starting from the package's
-# example estate for everything else.
+# The platform's estate: one environment with one cluster and one identity, starting from the package's
+# example estate for everything else, and one app team granted a namespace there.
 cat > estate.js <<'EOF'
 const { DEFAULT_ESTATE, namespaceServiceAccountId } = require('spire-gitops');
 
@@ -51,7 +51,20 @@ module.exports = {
       ttl: '1h',
     }],
   }],
+  platformOwners: ['@example/platform'],
+  teams: [{ name: 'shop', owners: ['@example/shop'], namespaces: ['shop'], environments: ['sandbox'] }],
 };
+EOF
+
+# The app team's request, read from identities/<environment>/<team>.yaml beside the estate file.
+mkdir -p identities/sandbox
+cat > identities/sandbox/shop.yaml <<'EOF'
+- name: shop-cart
+  namespace: shop
+  serviceAccount: shop-cart
+  podLabels:
+    app.kubernetes.io/name: shop-cart
+  x509Ttl: 1h
 EOF
 
 npx --no-install spire-gitops validate --estate estate.js
@@ -68,4 +81,13 @@ done
 npx --no-install spire-gitops synth --estate estate.js --out dist --check
 npx --no-install spire-gitops explain sandbox orders/orders --labels app.kubernetes.io/name=orders --estate estate.js \
   | grep -F 'spiffe://sandbox.example.org/ns/orders/sa/orders'
+npx --no-install spire-gitops explain sandbox shop/shop-cart --labels app.kubernetes.io/name=shop-cart --estate estate.js \
+  | grep -F 'spiffe://sandbox.example.org/ns/shop/sa/shop-cart'
+test -f dist/sandbox/sandbox-1/clusterspiffeid-shop-cart.yaml || { echo "the team file's identity is not in dist/"; exit 1; }
+# A team file that grants itself admin is refused, naming the file and line.
+printf '  admin: true\n' >> identities/sandbox/shop.yaml
+if npx --no-install spire-gitops validate --estate estate.js 2> refused.txt; then
+  echo "validate accepted a team file that sets admin"; exit 1
+fi
+grep -F 'identities/sandbox/shop.yaml:7:' refused.txt
 echo "consumer check passed: $(echo "$clusters" | wc -w) cluster tree(s) synthesized by the installed package"

@@ -25,6 +25,9 @@ const SMALL: EstateConfig = (() => {
   return {
     ...DEFAULT_ESTATE,
     pinnedRevisions: {},
+    // The default estate's teams are granted its environments, which this one does not have: no teams,
+    // so no team files are read.
+    teams: undefined,
     environments: [{
       ...development,
       name: 'sandbox',

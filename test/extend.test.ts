@@ -53,7 +53,7 @@ describe('extend', () => {
     }
     expect(caught).toBeInstanceOf(EstateValidationError);
     expect((caught as EstateValidationError).problems).toContain(
-      'staging/stg-euw1: Ingress "oidc" kind: has no Argo CD sync wave (lib/sync-waves.ts), got "Ingress"; fix: add the kind to lib/sync-waves.ts with the wave its readiness needs',
+      'staging/stg-euw1: Ingress "oidc" kind: has no Argo CD sync wave (lib/build/sync-waves.ts), got "Ingress"; fix: add the kind to lib/build/sync-waves.ts with the wave its readiness needs',
     );
   });
 

@@ -21,6 +21,11 @@ export interface EstateInput {
   readonly baseDir: string;
   /** What the estate was loaded from, for messages. */
   readonly source: string;
+  /**
+   * The environments to render (--env).
+   * @default - every environment
+   */
+  readonly environments?: readonly string[];
 }
 
 /** The file could not be read as an estate: a syntax error, a module that throws, no estate exported. */
@@ -157,7 +162,7 @@ export function loadEstateFile(file: string, cwd: string): EstateInput {
   return { estate: estate as EstateConfig, baseDir: dirname(path), source: shown };
 }
 
-/** The estate with only the named environments (each must exist), for --env. */
+/** The estate to be rendered for only the named environments (each must exist), for --env. */
 export function onlyEnvironments(input: EstateInput, names: readonly string[]): EstateInput {
   if (names.length === 0) return input;
   const known = input.estate.environments.map((environment) => environment.name);
@@ -165,7 +170,8 @@ export function onlyEnvironments(input: EstateInput, names: readonly string[]): 
   if (unknown.length > 0) {
     throw new UsageError(`--env ${unknown.join(', ')}: no such environment in ${input.source} (it has ${known.join(', ')})`);
   }
-  return { ...input, estate: { ...input.estate, environments: input.estate.environments.filter((environment) => names.includes(environment.name)) } };
+  // The estate stays whole (its team files are checked against every environment); rendering narrows it.
+  return { ...input, environments: names };
 }
 
 /** The estate the options name: --estate FILE or the default one, limited to the --env environments. */

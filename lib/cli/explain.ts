@@ -22,11 +22,11 @@ export function explainCommand(argv: readonly string[], io: Io): number {
   // Only the environment asked about is rendered: its cluster trees do not depend on the others.
   const input = onlyEnvironments(estateFromOptions(args, io.cwd), [environment]);
   const cluster = args.options.get('cluster');
-  const clusters = input.estate.environments[0].clusters.map((candidate) => candidate.name);
+  const clusters = input.estate.environments.find((candidate) => candidate.name === environment)!.clusters.map((candidate) => candidate.name);
   if (cluster !== undefined && !clusters.includes(cluster)) {
     throw new UsageError(`--cluster ${cluster}: environment ${environment} has no such cluster (it has ${clusters.join(', ')})`);
   }
-  const explanations = explain(snapshotOfEstate(input.estate, input.baseDir), { environment, namespace, serviceAccount, labels, namespaceLabels, cluster });
+  const explanations = explain(snapshotOfEstate(input.estate, input.baseDir, input.environments), { environment, namespace, serviceAccount, labels, namespaceLabels, cluster });
   io.out(formatExplanation(explanations));
   return getsIdentityEverywhere(explanations) ? EXIT.ok : EXIT.failed;
 }

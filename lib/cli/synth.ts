@@ -19,7 +19,7 @@ const ESTATE_OPTIONS = ['estate', 'env'];
 
 /** What a rendered estate holds: cluster trees, the other (GitOps) trees, files. */
 function counts(input: EstateInput, files: ReadonlyMap<string, string>): string {
-  const clusterTrees = input.estate.environments.reduce((sum, environment) => sum + environment.clusters.length, 0);
+  const clusterTrees = input.estate.environments.filter((environment) => !input.environments || input.environments.includes(environment.name)).reduce((sum, environment) => sum + environment.clusters.length, 0);
   const trees = [...files.keys()].filter((path) => path === 'kustomization.yaml' || path.endsWith('/kustomization.yaml')).length;
   const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
   return `${plural(clusterTrees, 'cluster tree')}, ${plural(trees - clusterTrees, 'gitops tree')}, ${plural(files.size, 'file')}`;
@@ -28,7 +28,7 @@ function counts(input: EstateInput, files: ReadonlyMap<string, string>): string 
 /** Renders the estate; on problems, says so on stderr and returns undefined (nothing is written). */
 function render(command: string, input: EstateInput, io: Io, untouched: readonly string[]): Map<string, string> | undefined {
   try {
-    return renderEstate(input.estate, { baseDir: input.baseDir });
+    return renderEstate(input.estate, { baseDir: input.baseDir, environments: input.environments });
   } catch (error) {
     if (!(error instanceof EstateValidationError)) throw error;
     const left = untouched.length > 0 ? `\n${untouched.join(', ')} ${untouched.length === 1 ? 'was' : 'were'} left as ${untouched.length === 1 ? 'it was' : 'they were'}.` : '';

@@ -1,6 +1,14 @@
 import { resolveBundleFiles } from '../config/bundle-files';
 import { loadTeamIdentities } from '../config/team-identities';
 import { EstateConfig } from '../config/types';
+
+/** The estate with only the named environments, and team grants only for those. */
+export function onlyEnvironments(estate: EstateConfig, names: readonly string[]): EstateConfig {
+  const teams = estate.teams
+    ?.map((team) => ({ ...team, environments: team.environments.filter((name) => names.includes(name)) }))
+    .filter((team) => team.environments.length > 0);
+  return { ...estate, environments: estate.environments.filter((environment) => names.includes(environment.name)), ...(teams ? { teams } : {}) };
+}
 import { validateEstate } from '../config/validate';
 import { EstateValidationError } from '../config/violation';
 import { gitopsProblems } from '../gitops/validate';
@@ -11,9 +19,11 @@ import { gitopsProblems } from '../gitops/validate';
  * `baseDir`, refused with every problem at once when a field is wrong. Names become paths, labels and
  * resource names, so no later stage runs on an estate that failed here.
  */
-export function validatedEstate(input: EstateConfig, baseDir: string): EstateConfig {
+export function validatedEstate(input: EstateConfig, baseDir: string, environments?: readonly string[]): EstateConfig {
+  // Team files are read against the whole estate (every environment's directory is checked), and only
+  // then is the estate narrowed to the environments asked for.
   const teams = loadTeamIdentities(input, baseDir);
-  const withFiles = resolveBundleFiles(teams.estate, baseDir);
+  const withFiles = resolveBundleFiles(environments ? onlyEnvironments(teams.estate, environments) : teams.estate, baseDir);
   const estate = withFiles.estate;
   const problems = [...teams.problems, ...withFiles.problems, ...validateEstate(estate), ...gitopsProblems(estate)];
   if (problems.length > 0) throw new EstateValidationError(problems);

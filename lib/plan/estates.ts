@@ -4,8 +4,8 @@ import { Plan, PlanOptions, planSnapshots } from './diff';
 import { EstateSnapshot, snapshotEstate } from './model';
 
 /** Renders an estate in-process (nothing written) and reads its snapshot. */
-export function snapshotOfEstate(estate: EstateConfig, baseDir?: string): EstateSnapshot {
-  return snapshotEstate(estate, renderEstate(estate, { baseDir }));
+export function snapshotOfEstate(estate: EstateConfig, baseDir?: string, environments?: readonly string[]): EstateSnapshot {
+  return snapshotEstate(estate, renderEstate(estate, { baseDir, environments }));
 }
 
 /** The plan between two estates built in-process. */

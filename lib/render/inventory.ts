@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { ClusterChart } from '../build/cluster-chart';
 import { teamFileOf } from '../config/team-identities';
 import { EnvironmentConfig, EstateConfig, LabelSelectorSpec } from '../config/types';
+import { SPIRE_AGENT } from '../config/spire-facts';
 import { samplePodFor } from '../identity/policy';
 import { sortedByCodePoint } from './kustomization';
 
@@ -47,8 +48,8 @@ function attestationOf(chart: ClusterChart): { node: string; psatCluster: string
   const configMap = chart.node.findAll()
     .filter((construct): construct is ApiObject => construct instanceof ApiObject && construct.kind === 'ConfigMap')
     .map((object) => object.toJson())
-    .find((manifest) => typeof manifest.data?.['agent.conf'] === 'string');
-  const conf: string | undefined = configMap?.data['agent.conf'];
+    .find((manifest) => typeof manifest.data?.[SPIRE_AGENT.configFile] === 'string');
+  const conf: string | undefined = configMap?.data[SPIRE_AGENT.configFile];
   if (!conf) return undefined;
   // A plugin's block runs from its `Type "name" {` to the next plugin's (or the end).
   const plugin = (type: string) => new RegExp(`${type}\\s+"([^"]+)"\\s*\\{([\\s\\S]*?)(?=\\b(?:NodeAttestor|KeyManager|WorkloadAttestor)\\s+"|$)`).exec(conf);
