@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { DEFAULT_ESTATE } from '../../lib/config/estate';
+import { SPIRE_SERVER } from '../../lib/config/spire-facts';
 import { buildEstate } from '../../lib/synth';
 import { ClusterChart } from '../../lib/build/cluster-chart';
 import { Cluster, KubeClient, startCluster } from '../kube';
@@ -586,7 +587,7 @@ async function federationChecks(tree: ClusterTree, report: Report, env: { pods: 
 
 /** The in-cluster URL of the server's bundle endpoint: the Service port that targets it. */
 function bundleEndpoint(tree: ClusterTree, services: Services, serverConf: string): string | undefined {
-  const port = Number(/bundle_endpoint \{[^}]*port = (\d+)/.exec(serverConf)?.[1] ?? 8443);
+  const port = Number(/bundle_endpoint \{[^}]*port = (\d+)/.exec(serverConf)?.[1] ?? SPIRE_SERVER.ports.federation);
   for (const service of find(tree, 'Service')) {
     const match = ((service.spec.ports ?? []) as Json[]).find((p) => p.targetPort === 'federation' || p.targetPort === port);
     const route = services.routes.get(`${service.metadata.namespace}/${service.metadata.name}`);
