@@ -7,6 +7,7 @@ import { ClusterChart } from './cluster-chart';
 import { deliveryTrees, finishClusterTree, gitopsProblems } from './gitops/delivery';
 import { EstateConfig } from './config/types';
 import { resolveBundleFiles } from './config/bundle-files';
+import { parseEstate } from './config/parse';
 import { secretKind } from './config/secrets';
 import { policyContradictions, sharedTrustDomainProblems, validateEstate } from './config/validate';
 import { formatViolation } from './context';
@@ -144,11 +145,14 @@ export interface RenderOptions {
 }
 
 /**
- * Renders the estate into file contents keyed by path under dist/. Throws EstateValidationError,
- * listing every problem, when any rule is broken; nothing is written in that case.
+ * Renders the estate (from TypeScript, JavaScript or a data file: it is checked against the estate
+ * schema first) into file contents keyed by path under dist/. Throws EstateValidationError, listing
+ * every problem, when any rule is broken; nothing is written in that case.
  */
-export function renderEstate(input: EstateConfig, options: RenderOptions = {}): Map<string, string> {
-  const resolved = resolveBundleFiles(input, options.baseDir ?? process.cwd());
+export function renderEstate(input: EstateConfig | unknown, options: RenderOptions = {}): Map<string, string> {
+  const parsed = parseEstate(input);
+  if (!parsed.ok) throw new EstateValidationError(parsed.problems);
+  const resolved = resolveBundleFiles(parsed.estate, options.baseDir ?? process.cwd());
   const estate = resolved.estate;
   // Names become paths, labels and resource names: building constructs from bad ones would fail obscurely.
   const configProblems = [...resolved.problems, ...validateEstate(estate), ...gitopsProblems(estate)];
@@ -332,7 +336,7 @@ export function writeTree(files: ReadonlyMap<string, string>, outdir: string, op
  * Renders the estate and, only when it is valid, replaces each of `outdirs` with it. Throws
  * EstateValidationError, listing every problem, and leaves every outdir untouched otherwise.
  */
-export function synthesize(estate: EstateConfig, outdirs: readonly string[], options: WriteOptions = {}): Map<string, string> {
+export function synthesize(estate: EstateConfig | unknown, outdirs: readonly string[], options: WriteOptions = {}): Map<string, string> {
   const files = renderEstate(estate, options.render);
   for (const outdir of outdirs) writeTree(files, outdir, options);
   return files;

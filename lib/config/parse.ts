@@ -1,0 +1,257 @@
+import { z } from 'zod';
+import { ViolationDetails, formatViolation } from '../context';
+import { estateConfigSchema } from './schema';
+import { secretKind } from './secrets';
+import { EstateConfig } from './types';
+
+/*
+ * The first step of synth: an estate from TypeScript, JavaScript or a data file (JSON, YAML) is checked
+ * against lib/config/schema.ts, and every mismatch is reported at once in the project's problem format
+ * (environment, resource, field, value, rule, fix). Nothing past this point sees an estate of the wrong
+ * shape.
+ */
+
+export type ParsedEstate =
+  | { readonly ok: true; readonly estate: EstateConfig }
+  | { readonly ok: false; readonly problems: string[] };
+
+type Path = readonly PropertyKey[];
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** `environments[1].identities[0].jwtTtl`; keys that are not identifiers are quoted: `matchLabels["app.kubernetes.io/name"]`. */
+export function formatPath(path: Path): string {
+  let text = '';
+  for (const key of path) {
+    if (typeof key === 'number') text += `[${key}]`;
+    else if (IDENTIFIER.test(String(key))) text += text === '' ? String(key) : `.${String(key)}`;
+    else text += `[${JSON.stringify(String(key))}]`;
+  }
+  return text;
+}
+
+/** Levenshtein distance, case-insensitive: `jwtTTL` is as close to `jwtTtl` as can be. */
+export function editDistance(a: string, b: string): number {
+  const left = a.toLowerCase();
+  const right = b.toLowerCase();
+  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= left.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= right.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (left[i - 1] === right[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[right.length];
+}
+
+/** The candidate `word` was most likely meant as, if one is close enough to be a typo of it. */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(word, candidate);
+    if (!best || distance < best.distance) best = { candidate, distance };
+  }
+  // A third of the word may be wrong (at least two letters): closer than that it reads as a typo, farther as another word.
+  return best && best.distance <= Math.max(2, Math.floor(word.length / 3)) ? best.candidate : undefined;
+}
+
+function valueAt(root: unknown, path: Path): unknown {
+  let value: any = root;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = value[key as any];
+  }
+  return value;
+}
+
+/** The schema behind wrappers that do not change the shape (optional, default, readonly, ...). */
+function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
+  let current = schema;
+  for (;;) {
+    const def = current._zod.def as any;
+    if (['optional', 'nullable', 'default', 'prefault', 'nonoptional', 'readonly', 'catch'].includes(def.type)) current = def.innerType;
+    else if (def.type === 'pipe') current = def.in;
+    else if (def.type === 'lazy') current = def.getter();
+    else return current;
+  }
+}
+
+/**
+ * The schema that describes the value at `path` of `input`, walking objects, arrays, records and, in a
+ * discriminated union, the option the input's discriminator picks.
+ */
+export function schemaAt(root: z.core.$ZodType, path: Path, input: unknown): z.core.$ZodType | undefined {
+  let schema: z.core.$ZodType | undefined = root;
+  let value: any = input;
+  for (const key of path) {
+    schema = schema && unionOption(unwrap(schema), value);
+    if (!schema) return undefined;
+    const def = schema._zod.def as any;
+    if (def.type === 'object') schema = def.shape[key as string];
+    else if (def.type === 'array') schema = def.element;
+    else if (def.type === 'record') schema = def.valueType;
+    else return undefined;
+    value = value !== null && typeof value === 'object' ? value[key as any] : undefined;
+  }
+  return schema;
+}
+
+/** The option of a discriminated union that `value` selects (or the schema itself when it is no union). */
+function unionOption(schema: z.core.$ZodType, value: unknown): z.core.$ZodType | undefined {
+  const def = schema._zod.def as any;
+  if (def.type !== 'union') return schema;
+  if (!def.discriminator) return undefined;
+  const tag = value !== null && typeof value === 'object' ? (value as any)[def.discriminator] : undefined;
+  const option = (def.options as z.core.$ZodType[]).find((candidate) => {
+    const literal = (unwrap(candidate)._zod.def as any).shape?.[def.discriminator];
+    return literal && ((literal._zod.def as any).values as unknown[]).includes(tag);
+  });
+  return option ? unwrap(option) : undefined;
+}
+
+/** The documentation of a field: its own description, or that of the schema it wraps. */
+export function descriptionOf(schema: z.core.$ZodType | undefined): string | undefined {
+  let current = schema;
+  while (current) {
+    const description = z.globalRegistry.get(current)?.description;
+    if (description) return description;
+    const def = current._zod.def as any;
+    current = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
+  }
+  return undefined;
+}
+
+/** The keys the object schema for `value` knows (in a discriminated union, those of the option `value` selects). */
+function knownKeys(schema: z.core.$ZodType | undefined, value: unknown): string[] {
+  const object = schema && unionOption(unwrap(schema), value);
+  const def = object?._zod.def as any;
+  return def?.type === 'object' ? Object.keys(def.shape) : [];
+}
+
+function typeName(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'number' && Number.isNaN(value)) return 'NaN';
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'an infinite number';
+  return { string: 'text', number: 'a number', boolean: 'true or false', object: 'an object', bigint: 'a big integer' }[typeof value as string] ?? typeof value;
+}
+
+function expectedName(expected: string): string {
+  return {
+    string: 'text', number: 'a number', int: 'a whole number', boolean: 'true or false', object: 'an object', array: 'a list',
+    record: 'an object', literal: 'a fixed value',
+  }[expected] ?? expected;
+}
+
+function example(expected: string): string {
+  return { string: '"..."', number: '1', int: '1', boolean: 'true', object: '{ ... }', array: '[ ... ]', record: '{ key: "value" }' }[expected] ?? expected;
+}
+
+/** How to write `value` as the type expected: quoting or unquoting it where that is all it takes. */
+function typeFix(expected: string, value: unknown): string {
+  if (expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) return `quote it: "${String(value)}"`;
+  if ((expected === 'number' || expected === 'int') && typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return `write ${value.trim()} without quotes`;
+  if (expected === 'boolean' && (value === 'true' || value === 'false')) return `write ${value} without quotes`;
+  if (expected === 'array' && value !== undefined && !Array.isArray(value)) return `put it in a list: [${JSON.stringify(value)}]`;
+  return `write it as ${expectedName(expected)}, e.g. ${example(expected)}`;
+}
+
+function oneOf(options: readonly unknown[]): string {
+  return options.map((option) => String(option)).join(', ');
+}
+
+function choiceFix(value: unknown, options: readonly unknown[]): string {
+  const guess = typeof value === 'string' ? nearest(value, options.map(String)) : undefined;
+  return guess ? `did you mean ${guess}?` : `use one of ${oneOf(options)}`;
+}
+
+/** What the issue reports, without where: the field relative to its resource, the rule and the fix. */
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): { path: Path; value: unknown; rule: string; fix: string }[] {
+  const path = issue.path as Path;
+  const value = valueAt(input, path);
+  const description = descriptionOf(schemaAt(estateConfigSchema, path, input));
+  const about = description ? ` (${description.replace(/\.$/, '')})` : '';
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const known = knownKeys(schemaAt(estateConfigSchema, path, input), value);
+      const at = path.length > 0 ? `at ${formatPath(path)}` : 'at the top of the estate';
+      return issue.keys.map((key) => {
+        const guess = nearest(key, known);
+        return {
+          path: [...path, key],
+          value: valueAt(input, [...path, key]),
+          rule: `unknown key ${key} ${at}`,
+          fix: guess ? `did you mean ${guess}?` : `remove it; the keys known here are ${known.join(', ')}`,
+        };
+      });
+    }
+    case 'invalid_type': {
+      const expected = expectedName(issue.expected);
+      if (value === undefined) {
+        return [{ path, value, rule: `is required${about}`, fix: `add ${String(path[path.length - 1])}: ${example(issue.expected)}` }];
+      }
+      return [{ path, value, rule: `must be ${expected}, not ${typeName(value)}`, fix: typeFix(issue.expected, value) }];
+    }
+    case 'invalid_value':
+      return [{ path, value, rule: `must be one of ${oneOf(issue.values)}`, fix: choiceFix(value, issue.values) }];
+    case 'invalid_union': {
+      const options = (issue as any).options as unknown[] | undefined;
+      if ((issue as any).discriminator && options) {
+        const what = value === undefined ? `is required: it selects the form of ${String(path[path.length - 2] ?? 'the value')}, one of ${oneOf(options)}` : `must be one of ${oneOf(options)}`;
+        return [{ path, value, rule: what, fix: choiceFix(value, options) }];
+      }
+      return [{ path, value, rule: `matches none of the forms this field takes${about}`, fix: 'write it in one of the forms lib/config/schema.ts describes' }];
+    }
+    default:
+      return [{ path, value, rule: issue.message.replace(/^./, (first) => first.toLowerCase()), fix: `correct it${about}` }];
+  }
+}
+
+/** Where a problem is reported: the environment it belongs to (by name, or by position when the name is bad), or the estate. */
+function locate(input: unknown, path: Path): { where: string; resource: string; field: string } {
+  if (path[0] === 'environments' && typeof path[1] === 'number') {
+    const name = valueAt(input, ['environments', path[1], 'name']);
+    const named = typeof name === 'string' && DNS_LABEL.test(name);
+    return {
+      where: named ? name : `environments[${path[1]}]`,
+      resource: `environment ${typeof name === 'string' ? JSON.stringify(name) : `at environments[${path[1]}]`}`,
+      field: formatPath(path.slice(2)) || '(the environment itself)',
+    };
+  }
+  return { where: 'estate', resource: 'the estate', field: formatPath(path) || '(the estate itself)' };
+}
+
+function shownValue(value: unknown): unknown {
+  // The value is echoed into the message, and from there into CI logs: never echo secret material.
+  let text: string | undefined;
+  try { text = JSON.stringify(value); } catch { text = undefined; }
+  return text !== undefined && secretKind(text) ? '<redacted>' : value;
+}
+
+/**
+ * Checks `input` (an estate from TypeScript, JavaScript, JSON or YAML) against the estate schema. Returns
+ * the typed estate, with the schema's defaults filled in, or every problem found, each naming the
+ * environment, field, value and fix.
+ */
+export function parseEstate(input: unknown): ParsedEstate {
+  const result = estateConfigSchema.safeParse(input);
+  if (result.success) return { ok: true, estate: result.data };
+  const problems = new Set<string>();
+  for (const issue of result.error.issues) {
+    for (const finding of describeIssue(issue, input)) {
+      const { where, resource, field } = locate(input, finding.path);
+      const details: ViolationDetails = {
+        resource,
+        field,
+        value: shownValue(finding.value),
+        rule: finding.rule,
+        fix: finding.fix,
+      };
+      problems.add(formatViolation(where, details));
+    }
+  }
+  return { ok: false, problems: [...problems] };
+}

@@ -1,0 +1,183 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import { parse as parseYaml, stringify as toYamlText } from 'yaml';
+import { DEFAULT_ESTATE } from '../lib/config/estate';
+import { estateJsonSchema } from '../lib/config/json-schema';
+import { editDistance, nearest, parseEstate } from '../lib/config/parse';
+import { EstateValidationError, renderEstate, synthesize } from '../lib/synth';
+import { problemsOf } from './helpers/estate';
+import { hashTree } from './helpers/tree-hash';
+
+/*
+ * The estate schema: every estate, whatever it was written in, is checked against lib/config/schema.ts
+ * before anything else, and every mismatch is named with its path and, where one is close, the key or
+ * value that was meant.
+ */
+
+/** The default estate as a plain object, as JSON or YAML would give it. */
+const plain = (): any => JSON.parse(JSON.stringify(DEFAULT_ESTATE));
+
+function problemsOfInput(input: unknown): string[] {
+  const parsed = parseEstate(input);
+  return parsed.ok ? [] : parsed.problems;
+}
+
+describe('unknown keys', () => {
+  test('fails naming the path and the nearest known key', () => {
+    const estate = plain();
+    estate.environments[1].identities[0].jwtTTL = '5m';
+    expect(problemsOfInput(estate)).toEqual([
+      'staging: environment "staging" identities[0].jwtTTL: unknown key jwtTTL at environments[1].identities[0], got "5m"; fix: did you mean jwtTtl?',
+    ]);
+  });
+
+  test('fails listing the known keys when none is close', () => {
+    const estate = plain();
+    estate.flux.pollEvery = '1m';
+    expect(problemsOfInput(estate)).toEqual([
+      'estate: the estate flux.pollEvery: unknown key pollEvery at flux, got "1m"; fix: remove it; the keys known here are namespace, interval, notifications',
+    ]);
+  });
+
+  test('knows the keys of the form a discriminated union takes', () => {
+    const estate = plain();
+    estate.environments[2].server.datastore.sslmode = 'verify-full';
+    expect(problemsOfInput(estate)).toEqual([
+      'production: environment "production" server.datastore.sslmode: unknown key sslmode at environments[2].server.datastore, got "verify-full"; fix: did you mean sslMode?',
+    ]);
+  });
+
+  test('never echoes secret material an unknown key holds', () => {
+    const estate = plain();
+    estate.environments[2].server.datastore.password = 'password=hunter2';
+    const problems = problemsOfInput(estate);
+    expect(problems).toEqual([expect.stringMatching(/server\.datastore\.password: unknown key password .*got "<redacted>"/)]);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+});
+
+describe('wrong types and values', () => {
+  test('fails naming what was expected and what was given, with the fix', () => {
+    const estate = plain();
+    estate.environments[0].server.replicas = '2';
+    estate.flux.interval = 5;
+    estate.environments[1].networkPolicies = 'yes';
+    estate.environments[1].clusters = { name: 'stg-euw1' };
+    expect(problemsOfInput(estate)).toEqual([
+      'estate: the estate flux.interval: must be text, not a number, got 5; fix: quote it: "5"',
+      'development: environment "development" server.replicas: must be a number, not text, got "2"; fix: write 2 without quotes',
+      'staging: environment "staging" clusters: must be a list, not an object, got {"name":"stg-euw1"}; fix: put it in a list: [{"name":"stg-euw1"}]',
+      'staging: environment "staging" networkPolicies: must be true or false, not text, got "yes"; fix: write it as true or false, e.g. true',
+    ]);
+  });
+
+  test('fails on a missing required field, with its documentation', () => {
+    const estate = plain();
+    delete estate.environments[2].trustDomain;
+    expect(problemsOfInput(estate)).toEqual([
+      expect.stringMatching(/^production: environment "production" trustDomain: is required \(SPIFFE trust domain shared by every cluster .*\), got nothing; fix: add trustDomain: "\.\.\."$/),
+    ]);
+  });
+
+  test('suggests the enumerated value that was meant', () => {
+    const estate = plain();
+    estate.environments[0].server.datastore.type = 'sqlite';
+    estate.environments[0].gitops.argoSync.mode = 'manul';
+    expect(problemsOfInput(estate)).toEqual([
+      'development: environment "development" server.datastore.type: must be one of sqlite3, postgres, mysql, got "sqlite"; fix: did you mean sqlite3?',
+      'development: environment "development" gitops.argoSync.mode: must be one of automated, manual, got "manul"; fix: did you mean manual?',
+    ]);
+  });
+
+  test('reports an environment by position when its name is not one', () => {
+    const estate = plain();
+    estate.environments[1].name = 7;
+    expect(problemsOfInput(estate)).toEqual(['environments[1]: environment at environments[1] name: must be text, not a number, got 7; fix: quote it: "7"']);
+  });
+
+  test('fails on something that is no estate at all', () => {
+    expect(problemsOfInput(null)).toEqual(['estate: the estate (the estate itself): must be an object, not null, got null; fix: write it as an object, e.g. { ... }']);
+    expect(problemsOfInput([])).toEqual(['estate: the estate (the estate itself): must be an object, not a list, got []; fix: write it as an object, e.g. { ... }']);
+  });
+
+  test('reports every problem at once', () => {
+    const estate = plain();
+    estate.environments[0].agent.logLevel = 'debug';
+    estate.environments[1].identities[2].tll = '1h';
+    estate.environments[2].webhookFailurePolicy = 'fail';
+    estate.argocd.namspace = 'argocd';
+    expect(problemsOfInput(estate).map((problem) => problem.split(': ')[0])).toEqual(['estate', 'development', 'staging', 'production']);
+  });
+
+  test('suggests only what is close enough to be a typo', () => {
+    expect(editDistance('jwtTTL', 'jwtTtl')).toBe(0);
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(nearest('namspace', ['namespace', 'interval'])).toBe('namespace');
+    expect(nearest('pollEvery', ['namespace', 'interval', 'notifications'])).toBeUndefined();
+  });
+});
+
+describe('estates from data files', () => {
+  test('the default estate read back from JSON synthesizes exactly as the TypeScript one', () => {
+    expect(renderEstate(plain())).toEqual(renderEstate(DEFAULT_ESTATE));
+  });
+
+  test('the default estate read back from YAML synthesizes exactly as the TypeScript one', () => {
+    const fromYaml = parseYaml(toYamlText(DEFAULT_ESTATE));
+    expect(renderEstate(fromYaml)).toEqual(renderEstate(DEFAULT_ESTATE));
+  });
+
+  test('a YAML estate with a typo fails with the path and the key meant', () => {
+    const text = toYamlText(DEFAULT_ESTATE).replace(/^(\s+)requireImageDigests:/m, '$1requireImageDigest:');
+    expect(problemsOf(parseYaml(text))).toEqual([
+      expect.stringMatching(/^development: environment "development" requireImageDigests: is required/),
+      'development: environment "development" requireImageDigest: unknown key requireImageDigest at environments[0], got false; fix: did you mean requireImageDigests?',
+    ]);
+  });
+
+  test('synth with a typo leaves dist/ as it was', () => {
+    const root = mkdtempSync(join(tmpdir(), 'spire-schema-'));
+    try {
+      const dist = join(root, 'dist');
+      synthesize(DEFAULT_ESTATE, [dist]);
+      const before = hashTree(dist);
+      const estate = plain();
+      estate.environments[1].identities[0].jwtTTL = '5m';
+      expect(() => synthesize(estate, [dist])).toThrow(EstateValidationError);
+      expect(() => synthesize(estate, [dist])).toThrow(/unknown key jwtTTL at environments\[1\]\.identities\[0\], got "5m"; fix: did you mean jwtTtl\?/);
+      expect(hashTree(dist)).toBe(before);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the JSON Schema for editors', () => {
+  const committed = readFileSync('schema/estate.schema.json', 'utf8');
+
+  test('schema/estate.schema.json is what lib/config/schema.ts generates (npm run schema)', () => {
+    expect(committed).toBe(estateJsonSchema());
+  });
+
+  test('accepts the default estate as JSON and refuses a typo, naming it', () => {
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(committed));
+    expect(validate(plain())).toBe(true);
+    const estate = plain();
+    estate.environments[1].identities[0].jwtTTL = '5m';
+    expect(validate(estate)).toBe(false);
+    expect(validate.errors).toContainEqual(expect.objectContaining({
+      instancePath: '/environments/1/identities/0', keyword: 'additionalProperties', params: { additionalProperty: 'jwtTTL' },
+    }));
+  });
+
+  test('carries every field\'s documentation and the schema\'s defaults', () => {
+    const schema = JSON.parse(committed);
+    const environmentSchema = schema.properties.environments.items;
+    expect(environmentSchema.properties.production).toMatchObject({ type: 'boolean', default: false, description: expect.stringContaining('production rules') });
+    expect(environmentSchema.properties.clusters.items.properties.clusterDomain).toMatchObject({ default: 'cluster.local' });
+    expect(environmentSchema.additionalProperties).toBe(false);
+  });
+});
+
