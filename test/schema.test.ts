@@ -7,7 +7,7 @@ import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { estateJsonSchema } from '../lib/config/json-schema';
 import { editDistance, nearest, parseEstate } from '../lib/config/parse';
 import { EstateValidationError, renderEstate, synthesize } from '../lib/synth';
-import { problemsOf } from './helpers/estate';
+import { defaultEstate, environment, problemsOf } from './helpers/estate';
 import { hashTree } from './helpers/tree-hash';
 
 /*
@@ -181,3 +181,31 @@ describe('the JSON Schema for editors', () => {
   });
 });
 
+describe('one trust domain, one environment, unless it joins', () => {
+  const canary = (change: Record<string, unknown>) => ({
+    ...environment('production'),
+    name: 'production-canary',
+    clusters: [{ name: 'canary-euw1', region: 'eu-west-1', apiServer: 'https://canary-euw1.k8s.acme.example' }],
+    // No promoted commit is recorded for it: it tracks the branch.
+    gitops: { ...environment('production').gitops, pinRevision: false },
+    ...change,
+  });
+
+  test('an environment that states it joins another\'s trust domain, on its database, synthesizes', () => {
+    expect(problemsOf({ ...defaultEstate, environments: [environment('production'), canary({ joinsTrustDomainOf: 'production' })] })).toEqual([]);
+  });
+
+  test('fails when the copy does not say it joins', () => {
+    expect(problemsOf({ ...defaultEstate, environments: [environment('production'), canary({})] })).toEqual([
+      'production-canary: environment "production-canary" trustDomain: is also the trust domain of environment "production": two environments production and production-canary '
+      + 'would issue SVIDs of one trust domain from two CAs, got "prod.spire.acme.example"; fix: give production-canary its own trust domain, '
+      + 'or state that it joins the other environment\'s: joinsTrustDomainOf: \'production\'',
+    ]);
+  });
+
+  test('fails when the joining environment\'s servers are on another database', () => {
+    const elsewhere = { ...environment('production').server, datastore: { ...(environment('production').server.datastore as any), host: 'canary-db.acme.example' } };
+    const problems = problemsOf({ ...defaultEstate, environments: [environment('production'), canary({ joinsTrustDomainOf: 'production', server: elsewhere })] });
+    expect(problems).toContainEqual(expect.stringMatching(/^production-canary\/canary-euw1: SpireServer "spire-server" server\.datastore: shares trust domain prod\.spire\.acme\.example with production\/prod-euw1, production\/prod-use1 but not its CA/));
+  });
+});

@@ -354,7 +354,12 @@ export const environmentConfigSchema = z.strictObject({
     + 'only for SPIRE\'s own tooling, and the database\'s certificate verified (postgres sslmode defaults to verify-full; '
     + 'require is refused).',
   ),
-  trustDomain: z.string().describe('SPIFFE trust domain shared by every cluster of the environment.'),
+  trustDomain: z.string().describe('SPIFFE trust domain shared by every cluster of the environment; no other environment\'s, unless it joins it (joinsTrustDomainOf).'),
+  joinsTrustDomainOf: z.string().optional().describe(
+    'Name of another environment whose trust domain this one deliberately shares. Without it two environments on one trust '
+    + 'domain are refused (a copied environment that kept its trust domain); with it, the servers of both must share one '
+    + 'external database, like the clusters of one environment.',
+  ),
   clusters: z.array(clusterConfigSchema),
   server: serverSettingsSchema,
   agent: agentSettingsSchema,
