@@ -8,6 +8,7 @@ import { loadEstateSource, snapshotOf, withWorktree } from '../plan/load';
 import { EstateSnapshot } from '../plan/model';
 import { readClusterExport } from '../plan/workloads';
 import { UsageError, parseArgs, parseLabels } from './args';
+import { EXPLAIN_DEFAULTS_USAGE, explainDefaultsCommand } from './explain-defaults';
 
 export interface Io {
   readonly out: (text: string) => void;
@@ -32,7 +33,7 @@ commands:
   drift --entries entries.json [--env <env> --cluster <cluster>] [--pods cluster.json]
       compares spire-server entry show -output json with what the estate promises for that cluster;
       exit 0 without drift, 2 with drift, 1 on error
-`;
+${EXPLAIN_DEFAULTS_USAGE}`;
 
 function repositoryRoot(cwd: string): string {
   try {
@@ -117,7 +118,7 @@ function drift(argv: readonly string[], io: Io): number {
   return report.missing.length + report.extra.length + report.different.length > 0 ? 2 : 0;
 }
 
-const COMMANDS: Record<string, (argv: readonly string[], io: Io) => number> = { plan, explain: explainCommand, drift };
+const COMMANDS: Record<string, (argv: readonly string[], io: Io) => number> = { plan, explain: explainCommand, drift, 'explain-defaults': explainDefaultsCommand };
 
 /** Runs one command; returns the exit code. Errors go to stderr. */
 export function run(argv: readonly string[], io: Io = defaultIo): number {

@@ -14,8 +14,8 @@ import { z } from 'zod';
 export const durationSchema = z.string()
   .describe('A Go duration as SPIRE and Kubernetes accept it: `90s`, `15m`, `4h`, `1h30m`.');
 
-export const logLevelSchema = z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']);
-export const logFormatSchema = z.enum(['text', 'json']);
+export const logLevelSchema = z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).describe('SPIRE\'s log level (log_level).');
+export const logFormatSchema = z.enum(['text', 'json']).describe('SPIRE\'s log format (log_format): `json` for log pipelines, `text` for people.');
 
 export const resourceSpecSchema = z.strictObject({
   requests: z.strictObject({
@@ -214,11 +214,11 @@ export const serverSettingsSchema = z.strictObject({
   logLevel: logLevelSchema,
   logFormat: logFormatSchema,
   caTtl: durationSchema.describe('Lifetime of the server\'s CA; at least 6 times the longest X509-SVID TTL.'),
-  caKeyType: z.enum(['ec-p256', 'ec-p384', 'rsa-2048', 'rsa-4096']),
+  caKeyType: z.enum(['ec-p256', 'ec-p384', 'rsa-2048', 'rsa-4096']).describe('Key type of the server\'s CA (ca_key_type).'),
   caSubject: z.strictObject({
     country: z.string().describe('Two-letter ISO 3166 country code.'),
-    organization: z.string(),
-    commonName: z.string(),
+    organization: z.string().describe('Organization (O) of the CA certificate.'),
+    commonName: z.string().describe('Common name (CN) of the CA certificate.'),
   }).describe('Subject of the server\'s CA certificate.'),
   defaultX509SvidTtl: durationSchema.describe('X509-SVID TTL of identities that give none.'),
   defaultJwtSvidTtl: durationSchema.describe('JWT-SVID TTL of identities that give none.'),
@@ -227,7 +227,7 @@ export const serverSettingsSchema = z.strictObject({
   upstreamAuthority: upstreamAuthoritySchema.optional().describe('None: the server\'s CA is self-signed.'),
   resources: resourceSpecSchema,
   controllerManagerResources: resourceSpecSchema,
-  controllerManagerLogLevel: z.enum(['debug', 'info', 'warn', 'error']),
+  controllerManagerLogLevel: z.enum(['debug', 'info', 'warn', 'error']).describe('Log level of the controller manager.'),
   ignoreNamespaces: z.array(z.string()).describe('Namespaces the controller manager never registers workloads in (matched exactly).'),
 }).describe('The SPIRE server and the controller manager beside it.');
 
