@@ -49,6 +49,15 @@ describe('unknown keys', () => {
     ]);
   });
 
+  test('names a misspelt discriminator, not only the missing one', () => {
+    const estate = plain();
+    estate.environments[0].server.keyManager = { tye: 'disk', storageSize: '1Gi' };
+    expect(problemsOfInput(estate)).toEqual([
+      'development: environment "development" server.keyManager.type: is required: it selects the form of keyManager, one of disk, memory, got nothing; fix: use one of disk, memory',
+      'development: environment "development" server.keyManager.tye: unknown key tye at environments[0].server.keyManager, got "disk"; fix: did you mean type?',
+    ]);
+  });
+
   test('never echoes secret material an unknown key holds', () => {
     const estate = plain();
     estate.environments[2].server.datastore.password = 'password=hunter2';
@@ -116,6 +125,71 @@ describe('wrong types and values', () => {
     expect(editDistance('kitten', 'sitting')).toBe(3);
     expect(nearest('namspace', ['namespace', 'interval'])).toBe('namespace');
     expect(nearest('pollEvery', ['namespace', 'interval', 'notifications'])).toBeUndefined();
+  });
+});
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failing case can be replayed. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Every object in `value` with its path. */
+function objectsOf(value: unknown, path: (string | number)[] = []): { path: (string | number)[]; object: Record<string, unknown> }[] {
+  if (Array.isArray(value)) return value.flatMap((item, index) => objectsOf(item, [...path, index]));
+  if (!value || typeof value !== 'object') return [];
+  return [{ path, object: value as Record<string, unknown> }, ...Object.entries(value).flatMap(([key, item]) => objectsOf(item, [...path, key]))];
+}
+
+/** The one shape every reported problem has (as in the fuzz test). */
+const NAMED = /^[^:\n]+: .+ [^ ]+: .+, got .+; fix: .+$/s;
+const OTHER_TYPES: unknown[] = [42, 'text', true, null, [], {}, [1, 2], { a: 1 }];
+
+describe('estates of the wrong shape (seeded)', () => {
+  test('200 estates with a value of another type or a misspelt key: each refused with named problems, a misspelt key with the key meant', () => {
+    const random = prng(20261201);
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
+    const failures: unknown[] = [];
+    for (let index = 0; index < 200; index++) {
+      const estate = plain();
+      // Objects the schema describes field by field (not the free-form label maps).
+      const objects = objectsOf(estate).filter(({ path }) => !['matchLabels', 'prometheusSelector', 'pinnedRevisions'].includes(String(path[path.length - 1])));
+      const { path, object } = pick(objects);
+      const key = pick(Object.keys(object));
+      let expectation: RegExp;
+      if (random() < 0.5) {
+        const value = object[key];
+        object[key] = pick(OTHER_TYPES.filter((candidate) => typeof candidate !== typeof value || Array.isArray(candidate) !== Array.isArray(value)));
+        expectation = /./;
+      } else {
+        // A typo: one letter dropped, or the case of the last letter changed.
+        const typo = random() < 0.5 && key.length > 3 ? key.slice(0, -2) + key.slice(-1) : key.slice(0, -1) + (key.slice(-1) === key.slice(-1).toUpperCase() ? key.slice(-1).toLowerCase() : key.slice(-1).toUpperCase());
+        if (typo === key || typo in object) continue;
+        object[typo] = object[key];
+        delete object[key];
+        expectation = new RegExp(`unknown key ${typo} at .*fix: did you mean ${key}\\?`);
+      }
+      let problems: string[];
+      try {
+        const parsed = parseEstate(estate);
+        problems = parsed.ok ? [] : parsed.problems;
+      } catch (error) {
+        failures.push({ index, path, key, thrown: String(error) });
+        continue;
+      }
+      const unnamed = problems.filter((problem) => !NAMED.test(problem));
+      // A string where a string is fine (an enum given another type is still refused) is the only way to pass.
+      if (problems.length === 0 || unnamed.length > 0 || !problems.some((problem) => expectation.test(problem))) {
+        failures.push({ index, path: path.join('.'), key, now: object, problems });
+      }
+    }
+    expect(failures).toEqual([]);
   });
 });
 

@@ -168,6 +168,28 @@ function choiceFix(value: unknown, options: readonly unknown[]): string {
   return guess ? `did you mean ${guess}?` : `use one of ${oneOf(options)}`;
 }
 
+/**
+ * Keys of the object at `path` that no form of its discriminated union knows. With no form selected (the
+ * discriminator missing or wrong) the schema reports only the discriminator, yet a misspelt one
+ * (`tye`) is what the user needs to hear about.
+ */
+function keysNoFormKnows(path: Path, input: unknown): { path: Path; value: unknown; rule: string; fix: string }[] {
+  const schema = schemaAt(estateConfigSchema, path, input);
+  const def = schema && (unwrap(schema)._zod.def as any);
+  const object = valueAt(input, path);
+  if (def?.type !== 'union' || object === null || typeof object !== 'object' || Array.isArray(object)) return [];
+  const known = [...new Set((def.options as z.core.$ZodType[]).flatMap((option) => knownKeys(option, undefined)))];
+  return Object.keys(object).filter((key) => !known.includes(key)).map((key) => {
+    const guess = nearest(key, known);
+    return {
+      path: [...path, key],
+      value: (object as Record<string, unknown>)[key],
+      rule: `unknown key ${key} at ${formatPath(path)}`,
+      fix: guess ? `did you mean ${guess}?` : `remove it; the keys known here are ${known.join(', ')}`,
+    };
+  });
+}
+
 /** What the issue reports, without where: the field relative to its resource, the rule and the fix. */
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): { path: Path; value: unknown; rule: string; fix: string }[] {
   const path = issue.path as Path;
@@ -201,7 +223,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): { path: Path; v
       const options = (issue as any).options as unknown[] | undefined;
       if ((issue as any).discriminator && options) {
         const what = value === undefined ? `is required: it selects the form of ${String(path[path.length - 2] ?? 'the value')}, one of ${oneOf(options)}` : `must be one of ${oneOf(options)}`;
-        return [{ path, value, rule: what, fix: choiceFix(value, options) }];
+        return [{ path, value, rule: what, fix: choiceFix(value, options) }, ...keysNoFormKnows(path.slice(0, -1), input)];
       }
       return [{ path, value, rule: `matches none of the forms this field takes${about}`, fix: 'write it in one of the forms lib/config/schema.ts describes' }];
     }
