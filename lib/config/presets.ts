@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { descriptionOf, formatPath, schemaAt } from './parse';
+import { descriptionOf, formatPath, schemaAt, unwrap } from './schema-paths';
 import { environmentConfigSchema } from './schema';
 import { ClusterConfig, EnvironmentConfig, ResourceSpec } from './types';
 
@@ -206,9 +206,7 @@ function mergeObject(base: Record<string, unknown>, override: Record<string, unk
 }
 
 function innerDef(schema: z.core.$ZodType): any {
-  let def = schema._zod.def as any;
-  while (def.innerType) def = def.innerType._zod.def;
-  return def;
+  return unwrap(schema)._zod.def;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
