@@ -246,6 +246,21 @@ describe('the JSON Schema for editors', () => {
     }));
   });
 
+  test('documents every field of the estate', () => {
+    const undocumented: string[] = [];
+    const walk = (node: any, path: string): void => {
+      if (!node || typeof node !== 'object') return;
+      for (const [key, field] of Object.entries<any>(node.properties ?? {})) {
+        if (!field.description) undocumented.push(`${path}.${key}`);
+        walk(field, `${path}.${key}`);
+      }
+      if (node.items) walk(node.items, `${path}[]`);
+      (node.oneOf ?? []).forEach((form: unknown, index: number) => walk(form, `${path}<${index}>`));
+    };
+    walk(JSON.parse(committed), '');
+    expect(undocumented).toEqual([]);
+  });
+
   test('carries every field\'s documentation and the schema\'s defaults', () => {
     const schema = JSON.parse(committed);
     const environmentSchema = schema.properties.environments.items;

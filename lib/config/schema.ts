@@ -60,13 +60,13 @@ export const argoCdConfigSchema = z.strictObject({
   namespace: z.string().describe('Namespace of the Argo CD instance that syncs the estate.'),
   project: z.string().describe('AppProject that holds every SPIRE Application.'),
   roles: z.strictObject({
-    admin: z.array(z.string()),
-    operator: z.array(z.string()),
-    viewer: z.array(z.string()),
+    admin: z.array(z.string()).describe('SSO groups that may change and sync every SPIRE Application.'),
+    operator: z.array(z.string()).describe('SSO groups that may sync the Applications of environments with operatorsMaySync.'),
+    viewer: z.array(z.string()).describe('SSO groups that may only read.'),
   }).describe('SSO groups per project role.'),
   notifications: z.strictObject({
-    service: z.string(),
-    recipients: z.array(z.string()),
+    service: z.string().describe('Notification service name (`service.<name>` in argocd-notifications-cm), e.g. `slack`.'),
+    recipients: z.array(z.string()).describe('Recipients on that service, e.g. Slack channels.'),
   }).describe(
     'Argo CD notifications: every Application subscribes `on-sync-failed` and `on-health-degraded` to this service '
     + '(`service.<name>` in argocd-notifications-cm) and these recipients (e.g. Slack channels).',
@@ -78,7 +78,7 @@ export const fluxConfigSchema = z.strictObject({
   interval: durationSchema.describe('How often Flux polls the repository and re-applies the trees.'),
   notifications: z.strictObject({
     type: z.string().describe('Provider type, e.g. `slack`.'),
-    channel: z.string().optional(),
+    channel: z.string().optional().describe('Channel the Provider posts to; none: the one its Secret names.'),
     secretName: z.string().describe('Secret in the Flux namespace holding the address or token (a prerequisite, never in Git).'),
   }).optional().describe(
     'Flux notification-controller Provider for the Alerts of Flux environments. None: no Provider and no Alerts.',
@@ -86,9 +86,9 @@ export const fluxConfigSchema = z.strictObject({
 }).describe('The Flux instance that deploys Flux environments.');
 
 export const syncWindowSchema = z.strictObject({
-  kind: z.enum(['allow', 'deny']),
+  kind: z.enum(['allow', 'deny']).describe('`allow`: syncs only inside the window; `deny`: no syncs inside it.'),
   schedule: z.string().describe('Cron expression in `timeZone`.'),
-  duration: durationSchema,
+  duration: durationSchema.describe('How long the window stays open from each start.'),
   timeZone: z.string().describe('IANA time zone of the schedule, e.g. `Europe/Berlin`.'),
   manualSync: z.boolean().describe('Let people sync by hand while the window blocks automated syncs.'),
   description: z.string().optional().describe('Shown in Argo CD next to the window. None: no description.'),
@@ -96,20 +96,20 @@ export const syncWindowSchema = z.strictObject({
 
 export const secretDeliverySchema = z.discriminatedUnion('type', [
   z.strictObject({
-    type: z.literal('external-secrets'),
+    type: z.literal('external-secrets').describe('ExternalSecrets rendered into the tree.'),
     store: z.strictObject({
-      kind: z.enum(['ClusterSecretStore', 'SecretStore']),
-      name: z.string(),
+      kind: z.enum(['ClusterSecretStore', 'SecretStore']).describe('Kind of the store.'),
+      name: z.string().describe('Name of the store.'),
     }).describe('The external-secrets store to read from.'),
     remoteKey: z.string().describe('Key in the store; `{cluster}` is replaced by the cluster name. Its properties are `password` and `ca.crt`.'),
-    refreshInterval: durationSchema,
+    refreshInterval: durationSchema.describe('How often external-secrets reads the store again.'),
   }),
   z.strictObject({
-    type: z.literal('sops'),
+    type: z.literal('sops').describe('SOPS-encrypted manifests committed to Git, decrypted by Flux.'),
     path: z.string().describe('Directory of the SOPS-encrypted manifests; those of a cluster are under `path/<cluster>/`.'),
     decryptionSecret: z.string().describe('Secret in the Flux namespace holding the decryption key.'),
   }),
-  z.strictObject({ type: z.literal('prerequisite') }),
+  z.strictObject({ type: z.literal('prerequisite').describe('Created out of band before the first sync.') }),
 ]).describe(
   'How the Secret and ConfigMap an external datastore needs reach the cluster. `external-secrets`: ExternalSecrets '
   + '(external-secrets.io/v1) rendered into the tree read them from a secret store; `sops`: SOPS-encrypted manifests '
@@ -118,18 +118,18 @@ export const secretDeliverySchema = z.discriminatedUnion('type', [
 
 export const argoSyncSchema = z.discriminatedUnion('mode', [
   z.strictObject({
-    mode: z.literal('automated'),
+    mode: z.literal('automated').describe('Argo CD syncs on every change.'),
     prune: z.boolean().describe('Delete objects removed from Git (an identity removed from Git is revoked).'),
     selfHeal: z.boolean().describe('Undo changes made in the cluster by hand.'),
   }),
-  z.strictObject({ mode: z.literal('manual') }),
+  z.strictObject({ mode: z.literal('manual').describe('People sync by hand.') }),
 ]).describe('Argo CD: `automated` syncs with these switches, or `manual` (no automated block at all).');
 
 export const gitOpsSettingsSchema = z.strictObject({
   engines: z.array(gitOpsEngineSchema).describe('The one engine that deploys the environment (two would apply and prune the same objects).'),
   handover: z.strictObject({
-    from: gitOpsEngineSchema,
-    phase: z.enum(['orphan', 'adopt']),
+    from: gitOpsEngineSchema.describe('The engine that deployed the environment until now.'),
+    phase: z.enum(['orphan', 'adopt']).describe('Where the move stands: `orphan` first, then `adopt`.'),
   }).optional().describe(
     'Moving the environment from one engine to the other: `orphan` makes the old engine let go of the objects without '
     + 'deleting them (Argo CD: no resources finalizer; Flux: deletionPolicy Orphan); `adopt` removes the old engine\'s '
@@ -142,7 +142,7 @@ export const gitOpsSettingsSchema = z.strictObject({
   pinRevision: z.boolean().default(false).describe(
     'Deploy the commit recorded for this environment in promotion/revisions.json (written by `npm run promote`), never a branch head.',
   ),
-  freezeOverride: z.strictObject({ reason: z.string() }).optional().describe(
+  freezeOverride: z.strictObject({ reason: z.string().describe('Why the freeze is lifted (e.g. the incident), shown on the windows.') }).optional().describe(
     'Lets manual syncs through the deny windows, for an incident; the reason is shown on the windows. None: deny windows block manual syncs too.',
   ),
   secretDelivery: secretDeliverySchema.optional().describe(
@@ -161,15 +161,15 @@ export const gitOpsSettingsSchema = z.strictObject({
 const databaseShape = {
   host: z.string().describe('DNS name or IPv4 address of the database server.'),
   port: z.number().describe('TCP port of the database server.'),
-  database: z.string(),
-  user: z.string(),
+  database: z.string().describe('Name of the database.'),
+  user: z.string().describe('Database user the server connects as.'),
   passwordSecret: z.strictObject({
-    name: z.string(),
-    key: z.string(),
+    name: z.string().describe('Name of the Secret.'),
+    key: z.string().describe('Key of the password in the Secret.'),
   }).describe('Existing Secret holding the password; it is read through an env var, never rendered.'),
   caConfigMap: z.string().optional().describe('Existing ConfigMap with the database server\'s CA (key `ca.crt`), to verify the server\'s certificate.'),
-  maxOpenConns: z.number(),
-  maxIdleConns: z.number(),
+  maxOpenConns: z.number().describe('Most open connections of one server (max_open_conns).'),
+  maxIdleConns: z.number().describe('Most idle connections one server keeps (max_idle_conns); at most maxOpenConns.'),
 };
 
 export const externalDatabaseSchema = z.strictObject(databaseShape)
@@ -177,35 +177,35 @@ export const externalDatabaseSchema = z.strictObject(databaseShape)
 
 export const datastoreSchema = z.discriminatedUnion('type', [
   z.strictObject({
-    type: z.literal('sqlite3'),
+    type: z.literal('sqlite3').describe('A SQLite file on the server\'s own volume: one replica, its own CA.'),
     storageSize: z.string().describe('Size of the server\'s PersistentVolumeClaim (a Kubernetes quantity).'),
     storageClass: z.string().optional().describe('StorageClass of the claim; none: the cluster\'s default.'),
   }),
   z.strictObject({
-    type: z.literal('postgres'),
+    type: z.literal('postgres').describe('An external PostgreSQL database.'),
     ...databaseShape,
     sslMode: z.enum(['require', 'verify-ca', 'verify-full']).optional().describe(
       'libpq sslmode. verify-ca and verify-full need `caConfigMap`; production environments refuse require. '
       + 'None: verify-full in production environments, require elsewhere.',
     ),
   }),
-  z.strictObject({ type: z.literal('mysql'), ...databaseShape }),
+  z.strictObject({ type: z.literal('mysql').describe('An external MySQL database.'), ...databaseShape }),
 ]).describe('Where the server keeps registration entries, bundles and its CA\'s state.');
 
 export const keyManagerSchema = z.discriminatedUnion('type', [
   z.strictObject({
-    type: z.literal('disk'),
+    type: z.literal('disk').describe('Keys in a file on a volume.'),
     storageSize: z.string().describe('Size of the claim holding the keys (a Kubernetes quantity).'),
     storageClass: z.string().optional().describe('StorageClass of the claim; none: the cluster\'s default.'),
   }),
-  z.strictObject({ type: z.literal('memory') }),
+  z.strictObject({ type: z.literal('memory').describe('Keys in memory only.') }),
 ]).describe('Where the server keeps its signing keys: `disk` survives restarts, `memory` rotates them on every start.');
 
 export const upstreamAuthoritySchema = z.strictObject({
-  type: z.literal('cert-manager'),
-  issuerName: z.string(),
-  issuerKind: z.enum(['Issuer', 'ClusterIssuer']),
-  issuerGroup: z.string(),
+  type: z.literal('cert-manager').describe('cert-manager signs the CA through CertificateRequests.'),
+  issuerName: z.string().describe('Name of the issuer.'),
+  issuerKind: z.enum(['Issuer', 'ClusterIssuer']).describe('Kind of the issuer.'),
+  issuerGroup: z.string().describe('API group of the issuer, e.g. `cert-manager.io`.'),
   namespace: z.string().describe('Namespace where the server creates CertificateRequests.'),
 }).describe('A cert-manager issuer that signs the server\'s CA.');
 
@@ -258,12 +258,12 @@ export const identityPolicySchema = z.strictObject({
 }).describe('What the environment\'s identities may ask for.');
 
 export const labelSelectorSchema = z.strictObject({
-  matchLabels: z.record(z.string(), z.string()).optional(),
+  matchLabels: z.record(z.string(), z.string()).optional().describe('Labels that must all be present with these values.'),
   matchExpressions: z.array(z.strictObject({
-    key: z.string(),
-    operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
-    values: z.array(z.string()).optional(),
-  })).optional(),
+    key: z.string().describe('Label key.'),
+    operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']).describe('How the label\'s value is matched against `values`.'),
+    values: z.array(z.string()).optional().describe('Values for In and NotIn; none for Exists and DoesNotExist.'),
+  })).optional().describe('Label requirements that must all hold.'),
 }).describe('A Kubernetes label selector.');
 
 export const identitySpecSchema = z.strictObject({
@@ -284,24 +284,24 @@ export const identitySpecSchema = z.strictObject({
 }).describe('A workload identity: becomes one ClusterSPIFFEID per cluster.');
 
 export const staticEntrySpecSchema = z.strictObject({
-  name: z.string(),
+  name: z.string().describe('Name of the ClusterStaticEntry.'),
   spiffeIdPath: z.string().describe('Path under the trust domain, e.g. `/vm/billing-batch`.'),
   parentIdPath: z.string().describe('Path of the parent (usually a node alias) under the trust domain.'),
-  selectors: z.array(z.string()),
-  x509SvidTtl: durationSchema.optional(),
-  jwtSvidTtl: durationSchema.optional(),
-  federatesWith: z.array(z.string()).optional(),
-  dnsNames: z.array(z.string()).optional(),
-  admin: z.boolean().optional(),
-  hint: z.string().optional(),
+  selectors: z.array(z.string()).describe('Selectors the workload must match, e.g. `unix:uid:1000`.'),
+  x509SvidTtl: durationSchema.optional().describe('X509-SVID TTL; none: the server\'s defaultX509SvidTtl.'),
+  jwtSvidTtl: durationSchema.optional().describe('JWT-SVID TTL; none: the server\'s defaultJwtSvidTtl.'),
+  federatesWith: z.array(z.string()).optional().describe('Trust domains whose bundles the workload receives.'),
+  dnsNames: z.array(z.string()).optional().describe('DNS SANs of the X509-SVID.'),
+  admin: z.boolean().optional().describe('Whether the SVID may administer SPIRE (create and delete any entry).'),
+  hint: z.string().optional().describe('Entry hint for workloads that receive several SVIDs.'),
 }).describe('A registration entry for a workload outside Kubernetes.');
 
 export const bundleEndpointProfileSchema = z.discriminatedUnion('type', [
   z.strictObject({
-    type: z.literal('https_spiffe'),
+    type: z.literal('https_spiffe').describe('The endpoint authenticates with an SVID of the partner\'s trust domain.'),
     endpointSPIFFEID: z.string().describe('SPIFFE ID of the partner\'s bundle endpoint server.'),
   }),
-  z.strictObject({ type: z.literal('https_web') }),
+  z.strictObject({ type: z.literal('https_web').describe('The endpoint authenticates with a Web PKI certificate.') }),
 ]).describe('How the partner\'s bundle endpoint authenticates: with an SVID of its own trust domain, or a Web PKI certificate.');
 
 export const federationSpecSchema = z.strictObject({
@@ -342,8 +342,8 @@ export const clusterConfigSchema = z.strictObject({
     + 'DNS lookup at start, and used for `{{ .ClusterDomain }}` in identity templates.',
   ),
   serverOverrides: z.strictObject({
-    datastore: datastoreSchema.optional(),
-    replicas: z.number().optional(),
+    datastore: datastoreSchema.optional().describe('This cluster\'s datastore instead of the environment\'s.'),
+    replicas: z.number().optional().describe('This cluster\'s server replicas instead of the environment\'s.'),
   }).optional().describe('Overrides of the environment\'s server settings for this cluster (e.g. a regional database host).'),
 }).describe('One Kubernetes cluster of the environment.');
 
@@ -360,7 +360,7 @@ export const environmentConfigSchema = z.strictObject({
     + 'domain are refused (a copied environment that kept its trust domain); with it, the servers of both must share one '
     + 'external database, like the clusters of one environment.',
   ),
-  clusters: z.array(clusterConfigSchema),
+  clusters: z.array(clusterConfigSchema).describe('The clusters of the environment: one SPIRE server (or set of replicas) and one tree under dist/ each.'),
   server: serverSettingsSchema,
   agent: agentSettingsSchema,
   identityPolicy: identityPolicySchema,
@@ -388,5 +388,5 @@ export const estateConfigSchema = z.strictObject({
   argocd: argoCdConfigSchema,
   flux: fluxConfigSchema,
   images: imageCatalogueSchema,
-  environments: z.array(environmentConfigSchema),
+  environments: z.array(environmentConfigSchema).describe('The environments, each with its own trust domain (unless it joins another\'s).'),
 }).describe('The whole estate: what one Git repository describes.');
