@@ -58,6 +58,15 @@ describe('unknown keys', () => {
     ]);
   });
 
+  test('summarizes a long value instead of echoing it whole', () => {
+    const estate = plain();
+    estate.environments[0].serverSettings = estate.environments[0].server;
+    delete estate.environments[0].server;
+    const problems = problemsOfInput(estate);
+    expect(problems).toContainEqual(expect.stringMatching(/^development: environment "development" serverSettings: unknown key serverSettings at environments\[0\], got "<an object with keys replicas, logLevel, .*>"; fix: remove it; the keys known here are /));
+    expect(Math.max(...problems.map((problem) => problem.length))).toBeLessThan(700);
+  });
+
   test('never echoes secret material an unknown key holds', () => {
     const estate = plain();
     estate.environments[2].server.datastore.password = 'password=hunter2';

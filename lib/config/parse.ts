@@ -169,11 +169,18 @@ function locate(input: unknown, path: Path): { where: string; resource: string; 
   return { where: 'estate', resource: 'the estate', field: formatPath(path) || '(the estate itself)' };
 }
 
+/** Longest value echoed whole; a longer one (a whole environment under a misspelt key) is summarized. */
+const SHOWN_LENGTH = 160;
+
 function shownValue(value: unknown): unknown {
   // The value is echoed into the message, and from there into CI logs: never echo secret material.
   let text: string | undefined;
   try { text = JSON.stringify(value); } catch { text = undefined; }
-  return text !== undefined && secretKind(text) ? '<redacted>' : value;
+  if (text !== undefined && secretKind(text)) return '<redacted>';
+  if (text !== undefined && text.length > SHOWN_LENGTH && value !== null && typeof value === 'object') {
+    return Array.isArray(value) ? `<a list of ${value.length}>` : `<an object with keys ${Object.keys(value).join(', ')}>`;
+  }
+  return value;
 }
 
 /**
