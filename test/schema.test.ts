@@ -63,7 +63,7 @@ describe('unknown keys', () => {
     estate.environments[0].serverSettings = estate.environments[0].server;
     delete estate.environments[0].server;
     const problems = problemsOfInput(estate);
-    expect(problems).toContainEqual(expect.stringMatching(/^development: environment "development" serverSettings: unknown key serverSettings at environments\[0\], got "<an object with keys replicas, logLevel, .*>"; fix: remove it; the keys known here are /));
+    expect(problems).toContainEqual(expect.stringMatching(/^development: environment "development" serverSettings: unknown key serverSettings at environments\[0\], got "<an object with keys replicas, logLevel, .*>"; fix: did you mean server\?$/));
     expect(Math.max(...problems.map((problem) => problem.length))).toBeLessThan(700);
   });
 
@@ -134,6 +134,9 @@ describe('wrong types and values', () => {
     expect(editDistance('kitten', 'sitting')).toBe(3);
     expect(nearest('namspace', ['namespace', 'interval'])).toBe('namespace');
     expect(nearest('pollEvery', ['namespace', 'interval', 'notifications'])).toBeUndefined();
+    expect(nearest('identity', ['name', 'identities', 'identityPolicy'])).toBe('identities');
+    expect(nearest('serverSettings', ['server', 'agent'])).toBe('server');
+    expect(nearest('settings', ['server', 'agent'])).toBeUndefined();
   });
 });
 

@@ -41,7 +41,23 @@ export function nearest(word: string, candidates: readonly string[]): string | u
     if (!best || distance < best.distance) best = { candidate, distance };
   }
   // A third of the word may be wrong (at least two letters): closer than that it reads as a typo, farther as another word.
-  return best && best.distance <= Math.max(2, Math.floor(word.length / 3)) ? best.candidate : undefined;
+  if (best && best.distance <= Math.max(2, Math.floor(word.length / 3))) return best.candidate;
+  // Otherwise a key that begins like it (`serverSettings` for server): most of the shorter of the two,
+  // and at least four letters, in common from the start.
+  // Of several, the closest by edit distance (`identity`: identities rather than identityPolicy).
+  let closest: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const common = commonPrefix(word.toLowerCase(), candidate.toLowerCase());
+    const distance = editDistance(word, candidate);
+    if (common >= 4 && common >= 0.75 * Math.min(word.length, candidate.length) && (!closest || distance < closest.distance)) closest = { candidate, distance };
+  }
+  return closest?.candidate;
+}
+
+function commonPrefix(a: string, b: string): number {
+  let length = 0;
+  while (length < a.length && length < b.length && a[length] === b[length]) length++;
+  return length;
 }
 
 function valueAt(root: unknown, path: Path): unknown {
