@@ -18,7 +18,7 @@ export const LAYERS: readonly Layer[] = [
     name: 'facts',
     holds: 'the estate\'s types, pinned versions and images, every SPIRE fact, how a problem is worded',
     paths: [
-      'lib/layers.ts', 'lib/config/types.ts', 'lib/config/versions.ts', 'lib/config/spire-facts.ts', 'lib/config/violation.ts',
+      'lib/layers.ts', 'lib/config/schema.ts', 'lib/config/types.ts', 'lib/config/versions.ts', 'lib/config/spire-facts.ts', 'lib/config/violation.ts',
       'lib/config/go-url.ts', 'lib/config/secrets.ts', 'lib/duration.ts', 'lib/identity/spiffe-id.ts',
     ],
   },
@@ -33,7 +33,7 @@ export const LAYERS: readonly Layer[] = [
     paths: [
       'lib/render/hcl.ts', 'lib/render/libpq.ts', 'lib/render/yaml.ts', 'lib/render/kustomization.ts',
       'lib/render/server-conf.ts', 'lib/render/agent-conf.ts', 'lib/render/oidc-conf.ts', 'lib/render/controller-manager-config.ts',
-      'lib/identity/template.ts', 'lib/identity/policy.ts', 'lib/admission/rules.ts',
+      'lib/identity/template.ts', 'lib/identity/policy.ts', 'lib/identity/team-files.ts', 'lib/admission/rules.ts',
       'lib/gitops/promotion.ts', 'lib/gitops/engines.ts', 'lib/gitops/sync-windows.ts', 'lib/gitops/secret-delivery.ts',
     ],
   },
@@ -45,7 +45,7 @@ export const LAYERS: readonly Layer[] = [
   {
     name: 'build',
     holds: 'cdk8s constructs that read the resolved model, and laying their objects out as files',
-    paths: ['lib/build/', 'lib/spire/', 'lib/identity/', 'lib/admission/', 'lib/monitoring/', 'lib/gitops/', 'lib/render/inventory.ts'],
+    paths: ['lib/build/', 'lib/spire/', 'lib/identity/', 'lib/admission/', 'lib/monitoring/', 'lib/gitops/', 'lib/render/inventory.ts', 'lib/render/codeowners.ts'],
   },
   {
     name: 'check',

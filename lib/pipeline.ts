@@ -50,7 +50,7 @@ export interface SynthesizeOptions extends WriteOptions {
  * Renders the estate into file contents keyed by path under dist/. Throws EstateValidationError,
  * listing every problem, when any rule is broken; nothing is written in that case.
  */
-export function renderEstate(input: EstateConfig, options: RenderOptions = {}): Map<string, string> {
+export function renderEstate(input: EstateConfig | unknown, options: RenderOptions = {}): Map<string, string> {
   const estate = validatedEstate(input, options.baseDir ?? process.cwd(), options.environments);
   const resolved = resolveEstate(estate);
   const built = buildEstate(estate, resolved, { extend: options.extend });

@@ -52,7 +52,7 @@ module.exports = {
     }],
   }],
   platformOwners: ['@example/platform'],
-  teams: [{ name: 'shop', owners: ['@example/shop'], namespaces: ['shop'], environments: ['sandbox'] }],
+  teams: [{ name: 'shop', owners: ['@example/shop'], namespaces: ['shop'], environments: ['sandbox'], federatesWith: [] }],
 };
 EOF
 

@@ -218,8 +218,14 @@ export const trustDomainCases: Case[] = [
   ['fails when two clusters of one trust domain use different databases (two CAs)', estateWith('production', (env) => ({
     ...env, clusters: [env.clusters[0], { ...env.clusters[1], serverOverrides: { datastore: { ...(env.server.datastore as any), host: 'spire-db.us-east-1.acme.example' } } }],
   })), /^production\/prod-use1: SpireServer "spire-server" server\.datastore: shares trust domain prod\.spire\.acme\.example with production\/prod-euw1 but not its CA: .*; fix: point every server of the trust domain at one external database/],
-  ['fails when two environments claim one trust domain on their own sqlite CAs', { ...defaultEstate, teams: undefined, environments: [environment('development'), { ...environment('staging'), trustDomain: environment('development').trustDomain }] },
+  ['fails when an environment copied from another keeps its trust domain', { ...defaultEstate, teams: undefined, environments: [environment('development'), { ...environment('staging'), trustDomain: environment('development').trustDomain }] },
+    /^staging: environment "staging" trustDomain: is also the trust domain of environment "development": .*, got "dev\.spire\.acme\.example"; fix: give staging its own trust domain, or state that it joins the other environment's: joinsTrustDomainOf: 'development'$/],
+  ['fails when an environment joins a trust domain but its servers keep their own sqlite CAs', { ...defaultEstate, teams: undefined, environments: [environment('development'), { ...environment('staging'), trustDomain: environment('development').trustDomain, joinsTrustDomainOf: 'development' }] },
     /^staging\/stg-euw1: SpireServer "spire-server" server\.datastore: shares trust domain dev\.spire\.acme\.example with development\/dev-euw1 but not its CA: .*, got "sqlite3"/],
+  ['fails when an environment joins the trust domain of one that has another', { ...defaultEstate, teams: undefined, environments: [environment('development'), { ...environment('staging'), joinsTrustDomainOf: 'development' }] },
+    /^staging: environment "staging" joinsTrustDomainOf: names environment "development", whose trust domain is dev\.spire\.acme\.example, not staging\.spire\.acme\.example, got "development"; fix: set trustDomain to dev\.spire\.acme\.example, or remove joinsTrustDomainOf$/],
+  ['fails when an environment joins one the estate does not have', { ...defaultEstate, teams: undefined, environments: [{ ...environment('staging'), joinsTrustDomainOf: 'qa' }] },
+    /^staging: environment "staging" joinsTrustDomainOf: names no environment of the estate, got "qa"/],
 ];
 
 describe('secrets, URLs and trust domains', () => {

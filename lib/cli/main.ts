@@ -3,6 +3,7 @@ import { UsageError } from './args';
 import { drift, DRIFT_USAGE } from './drift';
 import { EstateFileError } from './estate-file';
 import { explainCommand, EXPLAIN_USAGE } from './explain';
+import { EXPLAIN_DEFAULTS_USAGE, explainDefaultsCommand } from './explain-defaults';
 import { Command, EXIT, Io, processIo } from './io';
 import { plan, PLAN_USAGE } from './plan';
 import { synth, SYNTH_USAGE, validate } from './synth';
@@ -20,12 +21,13 @@ const COMMANDS: Record<string, Command> = {
   explain: explainCommand,
   plan,
   drift,
+  'explain-defaults': explainDefaultsCommand,
 };
 
 const USAGE = `usage: spire-gitops <command> [options]
 
 commands:
-${SYNTH_USAGE}${EXPLAIN_USAGE}${PLAN_USAGE}${DRIFT_USAGE}
+${SYNTH_USAGE}${EXPLAIN_USAGE}${PLAN_USAGE}${DRIFT_USAGE}${EXPLAIN_DEFAULTS_USAGE}
 exit codes: 0 ok, 1 a check failed or an error, 2 a usage error, 3 (plan) production identities change
 `;
 

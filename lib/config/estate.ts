@@ -1,14 +1,14 @@
-import {
-  AgentSettings, EnvironmentConfig, EstateConfig, FederationSpec, IdentitySpec, ResourceSpec, ServerSettings,
-} from './types';
+import { EstateConfig, FederationSpec, IdentitySpec } from './types';
+import { environment } from './presets';
 import { TemplateField, namespaceServiceAccountId } from '../identity/spiffe-id';
 import { DEFAULT_IMAGES } from './versions';
 import { pinnedRevisions } from '../gitops/promotion';
 import promotionState from '../../promotion/revisions.json';
 
 /*
- * The estate this repository ships: edit this file to describe yours. Every difference between environments
- * is a field below; constructs never look at an environment's name.
+ * The estate this repository ships: edit this file to describe yours. Each environment starts from a
+ * preset (lib/config/presets.ts; `spire-gitops explain-defaults` lists what each one sets) and states
+ * only what differs; constructs never look at an environment's name.
  */
 
 const WORKLOAD_ID = namespaceServiceAccountId();
@@ -90,29 +90,8 @@ function standardIdentities(options: {
   ];
 }
 
-const small: ResourceSpec = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } };
-const medium: ResourceSpec = { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } };
-const large: ResourceSpec = { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } };
-
-// The server namespace is not ignored: the OIDC discovery provider there gets its identity from the manager.
-const IGNORED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', 'spire-system'];
-
-const baseServer: Omit<ServerSettings, 'replicas' | 'logLevel' | 'caTtl' | 'datastore' | 'keyManager' | 'resources'> = {
-  logFormat: 'json',
-  caKeyType: 'ec-p256',
-  caSubject: { country: 'DE', organization: 'ACME Platform', commonName: 'ACME SPIRE CA' },
-  defaultX509SvidTtl: '1h',
-  defaultJwtSvidTtl: '5m',
-  controllerManagerResources: small,
-  controllerManagerLogLevel: 'info',
-  ignoreNamespaces: IGNORED_NAMESPACES,
-};
-
-const baseAgent: Omit<AgentSettings, 'logLevel' | 'resources'> = {
-  logFormat: 'json',
-  kubeletVerification: 'skip',
-  csiDriverResources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
-};
+// ACME's CA subject; every other server and agent setting is its preset's (lib/config/presets.ts).
+const ACME_SERVER = { caSubject: { country: 'DE', organization: 'ACME Platform', commonName: 'ACME SPIRE CA' } };
 
 const PARTNERS: FederationSpec[] = [
   {
@@ -129,76 +108,28 @@ const PARTNERS: FederationSpec[] = [
   },
 ];
 
-const development: EnvironmentConfig = {
+const development = environment({
   name: 'development',
+  preset: 'development',
   trustDomain: 'dev.spire.acme.example',
   clusters: [{ name: 'dev-euw1', region: 'eu-west-1', apiServer: 'https://dev-euw1.k8s.acme.example' }],
-  server: {
-    ...baseServer,
-    replicas: 1,
-    logLevel: 'DEBUG',
-    caTtl: '24h',
-    datastore: { type: 'sqlite3', storageSize: '1Gi' },
-    keyManager: { type: 'disk', storageSize: '1Gi' },
-    resources: small,
-  },
-  agent: { ...baseAgent, logLevel: 'DEBUG', resources: small },
-  identityPolicy: { maxTtl: '4h', maxJwtTtl: '1h', admin: 'forbidden', allowedFederation: [], allowedPathPrefixes: [] },
+  server: ACME_SERVER,
   identities: standardIdentities({ ttl: '4h' }),
-  staticEntries: [],
-  federation: [],
-  networkPolicies: false,
-  requireImageDigests: false,
-  webhookFailurePolicy: 'Ignore',
-  gitops: {
-    // Development is reconciled by Flux in the cluster itself; staging and production by Argo CD. Putting
-    // both engines on one cluster would have two controllers apply and prune the same objects.
-    engines: ['flux'],
-    argoSync: { mode: 'automated', prune: true, selfHeal: true },
-    syncWindows: [],
-    operatorsMaySync: true,
-    fluxSuspended: false,
-    preSyncValidation: true,
-    postSyncHealthCheck: true,
-  },
-  monitoring: { enabled: false, prometheusSelector: { release: 'kube-prometheus-stack' }, dashboardNamespace: 'monitoring', prometheusNamespace: 'monitoring' },
+  // Development is reconciled by Flux in the cluster itself; staging and production by Argo CD. Putting
+  // both engines on one cluster would have two controllers apply and prune the same objects.
+  gitops: { engines: ['flux'] },
   sampleWorkload: 'web-frontend',
-};
+});
 
-const staging: EnvironmentConfig = {
+const staging = environment({
   name: 'staging',
+  preset: 'staging',
   trustDomain: 'staging.spire.acme.example',
   clusters: [{ name: 'stg-euw1', region: 'eu-west-1', apiServer: 'https://stg-euw1.k8s.acme.example' }],
-  server: {
-    ...baseServer,
-    replicas: 1,
-    logLevel: 'INFO',
-    caTtl: '72h',
-    datastore: { type: 'sqlite3', storageSize: '2Gi' },
-    keyManager: { type: 'disk', storageSize: '1Gi' },
-    resources: medium,
-  },
-  agent: { ...baseAgent, logLevel: 'INFO', resources: medium },
-  identityPolicy: { maxTtl: '12h', maxJwtTtl: '1h', admin: 'forbidden', allowedFederation: [], allowedPathPrefixes: ['/ns/'] },
+  server: ACME_SERVER,
   identities: standardIdentities({ ttl: '8h' }),
-  staticEntries: [],
-  federation: [],
-  oidcDiscovery: { domains: ['oidc-discovery.staging.spire.acme.example'], resources: small },
-  networkPolicies: true,
-  requireImageDigests: false,
-  webhookFailurePolicy: 'Fail',
-  gitops: {
-    engines: ['argocd'],
-    // Prune: an identity removed from Git is revoked; objects that hold state are never pruned.
-    argoSync: { mode: 'automated', prune: true, selfHeal: true },
-    syncWindows: [],
-    operatorsMaySync: true,
-    fluxSuspended: false,
-    preSyncValidation: true,
-    postSyncHealthCheck: true,
-  },
-  monitoring: { enabled: true, prometheusSelector: { release: 'kube-prometheus-stack' }, dashboardNamespace: 'monitoring', prometheusNamespace: 'monitoring' },
-};
+  oidcDiscovery: { domains: ['oidc-discovery.staging.spire.acme.example'], resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } } },
+});
 
 function productionDatabase(host: string) {
   return {
@@ -215,9 +146,9 @@ function productionDatabase(host: string) {
   };
 }
 
-const production: EnvironmentConfig = {
+const production = environment({
   name: 'production',
-  production: true,
+  preset: 'production',
   trustDomain: 'prod.spire.acme.example',
   // Both regions share one trust domain: their servers share one database (below), and so one bundle
   // that carries every server's signing key. Synth refuses servers of one trust domain on different
@@ -227,41 +158,22 @@ const production: EnvironmentConfig = {
     { name: 'prod-use1', region: 'us-east-1', apiServer: 'https://prod-use1.k8s.acme.example' },
   ],
   server: {
-    ...baseServer,
+    ...ACME_SERVER,
+    // Two servers per cluster on the shared database: one restarts while the other signs.
     replicas: 2,
-    logLevel: 'INFO',
-    // 7 days: at least 6 times the longest X509-SVID TTL the policy allows (24h).
-    caTtl: '168h',
     datastore: productionDatabase('spire-db.eu-west-1.acme.example'),
-    keyManager: { type: 'disk', storageSize: '1Gi' },
-    resources: large,
-    controllerManagerResources: medium,
   },
-  agent: { ...baseAgent, logLevel: 'INFO', resources: medium },
-  identityPolicy: {
-    maxTtl: '24h',
-    maxJwtTtl: '1h',
-    // Every identity states admin, and only SPIRE's own tooling may be admin.
-    admin: 'spire-tooling',
-    allowedFederation: PARTNERS.map((partner) => partner.trustDomain),
-    allowedPathPrefixes: ['/ns/'],
-  },
+  identityPolicy: { allowedFederation: PARTNERS.map((partner) => partner.trustDomain) },
   identities: standardIdentities({
     ttl: '12h',
     explicitAdmin: true,
     gatewayFederatesWith: PARTNERS.map((partner) => partner.trustDomain),
   }),
-  staticEntries: [],
   federation: PARTNERS,
-  networkPolicies: true,
-  requireImageDigests: true,
-  webhookFailurePolicy: 'Fail',
   gitops: {
-    engines: ['argocd'],
-    argoSync: { mode: 'manual' },
-    // Production syncs by hand only. The weekday window is when changes are planned (it would gate
-    // automated syncs); manual syncs stay possible outside it, for incidents. The weekend is a freeze that
-    // blocks manual syncs too, until an incident override (gitops.freezeOverride) is committed.
+    // The weekday window is when changes are planned (it would gate automated syncs); manual syncs stay
+    // possible outside it, for incidents. The weekend is a freeze that blocks manual syncs too, until an
+    // incident override (gitops.freezeOverride) is committed.
     syncWindows: [
       { kind: 'allow', schedule: '0 7 * * 1-5', duration: '4h', timeZone: 'Europe/Berlin', manualSync: true, description: 'weekday change window' },
       { kind: 'deny', schedule: '0 0 * * 6', duration: '48h', timeZone: 'Europe/Berlin', manualSync: false, description: 'weekend freeze' },
@@ -274,15 +186,8 @@ const production: EnvironmentConfig = {
       remoteKey: 'spire/production/{cluster}/database',
       refreshInterval: '1h',
     },
-    operatorsMaySync: false,
-    fluxSuspended: true,
-    preSyncValidation: true,
-    // The health probe image has no verified digest in lib/config/versions.ts yet; production refuses
-    // undigested images, so this stays off until one is recorded there.
-    postSyncHealthCheck: false,
   },
-  monitoring: { enabled: true, prometheusSelector: { release: 'kube-prometheus-stack' }, dashboardNamespace: 'monitoring', prometheusNamespace: 'monitoring' },
-};
+});
 
 export const DEFAULT_ESTATE: EstateConfig = {
   repository: { url: 'https://git.acme.example/platform/spire-gitops.git', targetRevision: 'main' },

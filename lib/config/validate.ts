@@ -114,6 +114,47 @@ export function validateEstate(estate: EstateConfig): string[] {
       partners.add(federation.trustDomain);
     }
   }
+  problems.push(...trustDomainClaimProblems(estate));
+  return problems;
+}
+
+/**
+ * One trust domain, one environment, unless another environment says it joins it: an environment copied
+ * from another that kept its trust domain would otherwise issue SVIDs of the first one's trust domain from
+ * a second CA. A stated join is checked by sharedTrustDomainProblems like the clusters of one environment:
+ * every server of the trust domain on one external database.
+ */
+function trustDomainClaimProblems(estate: EstateConfig): string[] {
+  const problems: string[] = [];
+  const byName = new Map(estate.environments.map((env) => [env.name, env]));
+  const owners = new Map<string, EnvironmentConfig>();
+  for (const env of estate.environments) {
+    const resource = `environment "${env.name}"`;
+    const joined = env.joinsTrustDomainOf === undefined ? undefined : byName.get(env.joinsTrustDomainOf);
+    if (env.joinsTrustDomainOf !== undefined) {
+      const rule = env.joinsTrustDomainOf === env.name ? 'names the environment itself'
+        : !joined ? 'names no environment of the estate'
+          : joined.trustDomain !== env.trustDomain ? `names environment "${joined.name}", whose trust domain is ${joined.trustDomain}, not ${env.trustDomain}`
+            : joined.joinsTrustDomainOf !== undefined ? `names environment "${joined.name}", which joins another environment's trust domain itself` : undefined;
+      if (rule) {
+        problems.push(formatViolation(env.name, {
+          resource, field: 'joinsTrustDomainOf', value: env.joinsTrustDomainOf, rule,
+          fix: joined && joined.trustDomain !== env.trustDomain ? `set trustDomain to ${joined.trustDomain}, or remove joinsTrustDomainOf` : 'name the environment that owns the trust domain, or remove joinsTrustDomainOf',
+        }));
+      }
+      continue;
+    }
+    const owner = owners.get(env.trustDomain);
+    if (!owner) {
+      owners.set(env.trustDomain, env);
+      continue;
+    }
+    problems.push(formatViolation(env.name, {
+      resource, field: 'trustDomain', value: env.trustDomain,
+      rule: `is also the trust domain of environment "${owner.name}": two environments ${owner.name} and ${env.name} would issue SVIDs of one trust domain from two CAs`,
+      fix: `give ${env.name} its own trust domain, or state that it joins the other environment's: joinsTrustDomainOf: '${owner.name}'`,
+    }));
+  }
   return problems;
 }
 

@@ -1,25 +1,15 @@
 import {
   CONTROLLER_MANAGER_BIN, CSI_DRIVER_BIN, CSI_NODE_DRIVER_REGISTRAR_BIN, OIDC_DISCOVERY_PROVIDER_BIN, SPIRE_AGENT_BIN, SPIRE_SERVER_BIN,
 } from './spire-facts';
+import { ImageCatalogue, ImageRef } from './types';
 
-/**
- * Every container image the estate runs, in one place. Digests are OCI index digests (multi-arch) of the
- * upstream releases; re-verify them against the registry when upgrading (`crane digest IMAGE:TAG`).
+/*
+ * Every container image the estate runs, in one place (ImageRef and ImageCatalogue are described in
+ * lib/config/schema.ts). Digests are OCI index digests (multi-arch) of the upstream releases; re-verify
+ * them against the registry when upgrading (`crane digest IMAGE:TAG`).
  */
-export interface ImageRef {
-  readonly repository: string;
-  readonly tag: string;
-  /** `sha256:...`; environments with `requireImageDigests` refuse an image without one. */
-  readonly digest?: string;
-  /**
-   * The image's ENTRYPOINT as its Dockerfile sets it. A container that gives only `args` runs
-   * ENTRYPOINT + args; one that gives `command` replaces it. Read from the image's Dockerfile when
-   * upgrading; `containerCommand` derives every container's command line from it.
-   */
-  readonly entrypoint: readonly string[];
-  /** The image's CMD: what runs after the ENTRYPOINT when a container gives neither command nor args. */
-  readonly cmd: readonly string[];
-}
+
+export type { ImageCatalogue, ImageRef };
 
 export function imageString(image: ImageRef): string {
   return image.digest ? `${image.repository}:${image.tag}@${image.digest}` : `${image.repository}:${image.tag}`;
@@ -61,17 +51,6 @@ export const SPIRE_CRDS_CHART = {
   chart: 'spire-crds',
   version: '0.6.0',
 } as const;
-
-export interface ImageCatalogue {
-  readonly spireServer: ImageRef;
-  readonly spireAgent: ImageRef;
-  readonly controllerManager: ImageRef;
-  readonly csiDriver: ImageRef;
-  readonly csiNodeDriverRegistrar: ImageRef;
-  readonly oidcDiscoveryProvider: ImageRef;
-  /** Small image with `wget`, used by the PostSync health check hook. */
-  readonly healthProbe: ImageRef;
-}
 
 export const DEFAULT_IMAGES: ImageCatalogue = {
   spireServer: {

@@ -10,6 +10,7 @@ export function onlyEnvironments(estate: EstateConfig, names: readonly string[])
   return { ...estate, environments: estate.environments.filter((environment) => names.includes(environment.name)), ...(teams ? { teams } : {}) };
 }
 import { validateEstate } from '../config/validate';
+import { parseEstate } from '../config/parse';
 import { EstateValidationError } from '../config/violation';
 import { gitopsProblems } from '../gitops/validate';
 
@@ -19,10 +20,13 @@ import { gitopsProblems } from '../gitops/validate';
  * `baseDir`, refused with every problem at once when a field is wrong. Names become paths, labels and
  * resource names, so no later stage runs on an estate that failed here.
  */
-export function validatedEstate(input: EstateConfig, baseDir: string, environments?: readonly string[]): EstateConfig {
+export function validatedEstate(input: EstateConfig | unknown, baseDir: string, environments?: readonly string[]): EstateConfig {
+  // The schema first: every later step may trust the estate's shape (no unknown keys, the right types).
+  const parsed = parseEstate(input);
+  if (!parsed.ok) throw new EstateValidationError(parsed.problems);
   // Team files are read against the whole estate (every environment's directory is checked), and only
   // then is the estate narrowed to the environments asked for.
-  const teams = loadTeamIdentities(input, baseDir);
+  const teams = loadTeamIdentities(parsed.estate, baseDir);
   const withFiles = resolveBundleFiles(environments ? onlyEnvironments(teams.estate, environments) : teams.estate, baseDir);
   const estate = withFiles.estate;
   const problems = [...teams.problems, ...withFiles.problems, ...validateEstate(estate), ...gitopsProblems(estate)];

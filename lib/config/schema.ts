@@ -1,0 +1,412 @@
+import { z } from 'zod';
+
+/*
+ * The estate's one description: every field, its type, its documentation and its default. The types of
+ * lib/config/types.ts are inferred from these schemas, parseEstate (lib/config/parse.ts) checks every
+ * estate against them before synth, and schema/estate.schema.json is generated from them for editors.
+ * Objects are strict: a key the schema does not know is an error, never silently ignored.
+ *
+ * What the schema says is the shape (types, required keys, enumerations). What a value must satisfy
+ * beyond its type (a DNS label, a Kubernetes quantity, a Go duration, rules across fields) is checked in
+ * validate.ts and validate-fields.ts, which can name the fix.
+ */
+
+export const durationSchema = z.string()
+  .describe('A Go duration as SPIRE and Kubernetes accept it: `90s`, `15m`, `4h`, `1h30m`.');
+
+export const logLevelSchema = z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).describe('SPIRE\'s log level (log_level).');
+export const logFormatSchema = z.enum(['text', 'json']).describe('SPIRE\'s log format (log_format): `json` for log pipelines, `text` for people.');
+
+export const resourceSpecSchema = z.strictObject({
+  requests: z.strictObject({
+    cpu: z.string().describe('Kubernetes quantity, e.g. `50m`.'),
+    memory: z.string().describe('Kubernetes quantity, e.g. `64Mi`.'),
+  }).describe('What the scheduler reserves for the container.'),
+  limits: z.strictObject({
+    cpu: z.string().optional().describe('Kubernetes quantity; none: no CPU limit (throttling a CA costs more than it saves).'),
+    memory: z.string().describe('Kubernetes quantity, at least the request.'),
+  }).describe('Where the container is throttled (cpu) or killed (memory).'),
+}).describe('Container requests and limits.');
+
+// ---------------------------------------------------------------------------------------------- images
+
+export const imageRefSchema = z.strictObject({
+  repository: z.string().describe('Registry and path without tag, e.g. `ghcr.io/spiffe/spire-server`.'),
+  tag: z.string().describe('The release tag; never `latest`.'),
+  digest: z.string().optional().describe('`sha256:...`; environments with `requireImageDigests` refuse an image without one.'),
+  entrypoint: z.array(z.string()).describe(
+    'The image\'s ENTRYPOINT as its Dockerfile sets it. A container that gives only `args` runs ENTRYPOINT + args; one that '
+    + 'gives `command` replaces it. Read from the image\'s Dockerfile when upgrading; `containerCommand` derives every '
+    + 'container\'s command line from it.',
+  ),
+  cmd: z.array(z.string()).describe('The image\'s CMD: what runs after the ENTRYPOINT when a container gives neither command nor args.'),
+}).describe('One container image, pinned.');
+
+export const imageCatalogueSchema = z.strictObject({
+  spireServer: imageRefSchema,
+  spireAgent: imageRefSchema,
+  controllerManager: imageRefSchema,
+  csiDriver: imageRefSchema,
+  csiNodeDriverRegistrar: imageRefSchema,
+  oidcDiscoveryProvider: imageRefSchema,
+  healthProbe: imageRefSchema.describe('Small image with `wget`, used by the PostSync health check hook.'),
+}).describe('Every container image the estate runs (lib/config/versions.ts holds the shipped catalogue).');
+
+// ------------------------------------------------------------------------------------------ delivery
+
+export const gitOpsEngineSchema = z.enum(['argocd', 'flux']);
+
+export const argoCdConfigSchema = z.strictObject({
+  namespace: z.string().describe('Namespace of the Argo CD instance that syncs the estate.'),
+  project: z.string().describe('AppProject that holds every SPIRE Application.'),
+  roles: z.strictObject({
+    admin: z.array(z.string()).describe('SSO groups that may change and sync every SPIRE Application.'),
+    operator: z.array(z.string()).describe('SSO groups that may sync the Applications of environments with operatorsMaySync.'),
+    viewer: z.array(z.string()).describe('SSO groups that may only read.'),
+  }).describe('SSO groups per project role.'),
+  notifications: z.strictObject({
+    service: z.string().describe('Notification service name (`service.<name>` in argocd-notifications-cm), e.g. `slack`.'),
+    recipients: z.array(z.string()).describe('Recipients on that service, e.g. Slack channels.'),
+  }).describe(
+    'Argo CD notifications: every Application subscribes `on-sync-failed` and `on-health-degraded` to this service '
+    + '(`service.<name>` in argocd-notifications-cm) and these recipients (e.g. Slack channels).',
+  ),
+}).describe('The Argo CD instance that deploys Argo CD environments.');
+
+export const fluxConfigSchema = z.strictObject({
+  namespace: z.string().describe('Namespace of the Flux controllers.'),
+  interval: durationSchema.describe('How often Flux polls the repository and re-applies the trees.'),
+  notifications: z.strictObject({
+    type: z.string().describe('Provider type, e.g. `slack`.'),
+    channel: z.string().optional().describe('Channel the Provider posts to; none: the one its Secret names.'),
+    secretName: z.string().describe('Secret in the Flux namespace holding the address or token (a prerequisite, never in Git).'),
+  }).optional().describe(
+    'Flux notification-controller Provider for the Alerts of Flux environments. None: no Provider and no Alerts.',
+  ),
+}).describe('The Flux instance that deploys Flux environments.');
+
+export const syncWindowSchema = z.strictObject({
+  kind: z.enum(['allow', 'deny']).describe('`allow`: syncs only inside the window; `deny`: no syncs inside it.'),
+  schedule: z.string().describe('Cron expression in `timeZone`.'),
+  duration: durationSchema.describe('How long the window stays open from each start.'),
+  timeZone: z.string().describe('IANA time zone of the schedule, e.g. `Europe/Berlin`.'),
+  manualSync: z.boolean().describe('Let people sync by hand while the window blocks automated syncs.'),
+  description: z.string().optional().describe('Shown in Argo CD next to the window. None: no description.'),
+});
+
+export const secretDeliverySchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('external-secrets').describe('ExternalSecrets rendered into the tree.'),
+    store: z.strictObject({
+      kind: z.enum(['ClusterSecretStore', 'SecretStore']).describe('Kind of the store.'),
+      name: z.string().describe('Name of the store.'),
+    }).describe('The external-secrets store to read from.'),
+    remoteKey: z.string().describe('Key in the store; `{cluster}` is replaced by the cluster name. Its properties are `password` and `ca.crt`.'),
+    refreshInterval: durationSchema.describe('How often external-secrets reads the store again.'),
+  }),
+  z.strictObject({
+    type: z.literal('sops').describe('SOPS-encrypted manifests committed to Git, decrypted by Flux.'),
+    path: z.string().describe('Directory of the SOPS-encrypted manifests; those of a cluster are under `path/<cluster>/`.'),
+    decryptionSecret: z.string().describe('Secret in the Flux namespace holding the decryption key.'),
+  }),
+  z.strictObject({ type: z.literal('prerequisite').describe('Created out of band before the first sync.') }),
+]).describe(
+  'How the Secret and ConfigMap an external datastore needs reach the cluster. `external-secrets`: ExternalSecrets '
+  + '(external-secrets.io/v1) rendered into the tree read them from a secret store; `sops`: SOPS-encrypted manifests '
+  + 'committed under `path/<cluster>/`, decrypted by Flux; `prerequisite`: created out of band before the first sync.',
+);
+
+export const argoSyncSchema = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z.literal('automated').describe('Argo CD syncs on every change.'),
+    prune: z.boolean().describe('Delete objects removed from Git (an identity removed from Git is revoked).'),
+    selfHeal: z.boolean().describe('Undo changes made in the cluster by hand.'),
+  }),
+  z.strictObject({ mode: z.literal('manual').describe('People sync by hand.') }),
+]).describe('Argo CD: `automated` syncs with these switches, or `manual` (no automated block at all).');
+
+export const gitOpsSettingsSchema = z.strictObject({
+  engines: z.array(gitOpsEngineSchema).describe('The one engine that deploys the environment (two would apply and prune the same objects).'),
+  handover: z.strictObject({
+    from: gitOpsEngineSchema.describe('The engine that deployed the environment until now.'),
+    phase: z.enum(['orphan', 'adopt']).describe('Where the move stands: `orphan` first, then `adopt`.'),
+  }).optional().describe(
+    'Moving the environment from one engine to the other: `orphan` makes the old engine let go of the objects without '
+    + 'deleting them (Argo CD: no resources finalizer; Flux: deletionPolicy Orphan); `adopt` removes the old engine\'s '
+    + 'objects and lets the new one (in `engines`) take the objects over. None: no migration under way.',
+  ),
+  argoDelivery: z.enum(['applications', 'applicationset']).default('applications').describe(
+    'Argo CD: one Application per cluster, or one ApplicationSet per environment generating them from the cluster Secrets '
+    + 'labelled for it, synced region by region (RollingSync).',
+  ),
+  pinRevision: z.boolean().default(false).describe(
+    'Deploy the commit recorded for this environment in promotion/revisions.json (written by `npm run promote`), never a branch head.',
+  ),
+  freezeOverride: z.strictObject({ reason: z.string().describe('Why the freeze is lifted (e.g. the incident), shown on the windows.') }).optional().describe(
+    'Lets manual syncs through the deny windows, for an incident; the reason is shown on the windows. None: deny windows block manual syncs too.',
+  ),
+  secretDelivery: secretDeliverySchema.optional().describe(
+    'How the datastore\'s password Secret and CA ConfigMap are delivered. None: they are prerequisites, as with `{ type: \'prerequisite\' }`.',
+  ),
+  argoSync: argoSyncSchema,
+  syncWindows: z.array(syncWindowSchema).describe('Argo CD sync windows of the environment\'s Applications; empty: syncs at any time.'),
+  operatorsMaySync: z.boolean().describe('Members of the AppProject\'s operator role may sync this environment\'s Applications.'),
+  fluxSuspended: z.boolean().describe('Flux: suspend reconciliation until the environment is promoted.'),
+  preSyncValidation: z.boolean().describe('Run the PreSync `spire-server validate` hook.'),
+  postSyncHealthCheck: z.boolean().describe('Run the PostSync health check hook (needs the health probe image).'),
+}).describe('How the environment is delivered.');
+
+// ------------------------------------------------------------------------------------------- server
+
+const databaseShape = {
+  host: z.string().describe('DNS name or IPv4 address of the database server.'),
+  port: z.number().describe('TCP port of the database server.'),
+  database: z.string().describe('Name of the database.'),
+  user: z.string().describe('Database user the server connects as.'),
+  passwordSecret: z.strictObject({
+    name: z.string().describe('Name of the Secret.'),
+    key: z.string().describe('Key of the password in the Secret.'),
+  }).describe('Existing Secret holding the password; it is read through an env var, never rendered.'),
+  caConfigMap: z.string().optional().describe('Existing ConfigMap with the database server\'s CA (key `ca.crt`), to verify the server\'s certificate.'),
+  maxOpenConns: z.number().describe('Most open connections of one server (max_open_conns).'),
+  maxIdleConns: z.number().describe('Most idle connections one server keeps (max_idle_conns); at most maxOpenConns.'),
+};
+
+export const externalDatabaseSchema = z.strictObject(databaseShape)
+  .describe('An external SQL database several server replicas (and clusters) can share.');
+
+export const datastoreSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('sqlite3').describe('A SQLite file on the server\'s own volume: one replica, its own CA.'),
+    storageSize: z.string().describe('Size of the server\'s PersistentVolumeClaim (a Kubernetes quantity).'),
+    storageClass: z.string().optional().describe('StorageClass of the claim; none: the cluster\'s default.'),
+  }),
+  z.strictObject({
+    type: z.literal('postgres').describe('An external PostgreSQL database.'),
+    ...databaseShape,
+    sslMode: z.enum(['require', 'verify-ca', 'verify-full']).optional().describe(
+      'libpq sslmode. verify-ca and verify-full need `caConfigMap`; production environments refuse require. '
+      + 'None: verify-full in production environments, require elsewhere.',
+    ),
+  }),
+  z.strictObject({ type: z.literal('mysql').describe('An external MySQL database.'), ...databaseShape }),
+]).describe('Where the server keeps registration entries, bundles and its CA\'s state.');
+
+export const keyManagerSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('disk').describe('Keys in a file on a volume.'),
+    storageSize: z.string().describe('Size of the claim holding the keys (a Kubernetes quantity).'),
+    storageClass: z.string().optional().describe('StorageClass of the claim; none: the cluster\'s default.'),
+  }),
+  z.strictObject({ type: z.literal('memory').describe('Keys in memory only.') }),
+]).describe('Where the server keeps its signing keys: `disk` survives restarts, `memory` rotates them on every start.');
+
+export const upstreamAuthoritySchema = z.strictObject({
+  type: z.literal('cert-manager').describe('cert-manager signs the CA through CertificateRequests.'),
+  issuerName: z.string().describe('Name of the issuer.'),
+  issuerKind: z.enum(['Issuer', 'ClusterIssuer']).describe('Kind of the issuer.'),
+  issuerGroup: z.string().describe('API group of the issuer, e.g. `cert-manager.io`.'),
+  namespace: z.string().describe('Namespace where the server creates CertificateRequests.'),
+}).describe('A cert-manager issuer that signs the server\'s CA.');
+
+export const serverSettingsSchema = z.strictObject({
+  replicas: z.number().describe('Server replicas: 1 on sqlite3, 2 or more on an external database they share.'),
+  logLevel: logLevelSchema,
+  logFormat: logFormatSchema,
+  caTtl: durationSchema.describe('Lifetime of the server\'s CA; at least 6 times the longest X509-SVID TTL.'),
+  caKeyType: z.enum(['ec-p256', 'ec-p384', 'rsa-2048', 'rsa-4096']).describe('Key type of the server\'s CA (ca_key_type).'),
+  caSubject: z.strictObject({
+    country: z.string().describe('Two-letter ISO 3166 country code.'),
+    organization: z.string().describe('Organization (O) of the CA certificate.'),
+    commonName: z.string().describe('Common name (CN) of the CA certificate.'),
+  }).describe('Subject of the server\'s CA certificate.'),
+  defaultX509SvidTtl: durationSchema.describe('X509-SVID TTL of identities that give none.'),
+  defaultJwtSvidTtl: durationSchema.describe('JWT-SVID TTL of identities that give none.'),
+  datastore: datastoreSchema,
+  keyManager: keyManagerSchema,
+  upstreamAuthority: upstreamAuthoritySchema.optional().describe('None: the server\'s CA is self-signed.'),
+  resources: resourceSpecSchema,
+  controllerManagerResources: resourceSpecSchema,
+  controllerManagerLogLevel: z.enum(['debug', 'info', 'warn', 'error']).describe('Log level of the controller manager.'),
+  ignoreNamespaces: z.array(z.string()).describe('Namespaces the controller manager never registers workloads in (matched exactly).'),
+}).describe('The SPIRE server and the controller manager beside it.');
+
+export const agentSettingsSchema = z.strictObject({
+  logLevel: logLevelSchema,
+  logFormat: logFormatSchema,
+  kubeletVerification: z.enum(['skip', 'apiServerCA']).describe(
+    'How the k8s workload attestor verifies the kubelet: `skip` (the upstream chart\'s default; kubelets with self-signed '
+    + 'serving certs) or `apiServerCA` (kubelet certs signed by the cluster CA).',
+  ),
+  resources: resourceSpecSchema,
+  csiDriverResources: resourceSpecSchema,
+}).describe('The SPIRE agent and the SPIFFE CSI driver on every node.');
+
+// ---------------------------------------------------------------------------------------- identities
+
+export const identityPolicySchema = z.strictObject({
+  maxTtl: durationSchema.describe('Longest X509-SVID TTL an identity may ask for.'),
+  maxJwtTtl: durationSchema.describe('Longest JWT-SVID TTL an identity may ask for.'),
+  admin: z.enum(['forbidden', 'allowed', 'explicit', 'spire-tooling']).describe(
+    '`forbidden`: no identity may be admin; `allowed`: any may; `explicit`: `admin` must be stated (true or false) on every '
+    + 'identity; `spire-tooling`: stated on every identity, and true only for SPIRE\'s own tooling, i.e. an identity whose '
+    + 'namespace selector pins the SPIRE server namespace and nothing else (an admin SVID may create and delete any '
+    + 'registration entry).',
+  ),
+  allowedFederation: z.array(z.string()).describe('Trust domains identities may federate with; empty forbids federation.'),
+  allowedPathPrefixes: z.array(z.string()).describe('SPIFFE ID paths must start with one of these (after the trust domain); empty allows any.'),
+}).describe('What the environment\'s identities may ask for.');
+
+export const labelSelectorSchema = z.strictObject({
+  matchLabels: z.record(z.string(), z.string()).optional().describe('Labels that must all be present with these values.'),
+  matchExpressions: z.array(z.strictObject({
+    key: z.string().describe('Label key.'),
+    operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']).describe('How the label\'s value is matched against `values`.'),
+    values: z.array(z.string()).optional().describe('Values for In and NotIn; none for Exists and DoesNotExist.'),
+  })).optional().describe('Label requirements that must all hold.'),
+}).describe('A Kubernetes label selector.');
+
+export const identitySpecSchema = z.strictObject({
+  name: z.string().describe('Name of the ClusterSPIFFEID (and the entry hint unless `hint` is given).'),
+  spiffeIDTemplate: z.string().describe('Go text/template; must start with `spiffe://{{ .TrustDomain }}/`.'),
+  podSelector: labelSelectorSchema.optional().describe('Pods the identity applies to; none: every pod of the selected namespaces.'),
+  namespaceSelector: labelSelectorSchema.optional().describe('Namespaces the identity applies to; none: every namespace the manager does not ignore.'),
+  workloadSelectorTemplates: z.array(z.string()).optional().describe('Extra workload selectors (Go templates) the entry demands, e.g. `k8s:sa:web`.'),
+  dnsNameTemplates: z.array(z.string()).optional().describe('DNS SANs of the X509-SVID (Go templates).'),
+  autoPopulateDNSNames: z.boolean().optional().describe('Add the DNS names of the Services that select the pod.'),
+  ttl: durationSchema.optional().describe('X509-SVID TTL; none: the server\'s defaultX509SvidTtl.'),
+  jwtTtl: durationSchema.optional().describe('JWT-SVID TTL; none: the server\'s defaultJwtSvidTtl.'),
+  federatesWith: z.array(z.string()).optional().describe('Trust domains whose bundles the workload receives.'),
+  admin: z.boolean().optional().describe('Whether the SVID may administer SPIRE (create and delete any entry).'),
+  downstream: z.boolean().optional().describe('Whether the workload is a downstream SPIRE server.'),
+  fallback: z.boolean().optional().describe('Applies only to pods no other identity selects.'),
+  hint: z.string().optional().describe('Entry hint for workloads that receive several SVIDs.'),
+}).describe('A workload identity: becomes one ClusterSPIFFEID per cluster.');
+
+export const staticEntrySpecSchema = z.strictObject({
+  name: z.string().describe('Name of the ClusterStaticEntry.'),
+  spiffeIdPath: z.string().describe('Path under the trust domain, e.g. `/vm/billing-batch`.'),
+  parentIdPath: z.string().describe('Path of the parent (usually a node alias) under the trust domain.'),
+  selectors: z.array(z.string()).describe('Selectors the workload must match, e.g. `unix:uid:1000`.'),
+  x509SvidTtl: durationSchema.optional().describe('X509-SVID TTL; none: the server\'s defaultX509SvidTtl.'),
+  jwtSvidTtl: durationSchema.optional().describe('JWT-SVID TTL; none: the server\'s defaultJwtSvidTtl.'),
+  federatesWith: z.array(z.string()).optional().describe('Trust domains whose bundles the workload receives.'),
+  dnsNames: z.array(z.string()).optional().describe('DNS SANs of the X509-SVID.'),
+  admin: z.boolean().optional().describe('Whether the SVID may administer SPIRE (create and delete any entry).'),
+  hint: z.string().optional().describe('Entry hint for workloads that receive several SVIDs.'),
+}).describe('A registration entry for a workload outside Kubernetes.');
+
+export const bundleEndpointProfileSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('https_spiffe').describe('The endpoint authenticates with an SVID of the partner\'s trust domain.'),
+    endpointSPIFFEID: z.string().describe('SPIFFE ID of the partner\'s bundle endpoint server.'),
+  }),
+  z.strictObject({ type: z.literal('https_web').describe('The endpoint authenticates with a Web PKI certificate.') }),
+]).describe('How the partner\'s bundle endpoint authenticates: with an SVID of its own trust domain, or a Web PKI certificate.');
+
+export const federationSpecSchema = z.strictObject({
+  trustDomain: z.string().describe('The partner\'s trust domain.'),
+  bundleEndpointURL: z.string().describe('https:// URL of the partner\'s bundle endpoint.'),
+  profile: bundleEndpointProfileSchema,
+  trustDomainBundle: z.string().optional().describe(
+    'The partner\'s SPIFFE bundle (JWKS JSON, public keys only) to trust before the first fetch. An https_spiffe endpoint '
+    + 'authenticates with a certificate from that very bundle, so it needs one (here or through `trustDomainBundleFile`). '
+    + 'None: fetched from the endpoint (https_web only).',
+  ),
+  trustDomainBundleFile: z.string().optional().describe(
+    'A committed file holding the partner\'s public SPIFFE bundle (what `spire-server bundle show -format spiffe` prints on '
+    + 'their side), relative to the repository root; synth reads it into `trustDomainBundle`.',
+  ),
+}).describe('A trust domain this environment federates with.');
+
+export const oidcDiscoverySettingsSchema = z.strictObject({
+  domains: z.array(z.string()).describe('Host names the provider answers for; the first is the JWT issuer host.'),
+  resources: resourceSpecSchema,
+}).describe('The SPIRE OIDC discovery provider, for JWT-SVID verifiers outside SPIFFE.');
+
+export const monitoringSettingsSchema = z.strictObject({
+  enabled: z.boolean().describe('Render ServiceMonitor/PodMonitor, PrometheusRule and the Grafana dashboard.'),
+  prometheusSelector: z.record(z.string(), z.string()).describe('Label the Prometheus instance selects monitors and rules by.'),
+  dashboardNamespace: z.string().describe('Namespace Grafana\'s dashboard sidecar watches.'),
+  prometheusNamespace: z.string().describe('Namespace Prometheus scrapes from; the NetworkPolicies admit metrics traffic from it only.'),
+}).describe('Prometheus and Grafana integration.');
+
+// ------------------------------------------------------------------------------------------ clusters
+
+export const clusterConfigSchema = z.strictObject({
+  name: z.string().describe('Becomes the k8s_psat cluster name, the controller manager\'s clusterName and its entryIDPrefix.'),
+  region: z.string().describe('Cloud region; ApplicationSet delivery syncs region by region.'),
+  apiServer: z.string().describe('API server URL: the Argo CD destination.'),
+  clusterDomain: z.string().default('cluster.local').describe(
+    'The cluster\'s DNS domain (kubelet clusterDomain), given to the controller manager, which otherwise guesses it from a '
+    + 'DNS lookup at start, and used for `{{ .ClusterDomain }}` in identity templates.',
+  ),
+  serverOverrides: z.strictObject({
+    datastore: datastoreSchema.optional().describe('This cluster\'s datastore instead of the environment\'s.'),
+    replicas: z.number().optional().describe('This cluster\'s server replicas instead of the environment\'s.'),
+  }).optional().describe('Overrides of the environment\'s server settings for this cluster (e.g. a regional database host).'),
+}).describe('One Kubernetes cluster of the environment.');
+
+export const environmentConfigSchema = z.strictObject({
+  name: z.string().describe('`development`, `staging`, `production`, ...: a DNS label, used in paths and names.'),
+  production: z.boolean().default(false).describe(
+    'Holds the environment to production rules: Argo CD syncs by hand only, every image pinned by digest, admin identities '
+    + 'only for SPIRE\'s own tooling, and the database\'s certificate verified (postgres sslmode defaults to verify-full; '
+    + 'require is refused).',
+  ),
+  trustDomain: z.string().describe('SPIFFE trust domain shared by every cluster of the environment; no other environment\'s, unless it joins it (joinsTrustDomainOf).'),
+  joinsTrustDomainOf: z.string().optional().describe(
+    'Name of another environment whose trust domain this one deliberately shares. Without it two environments on one trust '
+    + 'domain are refused (a copied environment that kept its trust domain); with it, the servers of both must share one '
+    + 'external database, like the clusters of one environment.',
+  ),
+  clusters: z.array(clusterConfigSchema).describe('The clusters of the environment: one SPIRE server (or set of replicas) and one tree under dist/ each.'),
+  server: serverSettingsSchema,
+  agent: agentSettingsSchema,
+  identityPolicy: identityPolicySchema,
+  identities: z.array(identitySpecSchema).describe('Identities every cluster of the environment carries.'),
+  staticEntries: z.array(staticEntrySpecSchema).describe('Registration entries for workloads outside Kubernetes.'),
+  federation: z.array(federationSpecSchema).describe('Trust domains this environment federates with; empty means no federation.'),
+  oidcDiscovery: oidcDiscoverySettingsSchema.optional().describe('None: no OIDC discovery provider.'),
+  networkPolicies: z.boolean().describe('Render NetworkPolicies that admit only the traffic SPIRE needs.'),
+  requireImageDigests: z.boolean().describe('Refuse any image that is not pinned by digest.'),
+  webhookFailurePolicy: z.enum(['Ignore', 'Fail']).describe('failurePolicy of the controller manager\'s validating webhooks.'),
+  gitops: gitOpsSettingsSchema,
+  monitoring: monitoringSettingsSchema,
+  sampleWorkload: z.string().optional().describe('Ship a sample workload running as this identity (by name), to show how an app gets its SVID.'),
+}).describe('One environment: its trust domain, clusters and every setting that differs between environments.');
+
+/** An app team and the platform's grant: where its identity files apply (what an identity is stays the team's file). */
+export const teamConfigSchema = z.strictObject({
+  name: z.string().describe('A DNS label; its files are `identities/<environment>/<name>.yaml`.'),
+  owners: z.array(z.string()).describe('CODEOWNERS owners of its files: `@org/team`, `@user` or an email.'),
+  namespaces: z.array(z.string()).describe('Namespaces its identities may select; none of another team\'s or of the platform\'s.'),
+  environments: z.array(z.string()).describe('Environments it may request identities in.'),
+  federatesWith: z.array(z.string()).describe('Trust domains its identities may federate with; each must be a federation partner of one of its environments.'),
+  spiffeIdPathPrefixes: z.array(z.string()).optional().describe(
+    'Prefixes an explicit `spiffeIdPath` of its identities must start with. Default: `/ns/<namespace>/` for each of its namespaces.',
+  ),
+}).describe('An app team that requests identities in `identities/<environment>/<team>.yaml`, with what the platform grants it.');
+
+export const estateConfigSchema = z.strictObject({
+  repository: z.strictObject({
+    url: z.string().describe('https://, ssh:// or git@host:path URL.'),
+    targetRevision: z.string().describe('Branch, tag or commit environments without pinRevision deploy.'),
+  }).describe('The Git repository that holds the committed dist/, as GitOps controllers clone it.'),
+  pinnedRevisions: z.record(z.string(), z.string()).optional().describe(
+    'Commits that environments with `gitops.pinRevision` deploy, by environment name: the committed promotion state '
+    + '(promotion/revisions.json), written by `npm run promote`.',
+  ),
+  argocd: argoCdConfigSchema,
+  flux: fluxConfigSchema,
+  images: imageCatalogueSchema,
+  environments: z.array(environmentConfigSchema).describe('The environments, each with its own trust domain (unless it joins another\'s).'),
+  platformOwners: z.array(z.string()).optional().describe(
+    'Owners of everything no team owns, in CODEOWNERS syntax (`@org/team`, `@user` or an email): the estate, the policy code and '
+    + 'the `identities/` directory itself. Needed when `teams` is given. Default: none.',
+  ),
+  teams: z.array(teamConfigSchema).optional().describe(
+    'App teams that request identities in `identities/<environment>/<team>.yaml` files, each with what the platform grants it; '
+    + 'synth merges their identities into the environments. Default: no team files are read.',
+  ),
+}).describe('The whole estate: what one Git repository describes.');
