@@ -18,7 +18,7 @@ const qa = (preset: 'development' | 'staging' | 'production') => environment({
 
 describe('presets', () => {
   test.each(PRESET_NAMES)('a one-cluster environment on the %s preset synthesizes without a problem', (preset) => {
-    expect(problemsOf({ ...defaultEstate, environments: [qa(preset)] })).toEqual([]);
+    expect(problemsOf({ ...defaultEstate, teams: undefined, environments: [qa(preset)] })).toEqual([]);
   });
 
   test('each preset is an environment the schema accepts, once named and given a cluster', () => {

@@ -293,11 +293,11 @@ describe('one trust domain, one environment, unless it joins', () => {
   });
 
   test('an environment that states it joins another\'s trust domain, on its database, synthesizes', () => {
-    expect(problemsOf({ ...defaultEstate, environments: [environment('production'), canary({ joinsTrustDomainOf: 'production' })] })).toEqual([]);
+    expect(problemsOf({ ...defaultEstate, teams: undefined, environments: [environment('production'), canary({ joinsTrustDomainOf: 'production' })] })).toEqual([]);
   });
 
   test('fails when the copy does not say it joins', () => {
-    expect(problemsOf({ ...defaultEstate, environments: [environment('production'), canary({})] })).toEqual([
+    expect(problemsOf({ ...defaultEstate, teams: undefined, environments: [environment('production'), canary({})] })).toEqual([
       'production-canary: environment "production-canary" trustDomain: is also the trust domain of environment "production": two environments production and production-canary '
       + 'would issue SVIDs of one trust domain from two CAs, got "prod.spire.acme.example"; fix: give production-canary its own trust domain, '
       + 'or state that it joins the other environment\'s: joinsTrustDomainOf: \'production\'',
@@ -306,7 +306,7 @@ describe('one trust domain, one environment, unless it joins', () => {
 
   test('fails when the joining environment\'s servers are on another database', () => {
     const elsewhere = { ...environment('production').server, datastore: { ...(environment('production').server.datastore as any), host: 'canary-db.acme.example' } };
-    const problems = problemsOf({ ...defaultEstate, environments: [environment('production'), canary({ joinsTrustDomainOf: 'production', server: elsewhere })] });
+    const problems = problemsOf({ ...defaultEstate, teams: undefined, environments: [environment('production'), canary({ joinsTrustDomainOf: 'production', server: elsewhere })] });
     expect(problems).toContainEqual(expect.stringMatching(/^production-canary\/canary-euw1: SpireServer "spire-server" server\.datastore: shares trust domain prod\.spire\.acme\.example with production\/prod-euw1, production\/prod-use1 but not its CA/));
   });
 });
