@@ -15,6 +15,7 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { DEFAULT_ESTATE } from '../../lib/config/estate';
 import { buildEstate } from '../../lib/synth';
+import { loadTeamIdentities } from '../../lib/config/team-identities';
 import { ClusterChart } from '../../lib/cluster-chart';
 import { Cluster, KubeClient, startCluster } from '../kube';
 import { NodeNetwork } from '../net';
@@ -214,7 +215,7 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
     if (api && !syncBroken) {
       await checkPodSecurity(client, tree, report);
       await checkRbac(client, tree, report);
-      const first = buildEstate(DEFAULT_ESTATE).clusters.find((chart) => chart.context.environment.name === tree.env);
+      const first = builtDefaultEstate().clusters.find((chart) => chart.context.environment.name === tree.env);
       if (first?.context.cluster.name === tree.cluster && !syncBroken) {
         const counts = await checkPolicyCases(client, tree.env, at, report);
         report.admission.denied += counts.denied;
@@ -291,8 +292,13 @@ async function checkPodSecurity(client: KubeClient, tree: ClusterTree, report: R
 
 interface LiveEnv { client: KubeClient; cluster: Cluster; pods: PodHandle[]; node: { name: string; uid: string }; dir: string; services: Services }
 
+/** The default estate built as synth builds it: with the teams' identity files (in the repository) merged. */
+function builtDefaultEstate() {
+  return buildEstate(loadTeamIdentities(DEFAULT_ESTATE, join(__dirname, '..', '..')).estate);
+}
+
 function findChart(tree: ClusterTree): ClusterChart | undefined {
-  return buildEstate(DEFAULT_ESTATE).clusters.find((chart) => chart.context.environment.name === tree.env && chart.context.cluster.name === tree.cluster);
+  return builtDefaultEstate().clusters.find((chart) => chart.context.environment.name === tree.env && chart.context.cluster.name === tree.cluster);
 }
 
 async function spireServer(binary: string, socket: string, args: string[]): Promise<Json> {
