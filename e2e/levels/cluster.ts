@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { DEFAULT_ESTATE } from '../../lib/config/estate';
 import { SPIRE_SERVER } from '../../lib/config/spire-facts';
 import { buildEstate } from '../../lib/synth';
+import { validatedEstate } from '../../lib/estate/validated';
 import { ClusterChart } from '../../lib/build/cluster-chart';
 import { Cluster, KubeClient, startCluster } from '../kube';
 import { NodeNetwork } from '../net';
@@ -215,7 +216,7 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
     if (api && !syncBroken) {
       await checkPodSecurity(client, tree, report);
       await checkRbac(client, tree, report);
-      const first = buildEstate(DEFAULT_ESTATE).clusters.find((chart) => chart.context.environment.name === tree.env);
+      const first = builtDefaultEstate().clusters.find((chart) => chart.context.environment.name === tree.env);
       if (first?.context.cluster.name === tree.cluster && !syncBroken) {
         const counts = await checkPolicyCases(client, tree.env, at, report);
         report.admission.denied += counts.denied;
@@ -292,8 +293,13 @@ async function checkPodSecurity(client: KubeClient, tree: ClusterTree, report: R
 
 interface LiveEnv { client: KubeClient; cluster: Cluster; pods: PodHandle[]; node: { name: string; uid: string }; dir: string; services: Services }
 
+/** The default estate built as synth builds it: parsed, with the teams' identity files (in the repository) merged. */
+function builtDefaultEstate() {
+  return buildEstate(validatedEstate(DEFAULT_ESTATE, join(__dirname, '..', '..')));
+}
+
 function findChart(tree: ClusterTree): ClusterChart | undefined {
-  return buildEstate(DEFAULT_ESTATE).clusters.find((chart) => chart.context.environment.name === tree.env && chart.context.cluster.name === tree.cluster);
+  return builtDefaultEstate().clusters.find((chart) => chart.context.environment.name === tree.env && chart.context.cluster.name === tree.cluster);
 }
 
 async function spireServer(binary: string, socket: string, args: string[]): Promise<Json> {
