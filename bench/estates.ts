@@ -22,6 +22,7 @@ function identities(count: number, ttl: string, admin: boolean | undefined): Ide
 export function syntheticEstate(clusters: number, identitiesPerEnvironment: number): EstateConfig {
   const shares = clusters === 1 ? [1, 0, 0] : [Math.round(clusters * 0.2), Math.round(clusters * 0.3), 0];
   shares[2] = clusters - shares[0] - shares[1];
+  const sharedDatabase = DEFAULT_ESTATE.environments.find((env) => env.server.datastore.type === 'postgres')!.server.datastore;
   const environments: EnvironmentConfig[] = DEFAULT_ESTATE.environments
     .map((env, index) => ({
       ...env,
@@ -30,7 +31,16 @@ export function syntheticEstate(clusters: number, identitiesPerEnvironment: numb
         name: `${env.clusters[0].name}-${n}`,
         apiServer: `https://${env.name}-${n}.k8s.acme.example`,
       })),
-      identities: identities(identitiesPerEnvironment, '1h', env.identityPolicy.admin === 'explicit' ? false : undefined),
+      // Policies that want admin stated (explicit, spire-tooling) get it stated: false.
+      identities: identities(identitiesPerEnvironment, '1h', ['explicit', 'spire-tooling'].includes(env.identityPolicy.admin) ? false : undefined),
+      // Servers of one trust domain share one database (synth refuses separate CAs): several clusters on
+      // sqlite get the production environment's kind of database, on a host of their own environment.
+      ...(shares[index] > 1 && env.server.datastore.type === 'sqlite3'
+        ? {
+          server: { ...env.server, datastore: { ...sharedDatabase, host: `spire-db.${env.name}.acme.example` } },
+          gitops: { ...env.gitops, secretDelivery: { type: 'prerequisite' as const } },
+        }
+        : {}),
       sampleWorkload: undefined,
     }))
     .filter((env) => env.clusters.length > 0);
