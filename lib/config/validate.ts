@@ -87,11 +87,7 @@ export function validateEstate(estate: EstateConfig): string[] {
     for (const [field, value] of durations) {
       if (parseDuration(value) === undefined) report(where, { resource, field, value, rule: 'is not a Go duration', fix: 'write it like 1h, 30m or 168h' });
     }
-    env.gitops.syncWindows.forEach((window, index) => {
-      if (window.schedule.trim().split(/\s+/).length !== 5) {
-        report(where, { resource, field: `gitops.syncWindows[${index}].schedule`, value: window.schedule, rule: 'must be a five-field cron expression', fix: 'write it like 0 7 * * 1-5' });
-      }
-    });
+    // Schedules are checked once, as Argo CD parses them: lib/gitops/sync-windows.ts scheduleProblem.
     if (env.gitops.engines.length === 0) {
       report(where, { resource, field: 'gitops.engines', value: [], rule: 'no GitOps engine would deploy this environment', fix: "add 'argocd' or 'flux'" });
     }
