@@ -5,10 +5,12 @@
  */
 export * from './config/types';
 export { DEFAULT_ESTATE } from './config/estate';
+export { environment, explainDefaults } from './config/presets';
+export { parseEstate } from './config/parse';
 export { DEFAULT_IMAGES, type ImageCatalogue, type ImageRef, SPIRE_VERSION, CONTROLLER_MANAGER_VERSION } from './config/versions';
 export { validateEstate } from './config/validate';
 
-export { type BuiltEstate, EstateValidationError, type OutputTree, type RenderOptions, type SynthesizeOptions, type WriteOptions, buildEstate, recoverTree, renderEstate, synthesize, writeTree } from './synth';
+export { type BuiltEstate, type ClusterExtension, EstateValidationError, type OutputTree, type RenderOptions, type SynthesizeOptions, type WriteOptions, buildEstate, recoverTree, renderEstate, synthesize, writeTree } from './synth';
 export { resolveCluster, resolveEstate } from './resolve/resolve';
 export type { ResolvedCluster, ResolvedEstate } from './resolve/model';
 export { type TreeDiff, diffTree, readTree } from './tree-diff';

@@ -3,7 +3,7 @@ import { layOutEstate } from './build/layout';
 import { checkEstate } from './check/estate';
 import { EstateConfig } from './config/types';
 import { EstateValidationError } from './config/violation';
-import { validatedEstate } from './estate/validated';
+import { onlyEnvironments, validatedEstate } from './estate/validated';
 import { renderInventory } from './render/inventory';
 import { resolveEstate } from './resolve/resolve';
 import { WriteOptions, writeTree } from './write/tree';
@@ -51,11 +51,13 @@ export interface SynthesizeOptions extends WriteOptions {
  * listing every problem, when any rule is broken; nothing is written in that case.
  */
 export function renderEstate(input: EstateConfig | unknown, options: RenderOptions = {}): Map<string, string> {
-  const estate = validatedEstate(input, options.baseDir ?? process.cwd(), options.environments);
+  const whole = validatedEstate(input, options.baseDir ?? process.cwd());
+  // Every check reads the whole estate; only what is built and written is narrowed by --env.
+  const estate = options.environments ? onlyEnvironments(whole, options.environments) : whole;
   const resolved = resolveEstate(estate);
   const built = buildEstate(estate, resolved, { extend: options.extend });
   const laidOut = layOutEstate(built);
-  const problems = checkEstate(estate, resolved, built, laidOut);
+  const problems = checkEstate(whole, resolved, built, laidOut);
   if (problems.length > 0) throw new EstateValidationError(problems);
   const files = laidOut.files;
   files.set('README.md', renderInventory(estate, built.clusters));

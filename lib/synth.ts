@@ -1,5 +1,5 @@
 /*
- * The entry points that main.ts, the scripts, the benchmarks and the tests have always imported from
+ * The entry points that main.ts, the scripts, the benchmarks and the tests import from
  * here. The stages themselves live in lib/pipeline.ts and the stage folders it names.
  */
 export { buildEstate } from './build/estate';

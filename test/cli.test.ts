@@ -114,6 +114,16 @@ describe('spire-gitops synth', () => {
     });
   });
 
+  test('--env narrows what is written, never what is checked: a problem in another environment fails it', () => {
+    const broken = { ...DEFAULT_ESTATE, environments: DEFAULT_ESTATE.environments.map((environment) => (
+      environment.name === 'production' ? { ...environment, trustDomain: 'Not A Domain' } : environment)) };
+    writeFileSync(join(work, 'broken.json'), JSON.stringify(broken));
+    const result = cli(work, 'synth', '--estate', 'broken.json', '--out', 'out', '--env', 'development');
+    expect([result.code, result.out]).toEqual([1, '']);
+    expect(result.err).toMatch(/production: .*trustDomain/);
+    expect(existsSync(join(work, 'out'))).toBe(false);
+  });
+
   test('--env without --out is a usage error: it would replace dist/ with part of the estate', () => {
     const result = cli(work, 'synth', '--env', 'development');
     expect([result.code, result.out]).toEqual([2, '']);

@@ -49,11 +49,6 @@ const CUSTOM_RESOURCES = new Set([
   'ClusterSPIFFEID', 'ClusterFederatedTrustDomain', 'ClusterStaticEntry', 'PodMonitor', 'ServiceMonitor', 'PrometheusRule',
 ]);
 
-/** The wave of the identities: after the server, before any workload that needs an SVID. */
-export const IDENTITY_WAVE = WAVES.ClusterSPIFFEID;
-
-/** The last wave of a cluster tree. */
-export const LAST_WAVE = Math.max(...Object.values(WAVES));
 
 /** The wave of a kind, or undefined for a kind the table lacks (one an extension added). */
 export function syncWaveOf(kind: string): { wave: number; customResource: boolean } | undefined {

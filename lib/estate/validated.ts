@@ -1,14 +1,6 @@
 import { resolveBundleFiles } from '../config/bundle-files';
 import { loadTeamIdentities } from '../config/team-identities';
 import { EstateConfig } from '../config/types';
-
-/** The estate with only the named environments, and team grants only for those. */
-export function onlyEnvironments(estate: EstateConfig, names: readonly string[]): EstateConfig {
-  const teams = estate.teams
-    ?.map((team) => ({ ...team, environments: team.environments.filter((name) => names.includes(name)) }))
-    .filter((team) => team.environments.length > 0);
-  return { ...estate, environments: estate.environments.filter((environment) => names.includes(environment.name)), ...(teams ? { teams } : {}) };
-}
 import { validateEstate } from '../config/validate';
 import { parseEstate } from '../config/parse';
 import { EstateValidationError } from '../config/violation';
@@ -20,16 +12,25 @@ import { gitopsProblems } from '../gitops/validate';
  * `baseDir`, refused with every problem at once when a field is wrong. Names become paths, labels and
  * resource names, so no later stage runs on an estate that failed here.
  */
-export function validatedEstate(input: EstateConfig | unknown, baseDir: string, environments?: readonly string[]): EstateConfig {
+export function validatedEstate(input: EstateConfig | unknown, baseDir: string): EstateConfig {
   // The schema first: every later step may trust the estate's shape (no unknown keys, the right types).
   const parsed = parseEstate(input);
   if (!parsed.ok) throw new EstateValidationError(parsed.problems);
-  // Team files are read against the whole estate (every environment's directory is checked), and only
-  // then is the estate narrowed to the environments asked for.
   const teams = loadTeamIdentities(parsed.estate, baseDir);
-  const withFiles = resolveBundleFiles(environments ? onlyEnvironments(teams.estate, environments) : teams.estate, baseDir);
+  const withFiles = resolveBundleFiles(teams.estate, baseDir);
   const estate = withFiles.estate;
   const problems = [...teams.problems, ...withFiles.problems, ...validateEstate(estate), ...gitopsProblems(estate)];
   if (problems.length > 0) throw new EstateValidationError(problems);
   return estate;
+}
+
+/**
+ * The estate with only the named environments, and team grants only for those: what `--env` renders,
+ * after validatedEstate checked the whole estate.
+ */
+export function onlyEnvironments(estate: EstateConfig, names: readonly string[]): EstateConfig {
+  const teams = estate.teams
+    ?.map((team) => ({ ...team, environments: team.environments.filter((name) => names.includes(name)) }))
+    .filter((team) => team.environments.length > 0);
+  return { ...estate, environments: estate.environments.filter((environment) => names.includes(environment.name)), ...(teams ? { teams } : {}) };
 }
