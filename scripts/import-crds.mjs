@@ -3,12 +3,13 @@
 // ../shared/crds), exactly as `npx cdk8s import` does, without the CLI's upgrade check. CRD_DIR points
 // the ../shared/crds part of those paths elsewhere.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 
 const SHARED_CRDS = '../shared/crds/';
-const { imports } = parse(readFileSync('cdk8s.yaml', 'utf8'));
+const config = readFileSync('cdk8s.yaml', 'utf8');
+const { imports } = parse(config);
 for (const spec of imports) {
   const [prefix, path] = spec.split(':=');
   const local = process.env.CRD_DIR && path.startsWith(SHARED_CRDS) ? resolve(process.env.CRD_DIR, path.slice(SHARED_CRDS.length)) : resolve(path);
@@ -22,3 +23,6 @@ for (const spec of imports) {
   });
   console.log(`imported ${prefix} from ${local}`);
 }
+// `cdk8s import` appends every spec it is given to cdk8s.yaml, here the absolute path it was handed: the
+// project's file keeps its one line per CRD, relative to the project.
+writeFileSync('cdk8s.yaml', config);
