@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ResourceSpec } from '../config/types';
+import { ResolvedDisruptionBudget, ResolvedPodOptions } from '../resolve/model';
 
 export function resources(spec: ResourceSpec): k8s.ResourceRequirements {
   const limits: Record<string, k8s.Quantity> = { memory: k8s.Quantity.fromString(spec.limits.memory) };
@@ -76,4 +77,28 @@ export function grant(scope: Construct, id: string, props: GrantProps): void {
       metadata, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: props.name }, subjects,
     });
   }
+}
+
+/** The scheduling fields of a pod spec, from the component's resolved pod options; absent ones are left out. */
+export function podScheduling(pod: ResolvedPodOptions): Pick<k8s.PodSpec, 'priorityClassName' | 'tolerations' | 'nodeSelector' | 'topologySpreadConstraints'> {
+  const spread = pod.topologySpread;
+  return {
+    priorityClassName: pod.priorityClassName,
+    tolerations: pod.tolerations.length > 0 ? pod.tolerations.map((toleration) => ({ ...toleration })) : undefined,
+    nodeSelector: Object.keys(pod.nodeSelector).length > 0 ? { ...pod.nodeSelector } : undefined,
+    topologySpreadConstraints: spread
+      ? [{ maxSkew: 1, topologyKey: spread.topologyKey, whenUnsatisfiable: spread.whenUnsatisfiable, labelSelector: { matchLabels: { ...spread.selector } } }]
+      : undefined,
+  };
+}
+
+/** A PodDisruptionBudget over exactly the selector of the workload it protects. */
+export function disruptionBudget(scope: Construct, id: string, props: {
+  readonly name: string; readonly namespace: string; readonly labels: Record<string, string>;
+  readonly selector: Record<string, string>; readonly budget: ResolvedDisruptionBudget;
+}): k8s.KubePodDisruptionBudget {
+  return new k8s.KubePodDisruptionBudget(scope, id, {
+    metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
+    spec: { maxUnavailable: k8s.IntOrString.fromNumber(props.budget.maxUnavailable), selector: { matchLabels: { ...props.selector } } },
+  });
 }

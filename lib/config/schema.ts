@@ -28,6 +28,55 @@ export const resourceSpecSchema = z.strictObject({
   }).describe('Where the container is throttled (cpu) or killed (memory).'),
 }).describe('Container requests and limits.');
 
+// ------------------------------------------------------------------------------------------ pods
+
+/*
+ * How a component's pods are scheduled and marked. These mirror the per-component values of the upstream
+ * hardened chart (spiffe/helm-charts-hardened, chart spire 0.30.0: spire-server, spire-agent,
+ * spiffe-csi-driver and spiffe-oidc-discovery-provider values.yaml): `tolerations`, `nodeSelector`,
+ * `priorityClassName`, `podLabels` (here `labels`) and `podAnnotations` (here `annotations`). The chart's
+ * free-form `affinity` and `topologySpreadConstraints` are replaced, for the replicated components (server,
+ * OIDC provider), by the typed `spread` switch below; node choice is `nodeSelector`. Each component's
+ * defaults are applied once in the resolve stage (lib/resolve/pods.ts) and named in its field's description.
+ */
+
+export const tolerationSchema = z.strictObject({
+  key: z.string().optional().describe('Taint key the toleration matches (a label key); none: every key, with operator Exists.'),
+  operator: z.enum(['Exists', 'Equal']).describe('`Exists`: any value of the key; `Equal`: exactly `value`.'),
+  value: z.string().optional().describe('Taint value (a label value), for Equal only.'),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional().describe('Taint effect matched; none: every effect.'),
+  tolerationSeconds: z.number().optional().describe('With effect NoExecute: seconds the pod stays on a node after the taint appears; none: for ever.'),
+}).describe('A Kubernetes toleration: lets the pods onto nodes with a matching taint.');
+
+export const podSpreadSchema = z.strictObject({
+  over: z.enum(['nodes', 'zones']).describe(
+    '`nodes`: replicas on different nodes (kubernetes.io/hostname); `zones`: in different zones (topology.kubernetes.io/zone).',
+  ),
+  required: z.boolean().describe(
+    '`true`: a replica that cannot be placed apart stays Pending (DoNotSchedule); `false`: the scheduler prefers apart but places it anyway (ScheduleAnyway).',
+  ),
+}).describe('Spread the replicas: a topology spread constraint with maxSkew 1 over the component\'s own selector labels.');
+
+const podOptionsShape = {
+  tolerations: z.array(tolerationSchema).optional().describe('Tolerations of the pods; given, they replace the component\'s default list.'),
+  nodeSelector: z.record(z.string(), z.string()).optional().describe('Node labels a node must carry to run the pods (valid label keys and values).'),
+  priorityClassName: z.string().nullable().optional().describe('PriorityClass of the pods (a DNS subdomain); `null`: none.'),
+  labels: z.record(z.string(), z.string()).optional().describe(
+    'Extra labels on the pods (not on the workload or its selector); the app.kubernetes.io labels the project sets are refused.',
+  ),
+  annotations: z.record(z.string(), z.string()).optional().describe(
+    'Extra annotations on the pods; the spire-gitops/ annotations and kubectl.kubernetes.io/default-container the project sets are refused.',
+  ),
+};
+
+export const podOptionsSchema = z.strictObject(podOptionsShape)
+  .describe('How the pods of a component on every node are scheduled and marked.');
+
+export const replicatedPodOptionsSchema = z.strictObject({
+  ...podOptionsShape,
+  spread: podSpreadSchema.optional().describe('None: the scheduler places replicas as it likes (possibly together).'),
+}).describe('How the pods of a replicated component are scheduled, spread and marked.');
+
 // ---------------------------------------------------------------------------------------------- images
 
 export const imageRefSchema = z.strictObject({
@@ -229,6 +278,10 @@ export const serverSettingsSchema = z.strictObject({
   controllerManagerResources: resourceSpecSchema,
   controllerManagerLogLevel: z.enum(['debug', 'info', 'warn', 'error']).describe('Log level of the controller manager.'),
   ignoreNamespaces: z.array(z.string()).describe('Namespaces the controller manager never registers workloads in (matched exactly).'),
+  pod: replicatedPodOptionsSchema.optional().describe(
+    'Scheduling and marks of the server pods. Defaults: priorityClassName system-cluster-critical (the hardened chart\'s '
+    + 'recommendation for the server), no tolerations, no nodeSelector, no spread, no extra labels or annotations.',
+  ),
 }).describe('The SPIRE server and the controller manager beside it.');
 
 export const agentSettingsSchema = z.strictObject({
@@ -240,6 +293,17 @@ export const agentSettingsSchema = z.strictObject({
   ),
   resources: resourceSpecSchema,
   csiDriverResources: resourceSpecSchema,
+  pod: podOptionsSchema.optional().describe(
+    'Scheduling and marks of the agent pods. Defaults: priorityClassName system-node-critical (the hardened chart\'s '
+    + 'recommendation for node agents: evicted last, so workloads keep their SVIDs), tolerations `[{ operator: Exists }]` '
+    + '(an agent on every node, tainted or not: a pod on a node without one gets no identity), no nodeSelector, no extra '
+    + 'labels or annotations.',
+  ),
+  csiDriverPod: podOptionsSchema.optional().describe(
+    'Scheduling and marks of the CSI driver pods, which must run on the nodes the agents run on. Defaults: the agent\'s '
+    + 'resolved tolerations, nodeSelector and priorityClassName (so the two DaemonSets land on the same nodes), no extra '
+    + 'labels or annotations.',
+  ),
 }).describe('The SPIRE agent and the SPIFFE CSI driver on every node.');
 
 // ---------------------------------------------------------------------------------------- identities
@@ -322,6 +386,13 @@ export const federationSpecSchema = z.strictObject({
 export const oidcDiscoverySettingsSchema = z.strictObject({
   domains: z.array(z.string()).describe('Host names the provider answers for; the first is the JWT issuer host.'),
   resources: resourceSpecSchema,
+  replicas: z.number().optional().describe(
+    'Replicas of the provider (the hardened chart\'s replicaCount); more than one also gets a PodDisruptionBudget (maxUnavailable 1). Default: 1.',
+  ),
+  pod: replicatedPodOptionsSchema.optional().describe(
+    'Scheduling and marks of the provider pods. Defaults: no priorityClassName (an ordinary web service), no tolerations, '
+    + 'no nodeSelector, no spread, no extra labels or annotations.',
+  ),
 }).describe('The SPIRE OIDC discovery provider, for JWT-SVID verifiers outside SPIFFE.');
 
 export const monitoringSettingsSchema = z.strictObject({

@@ -5,7 +5,7 @@ import {
   gitOpsSettingsSchema, identityPolicySchema, identitySpecSchema, imageCatalogueSchema, imageRefSchema, keyManagerSchema,
   labelSelectorSchema, logFormatSchema, logLevelSchema, monitoringSettingsSchema, oidcDiscoverySettingsSchema,
   resourceSpecSchema, secretDeliverySchema, serverSettingsSchema, staticEntrySpecSchema, syncWindowSchema,
-  upstreamAuthoritySchema, teamConfigSchema,
+  upstreamAuthoritySchema, teamConfigSchema, tolerationSchema, podSpreadSchema, podOptionsSchema, replicatedPodOptionsSchema,
 } from './schema';
 
 /*
@@ -59,3 +59,9 @@ export type GitOpsSettings = Config<typeof gitOpsSettingsSchema>;
 export type MonitoringSettings = Config<typeof monitoringSettingsSchema>;
 /** An app team and the platform's grant (lib/config/schema.ts). */
 export type TeamConfig = Config<typeof teamConfigSchema>;
+/** A Kubernetes toleration as the estate states it. */
+export type TolerationSpec = Config<typeof tolerationSchema>;
+export type PodSpread = Config<typeof podSpreadSchema>;
+/** How a component's pods are scheduled and marked (lib/config/schema.ts). */
+export type PodOptions = Config<typeof podOptionsSchema>;
+export type ReplicatedPodOptions = Config<typeof replicatedPodOptionsSchema>;

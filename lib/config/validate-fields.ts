@@ -1,6 +1,9 @@
 import { ViolationDetails } from './violation';
-import { EnvironmentConfig, EstateConfig, LabelSelectorSpec, ResourceSpec } from './types';
+import { EnvironmentConfig, EstateConfig, LabelSelectorSpec, ReplicatedPodOptions, ResourceSpec } from './types';
 import { ImageRef } from './versions';
+import { PROJECT_LABEL_KEYS } from '../resolve/labels';
+import { DEFAULT_CONTAINER_ANNOTATION, PROJECT_ANNOTATION_PREFIX } from '../resolve/pods';
+import { WORKLOADS } from '../resolve/resolve';
 
 /*
  * Field-level checks of the estate: every Kubernetes name, label and quantity is one the API server
@@ -28,6 +31,30 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/*
+ * A label (or annotation) key is a Kubernetes qualified name: an optional DNS subdomain prefix of at most
+ * 253 characters and `/`, then a name of at most 63 characters of A-Z a-z 0-9 - _ . that begins and ends
+ * alphanumeric (apimachinery pkg/util/validation/validation.go, IsQualifiedName; IsValidLabelValue for
+ * values, which may also be empty).
+ */
+const QUALIFIED_NAME_PART = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** Why `key` is not a qualified name, or undefined when it is. */
+export function labelKeyProblem(key: string): string | undefined {
+  const parts = key.split('/');
+  if (parts.length > 2) return 'has more than one /';
+  const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
+  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return 'has a prefix that is not a lowercase DNS subdomain of at most 253 characters';
+  if (name.length === 0 || name.length > 63) return `has a name part of ${name.length} characters (1 to 63 allowed)`;
+  if (!QUALIFIED_NAME_PART.test(name)) return 'has a name part that is not A-Z a-z 0-9 - _ . beginning and ending alphanumeric';
+  return undefined;
+}
+
+/** Whether `value` is a valid label value: at most 63 characters of A-Z a-z 0-9 - _ ., alphanumeric at both ends, or empty. */
+export function isLabelValue(value: unknown): boolean {
+  return typeof value === 'string' && LABEL_VALUE.test(value);
+}
 
 export function quantityValue(text: string): number | undefined {
   if (typeof text !== 'string') return undefined;
@@ -114,6 +141,72 @@ function selector(report: Report, resource: string, field: string, spec: LabelSe
   }
 }
 
+/**
+ * A component's pod options (lib/config/schema.ts podOptionsSchema): tolerations as the API server
+ * validates them (core/validation ValidateTolerations), label keys and values, a PriorityClass name, and
+ * no extra label or annotation over one the project sets (a label over the selector's would leave the
+ * workload's pods unselected, or select another's).
+ */
+function podOptions(report: Report, resource: string, field: string, options: ReplicatedPodOptions | undefined): void {
+  if (!options) return;
+  for (const [index, toleration] of (options.tolerations ?? []).entries()) {
+    const at = `${field}.tolerations[${index}]`;
+    if (toleration.key !== undefined) {
+      const problem = labelKeyProblem(toleration.key);
+      if (problem) report({ resource, field: `${at}.key`, value: toleration.key, rule: `is not a valid taint key: it ${problem}`, fix: 'use the key of the node taint, e.g. dedicated or node-role.kubernetes.io/infra' });
+    }
+    if (toleration.operator === 'Equal' && !toleration.key) {
+      report({ resource, field: `${at}.key`, value: toleration.key, rule: 'is required with operator Equal (only Exists may match every key)', fix: 'give the key of the taint, or use operator Exists' });
+    }
+    if (toleration.operator === 'Exists' && toleration.value !== undefined && toleration.value !== '') {
+      report({ resource, field: `${at}.value`, value: toleration.value, rule: 'must be empty with operator Exists', fix: 'remove value, or use operator Equal' });
+    }
+    if (toleration.value !== undefined && !isLabelValue(toleration.value)) {
+      report({ resource, field: `${at}.value`, value: toleration.value, rule: 'is not a valid taint value', fix: 'use at most 63 characters of A-Z a-z 0-9 - _ .' });
+    }
+    if (toleration.tolerationSeconds !== undefined && (toleration.effect !== 'NoExecute' || !Number.isInteger(toleration.tolerationSeconds))) {
+      report({
+        resource, field: `${at}.tolerationSeconds`, value: toleration.tolerationSeconds,
+        rule: toleration.effect !== 'NoExecute' ? 'applies only with effect NoExecute' : 'must be a whole number of seconds',
+        fix: toleration.effect !== 'NoExecute' ? 'set effect to NoExecute, or remove tolerationSeconds' : 'write whole seconds, e.g. 300',
+      });
+    }
+  }
+  const labels: [string, Record<string, string> | undefined][] = [['nodeSelector', options.nodeSelector], ['labels', options.labels]];
+  for (const [kind, record] of labels) {
+    for (const [key, value] of Object.entries(record ?? {})) {
+      const at = `${field}.${kind}["${key}"]`;
+      const problem = labelKeyProblem(key);
+      if (problem) report({ resource, field: at, value: key, rule: `is not a valid label key: it ${problem}`, fix: 'use a key like team or example.com/team' });
+      if (!isLabelValue(value)) report({ resource, field: at, value, rule: 'is not a valid label value', fix: 'use at most 63 characters of A-Z a-z 0-9 - _ ., beginning and ending alphanumeric' });
+      if (kind === 'labels' && PROJECT_LABEL_KEYS.includes(key)) {
+        report({
+          resource, field: at, value,
+          rule: `is a label the project sets (${PROJECT_LABEL_KEYS.join(', ')}); overriding it would change or break the workload's selector`,
+          fix: 'choose another key, e.g. example.com/' + key.split('/')[1],
+        });
+      }
+    }
+  }
+  for (const key of Object.keys(options.annotations ?? {})) {
+    const at = `${field}.annotations["${key}"]`;
+    const problem = labelKeyProblem(key.toLowerCase());
+    if (problem) report({ resource, field: at, value: key, rule: `is not a valid annotation key: it ${problem}`, fix: 'use a key like example.com/owner' });
+    if (key.startsWith(PROJECT_ANNOTATION_PREFIX) || key === DEFAULT_CONTAINER_ANNOTATION) {
+      report({ resource, field: at, value: key, rule: `is an annotation the project sets (${PROJECT_ANNOTATION_PREFIX}*, ${DEFAULT_CONTAINER_ANNOTATION})`, fix: 'choose another key' });
+    }
+  }
+  const priorityClassName = options.priorityClassName;
+  if (priorityClassName !== undefined && priorityClassName !== null) {
+    if (!DNS_SUBDOMAIN.test(priorityClassName) || priorityClassName.length > 253) {
+      report({ resource, field: `${field}.priorityClassName`, value: priorityClassName, rule: 'is not a valid PriorityClass name (a lowercase RFC 1123 subdomain of at most 253 characters)', fix: 'use lowercase letters, digits, - and ., or null for none' });
+    } else if (priorityClassName.startsWith('system-') && !['system-node-critical', 'system-cluster-critical'].includes(priorityClassName)) {
+      // The API server reserves the system- prefix for its two built-in classes (scheduling/validation ValidatePriorityClass).
+      report({ resource, field: `${field}.priorityClassName`, value: priorityClassName, rule: 'uses the system- prefix, which Kubernetes reserves for system-node-critical and system-cluster-critical', fix: 'name one of those two, or a PriorityClass of your own' });
+    }
+  }
+}
+
 /** Estate-wide fields that are not an environment's. */
 export function checkEstateFields(estate: EstateConfig, report: Report): void {
   const images = (estate.images ?? {}) as unknown as Record<string, ImageRef>;
@@ -176,6 +269,17 @@ export function checkEnvironmentFields(env: EnvironmentConfig, report: Report): 
   resourceSpec(report, resource, 'agent.resources', agent.resources);
   resourceSpec(report, resource, 'agent.csiDriverResources', agent.csiDriverResources);
   if (env.oidcDiscovery) resourceSpec(report, resource, 'oidcDiscovery.resources', env.oidcDiscovery.resources);
+  const workload = (part: keyof typeof WORKLOADS) => `${WORKLOADS[part].kind} "${WORKLOADS[part].name}"`;
+  podOptions(report, workload('server'), 'server.pod', server.pod);
+  podOptions(report, workload('agent'), 'agent.pod', agent.pod);
+  podOptions(report, workload('csiDriver'), 'agent.csiDriverPod', agent.csiDriverPod);
+  if (env.oidcDiscovery) {
+    podOptions(report, workload('oidcDiscoveryProvider'), 'oidcDiscovery.pod', env.oidcDiscovery.pod);
+    const oidcReplicas = env.oidcDiscovery.replicas;
+    if (oidcReplicas !== undefined && (!Number.isInteger(oidcReplicas) || oidcReplicas < 1 || oidcReplicas > 100)) {
+      report({ resource: workload('oidcDiscoveryProvider'), field: 'oidcDiscovery.replicas', value: oidcReplicas, rule: 'must be a whole number from 1 to 100', fix: 'set it to 1, or 2 or more for a provider that survives a node drain' });
+    }
+  }
   const upstream = server.upstreamAuthority;
   if (upstream) {
     name(report, resource, 'server.upstreamAuthority.issuerName', upstream.issuerName, 'subdomain', 'issuer name');

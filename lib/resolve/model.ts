@@ -16,6 +16,35 @@ export interface AttestingAgents {
   readonly audience: string;
 }
 
+/** How a component's pods are scheduled and marked, its defaults applied (lib/resolve/pods.ts). */
+export interface ResolvedPodOptions {
+  /** The pod template's labels: the component's standard labels plus the estate's extra ones. */
+  readonly labels: Record<string, string>;
+  /** The estate's extra annotations; the construct adds its own (config checksum, default container). */
+  readonly annotations: Record<string, string>;
+  readonly priorityClassName?: string;
+  readonly tolerations: readonly {
+    readonly key?: string;
+    readonly operator: 'Exists' | 'Equal';
+    readonly value?: string;
+    readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+    readonly tolerationSeconds?: number;
+  }[];
+  /** Empty: any node. */
+  readonly nodeSelector: Record<string, string>;
+  /** One topology spread constraint (maxSkew 1) over the component's selector, when the estate asks to spread. */
+  readonly topologySpread?: {
+    readonly topologyKey: string;
+    readonly whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
+    readonly selector: Record<string, string>;
+  };
+}
+
+/** A PodDisruptionBudget over the component's selector. */
+export interface ResolvedDisruptionBudget {
+  readonly maxUnavailable: number;
+}
+
 /** Where the server publishes the trust bundle; agents mount exactly this. */
 export interface TrustBundleLocation {
   readonly namespace: string;
@@ -50,8 +79,12 @@ export interface ResolvedServer {
   readonly datastorePasswordEnv?: string;
   /** The postgres sslmode: as configured, else verify-full in production environments and require elsewhere. */
   readonly databaseSslMode?: 'require' | 'verify-ca' | 'verify-full';
+  /** Labels of every server object; the pod template's are `pod.labels`. */
   readonly podLabels: Record<string, string>;
   readonly selector: Record<string, string>;
+  readonly pod: ResolvedPodOptions;
+  /** With more than one replica: at most one down at a time during voluntary disruptions. */
+  readonly disruptionBudget?: ResolvedDisruptionBudget;
 }
 
 export interface ResolvedAgent {
@@ -65,8 +98,10 @@ export interface ResolvedAgent {
   readonly socketHostDir: string;
   readonly socketFileName: string;
   readonly tokenAudience: string;
+  /** Labels of every agent object; the pod template's are `pod.labels`. */
   readonly podLabels: Record<string, string>;
   readonly selector: Record<string, string>;
+  readonly pod: ResolvedPodOptions;
 }
 
 export interface ResolvedControllerManager {
@@ -88,6 +123,7 @@ export interface ResolvedCsiDriver {
   readonly registrarHealthPort: number;
   readonly labels: Record<string, string>;
   readonly selector: Record<string, string>;
+  readonly pod: ResolvedPodOptions;
 }
 
 export interface ResolvedOidcDiscoveryProvider {
@@ -98,6 +134,9 @@ export interface ResolvedOidcDiscoveryProvider {
   readonly ports: { readonly http: number; readonly health: number; readonly service: number };
   readonly labels: Record<string, string>;
   readonly selector: Record<string, string>;
+  readonly replicas: number;
+  readonly pod: ResolvedPodOptions;
+  readonly disruptionBudget?: ResolvedDisruptionBudget;
   /** The identity the provider needs; the cluster chart registers it like any other. */
   readonly identity: IdentitySpec;
 }

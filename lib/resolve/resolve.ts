@@ -3,6 +3,7 @@ import { CONTROLLER_MANAGER, CSI_DRIVER, OIDC_DISCOVERY_PROVIDER, SPIRE_AGENT, S
 import { ImageCatalogue } from '../config/versions';
 import { namespaceServiceAccountId } from '../identity/spiffe-id';
 import { selectorLabels, standardLabels } from './labels';
+import { AGENT_POD_DEFAULTS, OIDC_POD_DEFAULTS, SERVER_POD_DEFAULTS, csiDriverDefaults, resolvePodOptions } from './pods';
 import {
   ResolvedAgent, ResolvedCluster, ResolvedCsiDriver, ResolvedEstate, ResolvedOidcDiscoveryProvider, ResolvedServer,
 } from './model';
@@ -10,12 +11,21 @@ import {
 /** Namespaces and names this project gives SPIRE's parts in every cluster. */
 export const SERVER_NAMESPACE = 'spire-server';
 export const AGENT_NAMESPACE = 'spire-system';
+/** The workloads' names (and of their ServiceAccounts, ConfigMaps and Services). */
+export const WORKLOADS = {
+  server: { kind: 'StatefulSet', name: 'spire-server' },
+  agent: { kind: 'DaemonSet', name: 'spire-agent' },
+  csiDriver: { kind: 'DaemonSet', name: 'spiffe-csi-driver' },
+  oidcDiscoveryProvider: { kind: 'Deployment', name: 'spire-oidc-discovery-provider' },
+} as const;
 
 function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, agent: ResolvedAgent): ResolvedServer {
   const settings = { ...environment.server, ...cluster.serverOverrides };
   const { datastore } = settings;
-  const name = 'spire-server';
+  const name = WORKLOADS.server.name;
   const oidc = environment.oidcDiscovery;
+  const podLabels = standardLabels(name, 'server', cluster.name);
+  const selector = selectorLabels(name, cluster.name);
   return {
     name,
     namespace: SERVER_NAMESPACE,
@@ -35,13 +45,17 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
     datastorePasswordEnv: datastore.type === 'sqlite3' ? undefined
       : datastore.type === 'postgres' ? SPIRE_SERVER.env.postgresPassword : SPIRE_SERVER.env.mysqlPassword,
     databaseSslMode: datastore.type === 'postgres' ? datastore.sslMode ?? (environment.production ? 'verify-full' : 'require') : undefined,
-    podLabels: standardLabels(name, 'server', cluster.name),
-    selector: selectorLabels(name, cluster.name),
+    podLabels,
+    selector,
+    pod: resolvePodOptions(settings.pod, SERVER_POD_DEFAULTS, podLabels, selector),
+    disruptionBudget: settings.replicas > 1 ? { maxUnavailable: 1 } : undefined,
   };
 }
 
 function resolveAgent(environment: EnvironmentConfig, cluster: ClusterConfig): ResolvedAgent {
-  const name = 'spire-agent';
+  const name = WORKLOADS.agent.name;
+  const podLabels = standardLabels(name, 'agent', cluster.name);
+  const selector = selectorLabels(name, cluster.name);
   return {
     name,
     namespace: AGENT_NAMESPACE,
@@ -53,37 +67,46 @@ function resolveAgent(environment: EnvironmentConfig, cluster: ClusterConfig): R
     socketFileName: SPIRE_AGENT.socketFile,
     // The audience the server's k8s_psat accepts on the agents' projected tokens.
     tokenAudience: 'spire-server',
-    podLabels: standardLabels(name, 'agent', cluster.name),
-    selector: selectorLabels(name, cluster.name),
+    podLabels,
+    selector,
+    pod: resolvePodOptions(environment.agent.pod, AGENT_POD_DEFAULTS, podLabels, selector),
   };
 }
 
-function resolveCsiDriver(cluster: ClusterConfig, agent: ResolvedAgent): ResolvedCsiDriver {
-  const name = 'spiffe-csi-driver';
+function resolveCsiDriver(environment: EnvironmentConfig, cluster: ClusterConfig, agent: ResolvedAgent): ResolvedCsiDriver {
+  const name = WORKLOADS.csiDriver.name;
+  const labels = standardLabels(name, 'csi-driver', cluster.name);
+  const selector = selectorLabels(name, cluster.name);
   return {
     name,
     driverName: CSI_DRIVER.driverName,
     namespace: agent.namespace,
     kubeletPath: CSI_DRIVER.kubeletDir,
     registrarHealthPort: CSI_DRIVER.registrarHealthPort,
-    labels: standardLabels(name, 'csi-driver', cluster.name),
-    selector: selectorLabels(name, cluster.name),
+    labels,
+    selector,
+    pod: resolvePodOptions(environment.agent.csiDriverPod, csiDriverDefaults(agent.pod), labels, selector),
   };
 }
 
 function resolveOidc(environment: EnvironmentConfig, cluster: ClusterConfig, server: ResolvedServer): ResolvedOidcDiscoveryProvider | undefined {
   const settings = environment.oidcDiscovery;
   if (!settings) return undefined;
-  const name = 'spire-oidc-discovery-provider';
+  const name = WORKLOADS.oidcDiscoveryProvider.name;
   const selector = selectorLabels(name, cluster.name);
+  const labels = standardLabels(name, 'oidc-discovery-provider', cluster.name);
+  const replicas = settings.replicas ?? 1;
   return {
     name,
     namespace: server.namespace,
     domains: settings.domains,
     jwtIssuer: server.jwtIssuer ?? `https://${settings.domains[0]}`,
     ports: OIDC_DISCOVERY_PROVIDER.ports,
-    labels: standardLabels(name, 'oidc-discovery-provider', cluster.name),
+    labels,
     selector,
+    replicas,
+    pod: resolvePodOptions(settings.pod, OIDC_POD_DEFAULTS, labels, selector),
+    disruptionBudget: replicas > 1 ? { maxUnavailable: 1 } : undefined,
     identity: {
       name,
       spiffeIDTemplate: namespaceServiceAccountId(),
@@ -126,7 +149,7 @@ export function resolveCluster(environment: EnvironmentConfig, cluster: ClusterC
       clusterDomain: cluster.clusterDomain ?? 'cluster.local',
       ports: CONTROLLER_MANAGER.ports,
     },
-    csiDriver: resolveCsiDriver(cluster, agent),
+    csiDriver: resolveCsiDriver(environment, cluster, agent),
     oidcDiscovery: resolveOidc(environment, cluster, server),
   };
 }

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { OIDC_DISCOVERY_PROVIDER, OIDC_DISCOVERY_PROVIDER_BIN, SPIRE_HEALTH_PATHS, WORKLOAD_API } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
-import { RESTRICTED_CONTAINER, httpProbe, resources, restrictedPod } from '../build/k8s-helpers';
+import { RESTRICTED_CONTAINER, disruptionBudget, httpProbe, podScheduling, resources, restrictedPod } from '../build/k8s-helpers';
 import { renderOidcConf } from '../render/oidc-conf';
 import { ResolvedCluster, ResolvedOidcDiscoveryProvider } from '../resolve/model';
 
@@ -55,13 +55,17 @@ export class SpiffeOidcDiscoveryProvider extends Construct {
     new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { name: oidc.name, namespace, labels },
       spec: {
-        replicas: 1,
+        replicas: oidc.replicas,
         selector: { matchLabels: oidc.selector },
         template: {
-          metadata: { labels, annotations: { 'spire-gitops/config-checksum': createHash('sha256').update(conf).digest('hex') } },
+          metadata: {
+            labels: oidc.pod.labels,
+            annotations: { ...oidc.pod.annotations, 'spire-gitops/config-checksum': createHash('sha256').update(conf).digest('hex') },
+          },
           spec: {
             serviceAccountName: oidc.name,
             automountServiceAccountToken: false,
+            ...podScheduling(oidc.pod),
             securityContext: restrictedPod(1000),
             containers: [{
               name: 'spiffe-oidc-discovery-provider',
@@ -89,5 +93,8 @@ export class SpiffeOidcDiscoveryProvider extends Construct {
         },
       },
     });
+    if (oidc.disruptionBudget) {
+      disruptionBudget(this, 'DisruptionBudget', { name: oidc.name, namespace, labels, selector: oidc.selector, budget: oidc.disruptionBudget });
+    }
   }
 }

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CSI_DRIVER, CSI_DRIVER_BIN, CSI_NODE_DRIVER_REGISTRAR_BIN } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
-import { HARDENED_CONTAINER, httpProbe, resources } from '../build/k8s-helpers';
+import { HARDENED_CONTAINER, httpProbe, podScheduling, resources } from '../build/k8s-helpers';
 import { ResolvedCluster } from '../resolve/model';
 
 export interface SpiffeCsiDriverProps {
@@ -46,11 +46,11 @@ export class SpiffeCsiDriver extends Construct {
         selector: { matchLabels: driver.selector },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
         template: {
-          metadata: { labels },
+          metadata: { labels: driver.pod.labels, ...(Object.keys(driver.pod.annotations).length > 0 ? { annotations: driver.pod.annotations } : {}) },
           spec: {
             serviceAccountName: driver.name,
             automountServiceAccountToken: false,
-            priorityClassName: 'system-node-critical',
+            ...podScheduling(driver.pod),
             containers: [
               {
                 name: 'spiffe-csi-driver',
@@ -101,7 +101,6 @@ export class SpiffeCsiDriver extends Construct {
               { name: 'mountpoint-dir', hostPath: { path: `${kubelet}/pods`, type: 'Directory' } },
               { name: 'kubelet-plugin-registration-dir', hostPath: { path: `${kubelet}/plugins_registry`, type: 'Directory' } },
             ],
-            tolerations: [{ operator: 'Exists' }],
           },
         },
       },

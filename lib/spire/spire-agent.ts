@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SPIRE_AGENT, SPIRE_AGENT_BIN, SPIRE_HEALTH_PATHS } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
-import { HARDENED_CONTAINER, grant, httpProbe, podSecurityLabels, resources } from '../build/k8s-helpers';
+import { HARDENED_CONTAINER, grant, httpProbe, podScheduling, podSecurityLabels, resources } from '../build/k8s-helpers';
 import { agentConf } from '../build/spire-configs';
 import { ResolvedCluster } from '../resolve/model';
 
@@ -55,12 +55,12 @@ export class SpireAgent extends Construct {
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
         template: {
           metadata: {
-            labels,
-            annotations: { 'spire-gitops/config-checksum': createHash('sha256').update(conf).digest('hex') },
+            labels: agent.pod.labels,
+            annotations: { ...agent.pod.annotations, 'spire-gitops/config-checksum': createHash('sha256').update(conf).digest('hex') },
           },
           spec: {
             serviceAccountName: agent.serviceAccountName,
-            priorityClassName: 'system-node-critical',
+            ...podScheduling(agent.pod),
             // The attestor reads workload processes' cgroups and reaches the kubelet on the node.
             hostPid: true,
             hostNetwork: true,
@@ -103,7 +103,6 @@ export class SpireAgent extends Construct {
                 },
               },
             ],
-            tolerations: [{ operator: 'Exists' }],
           },
         },
       },

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { SPIRE_SERVER } from '../config/spire-facts';
 import { imageString } from '../config/versions';
 import { addChecks } from '../build/checks';
-import { RESTRICTED_CONTAINER, grant, httpProbe, podSecurityLabels, resources, restrictedPod } from '../build/k8s-helpers';
+import { RESTRICTED_CONTAINER, disruptionBudget, grant, httpProbe, podScheduling, podSecurityLabels, resources, restrictedPod } from '../build/k8s-helpers';
 import { controllerManagerConfig, serverCommand, serverConf, serverDatastoreEnv } from '../build/spire-configs';
 import { parseDuration } from '../duration';
 import { ResolvedCluster, ResolvedServer } from '../resolve/model';
@@ -73,10 +73,9 @@ export class SpireServer extends Construct {
     this.createRbac(server);
     this.createStatefulSet(server);
 
-    if (server.settings.replicas > 1) {
-      new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-        metadata: { name: server.name, namespace: server.namespace, labels },
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: server.selector } },
+    if (server.disruptionBudget) {
+      disruptionBudget(this, 'DisruptionBudget', {
+        name: server.name, namespace: server.namespace, labels, selector: server.selector, budget: server.disruptionBudget,
       });
     }
 
@@ -160,15 +159,16 @@ export class SpireServer extends Construct {
         podManagementPolicy: 'Parallel',
         template: {
           metadata: {
-            labels: server.podLabels,
+            labels: server.pod.labels,
             annotations: {
+              ...server.pod.annotations,
               'kubectl.kubernetes.io/default-container': 'spire-server',
               'spire-gitops/config-checksum': checksum,
             },
           },
           spec: {
             serviceAccountName: server.serviceAccountName,
-            priorityClassName: 'system-cluster-critical',
+            ...podScheduling(server.pod),
             securityContext: restrictedPod(1000),
             containers: [
               {
