@@ -155,12 +155,14 @@ export function fetchBundleText(spec: FederationSpec, trust: EndpointTrust): Pro
       res.on('error', (error) => fail(error.message));
     });
     req.on('timeout', () => { req.destroy(); fail(`no answer within ${FETCH_TIMEOUT_MS / 1000} s`); });
-    req.on('error', (error: Error & { code?: string; cert?: { subjectaltname?: string } }) => {
+    req.on('error', (error: Error & { code?: string; syscall?: string; cert?: { subjectaltname?: string } }) => {
       // SPIRE says when an https_web endpoint serves an X509-SVID instead of a Web PKI certificate (FetchBundle).
       const spiffeId = /URI:(spiffe:\/\/[^,\s]+)/.exec(error.cert?.subjectaltname ?? '')?.[1];
       const hint = profile.type === 'https_web' && error.code === 'ERR_TLS_CERT_ALTNAME_INVALID' && spiffeId
         ? `; the server certificate carries the SPIFFE ID ${spiffeId}: maybe the partner's profile is https_spiffe, not https_web` : '';
-      fail(`${profile.type === 'https_spiffe' ? 'https_spiffe authentication failed' : 'cannot fetch the bundle'}: ${error.message}${error.code && !error.message.includes(error.code) ? ` (${error.code})` : ''}${hint}`);
+      // A system call's error (DNS, connect) never reached TLS: it says nothing about the endpoint's identity.
+      const what = error.syscall ? 'cannot reach the endpoint' : profile.type === 'https_spiffe' ? 'https_spiffe authentication failed' : 'cannot fetch the bundle';
+      fail(`${what}: ${error.message}${error.code && !error.message.includes(error.code) ? ` (${error.code})` : ''}${hint}`);
     });
     req.end();
   });
