@@ -1,10 +1,9 @@
 import { EnvironmentConfig, IdentitySpec } from '../lib/config/types';
 import { GOOD_IDENTITY } from '../lib/identity/policy-cases';
-import { EnvironmentConfig } from '../lib/config/types';
+import { environment, estateWith, problemsOf } from './helpers/estate';
 
 /** The partner without a lock file: a bundle the estate gives inline is the only one synth sees. */
 const LOGISTICS = (env: EnvironmentConfig) => env.federation.find((spec) => spec.trustDomain === 'logistics.partner.example')!;
-import { environment, estateWith, problemsOf } from './helpers/estate';
 
 function withIdentity(envName: string, identity: Partial<IdentitySpec>, extra: Partial<EnvironmentConfig> = {}) {
   // The sample workload needs the default identity it names; these estates replace the identities.
