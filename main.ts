@@ -7,4 +7,4 @@ import { run } from './lib/cli/main';
  * `npm run synth` runs the same command through bin/spire-gitops.js.
  */
 const staging = process.env.CDK8S_OUTDIR;
-process.exitCode = run(['synth', '--out', 'dist', ...(staging ? ['--out', staging] : [])]);
+void Promise.resolve(run(['synth', '--out', 'dist', ...(staging ? ['--out', staging] : [])])).then((code) => { process.exitCode = code; });

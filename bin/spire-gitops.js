@@ -68,4 +68,5 @@ function packageBuild() {
 
 const main = existsSync(source) ? compiledSources() : packageBuild();
 const { run } = require(main);
-process.exitCode = run(process.argv.slice(2));
+// A command that talks to the network (federation fetch-bundle) answers with a promise of its exit code.
+Promise.resolve(run(process.argv.slice(2))).then((code) => { process.exitCode = code; });

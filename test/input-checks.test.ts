@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { EnvironmentConfig, EstateConfig, FederationSpec, IdentitySpec } from '../lib/config/types';
+import { federationLockPath } from '../lib/config/federation-locks';
 import { secretKind } from '../lib/config/secrets';
 import { renderEstate } from '../lib/synth';
 import { defaultEstate, environment, estateWith, problemsOf } from './helpers/estate';
@@ -12,10 +15,17 @@ import { defaultEstate, environment, estateWith, problemsOf } from './helpers/es
  * anything but EstateValidationError.
  */
 
-const PAYMENTS_BUNDLE = readFileSync('lib/config/federation-bundles/payments.partner.example.json', 'utf8');
+const PAYMENTS_LOCK = federationLockPath('payments.partner.example');
+const PAYMENTS_BUNDLE = readFileSync(PAYMENTS_LOCK, 'utf8');
 const payments = (change: Partial<FederationSpec>) => estateWith('production', (env) => ({
   ...env, federation: [{ ...env.federation[0], ...change } as FederationSpec, ...env.federation.slice(1)],
 }));
+// The logistics partner has no lock file, so its bundle comes from the estate alone.
+const logistics = (change: Partial<FederationSpec>) => estateWith('production', (env) => ({
+  ...env, federation: env.federation.map((spec) => (spec.trustDomain === 'logistics.partner.example' ? { ...spec, ...change } as FederationSpec : spec)),
+}));
+/** A well-formed JWT authority, so that a case's fault sits in the key after it. */
+const JWT_KEY = { use: 'jwt-svid', kid: 'k0', kty: 'EC', crv: 'P-256', x: 'a', y: 'b' };
 const bundleWith = (mutate: (bundle: any) => void) => {
   const bundle = JSON.parse(PAYMENTS_BUNDLE);
   mutate(bundle);
@@ -33,25 +43,34 @@ const DOUBLED = /\b(\w{2,}) \1\b/i;
 
 export const federationCases: Case[] = [
   ['fails when an https_spiffe partner has no initial bundle (the server could never fetch it)',
-    payments({ trustDomainBundle: undefined }),
-    /^production\/prod-euw1: ClusterFederatedTrustDomain "payments\.partner\.example" spec\.trustDomainBundle: an https_spiffe partner needs its initial bundle: .*got nothing; fix: commit the partner's public bundle .* set trustDomainBundleFile/],
+    logistics({ profile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://logistics.partner.example/spire/server' } }),
+    /^production\/prod-euw1: ClusterFederatedTrustDomain "logistics\.partner\.example" spec\.trustDomainBundle: an https_spiffe partner needs its initial bundle: .*got nothing; fix: fetch it into its lock file, .*spire-gitops federation fetch-bundle logistics\.partner\.example --ca-file THEIR_CA\.pem --write.* set trustDomainBundleFile/],
   ['fails when a bundle file does not exist',
-    payments({ trustDomainBundle: undefined, trustDomainBundleFile: 'lib/config/federation-bundles/nope.json' }),
-    /^production: ClusterFederatedTrustDomain "payments\.partner\.example" trustDomainBundleFile: cannot be read \(ENOENT\), got "lib\/config\/federation-bundles\/nope\.json"/],
+    logistics({ trustDomainBundleFile: 'partner-bundles/nope.json' }),
+    /^production: ClusterFederatedTrustDomain "logistics\.partner\.example" trustDomainBundleFile: cannot be read \(ENOENT\), got "partner-bundles\/nope\.json"/],
   ['fails when a bundle file lies outside the repository',
-    payments({ trustDomainBundle: undefined, trustDomainBundleFile: '../shared/bundle.json' }),
+    logistics({ trustDomainBundleFile: '../shared/bundle.json' }),
     /trustDomainBundleFile: must be a path inside the repository, relative to its root, got "\.\.\/shared\/bundle\.json"/],
   ['fails when a bundle file is an absolute path',
-    payments({ trustDomainBundle: undefined, trustDomainBundleFile: '/etc/passwd' }),
+    logistics({ trustDomainBundleFile: '/etc/passwd' }),
     /trustDomainBundleFile: must be a path inside the repository/],
   ['fails when a bundle is given both inline and as a file',
-    payments({ trustDomainBundleFile: 'lib/config/federation-bundles/payments.partner.example.json' }),
+    logistics({ trustDomainBundle: PAYMENTS_BUNDLE, trustDomainBundleFile: PAYMENTS_LOCK }),
     /trustDomainBundleFile: is given together with trustDomainBundle, got ".*"; fix: keep one of the two/],
+  ['fails when the estate names a bundle file for a partner whose lock file holds its bundle',
+    payments({ trustDomainBundleFile: PAYMENTS_LOCK }),
+    /^production: ClusterFederatedTrustDomain "payments\.partner\.example" trustDomainBundleFile: is given while federation\/payments\.partner\.example\.bundle\.json holds the partner's fetched bundle, got "federation\/payments\.partner\.example\.bundle\.json"; fix: remove trustDomainBundleFile from the estate/],
+  ['fails when the estate gives a bundle inline for a partner whose lock file holds its bundle',
+    payments({ trustDomainBundle: bundleWith((bundle) => { bundle.spiffe_refresh_hint = 60; }) }),
+    /^production: ClusterFederatedTrustDomain "payments\.partner\.example" trustDomainBundle: is given while federation\/payments\.partner\.example\.bundle\.json holds/],
+  ['fails when a bundle key has no use (SPIRE refuses it)',
+    logistics({ trustDomainBundle: '{"keys":[{"kty":"EC","kid":"a","crv":"P-256","x":"a","y":"b"}]}' }),
+    /spec\.trustDomainBundle: key 0 has no use \(x509-svid or jwt-svid\)/],
   ['fails when an x509-svid key of the bundle has no certificate',
-    payments({ trustDomainBundleFile: undefined, trustDomainBundle: bundleWith((bundle) => { delete bundle.keys[0].x5c; }) }),
+    logistics({ trustDomainBundle: bundleWith((bundle) => { delete bundle.keys[0].x5c; }) }),
     /spec\.trustDomainBundle: x509-svid key 0 must carry exactly one certificate in x5c/],
   ['fails when the bundle certificate does not parse',
-    payments({ trustDomainBundleFile: undefined, trustDomainBundle: bundleWith((bundle) => { bundle.keys[0].x5c = ['bm90IGEgY2VydA=='] }) }),
+    logistics({ trustDomainBundle: bundleWith((bundle) => { bundle.keys[0].x5c = ['bm90IGEgY2VydA=='] }) }),
     /x509-svid key 0 has an x5c certificate that does not parse/],
   ['fails when the bundle belongs to another trust domain',
     estateWith('production', (env) => ({
@@ -64,13 +83,13 @@ export const federationCases: Case[] = [
     })),
     /ClusterFederatedTrustDomain "other\.partner\.example" spec\.trustDomainBundle: x509-svid key 0 belongs to spiffe:\/\/payments\.partner\.example, not spiffe:\/\/other\.partner\.example/],
   ['fails when a bundle key carries an RSA private parameter',
-    payments({ trustDomainBundleFile: undefined, trustDomainBundle: bundleWith((bundle) => { bundle.keys.push({ use: 'jwt-svid', kid: 'k1', kty: 'RSA', n: 'AQAB', e: 'AQAB', p: 'secret' }); }) }),
+    logistics({ trustDomainBundle: JSON.stringify({ keys: [JWT_KEY, { use: 'jwt-svid', kid: 'k1', kty: 'RSA', n: 'AQAB', e: 'AQAB', p: 'secret' }] }) }),
     /spec\.trustDomainBundle: contains a private key parameter \("p", key 1\), got "<redacted>"; fix: use the public bundle only/],
   ['fails when a jwt-svid key of the bundle has no key ID',
-    payments({ trustDomainBundleFile: undefined, trustDomainBundle: bundleWith((bundle) => { bundle.keys.push({ use: 'jwt-svid', kty: 'EC', crv: 'P-256', x: 'a', y: 'b' }); }) }),
+    logistics({ trustDomainBundle: JSON.stringify({ keys: [JWT_KEY, { use: 'jwt-svid', kty: 'EC', crv: 'P-256', x: 'a', y: 'b' }] }) }),
     /jwt-svid key 1 has no key ID \(kid\)/],
   ['fails when the bundle has no keys',
-    payments({ trustDomainBundleFile: undefined, trustDomainBundle: '{"keys":[]}' }),
+    logistics({ trustDomainBundle: '{"keys":[]}' }),
     /spec\.trustDomainBundle: has no keys/],
 ];
 
@@ -259,8 +278,27 @@ describe('federation bundles', () => {
     const object = files.get('production/prod-euw1/clusterfederatedtrustdomain-payments-partner-example.yaml')!;
     expect(object).toContain('trustDomainBundle: |');
     expect(object).toContain(JSON.parse(PAYMENTS_BUNDLE).keys[0].x5c[0]);
-    expect(DEFAULT_ESTATE.environments.flatMap((env) => env.federation).every((spec) => spec.profile.type !== 'https_spiffe' || spec.trustDomainBundleFile)).toBe(true);
+    // The estate names no bundle for it: the lock file is learned state, read at synth.
+    expect(DEFAULT_ESTATE.environments.flatMap((env) => env.federation).filter((spec) => spec.trustDomainBundle !== undefined || spec.trustDomainBundleFile !== undefined)).toEqual([]);
     expect(environment('production').federation[0].trustDomainBundle).toBe(PAYMENTS_BUNDLE);
+  });
+
+  test('a bundle named by trustDomainBundleFile, without a lock file, gives the same ClusterFederatedTrustDomain as the lock', () => {
+    // GIVEN a repository without federation/, holding the payments bundle under a name of its own
+    const repository = mkdtempSync(join(tmpdir(), 'bundle-file-'));
+    try {
+      mkdirSync(join(repository, 'partner-bundles'));
+      writeFileSync(join(repository, 'partner-bundles', 'payments.json'), PAYMENTS_BUNDLE);
+      const path = 'production/prod-euw1/clusterfederatedtrustdomain-payments-partner-example.yaml';
+      // WHEN one estate names the file and the other relies on the lock
+      const fromFile = renderEstate(payments({ trustDomainBundle: undefined, trustDomainBundleFile: 'partner-bundles/payments.json' }), { baseDir: repository }).get(path);
+      const fromLock = renderEstate(payments({ trustDomainBundle: undefined }), { baseDir: process.cwd() }).get(path);
+      // THEN both carry the bundle, byte for byte
+      expect(fromFile).toContain(JSON.parse(PAYMENTS_BUNDLE).keys[0].x5c[0]);
+      expect(fromFile).toBe(fromLock);
+    } finally {
+      rmSync(repository, { recursive: true, force: true });
+    }
   });
 
   test.each(federationCases)('%s', (_name, estate, message) => {

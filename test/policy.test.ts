@@ -2,6 +2,9 @@ import { EnvironmentConfig, IdentitySpec } from '../lib/config/types';
 import { GOOD_IDENTITY } from '../lib/identity/policy-cases';
 import { environment, estateWith, problemsOf } from './helpers/estate';
 
+/** The partner without a lock file: a bundle the estate gives inline is the only one synth sees. */
+const LOGISTICS = (env: EnvironmentConfig) => env.federation.find((spec) => spec.trustDomain === 'logistics.partner.example')!;
+
 function withIdentity(envName: string, identity: Partial<IdentitySpec>, extra: Partial<EnvironmentConfig> = {}) {
   // The sample workload needs the default identity it names; these estates replace the identities.
   return estateWith(envName, (env) => ({ ...env, sampleWorkload: undefined, ...extra, identities: [{ ...GOOD_IDENTITY, ...identity } as IdentitySpec] }));
@@ -80,10 +83,10 @@ const cases: Case[] = [
     estateWith('production', (env) => ({ ...env, identities: [GOOD_IDENTITY], federation: [{ ...env.federation[0], profile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://evil.example/spire/server' } }] })),
     /spec\.bundleEndpointProfile\.endpointSPIFFEID: must belong to trust domain payments\.partner\.example/],
   ['fails when a federation bundle is not a SPIFFE bundle',
-    estateWith('production', (env) => ({ ...env, identities: [GOOD_IDENTITY], federation: [{ ...env.federation[0], trustDomainBundle: '-----BEGIN CERTIFICATE-----' }] })),
+    estateWith('production', (env) => ({ ...env, identities: [GOOD_IDENTITY], federation: [{ ...LOGISTICS(env), trustDomainBundle: '-----BEGIN CERTIFICATE-----' }] })),
     /spec\.trustDomainBundle: is not a SPIFFE bundle/],
   ['fails when a federation bundle carries a private key',
-    estateWith('production', (env) => ({ ...env, identities: [GOOD_IDENTITY], federation: [{ ...env.federation[0], trustDomainBundle: JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'secret' }] }) }] })),
+    estateWith('production', (env) => ({ ...env, identities: [GOOD_IDENTITY], federation: [{ ...LOGISTICS(env), trustDomainBundle: JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'secret' }] }) }] })),
     /spec\.trustDomainBundle: contains a private key parameter/],
   ['fails when development configures federation at all',
     estateWith('development', (env) => ({ ...env, federation: environment('production').federation })),

@@ -8,12 +8,14 @@
  *    manager, the real agent attests through k8s_psat, and a JWT-SVID verifies against the keys the
  *    real OIDC discovery provider serves.
  */
-import { createPublicKey, createVerify, randomUUID } from 'node:crypto';
+import { X509Certificate, createPublicKey, createVerify, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { DEFAULT_ESTATE } from '../../lib/config/estate';
+import { federationLockPath } from '../../lib/config/federation-locks';
+import { run as runCommand } from '../../lib/cli/main';
 import { SPIRE_SERVER } from '../../lib/config/spire-facts';
 import { buildEstate } from '../../lib/synth';
 import { validatedEstate } from '../../lib/estate/validated';
@@ -228,7 +230,7 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
     }
     if (env.levels.has('federation')) {
       if (syncBroken) report.check('federation', false, at, 'federation', 'the first sync did not finish');
-      else await federationChecks(tree, report, { pods, services, standIns, binaries: env.binaries, dir });
+      else await federationChecks(tree, report, { pods, services, standIns, binaries: env.binaries, dir, partnerHosts });
     }
   } catch (error) {
     report.fail(at, 'cluster levels', (error as Error).stack ?? String(error));
@@ -547,7 +549,7 @@ function verifyJwt(token: string, keys: Json[]): true | string {
 }
 
 /** Each federation relationship, both ways: the tree's server fetches the partner's bundle from its endpoint, and the partner fetches the tree's. */
-async function federationChecks(tree: ClusterTree, report: Report, env: { pods: PodHandle[]; services: Services; standIns: StandIn[]; binaries: Record<string, string>; dir: string }): Promise<void> {
+async function federationChecks(tree: ClusterTree, report: Report, env: { pods: PodHandle[]; services: Services; standIns: StandIn[]; binaries: Record<string, string>; dir: string; partnerHosts: Record<string, string> }): Promise<void> {
   const at = where(tree);
   const serverConf = objectsOf(tree).filter((o) => o.kind === 'ConfigMap').flatMap((o) => Object.values(o.data ?? {}) as string[]).find((t) => /^server \{/m.test(t)) ?? '';
   const serverPod = env.pods.find((p) => p.pod.spec.containers.some((c: Json) => /spire-server:/.test(c.image)) && !p.pod.metadata.labels?.['job-name']);
@@ -566,6 +568,7 @@ async function federationChecks(tree: ClusterTree, report: Report, env: { pods: 
       return refresh.ok && (await hasBundle(socket, partner)) ? true : undefined;
     }).catch(() => false);
     report.check('federation', fetched, at, `${trustDomain} fetches ${partner} from ${standIn.partner.url} (${standIn.partner.profile})`, fetched ? '' : said);
+    if (standIn.partner.profile === 'https_spiffe') await fetchBundleCheck(tree, report, standIn, env);
 
     // The other way: the partner fetches this trust domain's bundle from its bundle endpoint.
     const endpoint = bundleEndpoint(tree, env.services, serverConf);
@@ -589,6 +592,41 @@ async function federationChecks(tree: ClusterTree, report: Report, env: { pods: 
     }
     report.check('federation', back, at, `${partner} fetches ${trustDomain} from ${endpoint} (https_spiffe)`, back ? '' : said);
   }
+}
+
+/**
+ * `spire-gitops federation fetch-bundle` against the stand-in's real bundle endpoint: trusting only the
+ * bundle the tree commits for the partner (its lock file), it must authenticate the endpoint's X509-SVID
+ * and find that bundle's X.509 authority still served. The estate's URL names the partner's host, which
+ * resolves only inside the tree's pods; the command is given the stand-in's address on the node instead.
+ */
+async function fetchBundleCheck(tree: ClusterTree, report: Report, standIn: StandIn, env: { dir: string; partnerHosts: Record<string, string> }): Promise<void> {
+  const at = where(tree);
+  const partner = standIn.partner.trustDomain;
+  const subject = `spire-gitops federation fetch-bundle ${partner} authenticates the stand-in's endpoint with the committed bundle`;
+  const committed = objectsOf(tree).find((o) => o.kind === 'ClusterFederatedTrustDomain' && o.spec.trustDomain === partner)?.spec.trustDomainBundle as string | undefined;
+  const address = env.partnerHosts[standIn.partner.url.hostname];
+  if (!committed || !address) {
+    report.check('federation', false, at, subject, committed ? `no address for ${standIn.partner.url.hostname}` : 'the tree commits no bundle for it');
+    return;
+  }
+  const base = join(env.dir, 'fetch-bundle');
+  mkdirSync(join(base, dirname(federationLockPath(partner))), { recursive: true });
+  writeFileSync(join(base, federationLockPath(partner)), committed);
+  const url = `https://${address}:${standIn.partner.url.port || 443}/`;
+  const estate = {
+    ...DEFAULT_ESTATE, teams: undefined,
+    environments: DEFAULT_ESTATE.environments.map((environment) => ({ ...environment, federation: environment.federation.map((spec) => (spec.trustDomain === partner ? { ...spec, bundleEndpointURL: url } : spec)) })),
+  };
+  writeFileSync(join(base, 'estate.json'), JSON.stringify(estate));
+  let out = '';
+  const code = await runCommand(['federation', 'fetch-bundle', partner, '--estate', 'estate.json'], { out: (text) => { out += text; }, err: (text) => { out += text; }, cwd: base });
+  const lockAuthority = (JSON.parse(committed).keys as Json[]).find((key) => key.use === 'x509-svid')?.x5c?.[0] as string | undefined;
+  const fingerprint = lockAuthority ? new X509Certificate(Buffer.from(lockAuthority, 'base64')).fingerprint256 : 'none';
+  // Exit 1 is expected: the live server's bundle also carries its JWT key, which the committed one lacks.
+  const ok = code !== 2 && out.includes(`trust domain ${partner}:`) && out.includes(`x509-svid SHA256 ${fingerprint}`) && !out.includes(`- x509-svid SHA256 ${fingerprint}`);
+  report.check('federation', ok, at, subject, ok ? '' : `exit ${code}: ${out}`);
+  if (ok) console.log(`${at}: fetch-bundle ${partner} from ${url}:\n${out}`);
 }
 
 /** The in-cluster URL of the server's bundle endpoint: the Service port that targets it. */

@@ -5,8 +5,8 @@ export interface Io {
   readonly cwd: string;
 }
 
-/** A subcommand: its arguments (after the command name) in, its exit code out. */
-export type Command = (argv: readonly string[], io: Io) => number;
+/** A subcommand: its arguments (after the command name) in, its exit code out (later, for one that talks to the network). */
+export type Command = (argv: readonly string[], io: Io) => number | Promise<number>;
 
 export const processIo: Io = {
   out: (text) => process.stdout.write(text),

@@ -3,6 +3,7 @@ import { UsageError } from './args';
 import { drift, DRIFT_USAGE } from './drift';
 import { EstateFileError } from './estate-file';
 import { explainCommand, EXPLAIN_USAGE } from './explain';
+import { federation, FEDERATION_USAGE } from './federation';
 import { EXPLAIN_DEFAULTS_USAGE, explainDefaultsCommand } from './explain-defaults';
 import { Command, EXIT, Io, processIo } from './io';
 import { plan, PLAN_USAGE } from './plan';
@@ -22,12 +23,13 @@ const COMMANDS: Record<string, Command> = {
   plan,
   drift,
   'explain-defaults': explainDefaultsCommand,
+  federation,
 };
 
 const USAGE = `usage: spire-gitops <command> [options]
 
 commands:
-${SYNTH_USAGE}${EXPLAIN_USAGE}${PLAN_USAGE}${DRIFT_USAGE}${EXPLAIN_DEFAULTS_USAGE}
+${SYNTH_USAGE}${EXPLAIN_USAGE}${PLAN_USAGE}${DRIFT_USAGE}${EXPLAIN_DEFAULTS_USAGE}${FEDERATION_USAGE}
 exit codes: 0 ok, 1 a check failed or an error, 2 a usage error, 3 (plan) production identities change
 `;
 
@@ -38,8 +40,11 @@ function unexpected(error: unknown): string {
   return `${error.message} (SPIRE_GITOPS_DEBUG=1 prints where)`;
 }
 
-/** Runs one command; returns the exit code. Errors go to stderr, as one message without a stack trace. */
-export function run(argv: readonly string[], io: Io = processIo): number {
+/**
+ * Runs one command; returns the exit code, or a promise of it for a command that talks to the network
+ * (federation). Errors go to stderr, as one message without a stack trace.
+ */
+export function run(argv: readonly string[], io: Io = processIo): number | Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     (command === undefined ? io.err : io.out)(USAGE);
@@ -50,9 +55,7 @@ export function run(argv: readonly string[], io: Io = processIo): number {
     io.err(`spire-gitops: unknown command ${JSON.stringify(command)}\n${USAGE}`);
     return EXIT.usage;
   }
-  try {
-    return handler(rest, io);
-  } catch (error) {
+  const failed = (error: unknown): number => {
     if (error instanceof UsageError) {
       io.err(`spire-gitops ${command}: ${error.message}\n`);
       return EXIT.usage;
@@ -60,5 +63,11 @@ export function run(argv: readonly string[], io: Io = processIo): number {
     const known = error instanceof EstateValidationError || error instanceof EstateFileError;
     io.err(`spire-gitops ${command} failed: ${known ? (error as Error).message : unexpected(error)}\n`);
     return EXIT.failed;
+  };
+  try {
+    const code = handler(rest, io);
+    return typeof code === 'number' ? code : code.catch(failed);
+  } catch (error) {
+    return failed(error);
   }
 }

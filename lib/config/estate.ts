@@ -98,8 +98,8 @@ const PARTNERS: FederationSpec[] = [
     trustDomain: 'payments.partner.example',
     bundleEndpointURL: 'https://spire-bundle.payments.partner.example',
     profile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://payments.partner.example/spire/server' },
-    // The endpoint authenticates with a certificate of this bundle: the partner's public bundle, committed.
-    trustDomainBundleFile: 'lib/config/federation-bundles/payments.partner.example.json',
+    // The endpoint authenticates with a certificate of the partner's bundle: synth reads it from the lock
+    // file federation/payments.partner.example.bundle.json (spire-gitops federation fetch-bundle).
   },
   {
     trustDomain: 'logistics.partner.example',

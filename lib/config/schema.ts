@@ -374,12 +374,13 @@ export const federationSpecSchema = z.strictObject({
   profile: bundleEndpointProfileSchema,
   trustDomainBundle: z.string().optional().describe(
     'The partner\'s SPIFFE bundle (JWKS JSON, public keys only) to trust before the first fetch. An https_spiffe endpoint '
-    + 'authenticates with a certificate from that very bundle, so it needs one (here or through `trustDomainBundleFile`). '
-    + 'None: fetched from the endpoint (https_web only).',
+    + 'authenticates with a certificate from that very bundle, so it needs one: here, through `trustDomainBundleFile`, or '
+    + 'as the lock file federation/<trust domain>.bundle.json that `spire-gitops federation fetch-bundle --write` keeps and '
+    + 'synth reads when it exists. None: fetched from the endpoint (https_web only).',
   ),
   trustDomainBundleFile: z.string().optional().describe(
     'A committed file holding the partner\'s public SPIFFE bundle (what `spire-server bundle show -format spiffe` prints on '
-    + 'their side), relative to the repository root; synth reads it into `trustDomainBundle`.',
+    + 'their side), relative to the repository root; synth reads it into `trustDomainBundle`. Not together with a lock file.',
   ),
 }).describe('A trust domain this environment federates with.');
 

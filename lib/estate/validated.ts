@@ -8,7 +8,7 @@ import { gitopsProblems } from '../gitops/validate';
 
 /**
  * The first stage: the estate as written, with the team identity files (identities/<env>/<team>.yaml)
- * merged in and the files it names (federation bundles) read against
+ * merged in, the partners' lock files (federation/) and the files it names (federation bundles) read against
  * `baseDir`, refused with every problem at once when a field is wrong. Names become paths, labels and
  * resource names, so no later stage runs on an estate that failed here.
  */

@@ -133,14 +133,15 @@ export const POLICY_CASES: readonly PolicyCase[] = [
     federation: { profile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://evil.example/spire/server' } },
     synthMessage: /spec\.bundleEndpointProfile\.endpointSPIFFEID: must belong to trust domain payments\.partner\.example/, admissionRule: 'clusterfederatedtrustdomain-endpoint-id',
   },
+  // The bundle cases use the partner without a lock file (federation/): a lock beside an inline bundle is refused first.
   {
     name: 'fails when a federation bundle is not a SPIFFE bundle', environment: 'production', kind: 'ClusterFederatedTrustDomain',
-    federation: { trustDomainBundle: '-----BEGIN CERTIFICATE-----', trustDomainBundleFile: undefined },
+    federation: { trustDomain: 'logistics.partner.example', bundleEndpointURL: 'https://bundle.logistics.partner.example/spiffe', profile: { type: 'https_web' }, trustDomainBundle: '-----BEGIN CERTIFICATE-----', trustDomainBundleFile: undefined },
     synthMessage: /spec\.trustDomainBundle: is not a SPIFFE bundle/, admissionRule: 'clusterfederatedtrustdomain-bundle-form',
   },
   {
     name: 'fails when a federation bundle carries a private key', environment: 'production', kind: 'ClusterFederatedTrustDomain',
-    federation: { trustDomainBundle: JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'secret' }] }), trustDomainBundleFile: undefined },
+    federation: { trustDomain: 'logistics.partner.example', bundleEndpointURL: 'https://bundle.logistics.partner.example/spiffe', profile: { type: 'https_web' }, trustDomainBundle: JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'secret' }] }), trustDomainBundleFile: undefined },
     synthMessage: /spec\.trustDomainBundle: contains a private key parameter/, admissionRule: 'clusterfederatedtrustdomain-bundle-public',
   },
   {

@@ -356,7 +356,7 @@ export function checkFederation(spec: FederationSpec, environment: EnvironmentCo
     problems.push({
       resource, field: 'spec.trustDomainBundle', value: undefined,
       rule: 'an https_spiffe partner needs its initial bundle: the server authenticates the endpoint with it and can never fetch the bundle without one',
-      fix: `commit the partner's public bundle (spire-server bundle show -format spiffe on their side) and set trustDomainBundleFile, or use https_web if the endpoint has a Web PKI certificate`,
+      fix: `fetch it into its lock file, trusting their CA received out of band (spire-gitops federation fetch-bundle ${spec.trustDomain} --ca-file THEIR_CA.pem --write), or commit their public bundle (spire-server bundle show -format spiffe on their side) and set trustDomainBundleFile, or use https_web if the endpoint has a Web PKI certificate`,
     });
   }
   if (spec.profile.type === 'https_spiffe') {
@@ -386,6 +386,9 @@ export function bundleProblem(text: string, trustDomain: string): { rule: string
     if (!key || typeof key !== 'object') return { rule: `key ${index} is not an object` };
     const secret = PRIVATE_JWK_PARAMETERS.find((name) => name in key);
     if (secret) return { rule: `contains a private key parameter ("${secret}", key ${index})`, secret: true };
+    // SPIRE refuses a key without a use, or with one it does not know (pkg/common/bundleutil unmarshal).
+    if (key.use === undefined || key.use === '') return { rule: `key ${index} has no use (x509-svid or jwt-svid)` };
+    if (key.use !== 'x509-svid' && key.use !== 'jwt-svid') return { rule: `key ${index} has the unknown use ${JSON.stringify(key.use)} (x509-svid or jwt-svid)` };
     if (key.use === 'x509-svid') {
       if (!Array.isArray(key.x5c) || key.x5c.length !== 1) return { rule: `x509-svid key ${index} must carry exactly one certificate in x5c` };
       let certificate: X509Certificate;
