@@ -8,6 +8,7 @@ import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { recoverTree, renderEstate, synthesize } from '../lib/synth';
 import { changedEstate } from './helpers/synth-worker';
 import { hashFiles, hashTree } from './helpers/tree-hash';
+import { seededRandom } from './helpers/seeded-random';
 
 /*
  * Several synths into one outdir at once, some killed at random points: dist/ must always be exactly the
@@ -18,18 +19,6 @@ jest.setTimeout(240_000);
 
 const ROOT = join(__dirname, '..');
 const WORKER = join(ROOT, 'build', `test-synth-worker-${process.pid}.js`);
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failing schedule can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Run { readonly child: ChildProcess; readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>; stderr: () => string }
 
@@ -73,7 +62,7 @@ describe('concurrent synths', () => {
   });
 
   test('several synths at once, others killed at random points: dist/ is always exactly the old or the new tree', async () => {
-    const random = prng(12);
+    const random = seededRandom(12);
     for (let round = 0; round < 5; round++) {
       const runs = [0, 1, 2, 3].map((index) => startSynth(dist, (round + index) % 2 === 0 ? 'new' : 'old'));
       // Two of the four are killed at random points of their run: while writing, waiting or swapping.

@@ -6,6 +6,7 @@ import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { EstateConfig } from '../lib/config/types';
 import { EstateValidationError, synthesize } from '../lib/synth';
 import { hashFiles, hashTree } from './helpers/tree-hash';
+import { seededRandom } from './helpers/seeded-random';
 
 /*
  * Randomly mutated copies of the default estate, fed to synth: each run either succeeds (and dist/ is
@@ -21,17 +22,6 @@ jest.setTimeout(300_000);
 // FUZZ_CASES and FUZZ_SEED run a longer or another deterministic sequence.
 const CASES = Number(process.env.FUZZ_CASES ?? 60);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NASTY_STRINGS = [
   '', ' ', 'x', 'UPPER', 'with space', 'a'.repeat(300), '../..', '$HOME', '${DBPW}', 'a,b', 'tab\there', 'line\nbreak',
@@ -87,8 +77,6 @@ function mutate(estate: any, random: () => number): string {
   return `${where} = ${typeof next === 'string' ? JSON.stringify(next) : Array.isArray(next) ? `[${next.length}]` : String(next)}`;
 }
 
-
-
 /** Objects of a core kind that fail its kubernetes-models schema, and how many objects had a schema. */
 function schemaFailures(files: ReadonlyMap<string, string>): { checked: number; failures: string[] } {
   const failures: string[] = [];
@@ -127,7 +115,7 @@ describe('fuzzed estates', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   test(`${CASES} mutated estates (seed ${SEED}): success or named problems, never a crash or a half-written dist/`, () => {
-    const random = prng(SEED);
+    const random = seededRandom(SEED);
     const outcomes = { succeeded: 0, refused: 0 };
     const crashes: string[] = [];
     for (let index = 0; index < CASES; index++) {

@@ -9,6 +9,7 @@ import { editDistance, nearest, parseEstate } from '../lib/config/parse';
 import { EstateValidationError, renderEstate, synthesize } from '../lib/synth';
 import { defaultEstate, environment, problemsOf } from './helpers/estate';
 import { hashTree } from './helpers/tree-hash';
+import { seededRandom } from './helpers/seeded-random';
 
 /*
  * The estate schema: every estate, whatever it was written in, is checked against lib/config/schema.ts
@@ -140,18 +141,6 @@ describe('wrong types and values', () => {
   });
 });
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Every object in `value` with its path. */
 function objectsOf(value: unknown, path: (string | number)[] = []): { path: (string | number)[]; object: Record<string, unknown> }[] {
   if (Array.isArray(value)) return value.flatMap((item, index) => objectsOf(item, [...path, index]));
@@ -165,7 +154,7 @@ const OTHER_TYPES: unknown[] = [42, 'text', true, null, [], {}, [1, 2], { a: 1 }
 
 describe('estates of the wrong shape (seeded)', () => {
   test('200 estates with a value of another type or a misspelt key: each refused with named problems, a misspelt key with the key meant', () => {
-    const random = prng(20261201);
+    const random = seededRandom(20261201);
     const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
     const failures: unknown[] = [];
     for (let index = 0; index < 200; index++) {

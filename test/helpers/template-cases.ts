@@ -5,18 +5,7 @@
  * the same seed always yields the same cases.
  */
 import { TemplateContext } from '../../lib/identity/template';
-
-/** mulberry32: a small deterministic PRNG; the cases depend only on the seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './seeded-random';
 
 /** Pods and nodes that differ where templates can tell: nil and empty maps, unicode, numbers, pointers. */
 export const CONTEXTS: readonly TemplateContext[] = [
