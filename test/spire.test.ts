@@ -228,6 +228,21 @@ describe('guarded mistakes', () => {
   });
 });
 
+describe('server placement', () => {
+  test.each(clusters)('$dir: the servers prefer different nodes exactly where there are several (production\'s preset)', ({ env, dir }) => {
+    const statefulSet = find(files, `${dir}/spire-server/statefulset-spire-server.yaml`);
+    const constraints = statefulSet.spec.template.spec.topologySpreadConstraints;
+    if (env.production) {
+      expect(constraints).toEqual([{
+        labelSelector: { matchLabels: statefulSet.spec.selector.matchLabels },
+        maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway',
+      }]);
+    } else {
+      expect(constraints).toBeUndefined();
+    }
+  });
+});
+
 describe('external databases', () => {
   test('mysql with two replicas: password from the existing Secret through ${DBPW}, never rendered', () => {
     const mysql = estateWith('staging', (env) => ({

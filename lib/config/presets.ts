@@ -140,6 +140,9 @@ const production: Preset = {
     caTtl: '168h',
     resources: LARGE,
     controllerManagerResources: MEDIUM,
+    // Replicas on different nodes where the cluster has them, so one node's loss leaves a server serving;
+    // preferred, not required, so a cluster with fewer nodes than replicas still runs them all.
+    pod: { spread: { over: 'nodes', required: false } },
   },
   identityPolicy: {
     ...staging.identityPolicy,
