@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CLUSTER_DOMAIN } from './spire-facts';
 
 /*
  * The estate's one description: every field, its type, its documentation and its default. The types of
@@ -409,7 +410,7 @@ export const clusterConfigSchema = z.strictObject({
   name: z.string().describe('Becomes the k8s_psat cluster name, the controller manager\'s clusterName and its entryIDPrefix.'),
   region: z.string().describe('Cloud region; ApplicationSet delivery syncs region by region.'),
   apiServer: z.string().describe('API server URL: the Argo CD destination.'),
-  clusterDomain: z.string().default('cluster.local').describe(
+  clusterDomain: z.string().default(DEFAULT_CLUSTER_DOMAIN).describe(
     'The cluster\'s DNS domain (kubelet clusterDomain), given to the controller manager, which otherwise guesses it from a '
     + 'DNS lookup at start, and used for `{{ .ClusterDomain }}` in identity templates.',
   ),

@@ -8,6 +8,9 @@
  */
 
 /** Paths of the SPIRE binaries inside their images (spiffe/spire Dockerfile). */
+/** Kubernetes' default DNS domain of a cluster (kubelet clusterDomain), where an estate names none. */
+export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
+
 export const SPIRE_SERVER_BIN = '/opt/spire/bin/spire-server';
 export const SPIRE_AGENT_BIN = '/opt/spire/bin/spire-agent';
 export const OIDC_DISCOVERY_PROVIDER_BIN = '/opt/spire/bin/oidc-discovery-provider';

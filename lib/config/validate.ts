@@ -2,6 +2,7 @@ import { ViolationDetails, formatViolation } from './violation';
 import { formatDuration, parseDuration } from '../duration';
 import { isTrustDomain } from '../identity/policy';
 import { connValueProblem } from '../render/libpq';
+import { postgresSslMode } from '../resolve/resolve';
 import { httpsUrlProblem, parseGoUrl } from './go-url';
 import { findSecrets } from './secrets';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
@@ -230,7 +231,7 @@ function datastoreProblems(env: EnvironmentConfig, where: string): string[] {
       if (problem) report({ resource, field: `${field}.${key}`, value, rule: problem, fix: `name the ${key === 'database' ? 'database' : 'database user'} with letters, digits, _ and -` });
     }
     if (datastore.type === 'postgres') {
-      const sslMode = datastore.sslMode ?? (env.production ? 'verify-full' : 'require');
+      const sslMode = postgresSslMode(datastore.sslMode, env.production);
       if (sslMode !== 'require' && !datastore.caConfigMap) {
         report({ resource, field: `${field}.caConfigMap`, value: undefined, rule: `sslmode ${sslMode} verifies the server against a CA, and without one lib/pq looks for ~/.postgresql/root.crt, which the image does not have`, fix: 'name the ConfigMap holding the database server\'s CA (key ca.crt)' });
       }

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { EnvironmentConfig, FederationSpec, IdentitySpec, LabelSelectorSpec, StaticEntrySpec } from '../config/types';
 import { httpsUrlProblem } from '../config/go-url';
+import { DEFAULT_CLUSTER_DOMAIN } from '../config/spire-facts';
 import { ViolationDetails } from '../config/violation';
 import { formatDuration, parseDuration } from '../duration';
 import { ParsedTemplate, SamplePod, TemplateError, parseTemplate, renderTemplate } from './template';
@@ -103,7 +104,7 @@ function tryParse(template: string, resource: string, field: string, problems: V
 
 function tryRender(template: ParsedTemplate, pod: SamplePod, environment: EnvironmentConfig, clusterName: string): string | Error {
   try {
-    const clusterDomain = environment.clusters.find((cluster) => cluster.name === clusterName)?.clusterDomain ?? 'cluster.local';
+    const clusterDomain = environment.clusters.find((cluster) => cluster.name === clusterName)?.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
     return renderTemplate(template, { trustDomain: environment.trustDomain, clusterName, clusterDomain, pod });
   } catch (error) {
     if (error instanceof TemplateError) return error;

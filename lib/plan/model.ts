@@ -1,5 +1,5 @@
 import { load } from 'js-yaml';
-import { CONTROLLER_MANAGER, SPIRE_SERVER } from '../config/spire-facts';
+import { CONTROLLER_MANAGER, DEFAULT_CLUSTER_DOMAIN, SPIRE_SERVER } from '../config/spire-facts';
 
 /*
  * What one synthesized estate promises, per cluster, read from the files synth renders (the objects that
@@ -93,7 +93,7 @@ export function snapshotEstate(estate: EstateLike, files: ReadonlyMap<string, st
         clusterName: manager.clusterName ?? cluster.name,
         // The manager's default (api/v1alpha1 ControllerManagerConfig: clusterDomain is optional and empty
         // unless set); the project's templates and the example pods assume cluster.local.
-        clusterDomain: manager.clusterDomain ?? 'cluster.local',
+        clusterDomain: manager.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
         entryIDPrefix: manager.entryIDPrefix,
         policy: environment.identityPolicy ?? {},
         identities: named('ClusterSPIFFEID'),

@@ -1,5 +1,5 @@
 import { ClusterConfig, EnvironmentConfig, EstateConfig } from '../config/types';
-import { CONTROLLER_MANAGER, CSI_DRIVER, OIDC_DISCOVERY_PROVIDER, SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER } from '../config/spire-facts';
+import { CONTROLLER_MANAGER, CSI_DRIVER, DEFAULT_CLUSTER_DOMAIN, OIDC_DISCOVERY_PROVIDER, SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER } from '../config/spire-facts';
 import { ImageCatalogue } from '../config/versions';
 import { namespaceServiceAccountId } from '../identity/spiffe-id';
 import { selectorLabels, standardLabels } from './labels';
@@ -18,6 +18,11 @@ export const WORKLOADS = {
   csiDriver: { kind: 'DaemonSet', name: 'spiffe-csi-driver' },
   oidcDiscoveryProvider: { kind: 'Deployment', name: 'spire-oidc-discovery-provider' },
 } as const;
+
+/** The postgres sslmode a server uses: as configured, else verify-full in production environments and require elsewhere. */
+export function postgresSslMode(configured: 'require' | 'verify-ca' | 'verify-full' | undefined, production: boolean | undefined): 'require' | 'verify-ca' | 'verify-full' {
+  return configured ?? (production ? 'verify-full' : 'require');
+}
 
 function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, agent: ResolvedAgent): ResolvedServer {
   const settings = { ...environment.server, ...cluster.serverOverrides };
@@ -44,7 +49,7 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
     attestingAgents: [{ cluster: cluster.name, namespace: agent.namespace, serviceAccount: agent.serviceAccountName, audience: agent.tokenAudience }],
     datastorePasswordEnv: datastore.type === 'sqlite3' ? undefined
       : datastore.type === 'postgres' ? SPIRE_SERVER.env.postgresPassword : SPIRE_SERVER.env.mysqlPassword,
-    databaseSslMode: datastore.type === 'postgres' ? datastore.sslMode ?? (environment.production ? 'verify-full' : 'require') : undefined,
+    databaseSslMode: datastore.type === 'postgres' ? postgresSslMode(datastore.sslMode, environment.production) : undefined,
     podLabels,
     selector,
     pod: resolvePodOptions(settings.pod, SERVER_POD_DEFAULTS, podLabels, selector),
@@ -146,7 +151,7 @@ export function resolveCluster(environment: EnvironmentConfig, cluster: ClusterC
       configMapName: 'spire-controller-manager',
       webhookConfigurationName: 'spire-controller-manager-webhook',
       webhookServiceName: 'spire-controller-manager-webhook',
-      clusterDomain: cluster.clusterDomain ?? 'cluster.local',
+      clusterDomain: cluster.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
       ports: CONTROLLER_MANAGER.ports,
     },
     csiDriver: resolveCsiDriver(environment, cluster, agent),

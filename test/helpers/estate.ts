@@ -2,7 +2,7 @@ import { parse } from 'yaml';
 import { DEFAULT_ESTATE } from '../../lib/config/estate';
 import { EnvironmentConfig, EstateConfig } from '../../lib/config/types';
 import { resolveBundleFiles } from '../../lib/config/bundle-files';
-import { EstateValidationError, renderEstate } from '../../lib/synth';
+import { EstateValidationError, RenderOptions, renderEstate } from '../../lib/synth';
 
 let cached: Map<string, string> | undefined;
 
@@ -45,9 +45,9 @@ export function estateWith(name: string, change: (environment: EnvironmentConfig
 }
 
 /** The problems synth reports for an estate (none when it synthesizes); any other error is rethrown. */
-export function problemsOf(estate: EstateConfig): string[] {
+export function problemsOf(estate: EstateConfig, options: RenderOptions = {}): string[] {
   try {
-    renderEstate(estate);
+    renderEstate(estate, options);
   } catch (error) {
     if (error instanceof EstateValidationError) return [...error.problems];
     throw error;
