@@ -18,7 +18,7 @@ export const LAYERS: readonly Layer[] = [
     name: 'facts',
     holds: 'the estate\'s types, pinned versions and images, every SPIRE fact, how a problem is worded',
     paths: [
-      'lib/layers.ts', 'lib/config/schema.ts', 'lib/config/types.ts', 'lib/config/versions.ts', 'lib/config/spire-facts.ts', 'lib/config/violation.ts',
+      'lib/layers.ts', 'lib/config/schema.ts', 'lib/config/schema-aws.ts', 'lib/config/types.ts', 'lib/config/versions.ts', 'lib/config/spire-facts.ts', 'lib/config/violation.ts',
       'lib/config/go-url.ts', 'lib/config/federation-locks.ts', 'lib/config/secrets.ts', 'lib/duration.ts', 'lib/identity/spiffe-id.ts',
     ],
   },

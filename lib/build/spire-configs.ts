@@ -1,9 +1,10 @@
 import { k8s } from 'cdk8s-plus-28';
-import { SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER, SPIRE_SERVER_BIN } from '../config/spire-facts';
+import { AwsCredentials } from '../config/types';
+import { AWS_CREDENTIALS, SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER, SPIRE_SERVER_BIN } from '../config/spire-facts';
 import { ContainerCommand, containerCommand } from '../config/versions';
 import { renderAgentConf } from '../render/agent-conf';
 import { renderControllerManagerConfig } from '../render/controller-manager-config';
-import { ServerDatastore, renderServerConf } from '../render/server-conf';
+import { ServerDatastore, ServerKeyManager, ServerUpstreamAuthority, renderServerConf } from '../render/server-conf';
 import { ResolvedCluster } from '../resolve/model';
 
 /*
@@ -23,10 +24,35 @@ function datastoreOptions(resolved: ResolvedCluster): ServerDatastore {
     rootCertPath: datastore.caConfigMap ? `${SPIRE_SERVER.dbCaDir}/${SPIRE_SERVER.dbCaFile}` : undefined,
     maxOpenConns: datastore.maxOpenConns,
     maxIdleConns: datastore.maxIdleConns,
+    iamAuthRegion: datastore.iamAuth?.region,
   };
   return datastore.type === 'postgres'
     ? { ...database, type: 'postgres', sslMode: resolved.server.databaseSslMode! }
-    : { ...database, type: 'mysql', passwordEnv: resolved.server.datastorePasswordEnv! };
+    : { ...database, type: 'mysql', passwordEnv: resolved.server.datastorePasswordEnv };
+}
+
+function keyManagerOptions(resolved: ResolvedCluster): ServerKeyManager {
+  const { keyManager } = resolved.server.settings;
+  switch (keyManager.type) {
+    case 'disk': return { type: 'disk', keysPath: `${SPIRE_SERVER.dataDir}/${SPIRE_SERVER.keysFile}` };
+    case 'memory': return { type: 'memory' };
+    case 'aws_kms': return {
+      type: 'aws_kms',
+      region: keyManager.region,
+      // The generated identifier lives on the replica's own claim (see SpireServer's volumeClaimTemplates).
+      keyIdentifierFile: keyManager.keyIdentifierValue === undefined ? `${SPIRE_SERVER.dataDir}/${SPIRE_SERVER.awsKmsKeyIdFile}` : undefined,
+      keyIdentifierValue: keyManager.keyIdentifierValue,
+      keyPolicyFile: keyManager.keyPolicyConfigMap ? `${SPIRE_SERVER.awsKmsPolicyDir}/${SPIRE_SERVER.awsKmsPolicyFile}` : undefined,
+      tagBasedKeyDiscovery: keyManager.tagBasedKeyDiscovery,
+    };
+  }
+}
+
+function upstreamAuthorityOptions(resolved: ResolvedCluster): ServerUpstreamAuthority | undefined {
+  const upstream = resolved.server.settings.upstreamAuthority;
+  if (upstream?.type !== 'aws_pca') return upstream;
+  const { supplementalBundleConfigMap, ...pca } = upstream;
+  return { ...pca, supplementalBundlePath: supplementalBundleConfigMap ? `${SPIRE_SERVER.awsPcaBundleDir}/${SPIRE_SERVER.awsPcaBundleFile}` : undefined };
 }
 
 /** The server's `server.conf`. */
@@ -47,8 +73,10 @@ export function serverConf(resolved: ResolvedCluster): string {
     defaultJwtSvidTtl: settings.defaultJwtSvidTtl,
     jwtIssuer: server.jwtIssuer,
     datastore: datastoreOptions(resolved),
-    keyManager: settings.keyManager.type === 'disk' ? { type: 'disk', keysPath: `${SPIRE_SERVER.dataDir}/${SPIRE_SERVER.keysFile}` } : { type: 'memory' },
-    upstreamAuthority: settings.upstreamAuthority,
+    keyManager: keyManagerOptions(resolved),
+    upstreamAuthority: upstreamAuthorityOptions(resolved),
+    awsIid: settings.awsIid,
+    bundlePublishers: settings.bundlePublishers,
     psatClusters: server.attestingAgents.map((agents) => ({
       name: agents.cluster,
       serviceAccountAllowList: [`${agents.namespace}:${agents.serviceAccount}`],
@@ -103,8 +131,10 @@ export function agentConf(resolved: ResolvedCluster): string {
     trustBundleFormat: server.bundle.format,
     logLevel: agent.settings.logLevel,
     logFormat: agent.settings.logFormat,
-    psatCluster: resolved.clusterName,
-    tokenPath: `${SPIRE_AGENT.tokenDir}/${SPIRE_AGENT.tokenFile}`,
+    nodeAttestor: agent.nodeAttestor === 'k8s_psat'
+      ? { type: 'k8s_psat', cluster: resolved.clusterName, tokenPath: `${SPIRE_AGENT.tokenDir}/${SPIRE_AGENT.tokenFile}` }
+      : { type: 'aws_iid', ec2MetadataEndpoint: agent.settings.awsIid?.ec2MetadataEndpoint },
+    svidStore: agent.settings.svidStore,
     kubelet: agent.settings.kubeletVerification === 'skip'
       ? { verification: 'skip' }
       : { verification: 'apiServerCA', caPath: SPIRE_AGENT.kubeletCaPath, addressEnv: SPIRE_AGENT.env.kubeletAddress },
@@ -120,7 +150,7 @@ export function agentConf(resolved: ResolvedCluster): string {
  * `-expandEnv` when the file reads the environment.
  */
 export function serverCommand(resolved: ResolvedCluster, subcommand: 'run' | 'validate', configFile: string): ContainerCommand {
-  const expandEnv = resolved.server.settings.datastore.type === 'mysql' ? ['-expandEnv'] : [];
+  const expandEnv = resolved.server.settings.datastore.type === 'mysql' && resolved.server.datastorePasswordEnv ? ['-expandEnv'] : [];
   return containerCommand(resolved.images.spireServer, [SPIRE_SERVER_BIN, subcommand, ...expandEnv, '-config', configFile]);
 }
 
@@ -128,6 +158,23 @@ export function serverCommand(resolved: ResolvedCluster, subcommand: 'run' | 'va
 export function serverDatastoreEnv(resolved: ResolvedCluster): k8s.EnvVar[] {
   const { datastore } = resolved.server.settings;
   const name = resolved.server.datastorePasswordEnv;
-  if (datastore.type === 'sqlite3' || name === undefined) return [];
+  if (datastore.type === 'sqlite3' || name === undefined || !datastore.passwordSecret) return [];
   return [{ name, valueFrom: { secretKeyRef: { name: datastore.passwordSecret.name, key: datastore.passwordSecret.key } } }];
+}
+
+/**
+ * The environment that gives a container an AWS access key from a Secret, which the AWS SDK's default
+ * credential chain reads; nothing for IRSA, which the EKS webhook wires from the ServiceAccount.
+ */
+export function awsCredentialsEnv(credentials: AwsCredentials | undefined): k8s.EnvVar[] {
+  if (credentials?.type !== 'secret') return [];
+  return [
+    { name: AWS_CREDENTIALS.env.accessKeyId, valueFrom: { secretKeyRef: { name: credentials.secretName, key: credentials.accessKeyIdKey } } },
+    { name: AWS_CREDENTIALS.env.secretAccessKey, valueFrom: { secretKeyRef: { name: credentials.secretName, key: credentials.secretAccessKeyKey } } },
+  ];
+}
+
+/** The ServiceAccount annotation that gives its pods an IAM role through IRSA; none otherwise. */
+export function awsServiceAccountAnnotations(credentials: AwsCredentials | undefined): Record<string, string> | undefined {
+  return credentials?.type === 'irsa' ? { [AWS_CREDENTIALS.irsaRoleAnnotation]: credentials.roleArn } : undefined;
 }

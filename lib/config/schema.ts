@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { DEFAULT_CLUSTER_DOMAIN } from './spire-facts';
+import {
+  awsCredentialsSchema, awsDatabaseIamAuthSchema, awsIidAgentSchema, awsIidServerSchema, awsKmsKeyManagerSchema, awsPcaUpstreamAuthoritySchema,
+  awsRolesAnywhereBundlePublisherSchema, awsS3BundlePublisherSchema, awsSecretUpstreamAuthoritySchema, awsSecretsManagerSvidStoreSchema,
+} from './schema-aws';
 
 /*
  * The estate's one description: every field, its type, its documentation and its default. The types of
@@ -216,7 +220,8 @@ const databaseShape = {
   passwordSecret: z.strictObject({
     name: z.string().describe('Name of the Secret.'),
     key: z.string().describe('Key of the password in the Secret.'),
-  }).describe('Existing Secret holding the password; it is read through an env var, never rendered.'),
+  }).optional().describe('Existing Secret holding the password; it is read through an env var, never rendered. Needed unless `iamAuth`.'),
+  iamAuth: awsDatabaseIamAuthSchema.optional().describe('None: the server logs in with the password from `passwordSecret`.'),
   caConfigMap: z.string().optional().describe('Existing ConfigMap with the database server\'s CA (key `ca.crt`), to verify the server\'s certificate.'),
   maxOpenConns: z.number().describe('Most open connections of one server (max_open_conns).'),
   maxIdleConns: z.number().describe('Most idle connections one server keeps (max_idle_conns); at most maxOpenConns.'),
@@ -249,15 +254,31 @@ export const keyManagerSchema = z.discriminatedUnion('type', [
     storageClass: z.string().optional().describe('StorageClass of the claim; none: the cluster\'s default.'),
   }),
   z.strictObject({ type: z.literal('memory').describe('Keys in memory only.') }),
-]).describe('Where the server keeps its signing keys: `disk` survives restarts, `memory` rotates them on every start.');
+  awsKmsKeyManagerSchema,
+]).describe('Where the server keeps its signing keys: `disk` survives restarts, `memory` rotates them on every start, `aws_kms` keeps them in AWS KMS.');
 
-export const upstreamAuthoritySchema = z.strictObject({
+export const certManagerUpstreamAuthoritySchema = z.strictObject({
   type: z.literal('cert-manager').describe('cert-manager signs the CA through CertificateRequests.'),
   issuerName: z.string().describe('Name of the issuer.'),
   issuerKind: z.enum(['Issuer', 'ClusterIssuer']).describe('Kind of the issuer.'),
   issuerGroup: z.string().describe('API group of the issuer, e.g. `cert-manager.io`.'),
   namespace: z.string().describe('Namespace where the server creates CertificateRequests.'),
 }).describe('A cert-manager issuer that signs the server\'s CA.');
+
+export const upstreamAuthoritySchema = z.discriminatedUnion('type', [
+  certManagerUpstreamAuthoritySchema,
+  awsPcaUpstreamAuthoritySchema,
+  awsSecretUpstreamAuthoritySchema,
+]).describe('Who signs the server\'s CA, by `type`.');
+
+export const bundlePublisherSchema = z.discriminatedUnion('type', [
+  awsS3BundlePublisherSchema,
+  awsRolesAnywhereBundlePublisherSchema,
+]).describe('Where the server also publishes its trust bundle, by `type`.');
+
+export const svidStoreSchema = z.discriminatedUnion('type', [
+  awsSecretsManagerSvidStoreSchema,
+]).describe('Where agents store the SVIDs of entries marked storeSVID, by `type`.');
 
 export const serverSettingsSchema = z.strictObject({
   replicas: z.number().describe('Server replicas: 1 on sqlite3, 2 or more on an external database they share.'),
@@ -275,6 +296,11 @@ export const serverSettingsSchema = z.strictObject({
   datastore: datastoreSchema,
   keyManager: keyManagerSchema,
   upstreamAuthority: upstreamAuthoritySchema.optional().describe('None: the server\'s CA is self-signed.'),
+  awsIid: awsIidServerSchema.optional().describe('None: the server accepts k8s_psat agents only.'),
+  bundlePublishers: z.array(bundlePublisherSchema).optional().describe(
+    'Publishers beside the k8s_configmap one agents read, at most one of each type. Default: none.',
+  ),
+  awsCredentials: awsCredentialsSchema.optional().describe('How the server reaches AWS; needed by its AWS plugins. None: no AWS credentials.'),
   resources: resourceSpecSchema,
   controllerManagerResources: resourceSpecSchema,
   controllerManagerLogLevel: z.enum(['debug', 'info', 'warn', 'error']).describe('Log level of the controller manager.'),
@@ -292,6 +318,9 @@ export const agentSettingsSchema = z.strictObject({
     'How the k8s workload attestor verifies the kubelet: `skip` (the upstream chart\'s default; kubelets with self-signed '
     + 'serving certs) or `apiServerCA` (kubelet certs signed by the cluster CA).',
   ),
+  awsIid: awsIidAgentSchema.optional().describe('Options of aws_iid for clusters whose agents use it. None: SPIRE\'s defaults.'),
+  svidStore: svidStoreSchema.optional().describe('None: the agents store no SVIDs outside the Workload API.'),
+  awsCredentials: awsCredentialsSchema.optional().describe('How the agents reach AWS; needed by an AWS SVIDStore. None: no AWS credentials.'),
   resources: resourceSpecSchema,
   csiDriverResources: resourceSpecSchema,
   pod: podOptionsSchema.optional().describe(
@@ -413,6 +442,10 @@ export const clusterConfigSchema = z.strictObject({
   clusterDomain: z.string().default(DEFAULT_CLUSTER_DOMAIN).describe(
     'The cluster\'s DNS domain (kubelet clusterDomain), given to the controller manager, which otherwise guesses it from a '
     + 'DNS lookup at start, and used for `{{ .ClusterDomain }}` in identity templates.',
+  ),
+  agentNodeAttestor: z.enum(['k8s_psat', 'aws_iid']).optional().describe(
+    'The one NodeAttestor the cluster\'s agents use (an agent has exactly one; the server accepts every one the environment '
+    + 'configures). `aws_iid` needs `server.awsIid`. Default: k8s_psat.',
   ),
   serverOverrides: z.strictObject({
     datastore: datastoreSchema.optional().describe('This cluster\'s datastore instead of the environment\'s.'),

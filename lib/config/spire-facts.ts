@@ -37,6 +37,14 @@ export const SPIRE_SERVER = {
   /** CA bundle that verifies the database server, from `datastore.caConfigMap`. */
   dbCaDir: '/run/spire/db-ca',
   dbCaFile: 'ca.crt',
+  /** aws_kms: the file the plugin keeps the server's key identifier in, on the server's own claim under dataDir. */
+  awsKmsKeyIdFile: 'aws-kms-key-id',
+  /** aws_kms: the key policy from `keyManager.keyPolicyConfigMap`. */
+  awsKmsPolicyDir: '/run/spire/aws-kms-policy',
+  awsKmsPolicyFile: 'policy.json',
+  /** aws_pca: the supplemental bundle from `upstreamAuthority.supplementalBundleConfigMap`. */
+  awsPcaBundleDir: '/run/spire/aws-pca-bundle',
+  awsPcaBundleFile: 'bundle.pem',
   /** Where the PreSync hook mounts the server.conf it validates. */
   validateConfigDir: '/run/spire/validate',
   ports: { service: 443, grpc: 8081, health: 8080, metrics: 9988, federation: 8443 },
@@ -93,6 +101,18 @@ export const OIDC_DISCOVERY_PROVIDER = {
   configDir: '/run/spire/oidc/config',
   configFile: 'oidc-discovery-provider.conf',
   ports: { http: 8080, health: 8008, service: 80 },
+} as const;
+
+/**
+ * AWS credentials as the AWS SDK for Go v2 reads them (config.LoadDefaultConfig, environment credentials
+ * provider), which every SPIRE AWS plugin falls back on when its access_key_id/secret_access_key are
+ * empty: an access key comes from a Secret through these variables, never through the config file. IRSA
+ * is the other way in: the EKS pod identity webhook gives pods of a ServiceAccount with this annotation a
+ * web identity token and the role to assume (aws/amazon-eks-pod-identity-webhook README).
+ */
+export const AWS_CREDENTIALS = {
+  env: { accessKeyId: 'AWS_ACCESS_KEY_ID', secretAccessKey: 'AWS_SECRET_ACCESS_KEY' },
+  irsaRoleAnnotation: 'eks.amazonaws.com/role-arn',
 } as const;
 
 /** Where workloads (the OIDC provider, the sample, any pod given an identity) see the Workload API. */

@@ -5,8 +5,9 @@ import {
   gitOpsSettingsSchema, identityPolicySchema, identitySpecSchema, imageCatalogueSchema, imageRefSchema, keyManagerSchema,
   labelSelectorSchema, logFormatSchema, logLevelSchema, monitoringSettingsSchema, oidcDiscoverySettingsSchema,
   resourceSpecSchema, secretDeliverySchema, serverSettingsSchema, staticEntrySpecSchema, syncWindowSchema,
-  upstreamAuthoritySchema, teamConfigSchema, tolerationSchema, podSpreadSchema, podOptionsSchema, replicatedPodOptionsSchema,
+  upstreamAuthoritySchema, bundlePublisherSchema, svidStoreSchema, teamConfigSchema, tolerationSchema, podSpreadSchema, podOptionsSchema, replicatedPodOptionsSchema,
 } from './schema';
+import { awsCredentialsSchema } from './schema-aws';
 
 /*
  * The estate's types, inferred from lib/config/schema.ts (where every field is documented). They are the
@@ -44,6 +45,9 @@ export type ExternalDatabase = Config<typeof externalDatabaseSchema>;
 export type Datastore = Config<typeof datastoreSchema>;
 export type KeyManager = Config<typeof keyManagerSchema>;
 export type UpstreamAuthority = Config<typeof upstreamAuthoritySchema>;
+export type BundlePublisher = Config<typeof bundlePublisherSchema>;
+export type SvidStore = Config<typeof svidStoreSchema>;
+export type AwsCredentials = Config<typeof awsCredentialsSchema>;
 export type ServerSettings = Config<typeof serverSettingsSchema>;
 export type AgentSettings = Config<typeof agentSettingsSchema>;
 export type IdentityPolicy = Config<typeof identityPolicySchema>;

@@ -19,7 +19,7 @@ export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 /** A ConfigMap or Secret key. */
-const CONFIG_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+export const CONFIG_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 /** A Kubernetes resource quantity in canonical units (apimachinery resource.ParseQuantity accepts these). */
 const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE]\d+)?$/;
 const MULTIPLIER: Record<string, number> = {
@@ -239,9 +239,12 @@ export function checkEnvironmentFields(env: EnvironmentConfig, report: Report): 
       if (quantityValue(datastore.storageSize) === undefined) report({ resource, field: `${field}.storageSize`, value: datastore.storageSize, rule: 'is not a Kubernetes quantity', fix: 'write it like 1Gi' });
       if (datastore.storageClass !== undefined) name(report, resource, `${field}.storageClass`, datastore.storageClass, 'subdomain', 'StorageClass name');
     } else if (datastore?.type === 'postgres' || datastore?.type === 'mysql') {
-      name(report, resource, `${field}.passwordSecret.name`, datastore.passwordSecret?.name, 'subdomain', 'Secret name');
-      if (typeof datastore.passwordSecret?.key !== 'string' || !CONFIG_KEY.test(datastore.passwordSecret.key)) {
-        report({ resource, field: `${field}.passwordSecret.key`, value: datastore.passwordSecret?.key, rule: 'is not a valid Secret key', fix: 'use letters, digits, -, _ and .' });
+      // Whether a password or IAM authentication is given at all is lib/config/validate-aws.ts's concern.
+      if (datastore.passwordSecret !== undefined) {
+        name(report, resource, `${field}.passwordSecret.name`, datastore.passwordSecret?.name, 'subdomain', 'Secret name');
+        if (typeof datastore.passwordSecret?.key !== 'string' || !CONFIG_KEY.test(datastore.passwordSecret.key)) {
+          report({ resource, field: `${field}.passwordSecret.key`, value: datastore.passwordSecret?.key, rule: 'is not a valid Secret key', fix: 'use letters, digits, -, _ and .' });
+        }
       }
       if (datastore.caConfigMap !== undefined) name(report, resource, `${field}.caConfigMap`, datastore.caConfigMap, 'subdomain', 'ConfigMap name');
     }
@@ -281,7 +284,7 @@ export function checkEnvironmentFields(env: EnvironmentConfig, report: Report): 
     }
   }
   const upstream = server.upstreamAuthority;
-  if (upstream) {
+  if (upstream?.type === 'cert-manager') {
     name(report, resource, 'server.upstreamAuthority.issuerName', upstream.issuerName, 'subdomain', 'issuer name');
     name(report, resource, 'server.upstreamAuthority.issuerGroup', upstream.issuerGroup, 'subdomain', 'API group');
     name(report, resource, 'server.upstreamAuthority.namespace', upstream.namespace, 'label', 'namespace name');

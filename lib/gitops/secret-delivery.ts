@@ -9,7 +9,8 @@ export type ExternalSecretsDelivery = Extract<SecretDelivery, { type: 'external-
 /** What an external datastore needs from outside Git: its password Secret and, optionally, its CA ConfigMap. */
 export function datastoreNeeds(datastore: Datastore): { secret?: { name: string; key: string }; caConfigMap?: string } {
   if (datastore.type === 'sqlite3') return {};
-  return { secret: { ...datastore.passwordSecret }, caConfigMap: datastore.caConfigMap };
+  // With RDS IAM authentication there is no password to deliver.
+  return { secret: datastore.passwordSecret ? { ...datastore.passwordSecret } : undefined, caConfigMap: datastore.caConfigMap };
 }
 
 export interface DatastoreExternalSecretsProps {

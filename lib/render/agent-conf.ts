@@ -15,9 +15,15 @@ export interface AgentConfOptions {
   readonly trustBundleFormat: 'spiffe' | 'pem';
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
-  /** k8s_psat cluster name: must be a key of the server's k8s_psat `clusters`. */
-  readonly psatCluster: string;
-  readonly tokenPath: string;
+  /**
+   * The agent's one NodeAttestor (SPIRE pkg/agent/catalog/nodeattestor.go Constraints: ExactlyOne).
+   * k8s_psat: `cluster` must be a key of the server's k8s_psat `clusters`.
+   */
+  readonly nodeAttestor:
+  | { readonly type: 'k8s_psat'; readonly cluster: string; readonly tokenPath: string }
+  | { readonly type: 'aws_iid'; readonly ec2MetadataEndpoint?: string };
+  /** SVIDStore for entries marked storeSVID. */
+  readonly svidStore?: { readonly type: 'aws_secretsmanager'; readonly region: string };
   readonly kubelet:
   | { readonly verification: 'skip' }
   | { readonly verification: 'apiServerCA'; readonly caPath: string; readonly addressEnv: string };
@@ -49,8 +55,12 @@ export function renderAgentConf(options: AgentConfOptions): string {
     {
       block: 'plugins',
       body: [
-        plugin('NodeAttestor', 'k8s_psat', [['cluster', options.psatCluster], ['token_path', options.tokenPath]]),
+        options.nodeAttestor.type === 'k8s_psat'
+          ? plugin('NodeAttestor', 'k8s_psat', [['cluster', options.nodeAttestor.cluster], ['token_path', options.nodeAttestor.tokenPath]])
+          : plugin('NodeAttestor', 'aws_iid', [['ec2_metadata_endpoint', options.nodeAttestor.ec2MetadataEndpoint]]),
         plugin('KeyManager', 'memory', []),
+        // No access key in the file: the AWS SDK finds IRSA or the Secret's env vars itself.
+        options.svidStore ? plugin('SVIDStore', options.svidStore.type, [['region', options.svidStore.region]]) : undefined,
         // use_new_container_locator is left out: true is its default (spire pkg/agent/plugin/workloadattestor/k8s/k8s_posix.go).
         plugin('WorkloadAttestor', 'k8s', kubelet),
       ],

@@ -1,7 +1,7 @@
 import { LogFormat, LogLevel } from '../config/types';
 import { HealthListener } from './hcl';
 import { connectionString } from './libpq';
-import { HclBlock, HclBody, healthChecks, plugin, prometheusTelemetry, renderHcl } from './hcl';
+import { HclAttribute, HclBlock, HclBody, healthChecks, plugin, prometheusTelemetry, renderHcl } from './hcl';
 
 interface ServerDatabase {
   readonly host: string;
@@ -12,14 +12,70 @@ interface ServerDatabase {
   readonly rootCertPath?: string;
   readonly maxOpenConns: number;
   readonly maxIdleConns: number;
+  /** RDS IAM authentication in this region: database_type aws_postgres / aws_mysql, no password. */
+  readonly iamAuthRegion?: string;
 }
 
 export type ServerDatastore =
   | { readonly type: 'sqlite3'; readonly path: string }
   /** The password is not in the string: lib/pq reads it from the PGPASSWORD environment variable. */
   | ServerDatabase & { readonly type: 'postgres'; readonly sslMode: string }
-  /** `passwordEnv`: the environment variable that holds the password, expanded by `-expandEnv`. */
-  | ServerDatabase & { readonly type: 'mysql'; readonly passwordEnv: string };
+  /** `passwordEnv`: the environment variable that holds the password, expanded by `-expandEnv`; none with IAM authentication. */
+  | ServerDatabase & { readonly type: 'mysql'; readonly passwordEnv?: string };
+
+export type ServerKeyManager =
+  | { readonly type: 'disk'; readonly keysPath: string }
+  | { readonly type: 'memory' }
+  /** Exactly one of keyIdentifierFile and keyIdentifierValue. */
+  | {
+    readonly type: 'aws_kms';
+    readonly region: string;
+    readonly keyIdentifierFile?: string;
+    readonly keyIdentifierValue?: string;
+    readonly keyPolicyFile?: string;
+    readonly tagBasedKeyDiscovery?: boolean;
+  };
+
+export type ServerUpstreamAuthority =
+  | {
+    readonly type: 'cert-manager';
+    readonly issuerName: string;
+    readonly issuerKind: string;
+    readonly issuerGroup: string;
+    readonly namespace: string;
+  }
+  | {
+    readonly type: 'aws_pca';
+    readonly region: string;
+    readonly certificateAuthorityArn: string;
+    readonly signingAlgorithm?: string;
+    readonly caSigningTemplateArn?: string;
+    readonly assumeRoleArn?: string;
+    readonly supplementalBundlePath?: string;
+  }
+  | {
+    readonly type: 'awssecret';
+    readonly region: string;
+    readonly certFileArn: string;
+    readonly keyFileArn: string;
+    readonly bundleFileArn?: string;
+    readonly assumeRoleArn?: string;
+  };
+
+/** NodeAttestor aws_iid's options on the server (SPIRE pkg/server/plugin/nodeattestor/awsiid/iid.go IIDAttestorConfig). */
+export interface ServerAwsIid {
+  readonly assumeRole?: string;
+  readonly skipBlockDevice?: boolean;
+  readonly disableInstanceProfileSelectors?: boolean;
+  readonly agentPathTemplate?: string;
+  readonly accountIdsForLocalValidation?: readonly string[];
+  readonly partition?: string;
+}
+
+/** BundlePublishers beside the k8s_configmap one agents read. */
+export type ServerBundlePublisher =
+  | { readonly type: 'aws_s3'; readonly region: string; readonly bucket: string; readonly objectKey: string; readonly format: string; readonly endpoint?: string }
+  | { readonly type: 'aws_rolesanywhere_trustanchor'; readonly region: string; readonly trustAnchorId: string };
 
 export interface ServerConfOptions {
   readonly trustDomain: string;
@@ -36,14 +92,11 @@ export interface ServerConfOptions {
   readonly defaultJwtSvidTtl: string;
   readonly jwtIssuer?: string;
   readonly datastore: ServerDatastore;
-  readonly keyManager: { readonly type: 'disk'; readonly keysPath: string } | { readonly type: 'memory' };
-  readonly upstreamAuthority?: {
-    readonly type: 'cert-manager';
-    readonly issuerName: string;
-    readonly issuerKind: string;
-    readonly issuerGroup: string;
-    readonly namespace: string;
-  };
+  readonly keyManager: ServerKeyManager;
+  readonly upstreamAuthority?: ServerUpstreamAuthority;
+  /** Also accept agents attesting with their EC2 instance identity document. */
+  readonly awsIid?: ServerAwsIid;
+  readonly bundlePublishers?: readonly ServerBundlePublisher[];
   /** k8s_psat: one entry per cluster whose agents attest to this server. */
   readonly psatClusters: readonly {
     readonly name: string;
@@ -74,11 +127,15 @@ function datastore(options: ServerDatastore): HclBlock {
     return plugin('DataStore', 'sql', [['database_type', 'sqlite3'], ['connection_string', options.path]]);
   }
   if (options.type === 'mysql') {
-    const password = `\${${options.passwordEnv}}`;
-    // go-sql-driver DSN; `tls=custom` makes SPIRE verify the server with root_ca_path.
-    const params = ['parseTime=true', ...(options.rootCertPath ? ['tls=custom'] : [])].join('&');
+    const password = options.passwordEnv === undefined ? '' : `\${${options.passwordEnv}}`;
+    // go-sql-driver DSN; `tls=custom` makes SPIRE verify the server with root_ca_path. RDS IAM tokens are
+    // sent in clear text inside TLS, which the driver allows only when told (SPIRE
+    // doc/plugin_server_datastore_sql.md, aws_mysql sample).
+    const iam = options.iamAuthRegion !== undefined;
+    const tls = options.rootCertPath ? ['tls=custom'] : iam ? ['tls=true'] : [];
+    const params = ['parseTime=true', ...(iam ? ['allowCleartextPasswords=1'] : []), ...tls].join('&');
     return plugin('DataStore', 'sql', [
-      ['database_type', 'mysql'],
+      databaseType('mysql', options.iamAuthRegion),
       ['connection_string', `${options.user}:${password}@tcp(${options.host}:${options.port})/${options.database}?${params}`],
       ['root_ca_path', options.rootCertPath],
       ['max_open_conns', options.maxOpenConns],
@@ -96,11 +153,87 @@ function datastore(options: ServerDatastore): HclBlock {
     ['sslrootcert', options.rootCertPath],
   ]);
   return plugin('DataStore', 'sql', [
-    ['database_type', 'postgres'],
+    databaseType('postgres', options.iamAuthRegion),
     ['connection_string', connection],
     ['max_open_conns', options.maxOpenConns],
     ['max_idle_conns', options.maxIdleConns],
   ]);
+}
+
+/**
+ * `database_type = "postgres"`, or with RDS IAM authentication the block form `database_type "aws_postgres"
+ * { region = ... }` (SPIRE pkg/server/datastore/sqlstore/sqlstore.go, parseDatabaseTypeASTNode and awsConfig).
+ */
+function databaseType(engine: 'postgres' | 'mysql', iamAuthRegion: string | undefined): HclAttribute | HclBlock {
+  return iamAuthRegion === undefined
+    ? ['database_type', engine]
+    : { block: 'database_type', labels: [`aws_${engine}`], body: [['region', iamAuthRegion]] };
+}
+
+function keyManager(options: ServerKeyManager): HclBlock {
+  if (options.type === 'disk') return plugin('KeyManager', 'disk', [['keys_path', options.keysPath]]);
+  if (options.type === 'memory') return plugin('KeyManager', 'memory', []);
+  // No access_key_id/secret_access_key: the AWS SDK finds IRSA or the Secret's env vars itself.
+  return plugin('KeyManager', 'aws_kms', [
+    ['region', options.region],
+    ['key_identifier_file', options.keyIdentifierFile],
+    ['key_identifier_value', options.keyIdentifierValue],
+    ['key_policy_file', options.keyPolicyFile],
+    ['enable_tag_based_key_discovery', options.tagBasedKeyDiscovery],
+  ]);
+}
+
+function upstreamAuthority(options: ServerUpstreamAuthority): HclBlock {
+  switch (options.type) {
+    case 'cert-manager':
+      return plugin('UpstreamAuthority', 'cert-manager', [
+        ['issuer_name', options.issuerName],
+        ['issuer_kind', options.issuerKind],
+        ['issuer_group', options.issuerGroup],
+        ['namespace', options.namespace],
+      ]);
+    case 'aws_pca':
+      return plugin('UpstreamAuthority', 'aws_pca', [
+        ['region', options.region],
+        ['certificate_authority_arn', options.certificateAuthorityArn],
+        ['signing_algorithm', options.signingAlgorithm],
+        ['ca_signing_template_arn', options.caSigningTemplateArn],
+        ['assume_role_arn', options.assumeRoleArn],
+        ['supplemental_bundle_path', options.supplementalBundlePath],
+      ]);
+    case 'awssecret':
+      return plugin('UpstreamAuthority', 'awssecret', [
+        ['region', options.region],
+        ['cert_file_arn', options.certFileArn],
+        ['key_file_arn', options.keyFileArn],
+        ['bundle_file_arn', options.bundleFileArn],
+        ['assume_role_arn', options.assumeRoleArn],
+      ]);
+  }
+}
+
+function awsIid(options: ServerAwsIid): HclBlock {
+  return plugin('NodeAttestor', 'aws_iid', [
+    ['assume_role', options.assumeRole],
+    ['skip_block_device', options.skipBlockDevice],
+    ['disable_instance_profile_selectors', options.disableInstanceProfileSelectors],
+    ['agent_path_template', options.agentPathTemplate],
+    ['account_ids_for_local_validation', options.accountIdsForLocalValidation ? [...options.accountIdsForLocalValidation] : undefined],
+    ['partition', options.partition],
+  ]);
+}
+
+function bundlePublisher(options: ServerBundlePublisher): HclBlock {
+  if (options.type === 'aws_s3') {
+    return plugin('BundlePublisher', 'aws_s3', [
+      ['region', options.region],
+      ['bucket', options.bucket],
+      ['object_key', options.objectKey],
+      ['format', options.format],
+      ['endpoint', options.endpoint],
+    ]);
+  }
+  return plugin('BundlePublisher', 'aws_rolesanywhere_trustanchor', [['region', options.region], ['trust_anchor_id', options.trustAnchorId]]);
 }
 
 function federation(options: NonNullable<ServerConfOptions['federation']>): HclBlock {
@@ -150,17 +283,11 @@ export function renderServerConf(options: ServerConfOptions): string {
   const plugins: HclBody = [
     datastore(options.datastore),
     plugin('NodeAttestor', 'k8s_psat', [['clusters', clusters]]),
-    options.keyManager.type === 'disk'
-      ? plugin('KeyManager', 'disk', [['keys_path', options.keyManager.keysPath]])
-      : plugin('KeyManager', 'memory', []),
-    options.upstreamAuthority
-      ? plugin('UpstreamAuthority', 'cert-manager', [
-        ['issuer_name', options.upstreamAuthority.issuerName],
-        ['issuer_kind', options.upstreamAuthority.issuerKind],
-        ['issuer_group', options.upstreamAuthority.issuerGroup],
-        ['namespace', options.upstreamAuthority.namespace],
-      ])
-      : undefined,
+    // The server takes any number of NodeAttestors and picks one by the agent's attestation type
+    // (SPIRE pkg/server/catalog/nodeattestor.go Constraints: ZeroOrMore).
+    options.awsIid ? awsIid(options.awsIid) : undefined,
+    keyManager(options.keyManager),
+    options.upstreamAuthority ? upstreamAuthority(options.upstreamAuthority) : undefined,
     plugin('BundlePublisher', 'k8s_configmap', [['clusters', {
       [options.bundle.cluster]: {
         configmap_name: options.bundle.configMapName,
@@ -169,6 +296,7 @@ export function renderServerConf(options: ServerConfOptions): string {
         format: options.bundle.format,
       },
     }]]),
+    ...(options.bundlePublishers ?? []).map(bundlePublisher),
   ];
 
   return renderHcl([

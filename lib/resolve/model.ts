@@ -98,6 +98,8 @@ export interface ResolvedAgent {
   readonly socketHostDir: string;
   readonly socketFileName: string;
   readonly tokenAudience: string;
+  /** The cluster's agents' one NodeAttestor: the cluster's `agentNodeAttestor`, else k8s_psat. */
+  readonly nodeAttestor: 'k8s_psat' | 'aws_iid';
   /** Labels of every agent object; the pod template's are `pod.labels`. */
   readonly podLabels: Record<string, string>;
   readonly selector: Record<string, string>;

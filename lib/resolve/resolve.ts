@@ -19,6 +19,9 @@ export const WORKLOADS = {
   oidcDiscoveryProvider: { kind: 'Deployment', name: 'spire-oidc-discovery-provider' },
 } as const;
 
+/** The NodeAttestor agents use where the cluster names none. */
+export const DEFAULT_AGENT_NODE_ATTESTOR = 'k8s_psat';
+
 /** The postgres sslmode a server uses: as configured, else verify-full in production environments and require elsewhere. */
 export function postgresSslMode(configured: 'require' | 'verify-ca' | 'verify-full' | undefined, production: boolean | undefined): 'require' | 'verify-ca' | 'verify-full' {
   return configured ?? (production ? 'verify-full' : 'require');
@@ -47,7 +50,8 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
     jwtIssuer: oidc ? `https://${oidc.domains[0]}` : undefined,
     federates: environment.federation.length > 0,
     attestingAgents: [{ cluster: cluster.name, namespace: agent.namespace, serviceAccount: agent.serviceAccountName, audience: agent.tokenAudience }],
-    datastorePasswordEnv: datastore.type === 'sqlite3' ? undefined
+    // RDS IAM authentication signs a token instead: no password variable.
+    datastorePasswordEnv: datastore.type === 'sqlite3' || datastore.iamAuth ? undefined
       : datastore.type === 'postgres' ? SPIRE_SERVER.env.postgresPassword : SPIRE_SERVER.env.mysqlPassword,
     databaseSslMode: datastore.type === 'postgres' ? postgresSslMode(datastore.sslMode, environment.production) : undefined,
     podLabels,
@@ -72,6 +76,7 @@ function resolveAgent(environment: EnvironmentConfig, cluster: ClusterConfig): R
     socketFileName: SPIRE_AGENT.socketFile,
     // The audience the server's k8s_psat accepts on the agents' projected tokens.
     tokenAudience: 'spire-server',
+    nodeAttestor: cluster.agentNodeAttestor ?? DEFAULT_AGENT_NODE_ATTESTOR,
     podLabels,
     selector,
     pod: resolvePodOptions(environment.agent.pod, AGENT_POD_DEFAULTS, podLabels, selector),

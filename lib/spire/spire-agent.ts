@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { SPIRE_AGENT, SPIRE_AGENT_BIN, SPIRE_HEALTH_PATHS } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
 import { HARDENED_CONTAINER, grant, httpProbe, podScheduling, podSecurityLabels, resources } from '../build/k8s-helpers';
-import { agentConf } from '../build/spire-configs';
+import { agentConf, awsCredentialsEnv, awsServiceAccountAnnotations } from '../build/spire-configs';
 import { ResolvedCluster } from '../resolve/model';
 
 export interface SpireAgentProps {
@@ -31,7 +31,7 @@ export class SpireAgent extends Construct {
       metadata: { name: agent.namespace, labels: { ...labels, ...podSecurityLabels('privileged') } },
     });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: agent.serviceAccountName, namespace: agent.namespace, labels },
+      metadata: { name: agent.serviceAccountName, namespace: agent.namespace, labels, annotations: awsServiceAccountAnnotations(settings.awsCredentials) },
     });
 
     const conf = agentConf(resolved);
@@ -69,9 +69,12 @@ export class SpireAgent extends Construct {
               name: 'spire-agent',
               image: imageString(resolved.images.spireAgent),
               ...containerCommand(resolved.images.spireAgent, [SPIRE_AGENT_BIN, 'run', '-config', `${SPIRE_AGENT.configDir}/${SPIRE_AGENT.configFile}`]),
-              env: settings.kubeletVerification === 'apiServerCA'
-                ? [{ name: SPIRE_AGENT.env.kubeletAddress, valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }]
-                : [],
+              env: [
+                ...settings.kubeletVerification === 'apiServerCA'
+                  ? [{ name: SPIRE_AGENT.env.kubeletAddress, valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }]
+                  : [],
+                ...awsCredentialsEnv(settings.awsCredentials),
+              ],
               ports: [
                 { name: 'healthz', containerPort: agent.ports.health, protocol: 'TCP' },
                 { name: 'metrics', containerPort: agent.ports.metrics, protocol: 'TCP' },

@@ -5,7 +5,7 @@ import { SPIRE_SERVER } from '../config/spire-facts';
 import { imageString } from '../config/versions';
 import { addChecks } from '../build/checks';
 import { RESTRICTED_CONTAINER, disruptionBudget, grant, httpProbe, podScheduling, podSecurityLabels, resources, restrictedPod } from '../build/k8s-helpers';
-import { controllerManagerConfig, serverCommand, serverConf, serverDatastoreEnv } from '../build/spire-configs';
+import { awsCredentialsEnv, awsServiceAccountAnnotations, controllerManagerConfig, serverCommand, serverConf, serverDatastoreEnv } from '../build/spire-configs';
 import { parseDuration } from '../duration';
 import { ResolvedCluster, ResolvedServer } from '../resolve/model';
 import { SpireControllerManager } from './controller-manager';
@@ -33,7 +33,7 @@ export class SpireServer extends Construct {
       metadata: { name: server.namespace, labels: { ...labels, ...podSecurityLabels('restricted') } },
     });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: server.serviceAccountName, namespace: server.namespace, labels },
+      metadata: { name: server.serviceAccountName, namespace: server.namespace, labels, annotations: awsServiceAccountAnnotations(server.settings.awsCredentials) },
     });
 
     this.controllerManager = new SpireControllerManager(this, 'ControllerManager', { resolved });
@@ -84,7 +84,14 @@ export class SpireServer extends Construct {
 
   private get needsPersistentData(): boolean {
     const { settings } = this.resolved.server;
-    return settings.datastore.type === 'sqlite3' || settings.keyManager.type === 'disk';
+    return settings.datastore.type === 'sqlite3' || settings.keyManager.type === 'disk' || this.awsKmsClaim !== undefined;
+  }
+
+  /** aws_kms keeps its generated key identifier on a claim of its own replica, unless the estate fixes the identifier. */
+  private get awsKmsClaim(): { readonly storageSize: string; readonly storageClass?: string } | undefined {
+    const { keyManager } = this.resolved.server.settings;
+    return keyManager.type === 'aws_kms' && keyManager.storageSize !== undefined
+      ? { storageSize: keyManager.storageSize, storageClass: keyManager.storageClass } : undefined;
   }
 
   private createRbac(server: ResolvedServer): void {
@@ -127,7 +134,7 @@ export class SpireServer extends Construct {
     const { settings } = server;
     const images = resolved.images;
     const datastore = settings.datastore;
-    const env = serverDatastoreEnv(resolved);
+    const env = [...serverDatastoreEnv(resolved), ...awsCredentialsEnv(settings.awsCredentials)];
     const mounts: k8s.VolumeMount[] = [
       { name: 'config', mountPath: SPIRE_SERVER.configDir, readOnly: true },
       { name: 'spire-data', mountPath: SPIRE_SERVER.dataDir },
@@ -145,7 +152,17 @@ export class SpireServer extends Construct {
       mounts.push({ name: 'db-ca', mountPath: SPIRE_SERVER.dbCaDir, readOnly: true });
       volumes.push({ name: 'db-ca', configMap: { name: datastore.caConfigMap } });
     }
-    const storage = settings.keyManager.type === 'disk' ? settings.keyManager : datastore.type === 'sqlite3' ? datastore : undefined;
+    const { keyManager, upstreamAuthority } = settings;
+    if (keyManager.type === 'aws_kms' && keyManager.keyPolicyConfigMap) {
+      mounts.push({ name: 'aws-kms-policy', mountPath: SPIRE_SERVER.awsKmsPolicyDir, readOnly: true });
+      volumes.push({ name: 'aws-kms-policy', configMap: { name: keyManager.keyPolicyConfigMap.name, items: [{ key: keyManager.keyPolicyConfigMap.key, path: SPIRE_SERVER.awsKmsPolicyFile }] } });
+    }
+    if (upstreamAuthority?.type === 'aws_pca' && upstreamAuthority.supplementalBundleConfigMap) {
+      const bundle = upstreamAuthority.supplementalBundleConfigMap;
+      mounts.push({ name: 'aws-pca-bundle', mountPath: SPIRE_SERVER.awsPcaBundleDir, readOnly: true });
+      volumes.push({ name: 'aws-pca-bundle', configMap: { name: bundle.name, items: [{ key: bundle.key, path: SPIRE_SERVER.awsPcaBundleFile }] } });
+    }
+    const storage = keyManager.type === 'disk' ? keyManager : datastore.type === 'sqlite3' ? datastore : this.awsKmsClaim;
 
     // Rolls the pods when either config file changes.
     const checksum = createHash('sha256').update(serverConf(resolved)).update(controllerManagerConfig(resolved)).digest('hex');
