@@ -420,6 +420,44 @@ export const clusterConfigSchema = z.strictObject({
   }).optional().describe('Overrides of the environment\'s server settings for this cluster (e.g. a regional database host).'),
 }).describe('One Kubernetes cluster of the environment.');
 
+/**
+ * How the clusters of one trust domain relate. Chosen per environment (an environment is a trust domain,
+ * or joins one with `joinsTrustDomainOf`), checked across all its clusters at synth.
+ */
+export const topologySchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('single').describe('One cluster: its server (or replicas on one external database) is the trust domain\'s only CA.'),
+  }),
+  z.strictObject({
+    type: z.literal('ha').describe(
+      'Several servers (replicas, clusters, or environments that join the trust domain) share one external SQL datastore, '
+      + 'so they publish one bundle carrying every server\'s signing key.',
+    ),
+  }),
+  z.strictObject({
+    type: z.literal('nested').describe(
+      'A root server signs for downstream servers, one in every workload cluster (UpstreamAuthority `spire`); the root\'s '
+      + 'agent runs beside each downstream server and the downstream servers are registered at the root as downstream entries.',
+    ),
+    root: z.union([
+      z.strictObject({ cluster: z.string().describe('Name of one of the environment\'s clusters that also runs the root server.') }),
+      z.strictObject({
+        managementCluster: clusterConfigSchema.describe('A management cluster of its own for the root server: one more tree under dist/.'),
+      }),
+    ]).describe('Where the root server runs.'),
+  }),
+  z.strictObject({
+    type: z.literal('federated').describe(
+      'Every cluster is a trust domain of its own, named from `trustDomainTemplate`; the clusters federate pairwise through '
+      + 'their bundle endpoints, and identities federate with the other clusters without listing them.',
+    ),
+    trustDomainTemplate: z.string().default('{cluster}.{trustDomain}').describe(
+      'Trust domain of each cluster: `{cluster}` is the cluster\'s name, `{environment}` the environment\'s, `{trustDomain}` the '
+      + 'environment\'s trustDomain.',
+    ),
+  }),
+]).describe('How the clusters of the trust domain relate: `single`, `ha`, `nested` or `federated`. README "Topologies" says when to pick each.');
+
 export const environmentConfigSchema = z.strictObject({
   name: z.string().describe('`development`, `staging`, `production`, ...: a DNS label, used in paths and names.'),
   production: z.boolean().default(false).describe(
@@ -434,6 +472,9 @@ export const environmentConfigSchema = z.strictObject({
     + 'external database, like the clusters of one environment.',
   ),
   clusters: z.array(clusterConfigSchema).describe('The clusters of the environment: one SPIRE server (or set of replicas) and one tree under dist/ each.'),
+  topology: topologySchema.optional().describe(
+    'How the clusters of the trust domain relate. None: `single`, which allows one cluster only; an environment of several clusters states its topology.',
+  ),
   server: serverSettingsSchema,
   agent: agentSettingsSchema,
   identityPolicy: identityPolicySchema,

@@ -6,6 +6,7 @@ import {
   labelSelectorSchema, logFormatSchema, logLevelSchema, monitoringSettingsSchema, oidcDiscoverySettingsSchema,
   resourceSpecSchema, secretDeliverySchema, serverSettingsSchema, staticEntrySpecSchema, syncWindowSchema,
   upstreamAuthoritySchema, teamConfigSchema, tolerationSchema, podSpreadSchema, podOptionsSchema, replicatedPodOptionsSchema,
+  topologySchema,
 } from './schema';
 
 /*
@@ -39,6 +40,7 @@ export type SyncWindow = Config<typeof syncWindowSchema>;
 export type SecretDelivery = Config<typeof secretDeliverySchema>;
 export type EnvironmentConfig = Config<typeof environmentConfigSchema>;
 export type ClusterConfig = Config<typeof clusterConfigSchema>;
+export type TopologyConfig = Config<typeof topologySchema>;
 /** An external SQL database several server replicas (and clusters) can share. */
 export type ExternalDatabase = Config<typeof externalDatabaseSchema>;
 export type Datastore = Config<typeof datastoreSchema>;

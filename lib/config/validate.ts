@@ -4,9 +4,10 @@ import { isTrustDomain } from '../identity/policy';
 import { connValueProblem } from '../render/libpq';
 import { postgresSslMode } from '../resolve/resolve';
 import { httpsUrlProblem, parseGoUrl } from './go-url';
-import { findSecrets } from './secrets';
+import { SecretFinding, findPlaceholders, findSecrets } from './secrets';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
 import { Datastore, EnvironmentConfig, EstateConfig } from './types';
+import { clusterTrustDomain, topologyProblems } from './topology';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -23,12 +24,17 @@ export function validateEstate(estate: EstateConfig): string[] {
     report('estate', { resource: 'the estate', field: 'environments', value: [], rule: 'must describe at least one environment', fix: 'add an environment' });
   }
   for (const finding of findSecrets(estate)) {
-    const env = finding.environment === undefined ? undefined : estate.environments[finding.environment];
-    const where = env && typeof env.name === 'string' && DNS_LABEL.test(env.name) ? env.name : finding.environment === undefined ? 'estate' : `environments[${finding.environment}]`;
-    report(where, {
+    report(findingPlace(estate, finding), {
       resource: 'the estate', field: finding.path, value: '<redacted>',
       rule: `holds secret material (${finding.kind}); everything in the estate is committed to Git and much of it written to dist/`,
       fix: 'keep the secret in a Secret created out of band (or by External Secrets/SOPS) and reference it by name',
+    });
+  }
+  for (const finding of findPlaceholders(estate)) {
+    report(findingPlace(estate, finding), {
+      resource: 'the estate', field: finding.path, value: finding.text,
+      rule: `is still ${finding.kind}, a value left for you to replace`,
+      fix: 'write your own value here (the example\'s README lists what to replace)',
     });
   }
   // Argo CD and Flux clone it (Go): an https:// or ssh:// URL Go parses, without a password in it, or scp-like git@host:path.
@@ -112,7 +118,15 @@ export function validateEstate(estate: EstateConfig): string[] {
     }
   }
   problems.push(...trustDomainClaimProblems(estate));
+  problems.push(...topologyProblems(estate));
   return problems;
+}
+
+/** Where a finding in the estate belongs: its environment's name, or its index when the name is unusable. */
+function findingPlace(estate: EstateConfig, finding: SecretFinding): string {
+  const env = finding.environment === undefined ? undefined : estate.environments[finding.environment];
+  if (env && typeof env.name === 'string' && DNS_LABEL.test(env.name)) return env.name;
+  return finding.environment === undefined ? 'estate' : `environments[${finding.environment}]`;
 }
 
 /**
@@ -173,9 +187,10 @@ export function sharedTrustDomainProblems(estate: EstateConfig): string[] {
   for (const env of Array.isArray(estate.environments) ? estate.environments : []) {
     if (typeof env?.trustDomain !== 'string' || !Array.isArray(env.clusters)) continue;
     for (const cluster of env.clusters) {
-      const list = servers.get(env.trustDomain) ?? [];
+      const trustDomain = clusterTrustDomain(env, cluster);
+      const list = servers.get(trustDomain) ?? [];
       list.push({ where: `${env.name}/${cluster?.name}`, cluster: `${env.name}/${cluster?.name}`, home: caHomeOf(env, cluster) });
-      servers.set(env.trustDomain, list);
+      servers.set(trustDomain, list);
     }
   }
   const problems: string[] = [];
