@@ -414,6 +414,12 @@ export const clusterConfigSchema = z.strictObject({
     'The cluster\'s DNS domain (kubelet clusterDomain), given to the controller manager, which otherwise guesses it from a '
     + 'DNS lookup at start, and used for `{{ .ClusterDomain }}` in identity templates.',
   ),
+  bundleEndpoint: z.string().optional().describe(
+    'Host (host or host:port) at which the other trust domains of this estate reach this cluster\'s SPIRE bundle endpoint '
+    + '(the server\'s federation port, published by a LoadBalancer, Ingress or gateway). Needed when another trust domain of the '
+    + 'estate federates with this cluster\'s: a federated topology, or an environment that names this trust domain in its '
+    + '`federation`. Default: none, and such a federation is refused.',
+  ),
   serverOverrides: z.strictObject({
     datastore: datastoreSchema.optional().describe('This cluster\'s datastore instead of the environment\'s.'),
     replicas: z.number().optional().describe('This cluster\'s server replicas instead of the environment\'s.'),

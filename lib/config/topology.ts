@@ -1,5 +1,5 @@
 import { formatViolation } from './violation';
-import { ClusterConfig, EnvironmentConfig, EstateConfig, TopologyConfig } from './types';
+import { ClusterConfig, EnvironmentConfig, EstateConfig, FederationSpec, TopologyConfig } from './types';
 
 /*
  * How the clusters of one trust domain relate (README "Topologies"): the one home of the facts derived
@@ -23,6 +23,171 @@ export function clusterTrustDomain(env: EnvironmentConfig, cluster: Pick<Cluster
     .split('{cluster}').join(cluster.name)
     .split('{environment}').join(env.name)
     .split('{trustDomain}').join(env.trustDomain);
+}
+
+/**
+ * The URL at which the other trust domains of the estate fetch this cluster's bundle: its `bundleEndpoint`
+ * host over https (the server's bundle endpoint as published outside the cluster). Undefined when the
+ * estate gives no address; a federation that needs one is refused (topologyProblems).
+ */
+export function bundleEndpointUrlOf(env: EnvironmentConfig, cluster: ClusterConfig): string | undefined {
+  void env;
+  return cluster.bundleEndpoint === undefined ? undefined : `https://${cluster.bundleEndpoint}`;
+}
+
+/**
+ * The SPIFFE ID a trust domain's bundle endpoint authenticates with: SPIRE serves the https_spiffe
+ * profile with the server's own X509-SVID (spire pkg/server/endpoints/bundle, the server SVID), whose ID
+ * is the server ID (spire pkg/common/idutil ServerID).
+ */
+export function bundleEndpointSpiffeId(trustDomain: string): string {
+  return `spiffe://${trustDomain}/spire/server`;
+}
+
+/** Every trust domain this estate's own servers issue, with the clusters that run them, in estate order. */
+export function estateTrustDomains(estate: EstateConfig): Map<string, { environment: EnvironmentConfig; cluster: ClusterConfig }[]> {
+  const owners = new Map<string, { environment: EnvironmentConfig; cluster: ClusterConfig }[]>();
+  for (const environment of Array.isArray(estate.environments) ? estate.environments : []) {
+    for (const cluster of Array.isArray(environment?.clusters) ? environment.clusters : []) {
+      const trustDomain = clusterTrustDomain(environment, cluster);
+      owners.set(trustDomain, [...owners.get(trustDomain) ?? [], { environment, cluster }]);
+    }
+  }
+  return owners;
+}
+
+/** The trust domains an environment's servers issue: its own, or one per cluster in a federated topology. */
+export function trustDomainsOf(env: EnvironmentConfig): string[] {
+  return [...new Set((Array.isArray(env.clusters) ? env.clusters : []).map((cluster) => clusterTrustDomain(env, cluster)))];
+}
+
+/** A federation between two trust domains of this estate that the estate implies but an environment does not list. */
+interface ImpliedFederation {
+  readonly environment: EnvironmentConfig;
+  readonly trustDomain: string;
+  /** Why: the federated topology, or the environment that names this environment's trust domain. */
+  readonly because: string;
+}
+
+/**
+ * The internal federations an environment must also list: in a federated topology every cluster's trust
+ * domain (each cluster drops its own, clusterEnvironment), and both sides of a federation one environment
+ * names with another environment's trust domain.
+ */
+function impliedFederations(estate: EstateConfig): ImpliedFederation[] {
+  const owners = estateTrustDomains(estate);
+  const implied: ImpliedFederation[] = [];
+  const environments = Array.isArray(estate.environments) ? estate.environments : [];
+  const add = (environment: EnvironmentConfig, trustDomain: string, because: string) => {
+    const listed = (Array.isArray(environment.federation) ? environment.federation : []).some((spec) => spec?.trustDomain === trustDomain);
+    const again = implied.some((entry) => entry.environment === environment && entry.trustDomain === trustDomain);
+    if (!listed && !again && !(topologyOf(environment).type !== 'federated' && trustDomain === environment.trustDomain)) {
+      implied.push({ environment, trustDomain, because });
+    }
+  };
+  for (const environment of environments) {
+    if (topologyOf(environment).type === 'federated') {
+      for (const trustDomain of trustDomainsOf(environment)) add(environment, trustDomain, `the federated topology of ${environment.name}`);
+    }
+  }
+  for (const environment of environments) {
+    for (const spec of Array.isArray(environment?.federation) ? environment.federation : []) {
+      for (const { environment: other } of owners.get(spec?.trustDomain) ?? []) {
+        if (other === environment) continue;
+        for (const trustDomain of trustDomainsOf(environment)) add(other, trustDomain, `environment ${environment.name} federating with ${spec.trustDomain}`);
+      }
+    }
+  }
+  return implied;
+}
+
+/**
+ * The estate with every internal federation listed on both sides (impliedFederations): a
+ * ClusterFederatedTrustDomain with the https_spiffe profile against the other side's bundle endpoint
+ * (bundleEndpointUrlOf) and the partner allowed in the identity policy, since the estate named the
+ * federation once for both. Its bundle comes from the partner's lock file, like any partner's. A trust
+ * domain without a bundle endpoint is left out here and refused by topologyProblems.
+ */
+export function withInternalFederation(estate: EstateConfig): EstateConfig {
+  // A federation added to one side can imply more on the other (a federated environment answers with all
+  // its clusters), so it runs to the fixed point; each round only adds, and there are finitely many pairs.
+  for (;;) {
+    const next = addImpliedFederations(estate);
+    if (next === estate) return estate;
+    estate = next;
+  }
+}
+
+function addImpliedFederations(estate: EstateConfig): EstateConfig {
+  const implied = impliedFederations(estate);
+  const owners = estateTrustDomains(estate);
+  let added = false;
+  const environments = estate.environments.map((environment) => {
+    const specs: FederationSpec[] = [];
+    for (const { trustDomain } of implied.filter((entry) => entry.environment === environment)) {
+      const url = (owners.get(trustDomain) ?? []).map(({ environment: owner, cluster }) => bundleEndpointUrlOf(owner, cluster)).find((found) => found !== undefined);
+      if (url === undefined) continue;
+      specs.push({ trustDomain, bundleEndpointURL: url, profile: { type: 'https_spiffe', endpointSPIFFEID: bundleEndpointSpiffeId(trustDomain) } });
+    }
+    if (specs.length === 0) return environment;
+    added = true;
+    const allowed = environment.identityPolicy.allowedFederation;
+    return {
+      ...environment,
+      federation: [...environment.federation, ...specs],
+      identityPolicy: { ...environment.identityPolicy, allowedFederation: [...allowed, ...specs.map((spec) => spec.trustDomain).filter((trustDomain) => !allowed.includes(trustDomain))] },
+    };
+  });
+  return added ? { ...estate, environments } : estate;
+}
+
+/**
+ * The estate without the internal federations whose first bundle has not arrived: an https_spiffe
+ * endpoint is authenticated with the partner's own bundle, which SPIRE must already hold (spire
+ * pkg/server/bundle/client updater.go newClient: "local copy of bundle not found"), and the controller
+ * manager hands SPIRE the ClusterFederatedTrustDomain's trustDomainBundle as that first copy. Between two
+ * trust domains of this estate that copy is the lock file federation/<trust domain>.bundle.json that
+ * `spire-gitops federation fetch-bundle` writes once the other side serves its bundle; until it is
+ * committed the federation is left out of the trees (no ClusterFederatedTrustDomain and no `federatesWith`
+ * that SPIRE would refuse) and listed as pending (pendingFederations). Call it after the lock files are read.
+ */
+export function withoutPendingFederation(estate: EstateConfig): EstateConfig {
+  const internal = estateTrustDomains(estate);
+  const waiting = (spec: FederationSpec) => internal.has(spec.trustDomain) && spec.profile.type === 'https_spiffe' && spec.trustDomainBundle === undefined;
+  return {
+    ...estate,
+    environments: estate.environments.map((environment) => (environment.federation.some(waiting)
+      ? { ...environment, federation: environment.federation.filter((spec) => !waiting(spec)) }
+      : environment)),
+  };
+}
+
+/** Internal federations the estate implies that no tree carries yet: their first bundle has no lock file. */
+export function pendingFederations(estate: EstateConfig): { environment: string; trustDomain: string; because: string }[] {
+  return impliedFederations(estate).map(({ environment, trustDomain, because }) => ({ environment: environment.name, trustDomain, because }));
+}
+
+/**
+ * The environment as one cluster's server sees it: in a federated topology its trust domain is the
+ * cluster's, its partners and identities' `federatesWith` are the other clusters' trust domains (computed,
+ * never typed) besides the environment's own partners, and it drops its own trust domain from those lists.
+ * Any other topology: the environment itself.
+ */
+export function clusterEnvironment(env: EnvironmentConfig, cluster: Pick<ClusterConfig, 'name'>): EnvironmentConfig {
+  if (topologyOf(env).type !== 'federated') return env;
+  const own = clusterTrustDomain(env, cluster);
+  // The other clusters whose federation is in place (withoutPendingFederation leaves out those still waiting for a bundle).
+  const others = env.clusters.filter((candidate) => candidate.name !== cluster.name).map((candidate) => clusterTrustDomain(env, candidate))
+    .filter((trustDomain) => env.federation.some((spec) => spec.trustDomain === trustDomain));
+  const federatesWith = (listed: readonly string[] | undefined) => [...new Set([...listed ?? [], ...others])].filter((trustDomain) => trustDomain !== own);
+  return {
+    ...env,
+    trustDomain: own,
+    federation: env.federation.filter((spec) => spec.trustDomain !== own),
+    identityPolicy: { ...env.identityPolicy, allowedFederation: env.identityPolicy.allowedFederation.filter((trustDomain) => trustDomain !== own) },
+    identities: env.identities.map((identity) => ({ ...identity, federatesWith: federatesWith(identity.federatesWith) })),
+    staticEntries: env.staticEntries.map((entry) => ({ ...entry, federatesWith: federatesWith(entry.federatesWith) })),
+  };
 }
 
 /** Topologies in which several servers of one trust domain sign with one shared CA state (one database). */
@@ -64,6 +229,17 @@ export function topologyProblems(estate: EstateConfig): string[] {
           'remove topology (single), or add the clusters that federate');
       }
     }
+    if (topology.type === 'federated') {
+      for (const cluster of clusters) {
+        const derived = clusterTrustDomain(env, cluster);
+        const claimed = environments.find((other) => other !== env && (other.trustDomain === derived || (Array.isArray(other.clusters) && other.clusters.some((theirs: ClusterConfig) => clusterTrustDomain(other, theirs) === derived))));
+        if (claimed) {
+          report('topology.trustDomainTemplate', topology.trustDomainTemplate ?? DEFAULT_TRUST_DOMAIN_TEMPLATE,
+            `gives cluster ${cluster.name} the trust domain ${derived}, which environment "${claimed.name}" also issues; two CAs under one name would each reject the other's SVIDs`,
+            'change the template (or the environment\'s trustDomain) so every cluster\'s trust domain is the estate\'s only one of that name');
+        }
+      }
+    }
     const joined = env.joinsTrustDomainOf === undefined ? undefined : byName.get(env.joinsTrustDomainOf);
     if (joined) {
       const own = topology.type;
@@ -73,6 +249,16 @@ export function topologyProblems(estate: EstateConfig): string[] {
           `state the same topology in both: topology: { type: '${SHARED_TRUST_DOMAIN.has(theirs) ? theirs : 'ha'}' }`);
       }
     }
+  }
+  for (const { environment, trustDomain, because } of impliedFederations(estate)) {
+    const servers = estateTrustDomains(estate).get(trustDomain) ?? [];
+    if (servers.some(({ environment: owner, cluster }) => bundleEndpointUrlOf(owner, cluster) !== undefined)) continue;
+    const { environment: owner, cluster } = servers[0];
+    problems.push(formatViolation(owner.name, {
+      resource: `cluster "${cluster.name}"`, field: 'bundleEndpoint', value: undefined,
+      rule: `serves trust domain ${trustDomain}, which environment "${environment.name}" federates with (${because}), but has no bundle endpoint address the other side could fetch its bundle from`,
+      fix: 'set bundleEndpoint to the host (host:port) at which the other clusters reach this server\'s bundle endpoint, or remove the federation',
+    }));
   }
   return problems;
 }

@@ -72,7 +72,7 @@ export interface ResolvedServer {
   readonly psatAudience: string;
   readonly bundle: TrustBundleLocation;
   readonly jwtIssuer?: string;
-  /** Serves its bundle to federation partners. */
+  /** Serves its bundle to federation partners: it has partners, or publishes a bundle endpoint (cluster bundleEndpoint). */
   readonly federates: boolean;
   readonly attestingAgents: readonly AttestingAgents[];
   /** The variable the database password is given in, when the datastore has one. */
@@ -152,7 +152,11 @@ export interface ResolvedComponents {
 }
 
 export interface ResolvedCluster {
-  /** The estate as written; constructs take settings from here that they pass on unchanged. */
+  /**
+   * The environment as this cluster's server sees it (lib/config/topology.ts clusterEnvironment): as written,
+   * except in a federated topology, where its trustDomain is the cluster's own and the other clusters are
+   * its federation partners. Constructs take settings from here that they pass on unchanged.
+   */
   readonly environment: EnvironmentConfig;
   readonly cluster: ClusterConfig;
   readonly images: ImageCatalogue;

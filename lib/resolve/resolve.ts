@@ -1,5 +1,6 @@
 import { ClusterConfig, EnvironmentConfig, EstateConfig } from '../config/types';
 import { CONTROLLER_MANAGER, CSI_DRIVER, DEFAULT_CLUSTER_DOMAIN, OIDC_DISCOVERY_PROVIDER, SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER } from '../config/spire-facts';
+import { clusterEnvironment } from '../config/topology';
 import { ImageCatalogue } from '../config/versions';
 import { namespaceServiceAccountId } from '../identity/spiffe-id';
 import { selectorLabels, standardLabels } from './labels';
@@ -45,7 +46,8 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
     psatAudience: agent.tokenAudience,
     bundle: { namespace: agent.namespace, configMapName: 'spire-bundle', configMapKey: 'bundle.spiffe', format: 'spiffe' },
     jwtIssuer: oidc ? `https://${oidc.domains[0]}` : undefined,
-    federates: environment.federation.length > 0,
+    // Partners fetch its bundle: those it federates with, and the estate's other trust domains that reach it at its bundleEndpoint.
+    federates: environment.federation.length > 0 || cluster.bundleEndpoint !== undefined,
     attestingAgents: [{ cluster: cluster.name, namespace: agent.namespace, serviceAccount: agent.serviceAccountName, audience: agent.tokenAudience }],
     datastorePasswordEnv: datastore.type === 'sqlite3' ? undefined
       : datastore.type === 'postgres' ? SPIRE_SERVER.env.postgresPassword : SPIRE_SERVER.env.mysqlPassword,
@@ -125,8 +127,13 @@ function resolveOidc(environment: EnvironmentConfig, cluster: ClusterConfig, ser
   };
 }
 
-/** The resolve stage for one cluster: everything its constructs need, computed once. */
-export function resolveCluster(environment: EnvironmentConfig, cluster: ClusterConfig, images: ImageCatalogue): ResolvedCluster {
+/**
+ * The resolve stage for one cluster: everything its constructs need, computed once. Its environment is the
+ * one the cluster's server sees (clusterEnvironment): in a federated topology, with the cluster's own
+ * trust domain and the other clusters as partners.
+ */
+export function resolveCluster(written: EnvironmentConfig, cluster: ClusterConfig, images: ImageCatalogue): ResolvedCluster {
+  const environment = clusterEnvironment(written, cluster);
   const agent = resolveAgent(environment, cluster);
   const server = resolveServer(environment, cluster, agent);
   return {
