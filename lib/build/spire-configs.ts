@@ -48,11 +48,14 @@ export function serverConf(resolved: ResolvedCluster): string {
     jwtIssuer: server.jwtIssuer,
     datastore: datastoreOptions(resolved),
     keyManager: settings.keyManager.type === 'disk' ? { type: 'disk', keysPath: `${SPIRE_SERVER.dataDir}/${SPIRE_SERVER.keysFile}` } : { type: 'memory' },
-    upstreamAuthority: settings.upstreamAuthority,
+    upstreamAuthority: server.upstream
+      ? { type: 'spire', serverAddress: server.upstream.serverAddress, serverPort: server.upstream.serverPort, workloadApiSocket: server.upstream.socketPath }
+      : settings.upstreamAuthority,
     psatClusters: server.attestingAgents.map((agents) => ({
       name: agents.cluster,
       serviceAccountAllowList: [`${agents.namespace}:${agents.serviceAccount}`],
       audience: [agents.audience],
+      kubeConfigFile: server.remoteClusters.find((remote) => remote.cluster === agents.cluster)?.kubeconfigPath,
     })),
     bundle: {
       cluster: resolved.clusterName,
@@ -60,6 +63,7 @@ export function serverConf(resolved: ResolvedCluster): string {
       configMapName: server.bundle.configMapName,
       configMapKey: server.bundle.configMapKey,
       format: server.bundle.format,
+      remote: server.remoteClusters.map((remote) => ({ cluster: remote.cluster, kubeconfigPath: remote.kubeconfigPath })),
     },
     health: { port: server.ports.health, livePath: server.healthPaths.live, readyPath: server.healthPaths.ready },
     prometheusPort: server.ports.metrics,

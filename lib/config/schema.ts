@@ -426,6 +426,20 @@ export const clusterConfigSchema = z.strictObject({
   }).optional().describe('Overrides of the environment\'s server settings for this cluster (e.g. a regional database host).'),
 }).describe('One Kubernetes cluster of the environment.');
 
+/** How the other clusters of a nested topology reach the root server and how it reaches them. */
+const nestedRootAccess = {
+  serverAddress: z.string().optional().describe(
+    'DNS name (or IP) at which the other clusters\' root agents and downstream servers reach the root server\'s gRPC port, e.g. '
+    + 'a load balancer in front of its Service. Required when a workload cluster other than the root\'s own has a downstream server; '
+    + 'the root\'s own cluster uses the in-cluster Service.',
+  ),
+  serverPort: z.number().optional().describe('Port at `serverAddress`; none: the root Service\'s port (443).'),
+  serverOverrides: z.strictObject({
+    datastore: datastoreSchema.optional().describe('The root server\'s datastore instead of the environment\'s; never one a downstream server uses.'),
+    replicas: z.number().optional().describe('Root server replicas instead of the environment\'s.'),
+  }).optional().describe('Overrides of the environment\'s server settings for the root server.'),
+};
+
 /**
  * How the clusters of one trust domain relate. Chosen per environment (an environment is a trust domain,
  * or joins one with `joinsTrustDomainOf`), checked across all its clusters at synth.
@@ -446,9 +460,16 @@ export const topologySchema = z.discriminatedUnion('type', [
       + 'agent runs beside each downstream server and the downstream servers are registered at the root as downstream entries.',
     ),
     root: z.union([
-      z.strictObject({ cluster: z.string().describe('Name of one of the environment\'s clusters that also runs the root server.') }),
+      z.strictObject({
+        cluster: z.string().describe(
+          'Name of one of the environment\'s clusters that also runs the root server, in a namespace of its own (spire-root) beside '
+          + 'that cluster\'s downstream server.',
+        ),
+        ...nestedRootAccess,
+      }),
       z.strictObject({
         managementCluster: clusterConfigSchema.describe('A management cluster of its own for the root server: one more tree under dist/.'),
+        ...nestedRootAccess,
       }),
     ]).describe('Where the root server runs.'),
   }),

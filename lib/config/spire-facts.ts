@@ -101,3 +101,23 @@ export const WORKLOAD_API = {
   /** The variable go-spiffe and the other SPIFFE libraries read the socket address from. */
   socketEnv: 'SPIFFE_ENDPOINT_SOCKET',
 } as const;
+
+/**
+ * A nested topology's root: its agents run on every node of every workload cluster beside the cluster's own
+ * agents, and downstream servers reach their Workload API through a CSI driver of its own (the hardened
+ * chart spire-nested does the same: upstream-spire-agent and upstream-spiffe-csi-driver, ports 9981/9989
+ * and registrar 9810). hostNetwork puts both agents' listeners on the node, so their ports differ.
+ */
+export const NESTED_ROOT = {
+  agent: {
+    socketHostDir: '/run/spire/root-agent-sockets',
+    ports: { health: 9981, metrics: 9989 },
+    /** The audience of the root agents' projected tokens: a token for one server is never accepted by the other. */
+    tokenAudience: 'spire-root-server',
+  },
+  csiDriver: { driverName: 'root.csi.spiffe.io', registrarHealthPort: 9810 },
+  /** Where a downstream server sees the root agent's Workload API socket (its UpstreamAuthority `spire` workload_api_socket). */
+  downstreamSocketDir: '/run/spire/root-agent',
+  /** Where the root server reads the kubeconfigs of the clusters it does not run in (k8s_psat and BundlePublisher). */
+  kubeconfigDir: '/run/spire/root-kubeconfigs',
+} as const;

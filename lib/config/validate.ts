@@ -7,7 +7,7 @@ import { httpsUrlProblem, parseGoUrl } from './go-url';
 import { SecretFinding, findPlaceholders, findSecrets } from './secrets';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
 import { Datastore, EnvironmentConfig, EstateConfig } from './types';
-import { clusterTrustDomain, topologyProblems } from './topology';
+import { caHomeOf, clusterTrustDomain, topologyOf, topologyProblems } from './topology';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -169,13 +169,6 @@ function trustDomainClaimProblems(estate: EstateConfig): string[] {
   return problems;
 }
 
-/** Where one cluster's server keeps its CA: an external database it may share, or its own storage. */
-function caHomeOf(env: EnvironmentConfig, cluster: EnvironmentConfig['clusters'][number]): string | undefined {
-  const datastore = cluster?.serverOverrides?.datastore ?? env.server?.datastore;
-  if (!datastore || datastore.type === 'sqlite3') return undefined;
-  return `${datastore.type}://${datastore.host}:${datastore.port}/${datastore.database}`;
-}
-
 /**
  * Every server of one trust domain must publish one bundle. Servers sharing one SQL datastore do (each
  * signs with its own key, and the shared bundle carries all of them); servers with their own datastores
@@ -186,6 +179,9 @@ export function sharedTrustDomainProblems(estate: EstateConfig): string[] {
   const servers = new Map<string, { where: string; cluster: string; home?: string }[]>();
   for (const env of Array.isArray(estate.environments) ? estate.environments : []) {
     if (typeof env?.trustDomain !== 'string' || !Array.isArray(env.clusters)) continue;
+    // A nested topology's servers are separate CAs on purpose, each on its own datastore: every downstream
+    // CA is signed by the one root, so the root's bundle verifies every SVID (topologyProblems checks the rest).
+    if (topologyOf(env).type === 'nested') continue;
     for (const cluster of env.clusters) {
       const trustDomain = clusterTrustDomain(env, cluster);
       const list = servers.get(trustDomain) ?? [];

@@ -43,12 +43,21 @@ export interface ServerConfOptions {
     readonly issuerKind: string;
     readonly issuerGroup: string;
     readonly namespace: string;
+  } | {
+    /** Another SPIRE server of the trust domain signs this one's CA (a nested topology's root). */
+    readonly type: 'spire';
+    readonly serverAddress: string;
+    readonly serverPort: number;
+    /** The Workload API socket of an agent of the upstream server, which gives this server its X509-SVID. */
+    readonly workloadApiSocket: string;
   };
   /** k8s_psat: one entry per cluster whose agents attest to this server. */
   readonly psatClusters: readonly {
     readonly name: string;
     readonly serviceAccountAllowList: readonly string[];
     readonly audience: readonly string[];
+    /** A cluster the server does not run in: the kubeconfig it reviews that cluster's tokens with. */
+    readonly kubeConfigFile?: string;
   }[];
   /** Where the trust bundle is published for agents (BundlePublisher k8s_configmap). */
   readonly bundle: {
@@ -57,6 +66,8 @@ export interface ServerConfOptions {
     readonly configMapName: string;
     readonly configMapKey: string;
     readonly format: 'spiffe' | 'pem';
+    /** Clusters the server does not run in that get the same ConfigMap, each through its kubeconfig. */
+    readonly remote?: readonly { readonly cluster: string; readonly kubeconfigPath: string }[];
   };
   readonly health: HealthListener;
   readonly prometheusPort?: number;
@@ -103,6 +114,23 @@ function datastore(options: ServerDatastore): HclBlock {
   ]);
 }
 
+function upstreamAuthority(options: NonNullable<ServerConfOptions['upstreamAuthority']>): HclBlock {
+  if (options.type === 'spire') {
+    // server_port is a string in the plugin's configuration (spire pkg/server/plugin/upstreamauthority/spire/spire.go, Configuration).
+    return plugin('UpstreamAuthority', 'spire', [
+      ['server_address', options.serverAddress],
+      ['server_port', String(options.serverPort)],
+      ['workload_api_socket', options.workloadApiSocket],
+    ]);
+  }
+  return plugin('UpstreamAuthority', 'cert-manager', [
+    ['issuer_name', options.issuerName],
+    ['issuer_kind', options.issuerKind],
+    ['issuer_group', options.issuerGroup],
+    ['namespace', options.namespace],
+  ]);
+}
+
 function federation(options: NonNullable<ServerConfOptions['federation']>): HclBlock {
   return {
     block: 'federation',
@@ -145,7 +173,15 @@ export function renderServerConf(options: ServerConfOptions): string {
   const clusters = Object.fromEntries(options.psatClusters.map((cluster) => [cluster.name, {
     service_account_allow_list: [...cluster.serviceAccountAllowList],
     audience: [...cluster.audience],
+    ...(cluster.kubeConfigFile ? { kube_config_file: cluster.kubeConfigFile } : {}),
   }]));
+  const bundleTarget = (kubeconfigPath?: string) => ({
+    configmap_name: options.bundle.configMapName,
+    configmap_key: options.bundle.configMapKey,
+    namespace: options.bundle.namespace,
+    format: options.bundle.format,
+    ...(kubeconfigPath ? { kubeconfig_path: kubeconfigPath } : {}),
+  });
 
   const plugins: HclBody = [
     datastore(options.datastore),
@@ -153,21 +189,10 @@ export function renderServerConf(options: ServerConfOptions): string {
     options.keyManager.type === 'disk'
       ? plugin('KeyManager', 'disk', [['keys_path', options.keyManager.keysPath]])
       : plugin('KeyManager', 'memory', []),
-    options.upstreamAuthority
-      ? plugin('UpstreamAuthority', 'cert-manager', [
-        ['issuer_name', options.upstreamAuthority.issuerName],
-        ['issuer_kind', options.upstreamAuthority.issuerKind],
-        ['issuer_group', options.upstreamAuthority.issuerGroup],
-        ['namespace', options.upstreamAuthority.namespace],
-      ])
-      : undefined,
+    options.upstreamAuthority ? upstreamAuthority(options.upstreamAuthority) : undefined,
     plugin('BundlePublisher', 'k8s_configmap', [['clusters', {
-      [options.bundle.cluster]: {
-        configmap_name: options.bundle.configMapName,
-        configmap_key: options.bundle.configMapKey,
-        namespace: options.bundle.namespace,
-        format: options.bundle.format,
-      },
+      [options.bundle.cluster]: bundleTarget(),
+      ...Object.fromEntries((options.bundle.remote ?? []).map((remote) => [remote.cluster, bundleTarget(remote.kubeconfigPath)])),
     }]]),
   ];
 

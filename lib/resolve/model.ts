@@ -85,6 +85,32 @@ export interface ResolvedServer {
   readonly pod: ResolvedPodOptions;
   /** With more than one replica: at most one down at a time during voluntary disruptions. */
   readonly disruptionBudget?: ResolvedDisruptionBudget;
+  /** A downstream server of a nested topology: the root that signs its CA (UpstreamAuthority `spire`). */
+  readonly upstream?: ResolvedUpstream;
+  /**
+   * The root server of a nested topology: the clusters it does not run in, which it reaches with a kubeconfig
+   * each (k8s_psat TokenReview of their root agents, and the root bundle their root agents start from).
+   */
+  readonly remoteClusters: readonly ResolvedRemoteCluster[];
+}
+
+/** Where a downstream server reaches the root server, and the root agent's Workload API socket it authenticates with. */
+export interface ResolvedUpstream {
+  readonly serverAddress: string;
+  readonly serverPort: number;
+  /** The CSI driver that serves the root agents' socket directory into the server pod. */
+  readonly csiDriverName: string;
+  /** The socket's directory inside the server container, and the socket itself. */
+  readonly socketDir: string;
+  readonly socketPath: string;
+}
+
+/** A cluster the root server does not run in: its name and the kubeconfig the root reaches its apiserver with. */
+export interface ResolvedRemoteCluster {
+  readonly cluster: string;
+  readonly kubeconfigPath: string;
+  /** The Secret (in the root's namespace) holding one kubeconfig per remote cluster, keyed by cluster name. */
+  readonly kubeconfigSecret: string;
 }
 
 export interface ResolvedAgent {
@@ -172,6 +198,31 @@ export interface ResolvedCluster {
   readonly controllerManager: ResolvedControllerManager;
   readonly csiDriver: ResolvedCsiDriver;
   readonly oidcDiscovery?: ResolvedOidcDiscoveryProvider;
+  /** A workload cluster of a nested topology: the root's agents here, and the root itself in the cluster that runs it. */
+  readonly nested?: ResolvedNested;
+}
+
+/** The registration of one cluster's downstream server at the root: a node alias for its root agents, and the downstream entry. */
+export interface DownstreamRegistration {
+  readonly cluster: string;
+  /** The alias's SPIFFE ID path: every root agent of the cluster (k8s_psat cluster, namespace and service account) maps to it. */
+  readonly aliasPath: string;
+  readonly aliasSelectors: readonly string[];
+  readonly downstreamPath: string;
+  /** The downstream server's namespace and service account, as k8s workload selectors. */
+  readonly downstreamSelectors: readonly string[];
+}
+
+export interface ResolvedNested {
+  /**
+   * The root's agents on this cluster's nodes and their CSI driver, as the agent and CSI driver constructs
+   * read them: `server` is the root as this cluster reaches it, `agent` and `csiDriver` the root's own.
+   */
+  readonly rootAgents: ResolvedCluster;
+  /** In the cluster that runs the root: the root server (namespace of its own, controller manager of its own) and what it registers. */
+  readonly root?: { readonly server: ResolvedCluster; readonly downstream: readonly DownstreamRegistration[] };
+  /** In every other cluster: the service account the root server acts as here through its kubeconfig. */
+  readonly remoteAccess?: { readonly namespace: string; readonly serviceAccountName: string };
 }
 
 export interface ResolvedEstate {

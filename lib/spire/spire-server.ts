@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { SPIRE_SERVER } from '../config/spire-facts';
+import { NESTED_ROOT, SPIRE_SERVER } from '../config/spire-facts';
 import { imageString } from '../config/versions';
 import { addChecks } from '../build/checks';
 import { RESTRICTED_CONTAINER, disruptionBudget, grant, httpProbe, podScheduling, podSecurityLabels, resources, restrictedPod } from '../build/k8s-helpers';
@@ -141,6 +141,17 @@ export class SpireServer extends Construct {
       ...this.controllerManager.volumes,
     ];
     if (!this.needsPersistentData) volumes.push({ name: 'spire-data', emptyDir: {} });
+    if (server.upstream) {
+      // The root agent's Workload API socket, through the root's CSI driver: an inline CSI volume, which the
+      // restricted Pod Security level admits (a hostPath it would not).
+      mounts.push({ name: 'root-agent-socket', mountPath: server.upstream.socketDir, readOnly: true });
+      volumes.push({ name: 'root-agent-socket', csi: { driver: server.upstream.csiDriverName, readOnly: true } });
+    }
+    const kubeconfigSecret = server.remoteClusters[0]?.kubeconfigSecret;
+    if (kubeconfigSecret) {
+      mounts.push({ name: 'remote-kubeconfigs', mountPath: NESTED_ROOT.kubeconfigDir, readOnly: true });
+      volumes.push({ name: 'remote-kubeconfigs', secret: { secretName: kubeconfigSecret } });
+    }
     if (datastore.type !== 'sqlite3' && datastore.caConfigMap) {
       mounts.push({ name: 'db-ca', mountPath: SPIRE_SERVER.dbCaDir, readOnly: true });
       volumes.push({ name: 'db-ca', configMap: { name: datastore.caConfigMap } });
