@@ -6,6 +6,7 @@ import { postgresSslMode } from '../resolve/resolve';
 import { httpsUrlProblem, parseGoUrl } from './go-url';
 import { findSecrets } from './secrets';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
+import { checkCloudPlugins } from './validate-cloud';
 import { Datastore, EnvironmentConfig, EstateConfig } from './types';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -101,6 +102,7 @@ export function validateEstate(estate: EstateConfig): string[] {
       }
     }
     checkEnvironmentFields(env, (details) => report(where, details));
+    checkCloudPlugins(env, (details) => report(where, details));
     problems.push(...datastoreProblems(env, where));
     problems.push(...productionProblems(env, where));
     const partners = new Set<string>();

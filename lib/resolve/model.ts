@@ -1,5 +1,6 @@
 import { AgentSettings, ClusterConfig, EnvironmentConfig, IdentitySpec, ServerSettings } from '../config/types';
 import { ImageCatalogue } from '../config/versions';
+import { ResolvedCloudAccess } from './cloud';
 
 /*
  * The resolved model: one cluster's tree as plain data, every default applied and every fact that two
@@ -85,6 +86,12 @@ export interface ResolvedServer {
   readonly pod: ResolvedPodOptions;
   /** With more than one replica: at most one down at a time during voluntary disruptions. */
   readonly disruptionBudget?: ResolvedDisruptionBudget;
+  /** Workload identity, credential files and variables of the cloud plugins. */
+  readonly cloud: ResolvedCloudAccess;
+  /** The data directory needs a claim per replica: sqlite3, the disk KeyManager's keys, a cloud KeyManager's key_identifier_file. */
+  readonly persistentData?: { readonly storageSize: string; readonly storageClass?: string };
+  /** The config reads variables (`${NAME}`), so the server runs with `-expandEnv`. */
+  readonly expandEnv: boolean;
 }
 
 export interface ResolvedAgent {
@@ -102,6 +109,9 @@ export interface ResolvedAgent {
   readonly podLabels: Record<string, string>;
   readonly selector: Record<string, string>;
   readonly pod: ResolvedPodOptions;
+  readonly cloud: ResolvedCloudAccess;
+  /** The agent's data directory is on the node (hostPath), for a node attestor SPIRE admits once per node. */
+  readonly dataOnHost: boolean;
 }
 
 export interface ResolvedControllerManager {
@@ -111,6 +121,8 @@ export interface ResolvedControllerManager {
   readonly webhookConfigurationName: string;
   readonly webhookServiceName: string;
   readonly clusterDomain: string;
+  /** The parent ID of pod entries, when the agents do not attest with k8s_psat (the manager's default). */
+  readonly parentIdTemplate?: string;
   readonly ports: { readonly webhook: number; readonly metrics: number; readonly health: number; readonly webhookService: number };
 }
 

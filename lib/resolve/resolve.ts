@@ -3,6 +3,7 @@ import { CONTROLLER_MANAGER, CSI_DRIVER, DEFAULT_CLUSTER_DOMAIN, OIDC_DISCOVERY_
 import { ImageCatalogue } from '../config/versions';
 import { namespaceServiceAccountId } from '../identity/spiffe-id';
 import { selectorLabels, standardLabels } from './labels';
+import { attestsOnce, parentIdTemplate, resolveAgentCloud, resolveServerCloud } from './cloud';
 import { AGENT_POD_DEFAULTS, OIDC_POD_DEFAULTS, SERVER_POD_DEFAULTS, csiDriverDefaults, resolvePodOptions } from './pods';
 import {
   ResolvedAgent, ResolvedCluster, ResolvedCsiDriver, ResolvedEstate, ResolvedOidcDiscoveryProvider, ResolvedServer,
@@ -31,6 +32,14 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
   const oidc = environment.oidcDiscovery;
   const podLabels = standardLabels(name, 'server', cluster.name);
   const selector = selectorLabels(name, cluster.name);
+  const cloud = resolveServerCloud(settings);
+  const pod = resolvePodOptions(settings.pod, SERVER_POD_DEFAULTS, podLabels, selector);
+  const { keyManager } = settings;
+  // One claim for the data directory; with both a disk KeyManager and sqlite3 in it, the KeyManager's size.
+  const persistentData = keyManager.type === 'disk' ? keyManager
+    : datastore.type === 'sqlite3' ? datastore
+      : (keyManager.type === 'gcp_kms' || keyManager.type === 'azure_key_vault') && keyManager.keyIdentifier.type === 'file' ? keyManager.keyIdentifier
+        : undefined;
   return {
     name,
     namespace: SERVER_NAMESPACE,
@@ -52,8 +61,11 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
     databaseSslMode: datastore.type === 'postgres' ? postgresSslMode(datastore.sslMode, environment.production) : undefined,
     podLabels,
     selector,
-    pod: resolvePodOptions(settings.pod, SERVER_POD_DEFAULTS, podLabels, selector),
+    pod: { ...pod, labels: { ...pod.labels, ...cloud.podLabels } },
     disruptionBudget: settings.replicas > 1 ? { maxUnavailable: 1 } : undefined,
+    cloud,
+    persistentData: persistentData ? { storageSize: persistentData.storageSize, storageClass: persistentData.storageClass } : undefined,
+    expandEnv: datastore.type === 'mysql' || cloud.secretEnv.length > 0,
   };
 }
 
@@ -75,6 +87,8 @@ function resolveAgent(environment: EnvironmentConfig, cluster: ClusterConfig): R
     podLabels,
     selector,
     pod: resolvePodOptions(environment.agent.pod, AGENT_POD_DEFAULTS, podLabels, selector),
+    cloud: resolveAgentCloud(environment.agent),
+    dataOnHost: attestsOnce(environment.agent.nodeAttestor),
   };
 }
 
@@ -152,6 +166,7 @@ export function resolveCluster(environment: EnvironmentConfig, cluster: ClusterC
       webhookConfigurationName: 'spire-controller-manager-webhook',
       webhookServiceName: 'spire-controller-manager-webhook',
       clusterDomain: cluster.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
+      parentIdTemplate: parentIdTemplate(environment.agent.nodeAttestor),
       ports: CONTROLLER_MANAGER.ports,
     },
     csiDriver: resolveCsiDriver(environment, cluster, agent),
