@@ -3,7 +3,10 @@ import { SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER, SPIRE_SERVER_BIN } from 
 import { ContainerCommand, containerCommand } from '../config/versions';
 import { renderAgentConf } from '../render/agent-conf';
 import { renderControllerManagerConfig } from '../render/controller-manager-config';
-import { ServerDatastore, renderServerConf } from '../render/server-conf';
+import { KeyIdentifier as RenderedKeyIdentifier, ServerBundlePublisher, ServerDatastore, ServerKeyManager, ServerNodeAttestor, renderServerConf } from '../render/server-conf';
+import { AgentConfOptions } from '../render/agent-conf';
+import { GCP_IIT_AGENT_PATH_TEMPLATE } from '../resolve/cloud';
+import { KeyIdentifier } from '../config/types';
 import { ResolvedCluster } from '../resolve/model';
 
 /*
@@ -29,6 +32,77 @@ function datastoreOptions(resolved: ResolvedCluster): ServerDatastore {
     : { ...database, type: 'mysql', passwordEnv: resolved.server.datastorePasswordEnv! };
 }
 
+function keyIdentifier(identifier: KeyIdentifier): RenderedKeyIdentifier {
+  return identifier.type === 'file' ? { file: `${SPIRE_SERVER.dataDir}/${SPIRE_SERVER.keyIdentifierFile}` } : { value: identifier.value };
+}
+
+function keyManagerOptions(resolved: ResolvedCluster): ServerKeyManager {
+  const { settings, cloud } = resolved.server;
+  const keyManager = settings.keyManager;
+  switch (keyManager.type) {
+    case 'disk': return { type: 'disk', keysPath: `${SPIRE_SERVER.dataDir}/${SPIRE_SERVER.keysFile}` };
+    case 'memory': return { type: 'memory' };
+    case 'gcp_kms': return {
+      type: 'gcp_kms',
+      keyRing: keyManager.keyRing,
+      keyIdentifier: keyIdentifier(keyManager.keyIdentifier),
+      keyPolicyFile: keyManager.keyPolicy ? `${SPIRE_SERVER.keyPolicyDir}/${SPIRE_SERVER.keyPolicyFile}` : undefined,
+      serviceAccountFile: cloud.gcpServiceAccountFile,
+    };
+    case 'azure_key_vault': {
+      const azure = settings.cloudCredentials?.azure;
+      return {
+        type: 'azure_key_vault',
+        keyVaultUri: keyManager.keyVaultUri,
+        keyIdentifier: keyIdentifier(keyManager.keyIdentifier),
+        appCredentials: azure?.type === 'app-secret' && cloud.azureAppSecretEnv
+          ? { tenantId: azure.tenantId, subscriptionId: azure.subscriptionId, appId: azure.appId, appSecretEnv: cloud.azureAppSecretEnv }
+          : undefined,
+      };
+    }
+  }
+}
+
+/** NodeAttestors beside k8s_psat: the agents' own, when it is not k8s_psat, and those for VM agents. */
+function nodeAttestorOptions(resolved: ResolvedCluster): ServerNodeAttestor[] {
+  const { settings, cloud } = resolved.server;
+  const attestors: ServerNodeAttestor[] = [];
+  const agents = resolved.agent.settings.nodeAttestor;
+  if (agents?.type === 'gcp_iit') {
+    attestors.push({
+      type: 'gcp_iit',
+      projectIdAllowList: agents.projectIdAllowList,
+      agentPathTemplate: GCP_IIT_AGENT_PATH_TEMPLATE,
+      useInstanceMetadata: agents.useInstanceMetadata,
+      allowedLabelKeys: agents.allowedLabelKeys,
+      allowedMetadataKeys: agents.allowedMetadataKeys,
+      maxMetadataValueSize: agents.maxMetadataValueSize,
+      serviceAccountFile: agents.useInstanceMetadata ? cloud.gcpServiceAccountFile : undefined,
+    });
+  }
+  for (const attestor of settings.vmNodeAttestors ?? []) {
+    attestors.push({
+      type: 'azure_msi',
+      tenants: attestor.tenants.map((tenant) => {
+        const secretEnv = cloud.azureMsiAppSecretEnv?.[tenant.tenantId];
+        return {
+          tenantId: tenant.tenantId,
+          resourceId: tenant.resourceId,
+          appCredentials: tenant.appCredentials && secretEnv
+            ? { subscriptionId: tenant.appCredentials.subscriptionId, appId: tenant.appCredentials.appId, appSecretEnv: secretEnv }
+            : undefined,
+        };
+      }),
+    });
+  }
+  return attestors;
+}
+
+function bundlePublisherOptions(resolved: ResolvedCluster): ServerBundlePublisher[] {
+  const { settings, cloud } = resolved.server;
+  return (settings.bundlePublishers ?? []).map((publisher) => ({ ...publisher, serviceAccountFile: cloud.gcpServiceAccountFile }));
+}
+
 /** The server's `server.conf`. */
 export function serverConf(resolved: ResolvedCluster): string {
   const { server } = resolved;
@@ -47,10 +121,12 @@ export function serverConf(resolved: ResolvedCluster): string {
     defaultJwtSvidTtl: settings.defaultJwtSvidTtl,
     jwtIssuer: server.jwtIssuer,
     datastore: datastoreOptions(resolved),
-    keyManager: settings.keyManager.type === 'disk' ? { type: 'disk', keysPath: `${SPIRE_SERVER.dataDir}/${SPIRE_SERVER.keysFile}` } : { type: 'memory' },
+    keyManager: keyManagerOptions(resolved),
     upstreamAuthority: server.upstream
       ? { type: 'spire', serverAddress: server.upstream.serverAddress, serverPort: server.upstream.serverPort, workloadApiSocket: server.upstream.socketPath }
       : settings.upstreamAuthority,
+    nodeAttestors: nodeAttestorOptions(resolved),
+    bundlePublishers: bundlePublisherOptions(resolved),
     psatClusters: server.attestingAgents.map((agents) => ({
       name: agents.cluster,
       serviceAccountAllowList: [`${agents.namespace}:${agents.serviceAccount}`],
@@ -84,6 +160,7 @@ export function controllerManagerConfig(resolved: ResolvedCluster): string {
     spireServerSocketPath: server.socketPath,
     // Entries carry the cluster name, so clusters sharing one database never delete each other's entries.
     entryIDPrefix: resolved.clusterName,
+    parentIDTemplate: controllerManager.parentIdTemplate,
     logLevel: server.settings.controllerManagerLogLevel,
     metricsPort: controllerManager.ports.metrics,
     healthPort: controllerManager.ports.health,
@@ -92,6 +169,12 @@ export function controllerManagerConfig(resolved: ResolvedCluster): string {
     // and a lone replica simply leads.
     leaderElection: { resourceName: `${controllerManager.className}.spiffe.io`, resourceNamespace: server.namespace },
   });
+}
+
+function agentNodeAttestor(resolved: ResolvedCluster): AgentConfOptions['nodeAttestor'] {
+  const attestor = resolved.agent.settings.nodeAttestor;
+  if (attestor?.type === 'gcp_iit') return { type: 'gcp_iit', serviceAccount: attestor.serviceAccount, identityTokenHost: attestor.identityTokenHost };
+  return { type: 'k8s_psat', cluster: resolved.clusterName, tokenPath: `${SPIRE_AGENT.tokenDir}/${SPIRE_AGENT.tokenFile}` };
 }
 
 /** The agents' `agent.conf`: the server's address, bundle and audience come from the resolved server. */
@@ -107,8 +190,11 @@ export function agentConf(resolved: ResolvedCluster): string {
     trustBundleFormat: server.bundle.format,
     logLevel: agent.settings.logLevel,
     logFormat: agent.settings.logFormat,
-    psatCluster: resolved.clusterName,
-    tokenPath: `${SPIRE_AGENT.tokenDir}/${SPIRE_AGENT.tokenFile}`,
+    nodeAttestor: agentNodeAttestor(resolved),
+    keyManager: agent.dataOnHost ? { type: 'disk', directory: SPIRE_AGENT.dataDir } : { type: 'memory' },
+    svidStores: (agent.settings.svidStores ?? []).map((store) => ({
+      type: store.type, serviceAccountFile: `${SPIRE_AGENT.gcpCredentialsDir}/${SPIRE_AGENT.gcpCredentialsFile}`,
+    })),
     kubelet: agent.settings.kubeletVerification === 'skip'
       ? { verification: 'skip' }
       : { verification: 'apiServerCA', caPath: SPIRE_AGENT.kubeletCaPath, addressEnv: SPIRE_AGENT.env.kubeletAddress },
@@ -124,14 +210,22 @@ export function agentConf(resolved: ResolvedCluster): string {
  * `-expandEnv` when the file reads the environment.
  */
 export function serverCommand(resolved: ResolvedCluster, subcommand: 'run' | 'validate', configFile: string): ContainerCommand {
-  const expandEnv = resolved.server.settings.datastore.type === 'mysql' ? ['-expandEnv'] : [];
+  const expandEnv = resolved.server.expandEnv ? ['-expandEnv'] : [];
   return containerCommand(resolved.images.spireServer, [SPIRE_SERVER_BIN, subcommand, ...expandEnv, '-config', configFile]);
 }
 
-/** The environment a server container (or one validating its config) needs: the database password. */
-export function serverDatastoreEnv(resolved: ResolvedCluster): k8s.EnvVar[] {
+/**
+ * The environment a server container (or one validating its config) needs: the database password and
+ * the cloud plugins' variables (an Azure client secret, Google's credentials file), from Secrets.
+ */
+export function serverEnv(resolved: ResolvedCluster): k8s.EnvVar[] {
   const { datastore } = resolved.server.settings;
+  const { cloud } = resolved.server;
   const name = resolved.server.datastorePasswordEnv;
-  if (datastore.type === 'sqlite3' || name === undefined) return [];
-  return [{ name, valueFrom: { secretKeyRef: { name: datastore.passwordSecret.name, key: datastore.passwordSecret.key } } }];
+  return [
+    ...(datastore.type === 'sqlite3' || name === undefined ? []
+      : [{ name, valueFrom: { secretKeyRef: { name: datastore.passwordSecret.name, key: datastore.passwordSecret.key } } }]),
+    ...cloud.secretEnv.map((variable) => ({ name: variable.name, valueFrom: { secretKeyRef: { name: variable.secret.name, key: variable.secret.key } } })),
+    ...cloud.env.map((variable) => ({ name: variable.name, value: variable.value })),
+  ];
 }

@@ -242,6 +242,66 @@ export const datastoreSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('mysql').describe('An external MySQL database.'), ...databaseShape }),
 ]).describe('Where the server keeps registration entries, bundles and its CA\'s state.');
 
+/** A key of an existing Secret; the project mounts or reads it, never renders its content. */
+export const secretKeyRefSchema = z.strictObject({
+  name: z.string().describe('Name of the Secret (in the component\'s namespace, created out of band).'),
+  key: z.string().describe('Key in the Secret.'),
+}).describe('A key of an existing Secret.');
+
+/*
+ * Cloud credentials of the server: one per cloud, shared by every plugin of that cloud (KeyManager,
+ * UpstreamAuthority, BundlePublisher, NodeAttestor), because a pod has one ServiceAccount and one set of
+ * Application Default Credentials. Only workload identity or a Secret: nothing secret is ever inline.
+ */
+export const gcpCredentialsSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('workload-identity').describe('GKE Workload Identity: the ServiceAccount is annotated `iam.gke.io/gcp-service-account`.'),
+    serviceAccount: z.string().describe('The Google service account the pod acts as, e.g. `spire-server@my-project.iam.gserviceaccount.com`.'),
+  }),
+  z.strictObject({
+    type: z.literal('service-account-file').describe(
+      'A service account key file from a Secret, mounted read-only; plugins with a `service_account_file` key get its path, the others '
+      + 'find it through GOOGLE_APPLICATION_CREDENTIALS.',
+    ),
+    secret: secretKeyRefSchema,
+  }),
+]).describe('How the SPIRE server authenticates to Google Cloud.');
+
+export const azureCredentialsSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('workload-identity').describe(
+      'Azure Workload Identity: the ServiceAccount is annotated `azure.workload.identity/client-id` and the pods labelled '
+      + '`azure.workload.identity/use: "true"`; the webhook injects the token, and the plugins use DefaultAzureCredential.',
+    ),
+    clientId: z.string().describe('Client ID (a GUID) of the user-assigned managed identity or app registration federated with the ServiceAccount.'),
+  }),
+  z.strictObject({
+    type: z.literal('app-secret').describe('An app registration\'s client secret, read from a Secret into an environment variable (`-expandEnv`).'),
+    tenantId: z.string().describe('Directory (tenant) ID, a GUID.'),
+    subscriptionId: z.string().describe('Subscription ID, a GUID.'),
+    appId: z.string().describe('Application (client) ID, a GUID.'),
+    appSecret: secretKeyRefSchema.describe('The client secret, in a Secret created out of band.'),
+  }),
+]).describe('How the SPIRE server authenticates to Azure.');
+
+export const cloudCredentialsSchema = z.strictObject({
+  gcp: gcpCredentialsSchema.optional().describe('Needed by gcp_kms, gcp_cas, gcp_cloudstorage and gcp_iit with useInstanceMetadata. None: no Google Cloud plugin.'),
+  azure: azureCredentialsSchema.optional().describe('Needed by azure_key_vault, and by azure_msi tenants without their own appCredentials. None: no Azure plugin.'),
+}).describe('The server\'s cloud credentials, one per cloud.');
+
+/** Where a cloud key manager keeps the identifier that tells its keys from other servers\' keys. */
+export const keyIdentifierSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('file').describe('Generated on first start into key_identifier_file on a PersistentVolumeClaim of each replica: one identifier per replica.'),
+    storageSize: z.string().describe('Size of the claim holding the file (a Kubernetes quantity).'),
+    storageClass: z.string().optional().describe('StorageClass of the claim; none: the cluster\'s default.'),
+  }),
+  z.strictObject({
+    type: z.literal('value').describe('A fixed key_identifier_value: one server only (two replicas with one identifier would manage the same keys).'),
+    value: z.string().describe('Letters, digits, _ and - (gcp_kms: at most 63 characters; azure_key_vault: at most 256).'),
+  }),
+]).describe('How the server identifies its keys in the cloud key store (key_identifier_file or key_identifier_value).');
+
 export const keyManagerSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('disk').describe('Keys in a file on a volume.'),
@@ -249,15 +309,75 @@ export const keyManagerSchema = z.discriminatedUnion('type', [
     storageClass: z.string().optional().describe('StorageClass of the claim; none: the cluster\'s default.'),
   }),
   z.strictObject({ type: z.literal('memory').describe('Keys in memory only.') }),
-]).describe('Where the server keeps its signing keys: `disk` survives restarts, `memory` rotates them on every start.');
+  z.strictObject({
+    type: z.literal('gcp_kms').describe('Keys in Google Cloud KMS (SPIRE KeyManager gcp_kms); needs server.cloudCredentials.gcp.'),
+    keyRing: z.string().describe('Key ring, `projects/<project>/locations/<location>/keyRings/<ring>`.'),
+    keyIdentifier: keyIdentifierSchema,
+    keyPolicy: z.strictObject({
+      configMap: z.string().describe('Existing ConfigMap in the server namespace.'),
+      key: z.string().describe('Key of the IAM policy (v3, JSON) in the ConfigMap.'),
+    }).optional().describe('Custom IAM policy set on the CryptoKeys the server creates (key_policy_file). None: the plugin\'s default policy.'),
+  }),
+  z.strictObject({
+    type: z.literal('azure_key_vault').describe('Keys in Azure Key Vault (SPIRE KeyManager azure_key_vault); needs server.cloudCredentials.azure.'),
+    keyVaultUri: z.string().describe('The vault\'s URI, `https://<vault>.vault.azure.net/`.'),
+    keyIdentifier: keyIdentifierSchema,
+  }),
+]).describe(
+  'Where the server keeps its signing keys: `disk` survives restarts, `memory` rotates them on every start, `gcp_kms` and '
+  + '`azure_key_vault` keep them in the cloud\'s key store (never in the pod).',
+);
 
-export const upstreamAuthoritySchema = z.strictObject({
-  type: z.literal('cert-manager').describe('cert-manager signs the CA through CertificateRequests.'),
-  issuerName: z.string().describe('Name of the issuer.'),
-  issuerKind: z.enum(['Issuer', 'ClusterIssuer']).describe('Kind of the issuer.'),
-  issuerGroup: z.string().describe('API group of the issuer, e.g. `cert-manager.io`.'),
-  namespace: z.string().describe('Namespace where the server creates CertificateRequests.'),
-}).describe('A cert-manager issuer that signs the server\'s CA.');
+export const upstreamAuthoritySchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('cert-manager').describe('cert-manager signs the CA through CertificateRequests.'),
+    issuerName: z.string().describe('Name of the issuer.'),
+    issuerKind: z.enum(['Issuer', 'ClusterIssuer']).describe('Kind of the issuer.'),
+    issuerGroup: z.string().describe('API group of the issuer, e.g. `cert-manager.io`.'),
+    namespace: z.string().describe('Namespace where the server creates CertificateRequests.'),
+  }),
+  z.strictObject({
+    type: z.literal('gcp_cas').describe('Google Certificate Authority Service signs the CA (SPIRE UpstreamAuthority gcp_cas); needs server.cloudCredentials.gcp.'),
+    projectName: z.string().describe('Google Cloud project of the CA pool (root_cert_spec project_name).'),
+    regionName: z.string().describe('Region of the CA pool, e.g. `us-central1` (root_cert_spec region_name).'),
+    caPool: z.string().describe('Name of the CA pool (root_cert_spec ca_pool; SPIRE 1.15 warns without it, and validate counts the warning).'),
+    labelKey: z.string().describe('Label key that marks the CAs of the pool SPIRE may use (root_cert_spec label_key).'),
+    labelValue: z.string().describe('Value of that label (root_cert_spec label_value).'),
+  }),
+]).describe('What signs the server\'s CA: a cert-manager issuer, or Google Certificate Authority Service.');
+
+/** A BundlePublisher beside the k8s_configmap one the agents read: publishes the trust bundle for others. */
+export const bundlePublisherSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('gcp_cloudstorage').describe('An object in a Google Cloud Storage bucket (SPIRE BundlePublisher gcp_cloudstorage); needs server.cloudCredentials.gcp.'),
+    bucketName: z.string().describe('The bucket (bucket_name).'),
+    objectName: z.string().describe('The object the bundle is written to (object_name).'),
+    format: z.enum(['spiffe', 'jwks', 'pem']).describe('Bundle format (format).'),
+  }),
+]).describe('Where else the server publishes its trust bundle.');
+
+/** An extra NodeAttestor on the server, for SPIRE agents on virtual machines outside the clusters. */
+export const vmNodeAttestorSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('azure_msi').describe('Azure VMs with a managed identity (SPIRE NodeAttestor azure_msi).'),
+    tenants: z.array(z.strictObject({
+      tenantId: z.string().describe('Tenant (directory) ID, a GUID: tokens of other tenants are refused.'),
+      resourceId: z.string().optional().describe('Audience of the MSI tokens (resource_id). None: `https://management.azure.com/`.'),
+      appCredentials: z.strictObject({
+        subscriptionId: z.string().describe('Subscription of the VMs, a GUID.'),
+        appId: z.string().describe('Application (client) ID of an app registration in the tenant, a GUID.'),
+        appSecret: secretKeyRefSchema.describe('Its client secret, in a Secret created out of band (read through `-expandEnv`).'),
+      }).optional().describe(
+        'The app registration the server reads the VMs\' properties with (subscription_id, app_id, app_secret). None: '
+        + 'DefaultAzureCredential, i.e. server.cloudCredentials.azure of type workload-identity.',
+      ),
+    })).describe('The tenants whose VMs may attest, keyed by tenant ID in the plugin.'),
+  }),
+]).describe(
+  'A NodeAttestor for agents on VMs outside the clusters (their workloads are registered as staticEntries under their agent '
+  + 'ID). Not for the clusters\' own agents: on AKS every node of a pool shares the kubelet\'s managed identity, so their agent '
+  + 'IDs would collide and SPIRE (trust on first use) would admit one node only.',
+);
 
 export const serverSettingsSchema = z.strictObject({
   replicas: z.number().describe('Server replicas: 1 on sqlite3, 2 or more on an external database they share.'),
@@ -275,6 +395,9 @@ export const serverSettingsSchema = z.strictObject({
   datastore: datastoreSchema,
   keyManager: keyManagerSchema,
   upstreamAuthority: upstreamAuthoritySchema.optional().describe('None: the server\'s CA is self-signed.'),
+  cloudCredentials: cloudCredentialsSchema.optional().describe('None: no cloud plugin on the server.'),
+  bundlePublishers: z.array(bundlePublisherSchema).optional().describe('None: the bundle is published only to the agents\' ConfigMap.'),
+  vmNodeAttestors: z.array(vmNodeAttestorSchema).optional().describe('None: only the clusters\' own agents attest.'),
   resources: resourceSpecSchema,
   controllerManagerResources: resourceSpecSchema,
   controllerManagerLogLevel: z.enum(['debug', 'info', 'warn', 'error']).describe('Log level of the controller manager.'),
@@ -285,8 +408,44 @@ export const serverSettingsSchema = z.strictObject({
   ),
 }).describe('The SPIRE server and the controller manager beside it.');
 
+/**
+ * How the agents of every cluster of the environment attest their node to the server. The server always
+ * also runs k8s_psat, so an environment can move its agents from one to the other.
+ */
+export const agentNodeAttestorSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('k8s_psat').describe('A projected ServiceAccount token the server checks with the TokenReview API.') }),
+  z.strictObject({
+    type: z.literal('gcp_iit').describe(
+      'The GCE instance identity token of the node (SPIRE NodeAttestor gcp_iit): GKE nodes. Agents keep their data on the node '
+      + '(hostPath), since SPIRE admits an instance once (trust on first use).',
+    ),
+    projectIdAllowList: z.array(z.string()).describe('Projects whose instances may attest (server projectid_allow_list); at least one.'),
+    useInstanceMetadata: z.boolean().optional().describe(
+      'Read the instance\'s labels and metadata for selectors (server use_instance_metadata); needs server.cloudCredentials.gcp. None: false.',
+    ),
+    allowedLabelKeys: z.array(z.string()).optional().describe('Instance label keys that become selectors (server allowed_label_keys). None: none.'),
+    allowedMetadataKeys: z.array(z.string()).optional().describe('Instance metadata keys that become selectors (server allowed_metadata_keys). None: none.'),
+    maxMetadataValueSize: z.number().optional().describe('Longest metadata value read, in bytes (server max_metadata_value_size). None: 128.'),
+    serviceAccount: z.string().optional().describe('The instance\'s service account whose identity token the agent fetches (agent service_account). None: `default`.'),
+    identityTokenHost: z.string().optional().describe('Metadata server host the agent asks (agent identity_token_host). None: `metadata.google.internal`.'),
+  }),
+]).describe('The NodeAttestor the clusters\' agents use: `k8s_psat` (any cluster) or `gcp_iit` (GKE).');
+
+/** An SVIDStore on the agents: SVIDs of entries that ask for it are also written to a cloud secret store. */
+export const svidStoreSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('gcp_secretmanager').describe(
+      'Google Secret Manager (SPIRE SVIDStore gcp_secretmanager). The agents run on the host network, where GKE Workload Identity does '
+      + 'not reach, so the credentials are a service account key file from a Secret in the agents\' namespace.',
+    ),
+    serviceAccountSecret: secretKeyRefSchema.describe('Secret holding the service account key file (service_account_file).'),
+  }),
+]).describe('A cloud secret store the agents write SVIDs to, for entries with `storeSVID` and `gcp_secretmanager:` selectors.');
+
 export const agentSettingsSchema = z.strictObject({
   logLevel: logLevelSchema,
+  nodeAttestor: agentNodeAttestorSchema.optional().describe('None: k8s_psat.'),
+  svidStores: z.array(svidStoreSchema).optional().describe('None: SVIDs go to workloads only.'),
   logFormat: logFormatSchema,
   kubeletVerification: z.enum(['skip', 'apiServerCA']).describe(
     'How the k8s workload attestor verifies the kubelet: `skip` (the upstream chart\'s default; kubelets with self-signed '

@@ -37,6 +37,14 @@ export const SPIRE_SERVER = {
   /** CA bundle that verifies the database server, from `datastore.caConfigMap`. */
   dbCaDir: '/run/spire/db-ca',
   dbCaFile: 'ca.crt',
+  /** Under dataDir: the identifier a cloud KeyManager tags its keys with (key_identifier_file), one per replica. */
+  keyIdentifierFile: 'key-identifier',
+  /** The gcp_kms key policy (key_policy_file), from a ConfigMap. */
+  keyPolicyDir: '/run/spire/key-policy',
+  keyPolicyFile: 'policy.json',
+  /** The Google service account key file, from a Secret (`cloudCredentials.gcp` of type service-account-file). */
+  gcpCredentialsDir: '/run/spire/gcp',
+  gcpCredentialsFile: 'service-account.json',
   /** Where the PreSync hook mounts the server.conf it validates. */
   validateConfigDir: '/run/spire/validate',
   ports: { service: 443, grpc: 8081, health: 8080, metrics: 9988, federation: 8443 },
@@ -45,6 +53,10 @@ export const SPIRE_SERVER = {
     mysqlPassword: 'DBPW',
     /** postgres: lib/pq reads the password from this variable itself (lib/pq connector.go Config.fromEnv). */
     postgresPassword: 'PGPASSWORD',
+    /** Azure app-secret credentials: the client secret reaches the config through `-expandEnv` and this variable. */
+    azureAppSecret: 'AZURE_APP_SECRET',
+    /** azure_msi: the client secret of the n-th tenant's app registration is in AZURE_MSI_APP_SECRET_<n>. */
+    azureMsiAppSecretPrefix: 'AZURE_MSI_APP_SECRET_',
   },
 } as const;
 
@@ -62,6 +74,14 @@ export const SPIRE_AGENT = {
   socketFile: 'spire-agent.sock',
   /** The Workload API socket directory on every node; the CSI driver serves it to pods. */
   socketHostDir: '/run/spire/agent-sockets',
+  /**
+   * The agent's data directory on the node, for node attestors SPIRE admits once per node (trust on first
+   * use: gcp_iit): an agent that lost its SVID with its pod could not attest again.
+   */
+  dataHostDir: '/var/lib/spire-agent',
+  /** The Google service account key file of the gcp_secretmanager SVIDStore, from a Secret. */
+  gcpCredentialsDir: '/run/spire/gcp',
+  gcpCredentialsFile: 'service-account.json',
   // hostNetwork binds these on the node: kept off the ports of the upstream agent (9981/9989) and kubelet.
   ports: { health: 9982, metrics: 9988 },
   /** The service account CA the k8s workload attestor verifies the kubelet with. */
@@ -120,4 +140,22 @@ export const NESTED_ROOT = {
   downstreamSocketDir: '/run/spire/root-agent',
   /** Where the root server reads the kubeconfigs of the clusters it does not run in (k8s_psat and BundlePublisher). */
   kubeconfigDir: '/run/spire/root-kubeconfigs',
+} as const;
+
+/** What the clouds' Kubernetes integrations read or write, by their documented names. */
+export const CLOUD = {
+  gcp: {
+    /** Application Default Credentials: the key file a Google client library loads when no other is given. */
+    credentialsEnv: 'GOOGLE_APPLICATION_CREDENTIALS',
+    /** GKE Workload Identity: the Google service account a Kubernetes ServiceAccount acts as. */
+    workloadIdentityAnnotation: 'iam.gke.io/gcp-service-account',
+    /** GKE sets it on every Node: the numeric ID of the node's Compute Engine instance. */
+    nodeInstanceIdAnnotation: 'container.googleapis.com/instance_id',
+  },
+  azure: {
+    /** Azure Workload Identity: the client ID a ServiceAccount's tokens are exchanged for. */
+    workloadIdentityAnnotation: 'azure.workload.identity/client-id',
+    /** The pod label the Azure Workload Identity webhook injects the token and environment into. */
+    workloadIdentityPodLabel: 'azure.workload.identity/use',
+  },
 } as const;

@@ -7,6 +7,7 @@ import {
   resourceSpecSchema, secretDeliverySchema, serverSettingsSchema, staticEntrySpecSchema, syncWindowSchema,
   upstreamAuthoritySchema, teamConfigSchema, tolerationSchema, podSpreadSchema, podOptionsSchema, replicatedPodOptionsSchema,
   topologySchema,
+  agentNodeAttestorSchema, bundlePublisherSchema, cloudCredentialsSchema, keyIdentifierSchema, svidStoreSchema, vmNodeAttestorSchema,
 } from './schema';
 
 /*
@@ -46,6 +47,12 @@ export type ExternalDatabase = Config<typeof externalDatabaseSchema>;
 export type Datastore = Config<typeof datastoreSchema>;
 export type KeyManager = Config<typeof keyManagerSchema>;
 export type UpstreamAuthority = Config<typeof upstreamAuthoritySchema>;
+export type CloudCredentials = Config<typeof cloudCredentialsSchema>;
+export type KeyIdentifier = Config<typeof keyIdentifierSchema>;
+export type BundlePublisher = Config<typeof bundlePublisherSchema>;
+export type VmNodeAttestor = Config<typeof vmNodeAttestorSchema>;
+export type AgentNodeAttestor = Config<typeof agentNodeAttestorSchema>;
+export type SvidStore = Config<typeof svidStoreSchema>;
 export type ServerSettings = Config<typeof serverSettingsSchema>;
 export type AgentSettings = Config<typeof agentSettingsSchema>;
 export type IdentityPolicy = Config<typeof identityPolicySchema>;

@@ -6,6 +6,7 @@ import { postgresSslMode } from '../resolve/resolve';
 import { httpsUrlProblem, parseGoUrl } from './go-url';
 import { SecretFinding, findPlaceholders, findSecrets } from './secrets';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
+import { checkCloudPlugins } from './validate-cloud';
 import { Datastore, EnvironmentConfig, EstateConfig } from './types';
 import { caHomeOf, clusterTrustDomain, topologyOf, topologyProblems } from './topology';
 
@@ -107,6 +108,7 @@ export function validateEstate(estate: EstateConfig): string[] {
       }
     }
     checkEnvironmentFields(env, (details) => report(where, details));
+    checkCloudPlugins(env, (details) => report(where, details));
     problems.push(...datastoreProblems(env, where));
     problems.push(...productionProblems(env, where));
     const partners = new Set<string>();

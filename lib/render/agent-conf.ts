@@ -2,6 +2,21 @@ import { LogFormat, LogLevel } from '../config/types';
 import { HealthListener } from './hcl';
 import { HclBody, healthChecks, plugin, prometheusTelemetry, renderHcl } from './hcl';
 
+export type AgentNodeAttestor =
+  /** `cluster` must be a key of the server's k8s_psat `clusters`. */
+  | { readonly type: 'k8s_psat'; readonly cluster: string; readonly tokenPath: string }
+  /** agent/plugin/nodeattestor/gcpiit/iit.go IITAttestorConfig: both keys have defaults there. */
+  | { readonly type: 'gcp_iit'; readonly serviceAccount?: string; readonly identityTokenHost?: string };
+
+/** agent/plugin/svidstore/gcpsecretmanager/gcloud.go Configuration. */
+export type AgentSvidStore = { readonly type: 'gcp_secretmanager'; readonly serviceAccountFile: string };
+
+function nodeAttestor(options: AgentNodeAttestor) {
+  return options.type === 'k8s_psat'
+    ? plugin('NodeAttestor', 'k8s_psat', [['cluster', options.cluster], ['token_path', options.tokenPath]])
+    : plugin('NodeAttestor', 'gcp_iit', [['service_account', options.serviceAccount], ['identity_token_host', options.identityTokenHost]]);
+}
+
 export interface AgentConfOptions {
   readonly trustDomain: string;
   /** DNS name of the server Service. */
@@ -15,9 +30,14 @@ export interface AgentConfOptions {
   readonly trustBundleFormat: 'spiffe' | 'pem';
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
-  /** k8s_psat cluster name: must be a key of the server's k8s_psat `clusters`. */
-  readonly psatCluster: string;
-  readonly tokenPath: string;
+  readonly nodeAttestor: AgentNodeAttestor;
+  /**
+   * `disk` where the agent must survive a restart without attesting again (its SVID's key beside the
+   * SVID in data_dir: SPIRE agent KeyManager disk, `directory`); `memory` otherwise.
+   */
+  readonly keyManager: { readonly type: 'memory' } | { readonly type: 'disk'; readonly directory: string };
+  /** SVIDStores: cloud secret stores the agent also writes SVIDs to. */
+  readonly svidStores?: readonly AgentSvidStore[];
   readonly kubelet:
   | { readonly verification: 'skip' }
   | { readonly verification: 'apiServerCA'; readonly caPath: string; readonly addressEnv: string };
@@ -49,10 +69,11 @@ export function renderAgentConf(options: AgentConfOptions): string {
     {
       block: 'plugins',
       body: [
-        plugin('NodeAttestor', 'k8s_psat', [['cluster', options.psatCluster], ['token_path', options.tokenPath]]),
-        plugin('KeyManager', 'memory', []),
+        nodeAttestor(options.nodeAttestor),
+        options.keyManager.type === 'disk' ? plugin('KeyManager', 'disk', [['directory', options.keyManager.directory]]) : plugin('KeyManager', 'memory', []),
         // use_new_container_locator is left out: true is its default (spire pkg/agent/plugin/workloadattestor/k8s/k8s_posix.go).
         plugin('WorkloadAttestor', 'k8s', kubelet),
+        ...(options.svidStores ?? []).map((store) => plugin('SVIDStore', 'gcp_secretmanager', [['service_account_file', store.serviceAccountFile]])),
       ],
     },
     healthChecks(options.health),

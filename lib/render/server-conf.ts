@@ -21,6 +21,70 @@ export type ServerDatastore =
   /** `passwordEnv`: the environment variable that holds the password, expanded by `-expandEnv`. */
   | ServerDatabase & { readonly type: 'mysql'; readonly passwordEnv: string };
 
+/** Azure app-registration credentials; the secret is an environment variable that `-expandEnv` substitutes. */
+export interface AzureAppCredentials {
+  readonly tenantId: string;
+  readonly subscriptionId: string;
+  readonly appId: string;
+  readonly appSecretEnv: string;
+}
+
+/** key_identifier_file or key_identifier_value: exactly one (both plugins' buildConfig refuse neither and both). */
+export type KeyIdentifier = { readonly file: string } | { readonly value: string };
+
+export type ServerKeyManager =
+  | { readonly type: 'disk'; readonly keysPath: string }
+  | { readonly type: 'memory' }
+  | {
+    readonly type: 'gcp_kms';
+    readonly keyRing: string;
+    readonly keyIdentifier: KeyIdentifier;
+    readonly keyPolicyFile?: string;
+    /** None: Application Default Credentials (Workload Identity). */
+    readonly serviceAccountFile?: string;
+  }
+  | {
+    readonly type: 'azure_key_vault';
+    readonly keyVaultUri: string;
+    readonly keyIdentifier: KeyIdentifier;
+    /** None: DefaultAzureCredential (Workload Identity). */
+    readonly appCredentials?: AzureAppCredentials;
+  };
+
+export type ServerUpstreamAuthority =
+  | { readonly type: 'cert-manager'; readonly issuerName: string; readonly issuerKind: string; readonly issuerGroup: string; readonly namespace: string }
+  | { readonly type: 'gcp_cas'; readonly projectName: string; readonly regionName: string; readonly caPool: string; readonly labelKey: string; readonly labelValue: string }
+  /**
+   * Another SPIRE server of the trust domain signs this one's CA (a nested topology's root), through the
+   * Workload API socket of an agent of that server, which gives this server its X509-SVID.
+   */
+  | { readonly type: 'spire'; readonly serverAddress: string; readonly serverPort: number; readonly workloadApiSocket: string };
+
+export type ServerNodeAttestor =
+  | {
+    readonly type: 'gcp_iit';
+    readonly projectIdAllowList: readonly string[];
+    readonly agentPathTemplate: string;
+    readonly useInstanceMetadata?: boolean;
+    readonly allowedLabelKeys?: readonly string[];
+    readonly allowedMetadataKeys?: readonly string[];
+    readonly maxMetadataValueSize?: number;
+    readonly serviceAccountFile?: string;
+  }
+  | {
+    readonly type: 'azure_msi';
+    /** Without appCredentials a tenant's selectors are resolved with DefaultAzureCredential. */
+    readonly tenants: readonly { readonly tenantId: string; readonly resourceId?: string; readonly appCredentials?: Omit<AzureAppCredentials, 'tenantId'> }[];
+  };
+
+export type ServerBundlePublisher = {
+  readonly type: 'gcp_cloudstorage';
+  readonly bucketName: string;
+  readonly objectName: string;
+  readonly format: 'spiffe' | 'jwks' | 'pem';
+  readonly serviceAccountFile?: string;
+};
+
 export interface ServerConfOptions {
   readonly trustDomain: string;
   readonly bindPort: number;
@@ -36,21 +100,12 @@ export interface ServerConfOptions {
   readonly defaultJwtSvidTtl: string;
   readonly jwtIssuer?: string;
   readonly datastore: ServerDatastore;
-  readonly keyManager: { readonly type: 'disk'; readonly keysPath: string } | { readonly type: 'memory' };
-  readonly upstreamAuthority?: {
-    readonly type: 'cert-manager';
-    readonly issuerName: string;
-    readonly issuerKind: string;
-    readonly issuerGroup: string;
-    readonly namespace: string;
-  } | {
-    /** Another SPIRE server of the trust domain signs this one's CA (a nested topology's root). */
-    readonly type: 'spire';
-    readonly serverAddress: string;
-    readonly serverPort: number;
-    /** The Workload API socket of an agent of the upstream server, which gives this server its X509-SVID. */
-    readonly workloadApiSocket: string;
-  };
+  readonly keyManager: ServerKeyManager;
+  readonly upstreamAuthority?: ServerUpstreamAuthority;
+  /** NodeAttestors beside k8s_psat (the clusters' agents on gcp_iit, VM agents on azure_msi). */
+  readonly nodeAttestors?: readonly ServerNodeAttestor[];
+  /** BundlePublishers beside the agents' k8s_configmap one. */
+  readonly bundlePublishers?: readonly ServerBundlePublisher[];
   /** k8s_psat: one entry per cluster whose agents attest to this server. */
   readonly psatClusters: readonly {
     readonly name: string;
@@ -114,7 +169,40 @@ function datastore(options: ServerDatastore): HclBlock {
   ]);
 }
 
-function upstreamAuthority(options: NonNullable<ServerConfOptions['upstreamAuthority']>): HclBlock {
+function keyIdentifier(identifier: KeyIdentifier): HclBody {
+  return 'file' in identifier ? [['key_identifier_file', identifier.file]] : [['key_identifier_value', identifier.value]];
+}
+
+const envReference = (name: string) => `\${${name}}`;
+
+/*
+ * Keys as the plugins' Config structs of SPIRE v1.15.2 name them: keymanager/gcpkms/gcpkms.go Config,
+ * keymanager/azurekeyvault/azure_key_vault.go Config (tenant_id, subscription_id, app_id and app_secret
+ * together, or none: Configure then uses DefaultAzureCredential).
+ */
+function keyManager(options: ServerKeyManager): HclBlock {
+  switch (options.type) {
+    case 'disk': return plugin('KeyManager', 'disk', [['keys_path', options.keysPath]]);
+    case 'memory': return plugin('KeyManager', 'memory', []);
+    case 'gcp_kms': return plugin('KeyManager', 'gcp_kms', [
+      ['key_ring', options.keyRing],
+      ...keyIdentifier(options.keyIdentifier),
+      ['key_policy_file', options.keyPolicyFile],
+      ['service_account_file', options.serviceAccountFile],
+    ]);
+    case 'azure_key_vault': return plugin('KeyManager', 'azure_key_vault', [
+      ['key_vault_uri', options.keyVaultUri],
+      ...keyIdentifier(options.keyIdentifier),
+      ['tenant_id', options.appCredentials?.tenantId],
+      ['subscription_id', options.appCredentials?.subscriptionId],
+      ['app_id', options.appCredentials?.appId],
+      ['app_secret', options.appCredentials ? envReference(options.appCredentials.appSecretEnv) : undefined],
+    ]);
+  }
+}
+
+/** upstreamauthority/certmanager and upstreamauthority/gcpcas/gcpcas.go Configuration (a root_cert_spec block). */
+function upstreamAuthority(options: ServerUpstreamAuthority): HclBlock {
   if (options.type === 'spire') {
     // server_port is a string in the plugin's configuration (spire pkg/server/plugin/upstreamauthority/spire/spire.go, Configuration).
     return plugin('UpstreamAuthority', 'spire', [
@@ -123,11 +211,55 @@ function upstreamAuthority(options: NonNullable<ServerConfOptions['upstreamAutho
       ['workload_api_socket', options.workloadApiSocket],
     ]);
   }
-  return plugin('UpstreamAuthority', 'cert-manager', [
-    ['issuer_name', options.issuerName],
-    ['issuer_kind', options.issuerKind],
-    ['issuer_group', options.issuerGroup],
-    ['namespace', options.namespace],
+  if (options.type === 'cert-manager') {
+    return plugin('UpstreamAuthority', 'cert-manager', [
+      ['issuer_name', options.issuerName],
+      ['issuer_kind', options.issuerKind],
+      ['issuer_group', options.issuerGroup],
+      ['namespace', options.namespace],
+    ]);
+  }
+  return plugin('UpstreamAuthority', 'gcp_cas', [{
+    block: 'root_cert_spec',
+    body: [
+      ['project_name', options.projectName],
+      ['region_name', options.regionName],
+      ['ca_pool', options.caPool],
+      ['label_key', options.labelKey],
+      ['label_value', options.labelValue],
+    ],
+  }]);
+}
+
+/** nodeattestor/gcpiit/iit.go IITAttestorConfig and nodeattestor/azuremsi/msi.go MSIAttestorConfig (tenants keyed by tenant ID). */
+function nodeAttestor(options: ServerNodeAttestor): HclBlock {
+  if (options.type === 'gcp_iit') {
+    return plugin('NodeAttestor', 'gcp_iit', [
+      ['projectid_allow_list', [...options.projectIdAllowList]],
+      ['agent_path_template', options.agentPathTemplate],
+      ['use_instance_metadata', options.useInstanceMetadata],
+      ['allowed_label_keys', options.allowedLabelKeys ? [...options.allowedLabelKeys] : undefined],
+      ['allowed_metadata_keys', options.allowedMetadataKeys ? [...options.allowedMetadataKeys] : undefined],
+      ['max_metadata_value_size', options.maxMetadataValueSize],
+      ['service_account_file', options.serviceAccountFile],
+    ]);
+  }
+  const tenants = Object.fromEntries(options.tenants.map((tenant) => [tenant.tenantId, Object.fromEntries(Object.entries({
+    resource_id: tenant.resourceId,
+    subscription_id: tenant.appCredentials?.subscriptionId,
+    app_id: tenant.appCredentials?.appId,
+    app_secret: tenant.appCredentials ? envReference(tenant.appCredentials.appSecretEnv) : undefined,
+  }).filter((entry): entry is [string, string] => entry[1] !== undefined))]));
+  return plugin('NodeAttestor', 'azure_msi', [['tenants', tenants]]);
+}
+
+/** bundlepublisher/gcpcloudstorage/gcpcloudstorage.go Config. */
+function bundlePublisher(options: ServerBundlePublisher): HclBlock {
+  return plugin('BundlePublisher', 'gcp_cloudstorage', [
+    ['service_account_file', options.serviceAccountFile],
+    ['bucket_name', options.bucketName],
+    ['object_name', options.objectName],
+    ['format', options.format],
   ]);
 }
 
@@ -186,14 +318,14 @@ export function renderServerConf(options: ServerConfOptions): string {
   const plugins: HclBody = [
     datastore(options.datastore),
     plugin('NodeAttestor', 'k8s_psat', [['clusters', clusters]]),
-    options.keyManager.type === 'disk'
-      ? plugin('KeyManager', 'disk', [['keys_path', options.keyManager.keysPath]])
-      : plugin('KeyManager', 'memory', []),
+    ...(options.nodeAttestors ?? []).map(nodeAttestor),
+    keyManager(options.keyManager),
     options.upstreamAuthority ? upstreamAuthority(options.upstreamAuthority) : undefined,
     plugin('BundlePublisher', 'k8s_configmap', [['clusters', {
       [options.bundle.cluster]: bundleTarget(),
       ...Object.fromEntries((options.bundle.remote ?? []).map((remote) => [remote.cluster, bundleTarget(remote.kubeconfigPath)])),
     }]]),
+    ...(options.bundlePublishers ?? []).map(bundlePublisher),
   ];
 
   return renderHcl([

@@ -1,5 +1,6 @@
 import { AgentSettings, ClusterConfig, EnvironmentConfig, IdentitySpec, ServerSettings } from '../config/types';
 import { ImageCatalogue } from '../config/versions';
+import { ResolvedCloudAccess } from './cloud';
 
 /*
  * The resolved model: one cluster's tree as plain data, every default applied and every fact that two
@@ -92,6 +93,12 @@ export interface ResolvedServer {
    * each (k8s_psat TokenReview of their root agents, and the root bundle their root agents start from).
    */
   readonly remoteClusters: readonly ResolvedRemoteCluster[];
+  /** Workload identity, credential files and variables of the cloud plugins. */
+  readonly cloud: ResolvedCloudAccess;
+  /** The data directory needs a claim per replica: sqlite3, the disk KeyManager's keys, a cloud KeyManager's key_identifier_file. */
+  readonly persistentData?: { readonly storageSize: string; readonly storageClass?: string };
+  /** The config reads variables (`${NAME}`), so the server runs with `-expandEnv`. */
+  readonly expandEnv: boolean;
 }
 
 /** Where a downstream server reaches the root server, and the root agent's Workload API socket it authenticates with. */
@@ -128,6 +135,9 @@ export interface ResolvedAgent {
   readonly podLabels: Record<string, string>;
   readonly selector: Record<string, string>;
   readonly pod: ResolvedPodOptions;
+  readonly cloud: ResolvedCloudAccess;
+  /** The agent's data directory is on the node (hostPath), for a node attestor SPIRE admits once per node. */
+  readonly dataOnHost: boolean;
 }
 
 export interface ResolvedControllerManager {
@@ -137,6 +147,8 @@ export interface ResolvedControllerManager {
   readonly webhookConfigurationName: string;
   readonly webhookServiceName: string;
   readonly clusterDomain: string;
+  /** The parent ID of pod entries, when the agents do not attest with k8s_psat (the manager's default). */
+  readonly parentIdTemplate?: string;
   readonly ports: { readonly webhook: number; readonly metrics: number; readonly health: number; readonly webhookService: number };
 }
 

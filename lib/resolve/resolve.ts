@@ -4,6 +4,7 @@ import { NestedRoot, clusterEnvironment, nestedRootOf } from '../config/topology
 import { ImageCatalogue } from '../config/versions';
 import { namespaceServiceAccountId } from '../identity/spiffe-id';
 import { selectorLabels, standardLabels } from './labels';
+import { attestsOnce, parentIdTemplate, resolveAgentCloud, resolveServerCloud } from './cloud';
 import { AGENT_POD_DEFAULTS, OIDC_POD_DEFAULTS, SERVER_POD_DEFAULTS, csiDriverDefaults, resolvePodOptions } from './pods';
 import {
   DownstreamRegistration, ResolvedAgent, ResolvedCluster, ResolvedControllerManager, ResolvedCsiDriver, ResolvedEstate, ResolvedNested,
@@ -59,6 +60,14 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
   const oidc = role.component === 'server' ? environment.oidcDiscovery : undefined;
   const podLabels = standardLabels(name, role.component, cluster.name);
   const selector = selectorLabels(name, cluster.name);
+  const cloud = resolveServerCloud(settings);
+  const pod = resolvePodOptions(settings.pod, SERVER_POD_DEFAULTS, podLabels, selector);
+  const { keyManager } = settings;
+  // One claim for the data directory; with both a disk KeyManager and sqlite3 in it, the KeyManager's size.
+  const persistentData = keyManager.type === 'disk' ? keyManager
+    : datastore.type === 'sqlite3' ? datastore
+      : (keyManager.type === 'gcp_kms' || keyManager.type === 'azure_key_vault') && keyManager.keyIdentifier.type === 'file' ? keyManager.keyIdentifier
+        : undefined;
   return {
     name,
     namespace,
@@ -82,8 +91,11 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
     databaseSslMode: datastore.type === 'postgres' ? postgresSslMode(datastore.sslMode, environment.production) : undefined,
     podLabels,
     selector,
-    pod: resolvePodOptions(settings.pod, SERVER_POD_DEFAULTS, podLabels, selector),
+    pod: { ...pod, labels: { ...pod.labels, ...cloud.podLabels } },
     disruptionBudget: settings.replicas > 1 ? { maxUnavailable: 1 } : undefined,
+    cloud,
+    persistentData: persistentData ? { storageSize: persistentData.storageSize, storageClass: persistentData.storageClass } : undefined,
+    expandEnv: datastore.type === 'mysql' || cloud.secretEnv.length > 0,
     upstream: role.upstream,
     remoteClusters: [],
   };
@@ -118,6 +130,8 @@ function resolveAgent(environment: EnvironmentConfig, cluster: ClusterConfig): R
     podLabels,
     selector,
     pod: resolvePodOptions(environment.agent.pod, AGENT_POD_DEFAULTS, podLabels, selector),
+    cloud: resolveAgentCloud(environment.agent),
+    dataOnHost: attestsOnce(environment.agent.nodeAttestor),
   };
 }
 
@@ -195,16 +209,18 @@ export function resolveCluster(written: EnvironmentConfig, cluster: ClusterConfi
     },
     server,
     agent,
-    controllerManager: controllerManagerOf(cluster, `spire-${cluster.name}`, 'spire-controller-manager'),
+    controllerManager: controllerManagerOf(cluster, `spire-${cluster.name}`, 'spire-controller-manager', parentIdTemplate(environment.agent.nodeAttestor)),
     csiDriver: resolveCsiDriver(environment, cluster, agent),
     oidcDiscovery: resolveOidc(environment, cluster, server),
     nested: resolveNested(environment, cluster, images),
   };
 }
 
-function controllerManagerOf(cluster: ClusterConfig, className: string, name: string): ResolvedControllerManager {
+/** `parentIdTemplate`: how the manager names an entry's agent when the agents do not attest with k8s_psat (lib/resolve/cloud.ts). */
+function controllerManagerOf(cluster: ClusterConfig, className: string, name: string, parentIdTemplate?: string): ResolvedControllerManager {
   return {
     className,
+    parentIdTemplate,
     configMapName: name,
     webhookConfigurationName: `${name}-webhook`,
     webhookServiceName: `${name}-webhook`,

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SPIRE_AGENT, SPIRE_AGENT_BIN, SPIRE_HEALTH_PATHS } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
-import { HARDENED_CONTAINER, grant, httpProbe, podScheduling, podSecurityLabels, resources } from '../build/k8s-helpers';
+import { HARDENED_CONTAINER, fileVolume, grant, httpProbe, podScheduling, podSecurityLabels, resources } from '../build/k8s-helpers';
 import { agentConf } from '../build/spire-configs';
 import { ResolvedCluster } from '../resolve/model';
 
@@ -88,11 +88,15 @@ export class SpireAgent extends Construct {
                 { name: 'agent-socket-dir', mountPath: SPIRE_AGENT.socketDir },
                 { name: 'agent-token', mountPath: SPIRE_AGENT.tokenDir, readOnly: true },
                 { name: 'tmp', mountPath: SPIRE_AGENT.privateDir },
+                ...agent.cloud.files.map((file) => ({ name: file.volume, mountPath: file.dir, readOnly: true })),
               ],
             }],
             volumes: [
               { name: 'config', configMap: { name: agent.configMapName } },
-              { name: 'data', emptyDir: {} },
+              agent.dataOnHost
+                ? { name: 'data', hostPath: { path: SPIRE_AGENT.dataHostDir, type: 'DirectoryOrCreate' } }
+                : { name: 'data', emptyDir: {} },
+              ...agent.cloud.files.map(fileVolume),
               { name: 'tmp', emptyDir: {} },
               { name: 'trust-bundle', configMap: { name: server.bundle.configMapName } },
               { name: 'agent-socket-dir', hostPath: { path: agent.socketHostDir, type: 'DirectoryOrCreate' } },

@@ -4,8 +4,8 @@ import { Construct } from 'constructs';
 import { NESTED_ROOT, SPIRE_SERVER } from '../config/spire-facts';
 import { imageString } from '../config/versions';
 import { addChecks } from '../build/checks';
-import { RESTRICTED_CONTAINER, disruptionBudget, grant, httpProbe, podScheduling, podSecurityLabels, resources, restrictedPod } from '../build/k8s-helpers';
-import { controllerManagerConfig, serverCommand, serverConf, serverDatastoreEnv } from '../build/spire-configs';
+import { RESTRICTED_CONTAINER, disruptionBudget, fileVolume, grant, httpProbe, podScheduling, podSecurityLabels, resources, restrictedPod } from '../build/k8s-helpers';
+import { controllerManagerConfig, serverCommand, serverConf, serverEnv } from '../build/spire-configs';
 import { parseDuration } from '../duration';
 import { ResolvedCluster, ResolvedServer } from '../resolve/model';
 import { SpireControllerManager } from './controller-manager';
@@ -32,8 +32,9 @@ export class SpireServer extends Construct {
     new k8s.KubeNamespace(this, 'Namespace', {
       metadata: { name: server.namespace, labels: { ...labels, ...podSecurityLabels('restricted') } },
     });
+    const annotations = server.cloud.serviceAccountAnnotations;
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: server.serviceAccountName, namespace: server.namespace, labels },
+      metadata: { name: server.serviceAccountName, namespace: server.namespace, labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
     });
 
     this.controllerManager = new SpireControllerManager(this, 'ControllerManager', { resolved });
@@ -82,11 +83,6 @@ export class SpireServer extends Construct {
     addChecks(this, resolved, () => this.check());
   }
 
-  private get needsPersistentData(): boolean {
-    const { settings } = this.resolved.server;
-    return settings.datastore.type === 'sqlite3' || settings.keyManager.type === 'disk';
-  }
-
   private createRbac(server: ResolvedServer): void {
     const labels = server.podLabels;
     const serviceAccount = { name: server.serviceAccountName, namespace: server.namespace };
@@ -127,7 +123,7 @@ export class SpireServer extends Construct {
     const { settings } = server;
     const images = resolved.images;
     const datastore = settings.datastore;
-    const env = serverDatastoreEnv(resolved);
+    const env = serverEnv(resolved);
     const mounts: k8s.VolumeMount[] = [
       { name: 'config', mountPath: SPIRE_SERVER.configDir, readOnly: true },
       { name: 'spire-data', mountPath: SPIRE_SERVER.dataDir },
@@ -140,7 +136,7 @@ export class SpireServer extends Construct {
       { name: 'tmp', emptyDir: {} },
       ...this.controllerManager.volumes,
     ];
-    if (!this.needsPersistentData) volumes.push({ name: 'spire-data', emptyDir: {} });
+    if (!server.persistentData) volumes.push({ name: 'spire-data', emptyDir: {} });
     if (server.upstream) {
       // The root agent's Workload API socket, through the root's CSI driver: an inline CSI volume, which the
       // restricted Pod Security level admits (a hostPath it would not).
@@ -152,11 +148,15 @@ export class SpireServer extends Construct {
       mounts.push({ name: 'remote-kubeconfigs', mountPath: NESTED_ROOT.kubeconfigDir, readOnly: true });
       volumes.push({ name: 'remote-kubeconfigs', secret: { secretName: kubeconfigSecret } });
     }
+    for (const file of server.cloud.files) {
+      mounts.push({ name: file.volume, mountPath: file.dir, readOnly: true });
+      volumes.push(fileVolume(file));
+    }
     if (datastore.type !== 'sqlite3' && datastore.caConfigMap) {
       mounts.push({ name: 'db-ca', mountPath: SPIRE_SERVER.dbCaDir, readOnly: true });
       volumes.push({ name: 'db-ca', configMap: { name: datastore.caConfigMap } });
     }
-    const storage = settings.keyManager.type === 'disk' ? settings.keyManager : datastore.type === 'sqlite3' ? datastore : undefined;
+    const storage = server.persistentData;
 
     // Rolls the pods when either config file changes.
     const checksum = createHash('sha256').update(serverConf(resolved)).update(controllerManagerConfig(resolved)).digest('hex');
@@ -204,7 +204,7 @@ export class SpireServer extends Construct {
             volumes,
           },
         },
-        volumeClaimTemplates: storage && 'storageSize' in storage
+        volumeClaimTemplates: storage
           ? [{
             metadata: { name: 'spire-data' },
             spec: {
