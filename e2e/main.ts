@@ -1,5 +1,5 @@
 /**
- * npm run e2e [-- --level config|api|live|federation]... [--dist DIR] [--keep]
+ * npm run e2e [-- --level config|examples|topologies|api|live|federation|gitops|mutations]... [--dist DIR] [--keep]
  *
  * Proves dist/ on the real programs: SPIRE server, agent, OIDC discovery provider, controller manager,
  * kube-apiserver and etcd, built from their Go modules (e2e/go) at the versions the project ships.
@@ -16,10 +16,12 @@ import { clusterTrees } from './trees';
 import { configLevel } from './levels/config';
 import { clusterLevels } from './levels/cluster';
 import { gitopsLevel } from './levels/gitops';
+import { examplesLevel } from './levels/examples';
+import { topologiesLevel } from './levels/topologies';
 import { MUTATIONS, copyDist } from './mutations';
 
 const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
-const LEVELS = ['config', 'api', 'live', 'federation', 'gitops', 'mutations'] as const;
+const LEVELS = ['config', 'examples', 'topologies', 'api', 'live', 'federation', 'gitops', 'mutations'] as const;
 type Level = typeof LEVELS[number];
 
 interface Options { levels: Level[]; dist: string; shared: string; keep: boolean; trees: string[] }
@@ -84,6 +86,12 @@ async function main(): Promise<number> {
   try {
     if (options.levels.includes('config')) {
       await stage('level config: real programs on every shipped config and argv', () => configLevel(trees, report, { workDir, binaries, values }));
+    }
+    if (options.levels.includes('examples')) {
+      await stage('level examples: every example estate synthesized by the CLI, its configs judged by the real programs', () => examplesLevel(report, { workDir, binaries, values }));
+    }
+    if (options.levels.includes('topologies')) {
+      await stage('level topologies: each topology example run live from its own synthesized trees', () => topologiesLevel(report, { workDir, binaries }));
     }
     const clusterLevelsWanted = new Set<string>(options.levels.filter((level) => level === 'api' || level === 'live' || level === 'federation'));
     if (clusterLevelsWanted.size > 0) {

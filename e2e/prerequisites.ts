@@ -5,6 +5,9 @@
  */
 import { ClusterTree, K8sObject, objectsOf, podTemplate } from './trees';
 
+/** A value shaped like the client secrets Azure generates for an app registration. */
+const AZURE_CLIENT_SECRET = 'e2e8Q~Azure.client_secret-0123456789abcdefgh';
+
 /** ConfigMaps the README names as prerequisites of a cluster tree (key → what it holds). */
 const PREREQUISITE_CONFIGMAPS: Record<string, string[]> = {
   'spire-server-db-ca': ['ca.crt'],
@@ -28,6 +31,9 @@ export function prerequisites(tree: ClusterTree, values: PrerequisiteValues): K8
   const shipped = new Set(objectsOf(tree).map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`));
   const secrets = new Map<string, Set<string>>();
   const configMaps = new Map<string, Set<string>>();
+  // Azure client secrets are generated from A-Z a-z 0-9 ~ . _ -, which `-expandEnv` puts into the HCL string
+  // as it is; the database password's quote and backslash would end that string (README, cloud plugins).
+  const azureSecretKeys = new Set<string>();
   const note = (map: Map<string, Set<string>>, ns: string, name: string, key?: string) => {
     const id = `${ns}/${name}`;
     if (!map.has(id)) map.set(id, new Set());
@@ -39,7 +45,10 @@ export function prerequisites(tree: ClusterTree, values: PrerequisiteValues): K8
     const ns = o.metadata.namespace ?? 'default';
     const spec = template.spec;
     for (const volume of spec.volumes ?? []) {
-      if (volume.secret) note(secrets, ns, volume.secret.secretName);
+      if (volume.secret) {
+        note(secrets, ns, volume.secret.secretName);
+        for (const item of volume.secret.items ?? []) note(secrets, ns, volume.secret.secretName, item.key);
+      }
       if (volume.configMap) note(configMaps, ns, volume.configMap.name);
       for (const source of volume.projected?.sources ?? []) {
         if (source.secret) note(secrets, ns, source.secret.name);
@@ -50,6 +59,7 @@ export function prerequisites(tree: ClusterTree, values: PrerequisiteValues): K8
       for (const variable of container.env ?? []) {
         const secretRef = variable.valueFrom?.secretKeyRef;
         if (secretRef) note(secrets, ns, secretRef.name, secretRef.key);
+        if (secretRef && /^AZURE_/.test(variable.name)) azureSecretKeys.add(`${ns}/${secretRef.name}/${secretRef.key}`);
       }
     }
   }
@@ -58,7 +68,9 @@ export function prerequisites(tree: ClusterTree, values: PrerequisiteValues): K8
     const [ns, name] = id.split('/');
     if (shipped.has(`Secret/${ns}/${name}`)) continue;
     const data: Record<string, string> = {};
-    for (const key of keys.size ? keys : new Set(['password'])) data[key] = Buffer.from(values.dbPassword).toString('base64');
+    for (const key of keys.size ? keys : new Set(['password'])) {
+      data[key] = Buffer.from(azureSecretKeys.has(`${id}/${key}`) ? AZURE_CLIENT_SECRET : values.dbPassword).toString('base64');
+    }
     objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, type: 'Opaque', data });
   }
   for (const [id] of configMaps) {

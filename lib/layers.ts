@@ -18,8 +18,8 @@ export const LAYERS: readonly Layer[] = [
     name: 'facts',
     holds: 'the estate\'s types, pinned versions and images, every SPIRE fact, how a problem is worded',
     paths: [
-      'lib/layers.ts', 'lib/config/schema.ts', 'lib/config/schema-aws.ts', 'lib/config/types.ts', 'lib/config/versions.ts', 'lib/config/spire-facts.ts', 'lib/config/violation.ts',
-      'lib/config/go-url.ts', 'lib/config/federation-locks.ts', 'lib/config/secrets.ts', 'lib/duration.ts', 'lib/identity/spiffe-id.ts',
+      'lib/layers.ts', 'lib/config/schema.ts', 'lib/config/types.ts', 'lib/config/versions.ts', 'lib/config/spire-facts.ts', 'lib/config/violation.ts',
+      'lib/config/go-url.ts', 'lib/config/federation-locks.ts', 'lib/config/topology.ts', 'lib/config/secrets.ts', 'lib/duration.ts', 'lib/identity/spiffe-id.ts',
     ],
   },
   {
@@ -45,7 +45,7 @@ export const LAYERS: readonly Layer[] = [
   {
     name: 'build',
     holds: 'cdk8s constructs that read the resolved model, and laying their objects out as files',
-    paths: ['lib/build/', 'lib/spire/', 'lib/identity/', 'lib/admission/', 'lib/monitoring/', 'lib/gitops/', 'lib/render/inventory.ts', 'lib/render/codeowners.ts'],
+    paths: ['lib/build/', 'lib/spire/', 'lib/identity/', 'lib/admission/', 'lib/monitoring/', 'lib/gitops/', 'lib/render/inventory.ts', 'lib/render/trust-graph.ts', 'lib/render/codeowners.ts'],
   },
   {
     name: 'check',

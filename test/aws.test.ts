@@ -47,7 +47,7 @@ function block(plugins: string, header: string): string {
 
 describe('renderServerConf with AWS plugins', () => {
   test('aws_kms with a fixed identifier and a key policy', () => {
-    const conf = renderServerConf({ ...baseServer, keyManager: { type: 'aws_kms', region: 'us-east-1', keyIdentifierValue: 'spire-a', keyPolicyFile: '/p/policy.json' } });
+    const conf = renderServerConf({ ...baseServer, keyManager: { type: 'aws_kms', region: 'us-east-1', keyIdentifier: { value: 'spire-a' }, keyPolicyFile: '/p/policy.json' } });
     expect(block(pluginsOf(conf), 'KeyManager "aws_kms"')).toBe(`KeyManager "aws_kms" {
   plugin_data {
     region = "us-east-1"
@@ -93,12 +93,12 @@ describe('renderServerConf with AWS plugins', () => {
   });
 
   test('aws_iid comes right after k8s_psat, and an empty one is still a plugin', () => {
-    const plugins = pluginsOf(renderServerConf({ ...baseServer, awsIid: {} }));
+    const plugins = pluginsOf(renderServerConf({ ...baseServer, nodeAttestors: [{ type: 'aws_iid' }] }));
     expect(plugins.indexOf('NodeAttestor "aws_iid"')).toBeGreaterThan(plugins.indexOf('NodeAttestor "k8s_psat"'));
     expect(block(plugins, 'NodeAttestor "aws_iid"')).toBe('NodeAttestor "aws_iid" {\n  plugin_data {}\n}\n');
     const full = pluginsOf(renderServerConf({
       ...baseServer,
-      awsIid: { assumeRole: 'describe', skipBlockDevice: true, disableInstanceProfileSelectors: false, agentPathTemplate: '/{{ .InstanceID }}', accountIdsForLocalValidation: ['111122223333'], partition: 'aws-cn' },
+      nodeAttestors: [{ type: 'aws_iid', assumeRole: 'describe', skipBlockDevice: true, disableInstanceProfileSelectors: false, agentPathTemplate: '/{{ .InstanceID }}', accountIdsForLocalValidation: ['111122223333'], partition: 'aws-cn' }],
     }));
     expect(block(full, 'NodeAttestor "aws_iid"')).toBe(`NodeAttestor "aws_iid" {
   plugin_data {
@@ -169,24 +169,19 @@ describe('renderAgentConf with AWS plugins', () => {
     health: { port: 9982, livePath: '/live', readyPath: '/ready' },
   };
 
-  test('aws_iid is the one NodeAttestor, and an SVIDStore follows the KeyManager', () => {
-    const conf = renderAgentConf({ ...agent, nodeAttestor: { type: 'aws_iid', ec2MetadataEndpoint: 'http://169.254.169.254/latest' }, svidStore: { type: 'aws_secretsmanager', region: 'us-east-1' } });
-    expect(conf.match(/NodeAttestor "/g)).toHaveLength(1);
-    expect(conf).toContain(`  NodeAttestor "aws_iid" {
-    plugin_data {
-      ec2_metadata_endpoint = "http://169.254.169.254/latest"
-    }
-  }
-  KeyManager "memory" {
-    plugin_data {}
-  }
-  SVIDStore "aws_secretsmanager" {
+  test('an aws_secretsmanager SVIDStore names its region only, after the WorkloadAttestor', () => {
+    const conf = renderAgentConf({
+      ...agent, nodeAttestor: { type: 'k8s_psat', cluster: 'c1', tokenPath: '/t' }, keyManager: { type: 'memory' },
+      svidStores: [{ type: 'aws_secretsmanager', region: 'us-east-1' }],
+    });
+    expect(conf.indexOf('SVIDStore "aws_secretsmanager"')).toBeGreaterThan(conf.indexOf('WorkloadAttestor "k8s"'));
+    expect(conf).toContain(`  SVIDStore "aws_secretsmanager" {
     plugin_data {
       region = "us-east-1"
     }
   }
 `);
-    expect(conf).not.toContain('k8s_psat');
+    expect(conf).not.toMatch(/access_key|secret_access/);
   });
 });
 
@@ -214,21 +209,23 @@ describe('AWS options the estate refuses', () => {
     expect(problemsOf(awsExample)).toEqual([]);
   });
 
+  const kmsValue = (value: string) => ({ ...kms, keyIdentifier: { type: 'value' as const, value } });
+  const iid = { type: 'aws_iid' as const, accountIdsForLocalValidation: ['111122223333'] };
   const cases: [string, EstateConfig, RegExp][] = [
-    ['fails aws_kms with both a key identifier value and a claim', withServer({ keyManager: { ...kms, keyIdentifierValue: 'spire' } }),
-      /server\.keyManager\.keyIdentifierValue: and storageSize both name where/],
-    ['fails aws_kms with neither a key identifier value nor a claim', withServer({ keyManager: { type: 'aws_kms', region: 'us-east-1' } }),
-      /server\.keyManager\.storageSize: or keyIdentifierValue must say where/],
-    ['fails an aws_kms key identifier with characters aws_kms refuses', withServer({ replicas: 1, keyManager: { type: 'aws_kms', region: 'us-east-1', keyIdentifierValue: 'spire a' } }),
-      /server\.keyManager\.keyIdentifierValue: holds characters other than letters, digits, \/, _ and -, which aws_kms refuses/],
-    ['fails an aws_kms key identifier under alias/aws/', withServer({ replicas: 1, keyManager: { type: 'aws_kms', region: 'us-east-1', keyIdentifierValue: 'alias/aws/spire' } }),
-      /keyIdentifierValue: starts with alias\/aws\//],
-    ['fails one aws_kms key identifier shared by several replicas', withServer({ keyManager: { type: 'aws_kms', region: 'us-east-1', keyIdentifierValue: 'spire' } }),
-      /keyIdentifierValue: is one identifier for several servers \(server\.replicas is 2\)/],
-    ['fails an aws_kms claim size that is not a quantity', withServer({ keyManager: { ...kms, storageSize: '1 GB' } }),
-      /server\.keyManager\.storageSize: is not a Kubernetes quantity/],
-    ['fails an aws_kms StorageClass name Kubernetes refuses', withServer({ keyManager: { ...kms, storageClass: 'GP3' } }),
-      /server\.keyManager\.storageClass: is not a StorageClass name/],
+    ['fails aws_kms with both a key identifier value and a claim', withServer({ keyManager: { ...kms, keyIdentifier: { type: 'value', value: 'spire', storageSize: '1Gi' } as never } }),
+      /server\.keyManager\.keyIdentifier\.storageSize: unknown key storageSize/],
+    ['fails aws_kms with neither a key identifier value nor a claim', withServer({ keyManager: { type: 'aws_kms', region: 'us-east-1' } as never }),
+      /server\.keyManager\.keyIdentifier: is required/],
+    ['fails an aws_kms key identifier with characters aws_kms refuses', withServer({ replicas: 1, keyManager: kmsValue('spire a') }),
+      /server\.keyManager\.keyIdentifier\.value: holds characters other than letters, digits, \/, _ and -, which SPIRE aws_kms refuses/],
+    ['fails an aws_kms key identifier under alias/aws/', withServer({ replicas: 1, keyManager: kmsValue('alias/aws/spire') }),
+      /keyIdentifier\.value: starts with alias\/aws\//],
+    ['fails one aws_kms key identifier shared by several replicas', withServer({ keyManager: kmsValue('spire') }),
+      /keyIdentifier\.value: is one identifier for 2 server replicas \(server\.replicas\)/],
+    ['fails an aws_kms claim size that is not a quantity', withServer({ keyManager: { ...kms, keyIdentifier: { type: 'file', storageSize: '1 GB' } } }),
+      /server\.keyManager\.keyIdentifier\.storageSize: is not a Kubernetes quantity/],
+    ['fails an aws_kms StorageClass name Kubernetes refuses', withServer({ keyManager: { ...kms, keyIdentifier: { type: 'file', storageSize: '1Gi', storageClass: 'GP3' } } }),
+      /keyIdentifier\.storageClass: is not a StorageClass name/],
     ['fails a region that is not one', withServer({ keyManager: { ...kms, region: 'US East' } }),
       /server\.keyManager\.region: is not an AWS region, got "US East"/],
     ['fails an aws_pca certificate authority that is not a Private CA ARN', withServer({ upstreamAuthority: { ...pca, certificateAuthorityArn: 'arn:aws:acm:us-east-1:111122223333:certificate/x' } }),
@@ -241,20 +238,16 @@ describe('AWS options the estate refuses', () => {
       /server\.upstreamAuthority\.assumeRoleArn: is not an IAM role ARN/],
     ['fails an awssecret certificate that is neither secret ARN nor name', withServer({ upstreamAuthority: { type: 'awssecret', region: 'us-east-1', certFileArn: 'arn:aws:s3:::bucket/ca.pem', keyFileArn: 'ca-key' } }),
       /server\.upstreamAuthority\.certFileArn: is neither a Secrets Manager secret ARN nor a secret name/],
-    ['fails an aws_iid assume_role given as an ARN', withServer({ awsIid: { assumeRole: 'arn:aws:iam::111122223333:role/describe' } }),
-      /server\.awsIid\.assumeRole: is not an IAM role name/],
-    ['fails an aws_iid account that is not 12 digits', withServer({ awsIid: { accountIdsForLocalValidation: ['1111-2222-3333'] } }),
-      /server\.awsIid\.accountIdsForLocalValidation: is not a 12-digit AWS account ID/],
-    ['fails an aws_iid agent path template without a leading /', withServer({ awsIid: { agentPathTemplate: '{{ .InstanceID }}' } }),
-      /server\.awsIid\.agentPathTemplate: must render a path starting with \//],
-    ['fails aws_iid agents when the server does not accept aws_iid', withEnv((env) => ({
-      ...env, identities: [], server: { ...env.server, awsIid: undefined }, clusters: env.clusters.map((cluster) => ({ ...cluster, agentNodeAttestor: 'aws_iid' as const })),
-    })), /clusters\["eks-use1"\]\.agentNodeAttestor: needs the server to accept aws_iid/],
-    ['fails aws_iid agents on a cluster whose pods are given identities', withEnv((env) => ({
-      ...env, clusters: env.clusters.map((cluster) => ({ ...cluster, agentNodeAttestor: 'aws_iid' as const })),
-    })), /clusters\["eks-use1"\]\.agentNodeAttestor: makes the cluster's agents aws_iid agents, but the controller manager parents every ClusterSPIFFEID entry on a k8s_psat agent ID/],
-    ['fails an EC2 metadata endpoint that is not a URL', withEnv((env) => ({ ...env, agent: { ...env.agent, awsIid: { ec2MetadataEndpoint: '169.254.169.254' } } })),
-      /agent\.awsIid\.ec2MetadataEndpoint: is not an http\(s\) URL/],
+    ['fails an aws_iid assume_role given as an ARN', withServer({ vmNodeAttestors: [{ ...iid, assumeRole: 'arn:aws:iam::111122223333:role/describe' }] }),
+      /server\.vmNodeAttestors\[0\]\.assumeRole: is not an IAM role name/],
+    ['fails an aws_iid account that is not 12 digits', withServer({ vmNodeAttestors: [{ ...iid, accountIdsForLocalValidation: ['1111-2222-3333'] }] }),
+      /server\.vmNodeAttestors\[0\]\.accountIdsForLocalValidation: is not a 12-digit AWS account ID/],
+    ['fails an aws_iid agent path template without a leading /', withServer({ vmNodeAttestors: [{ ...iid, agentPathTemplate: '{{ .InstanceID }}' }] }),
+      /server\.vmNodeAttestors\[0\]\.agentPathTemplate: must render a path starting with \//],
+    ['fails two aws_iid attestors', withServer({ vmNodeAttestors: [iid, iid] }),
+      /server\.vmNodeAttestors\[1\]\.type: appears twice; SPIRE loads one plugin of a name/],
+    ['fails aws_iid for the clusters\' own agents', withEnv((env) => ({ ...env, agent: { ...env.agent, nodeAttestor: { type: 'aws_iid' } as never } })),
+      /agent\.nodeAttestor\.type: .*one of k8s_psat, gcp_iit, got "aws_iid"/],
     ['fails a database with both IAM authentication and a password', withServer({ datastore: { ...postgres, passwordSecret: { name: 'db', key: 'password' } } }),
       /server\.datastore\.passwordSecret: is given with iamAuth/],
     ['fails a database with neither IAM authentication nor a password', withServer({ datastore: { ...postgres, iamAuth: undefined } }),
@@ -262,7 +255,7 @@ describe('AWS options the estate refuses', () => {
     ['fails an IAM authentication region that is not one', withServer({ datastore: { ...postgres, iamAuth: { region: 'virginia' } } }),
       /server\.datastore\.iamAuth\.region: is not an AWS region/],
     ['fails two bundle publishers of one type', withServer({ bundlePublishers: [...awsProduction.server.bundlePublishers!, ...awsProduction.server.bundlePublishers!] }),
-      /server\.bundlePublishers\[1\]\.type: is listed twice/],
+      /server\.bundlePublishers\[1\]\.type: appears twice; SPIRE loads one plugin of a name/],
     ['fails an S3 bucket name S3 refuses', withServer({ bundlePublishers: [{ type: 'aws_s3', region: 'us-east-1', bucket: 'Spire_Bundle', objectKey: 'b', format: 'spiffe' }] }),
       /server\.bundlePublishers\[0\]\.bucket: is not an S3 bucket name/],
     ['fails an empty S3 object key', withServer({ bundlePublishers: [{ type: 'aws_s3', region: 'us-east-1', bucket: 'spire', objectKey: '', format: 'spiffe' }] }),
@@ -271,20 +264,28 @@ describe('AWS options the estate refuses', () => {
       /server\.bundlePublishers\[0\]\.endpoint: is not an absolute URL/],
     ['fails a Roles Anywhere trust anchor ID that is not a UUID', withServer({ bundlePublishers: [{ type: 'aws_rolesanywhere_trustanchor', region: 'us-east-1', trustAnchorId: 'spire-anchor' }] }),
       /server\.bundlePublishers\[0\]\.trustAnchorId: is not a Roles Anywhere trust anchor ID/],
-    ['fails server AWS plugins without credentials', withServer({ awsCredentials: undefined }),
-      /server\.awsCredentials: is needed by server\.keyManager \(aws_kms\), server\.awsIid, server\.datastore\.iamAuth, server\.bundlePublishers \(aws_s3\), which call AWS/],
-    ['fails an agent SVIDStore without credentials', withEnv((env) => ({ ...env, agent: { ...env.agent, svidStore: { type: 'aws_secretsmanager', region: 'us-east-1' } } })),
-      /agent\.awsCredentials: is needed by agent\.svidStore \(aws_secretsmanager\)/],
-    ['fails an IRSA role that is not a role ARN', withServer({ awsCredentials: { type: 'irsa', roleArn: 'arn:aws:iam::111122223333:user/spire' } }),
-      /server\.awsCredentials\.roleArn: is not an IAM role ARN/],
-    ['fails a key policy ConfigMap name Kubernetes refuses', withServer({ keyManager: { ...kms, keyPolicyConfigMap: { name: 'KMS_Policy', key: 'policy.json' } } }),
-      /server\.keyManager\.keyPolicyConfigMap\.name: is not a ConfigMap name/],
-    ['fails a supplemental bundle ConfigMap key Kubernetes refuses', withServer({ upstreamAuthority: { ...pca, supplementalBundleConfigMap: { name: 'roots', key: 'roots/ca.pem' } } }),
-      /server\.upstreamAuthority\.supplementalBundleConfigMap\.key: is not a ConfigMap key/],
-    ['fails an access key Secret name Kubernetes refuses', withServer({ awsCredentials: { type: 'secret', secretName: 'AWS Keys', accessKeyIdKey: 'id', secretAccessKeyKey: 'secret' } }),
-      /server\.awsCredentials\.secretName: is not a Secret name/],
-    ['fails an access key Secret key Kubernetes refuses', withServer({ awsCredentials: { type: 'secret', secretName: 'aws', accessKeyIdKey: 'access key', secretAccessKeyKey: 'secret' } }),
-      /server\.awsCredentials\.accessKeyIdKey: is not a Secret key/],
+    ['fails server AWS plugins without credentials', withServer({ cloudCredentials: undefined }),
+      /server\.cloudCredentials\.aws: is needed by server\.keyManager \(aws_kms\), server\.vmNodeAttestors\[0\] \(aws_iid\), server\.datastore\.iamAuth, server\.bundlePublishers\[0\] \(aws_s3\), which call AWS/],
+    ['fails server AWS credentials no plugin uses', withServer({ keyManager: { type: 'memory' }, vmNodeAttestors: undefined, bundlePublishers: undefined, datastore: { ...postgres, iamAuth: undefined, passwordSecret: { name: 'db', key: 'password' } } }),
+      /server\.cloudCredentials\.aws: is given but no AWS plugin of the server uses it/],
+    ['fails an agent SVIDStore without credentials', withEnv((env) => ({ ...env, agent: { ...env.agent, svidStores: [{ type: 'aws_secretsmanager', region: 'us-east-1' }] } })),
+      /agent\.cloudCredentials\.aws: is needed by agent\.svidStores\[0\] \(aws_secretsmanager\)/],
+    ['fails agent AWS credentials no plugin uses', withEnv((env) => ({
+      ...env, agent: { ...env.agent, cloudCredentials: { aws: { type: 'irsa', roleArn: 'arn:aws:iam::111122223333:role/spire-agent' } } },
+    })), /agent\.cloudCredentials\.aws: is given but no AWS plugin of the agents uses it/],
+    ['fails an SVIDStore region that is not one', withEnv((env) => ({
+      ...env, agent: { ...env.agent, svidStores: [{ type: 'aws_secretsmanager', region: 'east' }], cloudCredentials: { aws: { type: 'irsa', roleArn: 'arn:aws:iam::111122223333:role/spire-agent' } } },
+    })), /agent\.svidStores\[0\]\.region: is not an AWS region/],
+    ['fails an IRSA role that is not a role ARN', withServer({ cloudCredentials: { aws: { type: 'irsa', roleArn: 'arn:aws:iam::111122223333:user/spire' } } }),
+      /server\.cloudCredentials\.aws\.roleArn: is not an IAM role ARN/],
+    ['fails a key policy ConfigMap name Kubernetes refuses', withServer({ keyManager: { ...kms, keyPolicy: { configMap: 'KMS_Policy', key: 'policy.json' } } }),
+      /server\.keyManager\.keyPolicy\.configMap: is not a ConfigMap name/],
+    ['fails a supplemental bundle ConfigMap key Kubernetes refuses', withServer({ upstreamAuthority: { ...pca, supplementalBundle: { configMap: 'roots', key: 'roots/ca.pem' } } }),
+      /server\.upstreamAuthority\.supplementalBundle\.key: is not a ConfigMap key/],
+    ['fails an access key Secret name Kubernetes refuses', withServer({ cloudCredentials: { aws: { type: 'secret', secretName: 'AWS Keys', accessKeyIdKey: 'id', secretAccessKeyKey: 'secret' } } }),
+      /server\.cloudCredentials\.aws\.secretName: is not a Secret name/],
+    ['fails an access key Secret key Kubernetes refuses', withServer({ cloudCredentials: { aws: { type: 'secret', secretName: 'aws', accessKeyIdKey: 'access key', secretAccessKeyKey: 'secret' } } }),
+      /server\.cloudCredentials\.aws\.accessKeyIdKey: is not a Secret key/],
   ];
 
   test.each(cases)('%s', (_name, estate, message) => {
@@ -321,11 +322,11 @@ describe('AWS credentials and files in the manifests', () => {
       ...env,
       server: {
         ...env.server,
-        awsCredentials: secret,
-        keyManager: { ...kms, keyPolicyConfigMap: { name: 'kms-policy', key: 'policy.json' } },
-        upstreamAuthority: { ...pca, supplementalBundleConfigMap: { name: 'extra-roots', key: 'roots.pem' } },
+        cloudCredentials: { aws: secret },
+        keyManager: { ...kms, keyPolicy: { configMap: 'kms-policy', key: 'policy.json' } },
+        upstreamAuthority: { ...pca, supplementalBundle: { configMap: 'extra-roots', key: 'roots.pem' } },
       },
-      agent: { ...env.agent, awsCredentials: secret, svidStore: { type: 'aws_secretsmanager', region: 'us-east-1' } },
+      agent: { ...env.agent, cloudCredentials: { aws: secret }, svidStores: [{ type: 'aws_secretsmanager', region: 'us-east-1' }] },
     })));
     const statefulSet = find(files, 'production/eks-use1/spire-server/statefulset-spire-server.yaml');
     const pod = statefulSet.spec.template.spec;
@@ -335,16 +336,18 @@ describe('AWS credentials and files in the manifests', () => {
       { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'spire-aws', key: 'key' } } },
     ];
     expect(server.env).toEqual(awsEnv);
+    // The AWS SDK reads the variables itself; the config never names them, so nothing runs with -expandEnv.
+    expect([...server.command ?? [], ...server.args ?? []]).not.toContain('-expandEnv');
     const conf: string = find(files, 'production/eks-use1/spire-server/configmap-spire-server.yaml').data['server.conf'];
-    expect(conf).toContain('key_policy_file = "/run/spire/aws-kms-policy/policy.json"');
+    expect(conf).toContain('key_policy_file = "/run/spire/key-policy/policy.json"');
     expect(conf).toContain('supplemental_bundle_path = "/run/spire/aws-pca-bundle/bundle.pem"');
     expect(conf).not.toMatch(/access_key|secret_access/);
     expect(server.volumeMounts).toEqual(expect.arrayContaining([
-      { name: 'aws-kms-policy', mountPath: '/run/spire/aws-kms-policy', readOnly: true },
+      { name: 'key-policy', mountPath: '/run/spire/key-policy', readOnly: true },
       { name: 'aws-pca-bundle', mountPath: '/run/spire/aws-pca-bundle', readOnly: true },
     ]));
     expect(pod.volumes).toEqual(expect.arrayContaining([
-      { name: 'aws-kms-policy', configMap: { name: 'kms-policy', items: [{ key: 'policy.json', path: 'policy.json' }] } },
+      { name: 'key-policy', configMap: { name: 'kms-policy', items: [{ key: 'policy.json', path: 'policy.json' }] } },
       { name: 'aws-pca-bundle', configMap: { name: 'extra-roots', items: [{ key: 'roots.pem', path: 'bundle.pem' }] } },
     ]));
     const serviceAccount = find(files, 'production/eks-use1/spire-server/serviceaccount-spire-server.yaml');

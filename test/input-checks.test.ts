@@ -240,7 +240,12 @@ export const trustDomainCases: Case[] = [
   ['fails when an environment copied from another keeps its trust domain', { ...defaultEstate, teams: undefined, environments: [environment('development'), { ...environment('staging'), trustDomain: environment('development').trustDomain }] },
     /^staging: environment "staging" trustDomain: is also the trust domain of environment "development": .*, got "dev\.spire\.acme\.example"; fix: give staging its own trust domain, or state that it joins the other environment's: joinsTrustDomainOf: 'development'$/],
   ['fails when an environment joins a trust domain but its servers keep their own sqlite CAs', { ...defaultEstate, teams: undefined, environments: [environment('development'), { ...environment('staging'), trustDomain: environment('development').trustDomain, joinsTrustDomainOf: 'development' }] },
-    /^staging\/stg-euw1: SpireServer "spire-server" server\.datastore: shares trust domain dev\.spire\.acme\.example with development\/dev-euw1 but not its CA: .*, got "sqlite3"/],
+    // Refused first for the topology: two single servers cannot share a trust domain (test/topology.test.ts).
+    /^staging: Environment "staging" topology: joins the trust domain of environment "development" \(topology single\); /],
+  ['fails when environments that join in an ha topology keep their own sqlite CAs', { ...defaultEstate, teams: undefined, environments: [
+    { ...environment('development'), topology: { type: 'ha' } },
+    { ...environment('staging'), trustDomain: environment('development').trustDomain, joinsTrustDomainOf: 'development', topology: { type: 'ha' } }] },
+    /^staging: Environment "staging" server\.datastore: is a file only one server can use, and an ha topology shares one datastore between its servers, got "sqlite3"/],
   ['fails when an environment joins the trust domain of one that has another', { ...defaultEstate, teams: undefined, environments: [environment('development'), { ...environment('staging'), joinsTrustDomainOf: 'development' }] },
     /^staging: environment "staging" joinsTrustDomainOf: names environment "development", whose trust domain is dev\.spire\.acme\.example, not staging\.spire\.acme\.example, got "development"; fix: set trustDomain to dev\.spire\.acme\.example, or remove joinsTrustDomainOf$/],
   ['fails when an environment joins one the estate does not have', { ...defaultEstate, teams: undefined, environments: [{ ...environment('staging'), joinsTrustDomainOf: 'qa' }] },

@@ -145,6 +145,7 @@ describe('renderAgentConf', () => {
       logLevel: 'INFO',
       logFormat: 'text',
       nodeAttestor: { type: 'k8s_psat', cluster: 'c1', tokenPath: '/var/run/secrets/tokens/spire-agent' },
+      keyManager: { type: 'memory' },
       kubelet: { verification: 'skip' },
       health: { port: 9982, livePath: '/live', readyPath: '/ready' },
     })).toBe(`agent {
@@ -189,7 +190,7 @@ health_checks {
   test('apiServerCA verification reads the cluster CA and reaches the kubelet at the host IP', () => {
     const text = renderAgentConf({
       trustDomain: 'td.example', serverAddress: 's', serverPort: 443, dataDir: '/d', socketPath: '/s.sock',
-      trustBundlePath: '/b', trustBundleFormat: 'spiffe', logLevel: 'DEBUG', logFormat: 'json', nodeAttestor: { type: 'k8s_psat', cluster: 'c1', tokenPath: '/t' },
+      trustBundlePath: '/b', trustBundleFormat: 'spiffe', logLevel: 'DEBUG', logFormat: 'json', nodeAttestor: { type: 'k8s_psat', cluster: 'c1', tokenPath: '/t' }, keyManager: { type: 'memory' },
       kubelet: { verification: 'apiServerCA', caPath: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt', addressEnv: 'KUBELET_ADDRESS' },
       health: { port: 9982, livePath: '/live', readyPath: '/ready' }, prometheusPort: 9988,
     });

@@ -54,7 +54,7 @@ describe('unknown keys', () => {
     const estate = plain();
     estate.environments[0].server.keyManager = { tye: 'disk', storageSize: '1Gi' };
     expect(problemsOfInput(estate)).toEqual([
-      'development: environment "development" server.keyManager.type: is required: it selects the form of keyManager, one of disk, memory, aws_kms, got nothing; fix: use one of disk, memory, aws_kms',
+      'development: environment "development" server.keyManager.type: is required: it selects the form of keyManager, one of disk, memory, gcp_kms, azure_key_vault, aws_kms, got nothing; fix: use one of disk, memory, gcp_kms, azure_key_vault, aws_kms',
       'development: environment "development" server.keyManager.tye: unknown key tye at environments[0].server.keyManager, got "disk"; fix: did you mean type?',
     ]);
   });

@@ -33,15 +33,25 @@ class TreeSource implements ObjectSource {
   }
 }
 
-/** ConfigMaps that the SPIRE server itself publishes at runtime (BundlePublisher k8s_configmap), by namespace/name. */
-function runtimePublished(tree: ClusterTree): Map<string, Record<string, string>> {
+/**
+ * ConfigMaps that a SPIRE server publishes at runtime (BundlePublisher k8s_configmap), by namespace/name:
+ * this tree's own servers', and those another tree's server of the environment publishes into this
+ * cluster through a kubeconfig (a nested topology's root, for its agents in the other clusters).
+ */
+function runtimePublished(tree: ClusterTree, all: readonly ClusterTree[]): Map<string, Record<string, string>> {
   const published = new Map<string, Record<string, string>>();
-  for (const o of objectsOf(tree)) {
-    if (o.kind !== 'ConfigMap') continue;
-    for (const text of Object.values(o.data ?? {}) as string[]) {
-      const block = /BundlePublisher "k8s_configmap"[\s\S]*?configmap_name" = "([^"]+)"[\s\S]*?configmap_key" = "([^"]+)"[\s\S]*?namespace" = "([^"]+)"/.exec(text);
-      // An empty bundle: the agent's validate reads the config, not the bundle's content.
-      if (block) published.set(`${block[3]}/${block[1]}`, { [block[2]]: '' });
+  for (const source of all.filter((other) => other.env === tree.env)) {
+    for (const o of objectsOf(source)) {
+      if (o.kind !== 'ConfigMap') continue;
+      for (const text of Object.values(o.data ?? {}) as string[]) {
+        const block = /BundlePublisher "k8s_configmap" \{[\s\S]*?\n {6}\}\n/.exec(text)?.[0] ?? '';
+        const targets = block.matchAll(/"([^"]+)" = \{\s*"configmap_name" = "([^"]+)"\s*"configmap_key" = "([^"]+)"\s*"namespace" = "([^"]+)"\s*"format" = "[^"]+"\s*("kubeconfig_path" = "[^"]+"\s*)?\}/g);
+        for (const [, cluster, name, key, namespace, kubeconfig] of targets) {
+          const here = source === tree ? kubeconfig === undefined : cluster === tree.cluster && kubeconfig !== undefined;
+          // An empty bundle: the agent's validate reads the config, not the bundle's content.
+          if (here) published.set(`${namespace}/${name}`, { [key]: '' });
+        }
+      }
     }
   }
   return published;
@@ -69,7 +79,7 @@ export async function configLevel(trees: ClusterTree[], report: Report, env: { w
     const workDir = join(env.workDir, 'config', tree.env, tree.cluster);
     mkdirSync(workDir, { recursive: true });
     const processes = new Processes(workDir);
-    const source = new TreeSource([...objectsOf(tree), ...prerequisites(tree, env.values)], runtimePublished(tree));
+    const source = new TreeSource([...objectsOf(tree), ...prerequisites(tree, env.values)], runtimePublished(tree, trees));
     const context: PodContext = {
       client: source,
       workDir,

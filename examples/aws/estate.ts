@@ -19,7 +19,7 @@ const production = environment({
   trustDomain: 'example.org',
   clusters: [
     // The agents on the EKS nodes attest with k8s_psat (what the controller manager's entries expect).
-    { name: 'eks-use1', region: REGION, apiServer: 'https://0123456789ABCDEF0123456789ABCDEF.gr7.us-east-1.eks.amazonaws.com', agentNodeAttestor: 'k8s_psat' },
+    { name: 'eks-use1', region: REGION, apiServer: 'https://0123456789ABCDEF0123456789ABCDEF.gr7.us-east-1.eks.amazonaws.com' },
   ],
   server: {
     replicas: 2,
@@ -38,14 +38,14 @@ const production = environment({
       maxIdleConns: 10,
     },
     // Keys in KMS; each replica keeps the identifier SPIRE generates for it on a small claim of its own.
-    keyManager: { type: 'aws_kms', region: REGION, storageSize: '1Gi', storageClass: 'gp3', tagBasedKeyDiscovery: true },
+    keyManager: { type: 'aws_kms', region: REGION, keyIdentifier: { type: 'file', storageSize: '1Gi', storageClass: 'gp3' }, tagBasedKeyDiscovery: true },
     // EC2 instances outside the cluster (with a spire-agent of their own) may attest with their
     // instance identity document, beside the cluster's k8s_psat agents.
-    awsIid: { accountIdsForLocalValidation: [ACCOUNT], disableInstanceProfileSelectors: true },
+    vmNodeAttestors: [{ type: 'aws_iid', accountIdsForLocalValidation: [ACCOUNT], disableInstanceProfileSelectors: true }],
     bundlePublishers: [
       { type: 'aws_s3', region: REGION, bucket: 'example-org-spire-bundle', objectKey: 'example.org/bundle.jwks', format: 'jwks' },
     ],
-    awsCredentials: { type: 'irsa', roleArn: `arn:aws:iam::${ACCOUNT}:role/spire-server` },
+    cloudCredentials: { aws: { type: 'irsa', roleArn: `arn:aws:iam::${ACCOUNT}:role/spire-server` } },
   },
   identities: [
     {

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ResolvedCluster } from '../resolve/model';
 import { standardLabels } from '../resolve/labels';
+import { downstreamEntryNames } from '../identity/downstream-registration';
 import {
   AdmissionPolicyInput, AdmissionRules, clusterFederatedTrustDomainRules, clusterSpiffeIdRules, clusterStaticEntryRules,
 } from './rules';
@@ -27,6 +28,13 @@ export function denialMessage(environment: string, id: string, message: string):
   return `[${id}] ${environment}: ${message}`;
 }
 
+function rootEntriesOf(resolved: ResolvedCluster): AdmissionPolicyInput['rootEntries'] {
+  const root = resolved.nested?.root;
+  if (!root) return undefined;
+  const names = root.downstream.flatMap((registration) => Object.values(downstreamEntryNames(registration.cluster)));
+  return { className: root.server.controllerManager.className, names: names.sort() };
+}
+
 /**
  * The environment's identity policy enforced by the apiserver itself: one ValidatingAdmissionPolicy
  * (admissionregistration.k8s.io/v1, GA since Kubernetes 1.30) and its binding per identity kind, so that
@@ -43,6 +51,7 @@ export class IdentityAdmissionPolicy extends Construct {
       className: resolved.controllerManager.className,
       serverNamespace: resolved.server.namespace,
       agentNamespace: resolved.agent.namespace,
+      rootEntries: rootEntriesOf(resolved),
     };
     for (const guarded of GUARDED_KINDS) {
       const name = policyNameFor(guarded.kind);

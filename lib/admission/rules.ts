@@ -29,6 +29,11 @@ export interface AdmissionPolicyInput {
   readonly serverNamespace: string;
   /** Where the agents run (privileged). */
   readonly agentNamespace: string;
+  /**
+   * In the cluster that runs a nested topology's root: the root's controller manager's className and the
+   * ClusterStaticEntries synth gives it (the downstream registrations), admitted by exactly these names.
+   */
+  readonly rootEntries?: { readonly className: string; readonly names: readonly string[] };
 }
 
 const NS = 'kubernetes.io/metadata.name';
@@ -112,7 +117,7 @@ function ttlRules(kind: string, ttl: string, jwt: string, environment: Environme
   ];
 }
 
-function adminRules(kind: string, input: AdmissionPolicyInput, pinsOnlyServerNamespace: string | undefined): AdmissionRule[] {
+function adminRules(kind: string, input: AdmissionPolicyInput, pinsOnlyServerNamespace: string | undefined, downstreamAllowed?: string): AdmissionRule[] {
   const { environment } = input;
   const policy = environment.identityPolicy.admin;
   const admin = 'variables.spec.admin';
@@ -131,7 +136,7 @@ function adminRules(kind: string, input: AdmissionPolicyInput, pinsOnlyServerNam
     });
   }
   if (policy !== 'allowed') {
-    rules.push({ id: `${kind}-downstream-forbidden`, expression: '!has(variables.spec.downstream) || variables.spec.downstream == false', message: `spec.downstream: downstream (CA-minting) entries are forbidden in ${environment.name} (identityPolicy.admin: ${policy})` });
+    rules.push({ id: `${kind}-downstream-forbidden`, expression: `!has(variables.spec.downstream) || variables.spec.downstream == false${downstreamAllowed ? ` || ${downstreamAllowed}` : ''}`, message: `spec.downstream: downstream (CA-minting) entries are forbidden in ${environment.name} (identityPolicy.admin: ${policy})` });
   }
   return rules;
 }
@@ -247,16 +252,26 @@ export function clusterSpiffeIdRules(input: AdmissionPolicyInput): AdmissionRule
 export function clusterStaticEntryRules(input: AdmissionPolicyInput): AdmissionRules {
   const { environment } = input;
   const id = (field: string) => `variables.spec.${field}.matches('^spiffe://${regexEscape(environment.trustDomain).replace(/\\/g, '\\\\')}(/[A-Za-z0-9._-]+)+$') && !variables.spec.${field}.matches('/\\\\.\\\\.?(/|$)')`;
+  const root = input.rootEntries;
+  // The root's registrations only, by name and class: any other object of the root's class is refused.
+  const rootEntry = root
+    ? [{ name: 'rootEntry', expression: `has(object.spec.className) && object.spec.className == ${celString(root.className)} && object.metadata.name in ${celList(root.names)}` }]
+    : [];
+  const orRootEntry = root ? ' || variables.rootEntry' : '';
   return {
-    variables: [{ name: 'spec', expression: 'object.spec' }],
+    variables: [{ name: 'spec', expression: 'object.spec' }, ...rootEntry],
     rules: [
       { id: 'clusterstaticentry-name', expression: `object.metadata.name.matches('${DNS_SUBDOMAIN}') && size(object.metadata.name) <= 253`, message: 'metadata.name must be a lowercase DNS subdomain' },
-      { id: 'clusterstaticentry-class-name', expression: `has(variables.spec.className) && variables.spec.className == ${celString(input.className)}`, message: `spec.className must be ${input.className}, the className of this cluster's controller manager` },
+      {
+        id: 'clusterstaticentry-class-name',
+        expression: `has(variables.spec.className) && variables.spec.className == ${celString(input.className)}${orRootEntry}`,
+        message: `spec.className must be ${input.className}, the className of this cluster's controller manager${root ? ` (or ${root.className} for the nested root's own registrations: ${root.names.join(', ')})` : ''}`,
+      },
       { id: 'clusterstaticentry-spiffe-id', expression: id('spiffeID'), message: `spec.spiffeID must be a SPIFFE ID in ${environment.trustDomain} (spiffe://${environment.trustDomain}/<path>)` },
       { id: 'clusterstaticentry-parent-id', expression: id('parentID'), message: `spec.parentID must be a SPIFFE ID in ${environment.trustDomain}` },
       { id: 'clusterstaticentry-selectors', expression: `has(variables.spec.selectors) && size(variables.spec.selectors) > 0 && variables.spec.selectors.all(s, s.matches('^[^:]+:.+$'))`, message: 'spec.selectors: at least one, each type:value like unix:uid:1000' },
       ...ttlRules('clusterstaticentry', 'variables.spec.x509SVIDTTL', 'variables.spec.jwtSVIDTTL', environment),
-      ...adminRules('clusterstaticentry', input, undefined),
+      ...adminRules('clusterstaticentry', input, undefined, root ? 'variables.rootEntry' : undefined),
       ...federationRules('clusterstaticentry', environment),
     ],
   };

@@ -4,6 +4,7 @@ import { IdentityAdmissionPolicy } from '../admission/identity-admission';
 import { ResolvedCluster } from '../resolve/model';
 import { addChecks } from './checks';
 import { ClusterSpiffeId } from '../identity/cluster-spiffe-id';
+import { DownstreamRegistrations } from '../identity/downstream-registration';
 import { FederatedTrustDomain } from '../identity/federation';
 import { StaticEntry } from '../identity/static-entry';
 import { SpireMonitoring } from '../monitoring/spire-monitoring';
@@ -12,6 +13,7 @@ import { SpiffeOidcDiscoveryProvider } from '../spire/oidc-discovery-provider';
 import { SampleWorkload } from '../spire/sample-workload';
 import { SpiffeCsiDriver } from '../spire/spiffe-csi-driver';
 import { SpireAgent } from '../spire/spire-agent';
+import { RootServerAccess } from '../spire/root-server-access';
 import { SpireServer } from '../spire/spire-server';
 import { SpireSyncHooks } from '../spire/sync-hooks';
 
@@ -32,6 +34,8 @@ export class ClusterChart extends Chart {
   public readonly outputPath: string;
   public readonly identities = new Map<string, ClusterSpiffeId>();
   private readonly duplicateNames: string[] = [];
+  /** A nested topology's root side in this tree: the root's agents, CSI driver, server and registrations. */
+  private readonly rootSide: Construct[] = [];
 
   constructor(scope: Construct, id: string, props: ClusterChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
@@ -45,6 +49,19 @@ export class ClusterChart extends Chart {
     new SpireAgent(this, 'Agent', { resolved });
     new SpiffeCsiDriver(this, 'CsiDriver', { resolved });
     new IdentityAdmissionPolicy(this, 'IdentityAdmissionPolicy', { resolved });
+
+    if (resolved.nested) {
+      // A nested topology: the root's agents on every node, whose socket the downstream server mounts
+      // through the root's CSI driver, and in the root's own cluster the root server and its registrations.
+      const { rootAgents, root, remoteAccess } = resolved.nested;
+      this.rootSide.push(new SpireAgent(this, 'RootAgent', { resolved: rootAgents }));
+      this.rootSide.push(new SpiffeCsiDriver(this, 'RootCsiDriver', { resolved: rootAgents }));
+      if (root) {
+        this.rootSide.push(new SpireServer(this, 'RootServer', { resolved: root.server }));
+        this.rootSide.push(new DownstreamRegistrations(this, 'DownstreamRegistrations', { root: root.server, downstream: root.downstream }));
+      }
+      if (remoteAccess) this.rootSide.push(new RootServerAccess(this, 'RootServerAccess', { rootAgents, access: remoteAccess }));
+    }
 
     if (resolved.oidcDiscovery) {
       new SpiffeOidcDiscoveryProvider(this, 'OidcDiscoveryProvider', { resolved, oidc: resolved.oidcDiscovery });
@@ -88,6 +105,11 @@ export class ClusterChart extends Chart {
         }
         : undefined,
     ]);
+  }
+
+  /** Whether `construct` belongs to the root side of a nested tree (synced before the cluster's own server). */
+  public isNestedRootSide(construct: Construct): boolean {
+    return this.rootSide.some((scope) => construct.node.scopes.includes(scope));
   }
 
   /** Registers a workload identity; a second identity with the same name is reported at synth. */

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ResourceSpec } from '../config/types';
 import { ResolvedDisruptionBudget, ResolvedPodOptions } from '../resolve/model';
+import { MountedFile } from '../resolve/cloud';
 
 export function resources(spec: ResourceSpec): k8s.ResourceRequirements {
   const limits: Record<string, k8s.Quantity> = { memory: k8s.Quantity.fromString(spec.limits.memory) };
@@ -101,4 +102,12 @@ export function disruptionBudget(scope: Construct, id: string, props: {
     metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
     spec: { maxUnavailable: k8s.IntOrString.fromNumber(props.budget.maxUnavailable), selector: { matchLabels: { ...props.selector } } },
   });
+}
+
+/** A volume holding one key of a Secret or ConfigMap as one file (read-only for everyone but its owner). */
+export function fileVolume(file: MountedFile): k8s.Volume {
+  const items = [{ key: file.source.key, path: file.file }];
+  return file.source.kind === 'Secret'
+    ? { name: file.volume, secret: { secretName: file.source.name, items, defaultMode: 0o400 } }
+    : { name: file.volume, configMap: { name: file.source.name, items } };
 }

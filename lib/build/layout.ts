@@ -3,7 +3,8 @@ import { finishClusterTree } from '../gitops/delivery';
 import { renderKustomization } from '../render/kustomization';
 import { toYaml } from '../render/yaml';
 import { BuiltEstate, OutputTree } from './estate';
-import { syncWaveOf } from './sync-waves';
+import { ClusterChart } from './cluster-chart';
+import { NESTED_DOWNSTREAM_WAVE_SHIFT, syncWaveOf } from './sync-waves';
 
 /** One object of a tree as it will be written: its path under dist/ and its YAML. */
 export interface LaidOutObject {
@@ -29,6 +30,13 @@ function fileNameFor(manifest: any, folderPerNamespace: boolean): string {
   return namespace && folderPerNamespace ? `${namespace}/${kind}-${name}.yaml` : `${kind}-${name}.yaml`;
 }
 
+/** The wave of an object of a cluster tree: by kind, later for the downstream side of a nested tree. */
+function waveOf(chart: Chart, object: ApiObject, kindWave: number): number {
+  const cluster = chart instanceof ClusterChart ? chart as ClusterChart : undefined;
+  const downstream = cluster?.context.nested !== undefined && !cluster.isNestedRootSide(object);
+  return downstream && kindWave >= 0 ? kindWave + NESTED_DOWNSTREAM_WAVE_SHIFT : kindWave;
+}
+
 function applySyncWaves(chart: Chart): void {
   for (const construct of chart.node.findAll()) {
     if (!(construct instanceof ApiObject)) continue;
@@ -36,7 +44,7 @@ function applySyncWaves(chart: Chart): void {
     const wave = syncWaveOf(construct.kind);
     // A kind the table lacks (only an extension adds one) is reported by the check stage.
     if (!wave) continue;
-    construct.metadata.addAnnotation('argocd.argoproj.io/sync-wave', String(wave.wave));
+    construct.metadata.addAnnotation('argocd.argoproj.io/sync-wave', String(waveOf(chart, construct, wave.wave)));
     if (wave.customResource) {
       // Its CRD comes from another Application (spire-crds) that may not have synced yet on a new cluster.
       construct.metadata.addAnnotation('argocd.argoproj.io/sync-options', 'SkipDryRunOnMissingResource=true');

@@ -1,10 +1,12 @@
 import { k8s } from 'cdk8s-plus-28';
-import { AwsCredentials } from '../config/types';
-import { AWS_CREDENTIALS, SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER, SPIRE_SERVER_BIN } from '../config/spire-facts';
+import { SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER, SPIRE_SERVER_BIN } from '../config/spire-facts';
 import { ContainerCommand, containerCommand } from '../config/versions';
 import { renderAgentConf } from '../render/agent-conf';
 import { renderControllerManagerConfig } from '../render/controller-manager-config';
-import { ServerDatastore, ServerKeyManager, ServerUpstreamAuthority, renderServerConf } from '../render/server-conf';
+import { KeyIdentifier as RenderedKeyIdentifier, ServerBundlePublisher, ServerDatastore, ServerKeyManager, ServerNodeAttestor, ServerUpstreamAuthority, renderServerConf } from '../render/server-conf';
+import { AgentConfOptions } from '../render/agent-conf';
+import { GCP_IIT_AGENT_PATH_TEMPLATE } from '../resolve/cloud';
+import { KeyIdentifier, UpstreamAuthority } from '../config/types';
 import { ResolvedCluster } from '../resolve/model';
 
 /*
@@ -31,28 +33,95 @@ function datastoreOptions(resolved: ResolvedCluster): ServerDatastore {
     : { ...database, type: 'mysql', passwordEnv: resolved.server.datastorePasswordEnv };
 }
 
+function keyIdentifier(identifier: KeyIdentifier): RenderedKeyIdentifier {
+  return identifier.type === 'file' ? { file: `${SPIRE_SERVER.dataDir}/${SPIRE_SERVER.keyIdentifierFile}` } : { value: identifier.value };
+}
+
 function keyManagerOptions(resolved: ResolvedCluster): ServerKeyManager {
-  const { keyManager } = resolved.server.settings;
+  const { settings, cloud } = resolved.server;
+  const keyManager = settings.keyManager;
   switch (keyManager.type) {
     case 'disk': return { type: 'disk', keysPath: `${SPIRE_SERVER.dataDir}/${SPIRE_SERVER.keysFile}` };
     case 'memory': return { type: 'memory' };
+    case 'gcp_kms': return {
+      type: 'gcp_kms',
+      keyRing: keyManager.keyRing,
+      keyIdentifier: keyIdentifier(keyManager.keyIdentifier),
+      keyPolicyFile: keyManager.keyPolicy ? `${SPIRE_SERVER.keyPolicyDir}/${SPIRE_SERVER.keyPolicyFile}` : undefined,
+      serviceAccountFile: cloud.gcpServiceAccountFile,
+    };
+    // No access_key_id/secret_access_key: the AWS SDK finds IRSA or the Secret's variables itself.
     case 'aws_kms': return {
       type: 'aws_kms',
       region: keyManager.region,
-      // The generated identifier lives on the replica's own claim (see SpireServer's volumeClaimTemplates).
-      keyIdentifierFile: keyManager.keyIdentifierValue === undefined ? `${SPIRE_SERVER.dataDir}/${SPIRE_SERVER.awsKmsKeyIdFile}` : undefined,
-      keyIdentifierValue: keyManager.keyIdentifierValue,
-      keyPolicyFile: keyManager.keyPolicyConfigMap ? `${SPIRE_SERVER.awsKmsPolicyDir}/${SPIRE_SERVER.awsKmsPolicyFile}` : undefined,
+      keyIdentifier: keyIdentifier(keyManager.keyIdentifier),
+      keyPolicyFile: keyManager.keyPolicy ? `${SPIRE_SERVER.keyPolicyDir}/${SPIRE_SERVER.keyPolicyFile}` : undefined,
       tagBasedKeyDiscovery: keyManager.tagBasedKeyDiscovery,
     };
+    case 'azure_key_vault': {
+      const azure = settings.cloudCredentials?.azure;
+      return {
+        type: 'azure_key_vault',
+        keyVaultUri: keyManager.keyVaultUri,
+        keyIdentifier: keyIdentifier(keyManager.keyIdentifier),
+        appCredentials: azure?.type === 'app-secret' && cloud.azureAppSecretEnv
+          ? { tenantId: azure.tenantId, subscriptionId: azure.subscriptionId, appId: azure.appId, appSecretEnv: cloud.azureAppSecretEnv }
+          : undefined,
+      };
+    }
   }
 }
 
-function upstreamAuthorityOptions(resolved: ResolvedCluster): ServerUpstreamAuthority | undefined {
-  const upstream = resolved.server.settings.upstreamAuthority;
+/** NodeAttestors beside k8s_psat: the agents' own, when it is not k8s_psat, and those for VM agents. */
+function nodeAttestorOptions(resolved: ResolvedCluster): ServerNodeAttestor[] {
+  const { settings, cloud } = resolved.server;
+  const attestors: ServerNodeAttestor[] = [];
+  const agents = resolved.agent.settings.nodeAttestor;
+  if (agents?.type === 'gcp_iit') {
+    attestors.push({
+      type: 'gcp_iit',
+      projectIdAllowList: agents.projectIdAllowList,
+      agentPathTemplate: GCP_IIT_AGENT_PATH_TEMPLATE,
+      useInstanceMetadata: agents.useInstanceMetadata,
+      allowedLabelKeys: agents.allowedLabelKeys,
+      allowedMetadataKeys: agents.allowedMetadataKeys,
+      maxMetadataValueSize: agents.maxMetadataValueSize,
+      serviceAccountFile: agents.useInstanceMetadata ? cloud.gcpServiceAccountFile : undefined,
+    });
+  }
+  for (const attestor of settings.vmNodeAttestors ?? []) {
+    if (attestor.type === 'aws_iid') {
+      const { type, ...options } = attestor;
+      attestors.push({ type, ...options });
+      continue;
+    }
+    attestors.push({
+      type: 'azure_msi',
+      tenants: attestor.tenants.map((tenant) => {
+        const secretEnv = cloud.azureMsiAppSecretEnv?.[tenant.tenantId];
+        return {
+          tenantId: tenant.tenantId,
+          resourceId: tenant.resourceId,
+          appCredentials: tenant.appCredentials && secretEnv
+            ? { subscriptionId: tenant.appCredentials.subscriptionId, appId: tenant.appCredentials.appId, appSecretEnv: secretEnv }
+            : undefined,
+        };
+      }),
+    });
+  }
+  return attestors;
+}
+
+function bundlePublisherOptions(resolved: ResolvedCluster): ServerBundlePublisher[] {
+  const { settings, cloud } = resolved.server;
+  return (settings.bundlePublishers ?? []).map((publisher) => (publisher.type === 'gcp_cloudstorage'
+    ? { ...publisher, serviceAccountFile: cloud.gcpServiceAccountFile } : publisher));
+}
+
+function upstreamAuthorityOptions(upstream: UpstreamAuthority | undefined): ServerUpstreamAuthority | undefined {
   if (upstream?.type !== 'aws_pca') return upstream;
-  const { supplementalBundleConfigMap, ...pca } = upstream;
-  return { ...pca, supplementalBundlePath: supplementalBundleConfigMap ? `${SPIRE_SERVER.awsPcaBundleDir}/${SPIRE_SERVER.awsPcaBundleFile}` : undefined };
+  const { supplementalBundle, ...pca } = upstream;
+  return { ...pca, supplementalBundlePath: supplementalBundle ? `${SPIRE_SERVER.awsPcaBundleDir}/${SPIRE_SERVER.awsPcaBundleFile}` : undefined };
 }
 
 /** The server's `server.conf`. */
@@ -74,13 +143,16 @@ export function serverConf(resolved: ResolvedCluster): string {
     jwtIssuer: server.jwtIssuer,
     datastore: datastoreOptions(resolved),
     keyManager: keyManagerOptions(resolved),
-    upstreamAuthority: upstreamAuthorityOptions(resolved),
-    awsIid: settings.awsIid,
-    bundlePublishers: settings.bundlePublishers,
+    upstreamAuthority: server.upstream
+      ? { type: 'spire', serverAddress: server.upstream.serverAddress, serverPort: server.upstream.serverPort, workloadApiSocket: server.upstream.socketPath }
+      : upstreamAuthorityOptions(settings.upstreamAuthority),
+    nodeAttestors: nodeAttestorOptions(resolved),
+    bundlePublishers: bundlePublisherOptions(resolved),
     psatClusters: server.attestingAgents.map((agents) => ({
       name: agents.cluster,
       serviceAccountAllowList: [`${agents.namespace}:${agents.serviceAccount}`],
       audience: [agents.audience],
+      kubeConfigFile: server.remoteClusters.find((remote) => remote.cluster === agents.cluster)?.kubeconfigPath,
     })),
     bundle: {
       cluster: resolved.clusterName,
@@ -88,6 +160,7 @@ export function serverConf(resolved: ResolvedCluster): string {
       configMapName: server.bundle.configMapName,
       configMapKey: server.bundle.configMapKey,
       format: server.bundle.format,
+      remote: server.remoteClusters.map((remote) => ({ cluster: remote.cluster, kubeconfigPath: remote.kubeconfigPath })),
     },
     health: { port: server.ports.health, livePath: server.healthPaths.live, readyPath: server.healthPaths.ready },
     prometheusPort: server.ports.metrics,
@@ -108,6 +181,7 @@ export function controllerManagerConfig(resolved: ResolvedCluster): string {
     spireServerSocketPath: server.socketPath,
     // Entries carry the cluster name, so clusters sharing one database never delete each other's entries.
     entryIDPrefix: resolved.clusterName,
+    parentIDTemplate: controllerManager.parentIdTemplate,
     logLevel: server.settings.controllerManagerLogLevel,
     metricsPort: controllerManager.ports.metrics,
     healthPort: controllerManager.ports.health,
@@ -116,6 +190,12 @@ export function controllerManagerConfig(resolved: ResolvedCluster): string {
     // and a lone replica simply leads.
     leaderElection: { resourceName: `${controllerManager.className}.spiffe.io`, resourceNamespace: server.namespace },
   });
+}
+
+function agentNodeAttestor(resolved: ResolvedCluster): AgentConfOptions['nodeAttestor'] {
+  const attestor = resolved.agent.settings.nodeAttestor;
+  if (attestor?.type === 'gcp_iit') return { type: 'gcp_iit', serviceAccount: attestor.serviceAccount, identityTokenHost: attestor.identityTokenHost };
+  return { type: 'k8s_psat', cluster: resolved.clusterName, tokenPath: `${SPIRE_AGENT.tokenDir}/${SPIRE_AGENT.tokenFile}` };
 }
 
 /** The agents' `agent.conf`: the server's address, bundle and audience come from the resolved server. */
@@ -131,10 +211,11 @@ export function agentConf(resolved: ResolvedCluster): string {
     trustBundleFormat: server.bundle.format,
     logLevel: agent.settings.logLevel,
     logFormat: agent.settings.logFormat,
-    nodeAttestor: agent.nodeAttestor === 'k8s_psat'
-      ? { type: 'k8s_psat', cluster: resolved.clusterName, tokenPath: `${SPIRE_AGENT.tokenDir}/${SPIRE_AGENT.tokenFile}` }
-      : { type: 'aws_iid', ec2MetadataEndpoint: agent.settings.awsIid?.ec2MetadataEndpoint },
-    svidStore: agent.settings.svidStore,
+    nodeAttestor: agentNodeAttestor(resolved),
+    keyManager: agent.dataOnHost ? { type: 'disk', directory: SPIRE_AGENT.dataDir } : { type: 'memory' },
+    svidStores: (agent.settings.svidStores ?? []).map((store) => (store.type === 'gcp_secretmanager'
+      ? { type: store.type, serviceAccountFile: `${SPIRE_AGENT.gcpCredentialsDir}/${SPIRE_AGENT.gcpCredentialsFile}` }
+      : store)),
     kubelet: agent.settings.kubeletVerification === 'skip'
       ? { verification: 'skip' }
       : { verification: 'apiServerCA', caPath: SPIRE_AGENT.kubeletCaPath, addressEnv: SPIRE_AGENT.env.kubeletAddress },
@@ -150,31 +231,22 @@ export function agentConf(resolved: ResolvedCluster): string {
  * `-expandEnv` when the file reads the environment.
  */
 export function serverCommand(resolved: ResolvedCluster, subcommand: 'run' | 'validate', configFile: string): ContainerCommand {
-  const expandEnv = resolved.server.settings.datastore.type === 'mysql' && resolved.server.datastorePasswordEnv ? ['-expandEnv'] : [];
+  const expandEnv = resolved.server.expandEnv ? ['-expandEnv'] : [];
   return containerCommand(resolved.images.spireServer, [SPIRE_SERVER_BIN, subcommand, ...expandEnv, '-config', configFile]);
 }
 
-/** The environment a server container (or one validating its config) needs: the database password. */
-export function serverDatastoreEnv(resolved: ResolvedCluster): k8s.EnvVar[] {
-  const { datastore } = resolved.server.settings;
-  const name = resolved.server.datastorePasswordEnv;
-  if (datastore.type === 'sqlite3' || name === undefined || !datastore.passwordSecret) return [];
-  return [{ name, valueFrom: { secretKeyRef: { name: datastore.passwordSecret.name, key: datastore.passwordSecret.key } } }];
-}
-
 /**
- * The environment that gives a container an AWS access key from a Secret, which the AWS SDK's default
- * credential chain reads; nothing for IRSA, which the EKS webhook wires from the ServiceAccount.
+ * The environment a server container (or one validating its config) needs: the database password and
+ * the cloud plugins' variables (an Azure client secret, Google's credentials file), from Secrets.
  */
-export function awsCredentialsEnv(credentials: AwsCredentials | undefined): k8s.EnvVar[] {
-  if (credentials?.type !== 'secret') return [];
+export function serverEnv(resolved: ResolvedCluster): k8s.EnvVar[] {
+  const { datastore } = resolved.server.settings;
+  const { cloud } = resolved.server;
+  const name = resolved.server.datastorePasswordEnv;
   return [
-    { name: AWS_CREDENTIALS.env.accessKeyId, valueFrom: { secretKeyRef: { name: credentials.secretName, key: credentials.accessKeyIdKey } } },
-    { name: AWS_CREDENTIALS.env.secretAccessKey, valueFrom: { secretKeyRef: { name: credentials.secretName, key: credentials.secretAccessKeyKey } } },
+    ...(datastore.type === 'sqlite3' || name === undefined || datastore.passwordSecret === undefined ? []
+      : [{ name, valueFrom: { secretKeyRef: { name: datastore.passwordSecret.name, key: datastore.passwordSecret.key } } }]),
+    ...cloud.secretEnv.map((variable) => ({ name: variable.name, valueFrom: { secretKeyRef: { name: variable.secret.name, key: variable.secret.key } } })),
+    ...cloud.env.map((variable) => ({ name: variable.name, value: variable.value })),
   ];
-}
-
-/** The ServiceAccount annotation that gives its pods an IAM role through IRSA; none otherwise. */
-export function awsServiceAccountAnnotations(credentials: AwsCredentials | undefined): Record<string, string> | undefined {
-  return credentials?.type === 'irsa' ? { [AWS_CREDENTIALS.irsaRoleAnnotation]: credentials.roleArn } : undefined;
 }

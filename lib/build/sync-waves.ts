@@ -44,6 +44,14 @@ const WAVES: Record<string, number> = {
   PrometheusRule: 2,
 };
 
+/**
+ * A nested topology's cluster tree holds two servers, the one's CA signed through the other: the root's
+ * side (root server at 0; its agents, CSI driver and registrations at 1) comes first, and the cluster's own
+ * server, which starts only once a root agent gives it an SVID from its registration, with everything after
+ * it, moves this many waves later (StatefulSet 2, identities and agents 3, Deployments 4).
+ */
+export const NESTED_DOWNSTREAM_WAVE_SHIFT = 2;
+
 /** Kinds whose CRDs come from another Application or chart. */
 const CUSTOM_RESOURCES = new Set([
   'ClusterSPIFFEID', 'ClusterFederatedTrustDomain', 'ClusterStaticEntry', 'PodMonitor', 'ServiceMonitor', 'PrometheusRule',

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { readFederationLock, withBundleText } from '../config/bundle-files';
 import { federationLockPath, lockText } from '../config/federation-locks';
 import { parseEstate } from '../config/parse';
+import { withInternalFederation } from '../config/topology';
 import { EstateValidationError } from '../config/violation';
 import { FederationSpec } from '../config/types';
 import {
@@ -90,7 +91,8 @@ async function fetchBundle(argv: readonly string[], io: Io): Promise<number> {
   const input = estateFromOptions(args, io.cwd);
   const parsed = parseEstate(input.estate);
   if (!parsed.ok) throw new EstateValidationError(parsed.problems);
-  const environments = parsed.estate.environments.filter((environment) => !input.environments || input.environments.includes(environment.name));
+  // The estate's own trust domains federate without being listed (withInternalFederation): their first lock is fetched here too.
+  const environments = withInternalFederation(parsed.estate).environments.filter((environment) => !input.environments || input.environments.includes(environment.name));
   const { environment, spec } = partnerOf(trustDomain, environments, input.source);
 
   const lockPath = federationLockPath(spec.trustDomain);

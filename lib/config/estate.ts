@@ -151,8 +151,9 @@ const production = environment({
   preset: 'production',
   trustDomain: 'prod.spire.acme.example',
   // Both regions share one trust domain: their servers share one database (below), and so one bundle
-  // that carries every server's signing key. Synth refuses servers of one trust domain on different
-  // databases: they would be separate CAs.
+  // that carries every server's signing key (README "Topologies"). Synth refuses servers of one trust
+  // domain on different databases: they would be separate CAs.
+  topology: { type: 'ha' },
   clusters: [
     { name: 'prod-euw1', region: 'eu-west-1', apiServer: 'https://prod-euw1.k8s.acme.example' },
     { name: 'prod-use1', region: 'us-east-1', apiServer: 'https://prod-use1.k8s.acme.example' },

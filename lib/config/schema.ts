@@ -1,9 +1,5 @@
 import { z } from 'zod';
 import { DEFAULT_CLUSTER_DOMAIN } from './spire-facts';
-import {
-  awsCredentialsSchema, awsDatabaseIamAuthSchema, awsIidAgentSchema, awsIidServerSchema, awsKmsKeyManagerSchema, awsPcaUpstreamAuthoritySchema,
-  awsRolesAnywhereBundlePublisherSchema, awsS3BundlePublisherSchema, awsSecretUpstreamAuthoritySchema, awsSecretsManagerSvidStoreSchema,
-} from './schema-aws';
 
 /*
  * The estate's one description: every field, its type, its documentation and its default. The types of
@@ -212,6 +208,8 @@ export const gitOpsSettingsSchema = z.strictObject({
 
 // ------------------------------------------------------------------------------------------- server
 
+const awsRegionSchema = z.string().describe('AWS region, e.g. `us-east-1`.');
+
 const databaseShape = {
   host: z.string().describe('DNS name or IPv4 address of the database server.'),
   port: z.number().describe('TCP port of the database server.'),
@@ -221,7 +219,13 @@ const databaseShape = {
     name: z.string().describe('Name of the Secret.'),
     key: z.string().describe('Key of the password in the Secret.'),
   }).optional().describe('Existing Secret holding the password; it is read through an env var, never rendered. Needed unless `iamAuth`.'),
-  iamAuth: awsDatabaseIamAuthSchema.optional().describe('None: the server logs in with the password from `passwordSecret`.'),
+  iamAuth: z.strictObject({
+    region: awsRegionSchema.describe('Region of the RDS database.'),
+  }).optional().describe(
+    'RDS IAM authentication (SPIRE pkg/server/datastore/sqlstore/sqlstore.go awsConfig: database_type aws_postgres or aws_mysql): '
+    + 'the server signs a short-lived token with server.cloudCredentials.aws instead of a password. Not together with `passwordSecret`. '
+    + 'None: the server logs in with the password from `passwordSecret`.',
+  ),
   caConfigMap: z.string().optional().describe('Existing ConfigMap with the database server\'s CA (key `ca.crt`), to verify the server\'s certificate.'),
   maxOpenConns: z.number().describe('Most open connections of one server (max_open_conns).'),
   maxIdleConns: z.number().describe('Most idle connections one server keeps (max_idle_conns); at most maxOpenConns.'),
@@ -247,6 +251,87 @@ export const datastoreSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('mysql').describe('An external MySQL database.'), ...databaseShape }),
 ]).describe('Where the server keeps registration entries, bundles and its CA\'s state.');
 
+/** A key of an existing Secret; the project mounts or reads it, never renders its content. */
+export const secretKeyRefSchema = z.strictObject({
+  name: z.string().describe('Name of the Secret (in the component\'s namespace, created out of band).'),
+  key: z.string().describe('Key in the Secret.'),
+}).describe('A key of an existing Secret.');
+
+/*
+ * Cloud credentials of the server: one per cloud, shared by every plugin of that cloud (KeyManager,
+ * UpstreamAuthority, BundlePublisher, NodeAttestor), because a pod has one ServiceAccount and one set of
+ * Application Default Credentials. Only workload identity or a Secret: nothing secret is ever inline.
+ */
+export const gcpCredentialsSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('workload-identity').describe('GKE Workload Identity: the ServiceAccount is annotated `iam.gke.io/gcp-service-account`.'),
+    serviceAccount: z.string().describe('The Google service account the pod acts as, e.g. `spire-server@my-project.iam.gserviceaccount.com`.'),
+  }),
+  z.strictObject({
+    type: z.literal('service-account-file').describe(
+      'A service account key file from a Secret, mounted read-only; plugins with a `service_account_file` key get its path, the others '
+      + 'find it through GOOGLE_APPLICATION_CREDENTIALS.',
+    ),
+    secret: secretKeyRefSchema,
+  }),
+]).describe('How the SPIRE server authenticates to Google Cloud.');
+
+export const azureCredentialsSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('workload-identity').describe(
+      'Azure Workload Identity: the ServiceAccount is annotated `azure.workload.identity/client-id` and the pods labelled '
+      + '`azure.workload.identity/use: "true"`; the webhook injects the token, and the plugins use DefaultAzureCredential.',
+    ),
+    clientId: z.string().describe('Client ID (a GUID) of the user-assigned managed identity or app registration federated with the ServiceAccount.'),
+  }),
+  z.strictObject({
+    type: z.literal('app-secret').describe('An app registration\'s client secret, read from a Secret into an environment variable (`-expandEnv`).'),
+    tenantId: z.string().describe('Directory (tenant) ID, a GUID.'),
+    subscriptionId: z.string().describe('Subscription ID, a GUID.'),
+    appId: z.string().describe('Application (client) ID, a GUID.'),
+    appSecret: secretKeyRefSchema.describe('The client secret, in a Secret created out of band.'),
+  }),
+]).describe('How the SPIRE server authenticates to Azure.');
+
+/** AWS SDK for Go v2 default credential chain, which every SPIRE AWS plugin falls back on when its access keys are empty. */
+export const awsCredentialsSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('irsa').describe('IAM Roles for Service Accounts: the ServiceAccount carries the role ARN, EKS injects a web identity token.'),
+    roleArn: z.string().describe('ARN of the IAM role, e.g. `arn:aws:iam::111122223333:role/spire-server`; becomes the `eks.amazonaws.com/role-arn` annotation.'),
+  }),
+  z.strictObject({
+    type: z.literal('secret').describe('An access key in an existing Secret, given to the container as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.'),
+    secretName: z.string().describe('Name of the Secret (in the component\'s namespace), created out of band; never rendered.'),
+    accessKeyIdKey: z.string().describe('Key of the access key id in the Secret.'),
+    secretAccessKeyKey: z.string().describe('Key of the secret access key in the Secret.'),
+  }),
+]).describe('How the pods reach AWS: IRSA, or an access key from a Secret. Never inline.');
+
+export const cloudCredentialsSchema = z.strictObject({
+  gcp: gcpCredentialsSchema.optional().describe('Needed by gcp_kms, gcp_cas, gcp_cloudstorage and gcp_iit with useInstanceMetadata. None: no Google Cloud plugin.'),
+  azure: azureCredentialsSchema.optional().describe('Needed by azure_key_vault, and by azure_msi tenants without their own appCredentials. None: no Azure plugin.'),
+  aws: awsCredentialsSchema.optional().describe(
+    'Needed by aws_kms, aws_pca, awssecret, aws_s3, aws_rolesanywhere_trustanchor, aws_iid and datastore iamAuth. None: no AWS plugin.',
+  ),
+}).describe('The server\'s cloud credentials, one per cloud.');
+
+export const agentCloudCredentialsSchema = z.strictObject({
+  aws: awsCredentialsSchema.optional().describe('Needed by the aws_secretsmanager SVIDStore. None: no AWS plugin on the agents.'),
+}).describe('The agents\' cloud credentials (the gcp_secretmanager SVIDStore names its own key file).');
+
+/** Where a cloud key manager keeps the identifier that tells its keys from other servers\' keys. */
+export const keyIdentifierSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('file').describe('Generated on first start into key_identifier_file on a PersistentVolumeClaim of each replica: one identifier per replica.'),
+    storageSize: z.string().describe('Size of the claim holding the file (a Kubernetes quantity).'),
+    storageClass: z.string().optional().describe('StorageClass of the claim; none: the cluster\'s default.'),
+  }),
+  z.strictObject({
+    type: z.literal('value').describe('A fixed key_identifier_value: one server only (two replicas with one identifier would manage the same keys).'),
+    value: z.string().describe('Letters, digits, _ and - (gcp_kms: at most 63 characters; azure_key_vault: at most 256; aws_kms: also /, at most 256, not under alias/aws/).'),
+  }),
+]).describe('How the server identifies its keys in the cloud key store (key_identifier_file or key_identifier_value).');
+
 export const keyManagerSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('disk').describe('Keys in a file on a volume.'),
@@ -254,31 +339,148 @@ export const keyManagerSchema = z.discriminatedUnion('type', [
     storageClass: z.string().optional().describe('StorageClass of the claim; none: the cluster\'s default.'),
   }),
   z.strictObject({ type: z.literal('memory').describe('Keys in memory only.') }),
-  awsKmsKeyManagerSchema,
-]).describe('Where the server keeps its signing keys: `disk` survives restarts, `memory` rotates them on every start, `aws_kms` keeps them in AWS KMS.');
-
-export const certManagerUpstreamAuthoritySchema = z.strictObject({
-  type: z.literal('cert-manager').describe('cert-manager signs the CA through CertificateRequests.'),
-  issuerName: z.string().describe('Name of the issuer.'),
-  issuerKind: z.enum(['Issuer', 'ClusterIssuer']).describe('Kind of the issuer.'),
-  issuerGroup: z.string().describe('API group of the issuer, e.g. `cert-manager.io`.'),
-  namespace: z.string().describe('Namespace where the server creates CertificateRequests.'),
-}).describe('A cert-manager issuer that signs the server\'s CA.');
+  z.strictObject({
+    type: z.literal('gcp_kms').describe('Keys in Google Cloud KMS (SPIRE KeyManager gcp_kms); needs server.cloudCredentials.gcp.'),
+    keyRing: z.string().describe('Key ring, `projects/<project>/locations/<location>/keyRings/<ring>`.'),
+    keyIdentifier: keyIdentifierSchema,
+    keyPolicy: z.strictObject({
+      configMap: z.string().describe('Existing ConfigMap in the server namespace.'),
+      key: z.string().describe('Key of the IAM policy (v3, JSON) in the ConfigMap.'),
+    }).optional().describe('Custom IAM policy set on the CryptoKeys the server creates (key_policy_file). None: the plugin\'s default policy.'),
+  }),
+  z.strictObject({
+    type: z.literal('azure_key_vault').describe('Keys in Azure Key Vault (SPIRE KeyManager azure_key_vault); needs server.cloudCredentials.azure.'),
+    keyVaultUri: z.string().describe('The vault\'s URI, `https://<vault>.vault.azure.net/`.'),
+    keyIdentifier: keyIdentifierSchema,
+  }),
+  /* pkg/server/plugin/keymanager/awskms/awskms.go, Config and buildConfig. */
+  z.strictObject({
+    type: z.literal('aws_kms').describe('Keys in AWS KMS (SPIRE KeyManager aws_kms); needs server.cloudCredentials.aws.'),
+    region: awsRegionSchema.describe('Region the keys are created in (region).'),
+    keyIdentifier: keyIdentifierSchema,
+    keyPolicy: z.strictObject({
+      configMap: z.string().describe('Existing ConfigMap in the server namespace.'),
+      key: z.string().describe('Key of the key policy (JSON) in the ConfigMap.'),
+    }).optional().describe('Custom key policy set on the keys the server creates (key_policy_file). None: KMS\'s default key policy.'),
+    tagBasedKeyDiscovery: z.boolean().optional().describe(
+      'enable_tag_based_key_discovery: find keys by tags instead of aliases (needs tag:GetResources). Default: false, as SPIRE.',
+    ),
+  }),
+]).describe(
+  'Where the server keeps its signing keys: `disk` survives restarts, `memory` rotates them on every start, `gcp_kms`, '
+  + '`azure_key_vault` and `aws_kms` keep them in the cloud\'s key store (never in the pod).',
+);
 
 export const upstreamAuthoritySchema = z.discriminatedUnion('type', [
-  certManagerUpstreamAuthoritySchema,
-  awsPcaUpstreamAuthoritySchema,
-  awsSecretUpstreamAuthoritySchema,
-]).describe('Who signs the server\'s CA, by `type`.');
+  z.strictObject({
+    type: z.literal('cert-manager').describe('cert-manager signs the CA through CertificateRequests.'),
+    issuerName: z.string().describe('Name of the issuer.'),
+    issuerKind: z.enum(['Issuer', 'ClusterIssuer']).describe('Kind of the issuer.'),
+    issuerGroup: z.string().describe('API group of the issuer, e.g. `cert-manager.io`.'),
+    namespace: z.string().describe('Namespace where the server creates CertificateRequests.'),
+  }),
+  z.strictObject({
+    type: z.literal('gcp_cas').describe('Google Certificate Authority Service signs the CA (SPIRE UpstreamAuthority gcp_cas); needs server.cloudCredentials.gcp.'),
+    projectName: z.string().describe('Google Cloud project of the CA pool (root_cert_spec project_name).'),
+    regionName: z.string().describe('Region of the CA pool, e.g. `us-central1` (root_cert_spec region_name).'),
+    caPool: z.string().describe('Name of the CA pool (root_cert_spec ca_pool; SPIRE 1.15 warns without it, and validate counts the warning).'),
+    labelKey: z.string().describe('Label key that marks the CAs of the pool SPIRE may use (root_cert_spec label_key).'),
+    labelValue: z.string().describe('Value of that label (root_cert_spec label_value).'),
+  }),
+  /* pkg/server/plugin/upstreamauthority/awspca/pca.go, Configuration and buildConfig. */
+  z.strictObject({
+    type: z.literal('aws_pca').describe('AWS Private CA signs the CA (SPIRE UpstreamAuthority aws_pca); needs server.cloudCredentials.aws.'),
+    region: awsRegionSchema,
+    certificateAuthorityArn: z.string().describe('ARN of the private CA (certificate_authority_arn).'),
+    signingAlgorithm: z.enum(['SHA256WITHECDSA', 'SHA384WITHECDSA', 'SHA512WITHECDSA', 'SHA256WITHRSA', 'SHA384WITHRSA', 'SHA512WITHRSA'])
+      .optional().describe('signing_algorithm; none: the CA\'s own default.'),
+    caSigningTemplateArn: z.string().optional().describe('ca_signing_template_arn; none: SPIRE\'s default (SubordinateCACertificate_PathLen0).'),
+    assumeRoleArn: z.string().optional().describe('assume_role_arn: a role the server assumes to reach the CA; none: its own credentials.'),
+    supplementalBundle: z.strictObject({
+      configMap: z.string().describe('Existing ConfigMap in the server namespace.'),
+      key: z.string().describe('Key of the PEM certificates in the ConfigMap.'),
+    }).optional().describe('Extra root certificates for the bundle (supplemental_bundle_path). None: none.'),
+  }),
+  /* pkg/server/plugin/upstreamauthority/awssecret/awssecret.go, Configuration and buildConfig. */
+  z.strictObject({
+    type: z.literal('awssecret').describe('A CA certificate and key kept in AWS Secrets Manager (SPIRE UpstreamAuthority awssecret); needs server.cloudCredentials.aws.'),
+    region: awsRegionSchema,
+    certFileArn: z.string().describe('Secret (ARN or name) holding the CA certificate (cert_file_arn).'),
+    keyFileArn: z.string().describe('Secret (ARN or name) holding the CA key (key_file_arn).'),
+    bundleFileArn: z.string().optional().describe('Secret holding the upstream bundle (bundle_file_arn); none: the CA certificate is the root.'),
+    assumeRoleArn: z.string().optional().describe('assume_role_arn: a role the server assumes to read the secrets; none: its own credentials.'),
+  }),
+]).describe('What signs the server\'s CA: a cert-manager issuer, Google Certificate Authority Service, AWS Private CA or a CA kept in AWS Secrets Manager.');
 
+/** A BundlePublisher beside the k8s_configmap one the agents read: publishes the trust bundle for others. */
 export const bundlePublisherSchema = z.discriminatedUnion('type', [
-  awsS3BundlePublisherSchema,
-  awsRolesAnywhereBundlePublisherSchema,
-]).describe('Where the server also publishes its trust bundle, by `type`.');
+  z.strictObject({
+    type: z.literal('gcp_cloudstorage').describe('An object in a Google Cloud Storage bucket (SPIRE BundlePublisher gcp_cloudstorage); needs server.cloudCredentials.gcp.'),
+    bucketName: z.string().describe('The bucket (bucket_name).'),
+    objectName: z.string().describe('The object the bundle is written to (object_name).'),
+    format: z.enum(['spiffe', 'jwks', 'pem']).describe('Bundle format (format).'),
+  }),
+  /* pkg/server/plugin/bundlepublisher/awss3/awss3.go, Config and buildConfig. */
+  z.strictObject({
+    type: z.literal('aws_s3').describe('An object in an S3 bucket (SPIRE BundlePublisher aws_s3); needs server.cloudCredentials.aws.'),
+    region: awsRegionSchema,
+    bucket: z.string().describe('The bucket (bucket).'),
+    objectKey: z.string().describe('The object the bundle is written to (object_key), e.g. `example.org/bundle.json`.'),
+    format: z.enum(['spiffe', 'jwks', 'pem']).describe('Bundle format (format).'),
+    endpoint: z.string().optional().describe('An S3-compatible endpoint URL (endpoint); none: AWS S3.'),
+  }),
+  /* pkg/server/plugin/bundlepublisher/awsrolesanywhere/awsrolesanywhere.go, Config and buildConfig. */
+  z.strictObject({
+    type: z.literal('aws_rolesanywhere_trustanchor').describe(
+      'An IAM Roles Anywhere trust anchor kept on the trust bundle (SPIRE BundlePublisher aws_rolesanywhere_trustanchor); needs server.cloudCredentials.aws.',
+    ),
+    region: awsRegionSchema,
+    trustAnchorId: z.string().describe('ID of the trust anchor, a UUID (trust_anchor_id).'),
+  }),
+]).describe('Where else the server publishes its trust bundle; at most one publisher of each type.');
 
-export const svidStoreSchema = z.discriminatedUnion('type', [
-  awsSecretsManagerSvidStoreSchema,
-]).describe('Where agents store the SVIDs of entries marked storeSVID, by `type`.');
+/** An extra NodeAttestor on the server, for SPIRE agents on virtual machines outside the clusters. */
+export const vmNodeAttestorSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('azure_msi').describe('Azure VMs with a managed identity (SPIRE NodeAttestor azure_msi).'),
+    tenants: z.array(z.strictObject({
+      tenantId: z.string().describe('Tenant (directory) ID, a GUID: tokens of other tenants are refused.'),
+      resourceId: z.string().optional().describe('Audience of the MSI tokens (resource_id). None: `https://management.azure.com/`.'),
+      appCredentials: z.strictObject({
+        subscriptionId: z.string().describe('Subscription of the VMs, a GUID.'),
+        appId: z.string().describe('Application (client) ID of an app registration in the tenant, a GUID.'),
+        appSecret: secretKeyRefSchema.describe('Its client secret, in a Secret created out of band (read through `-expandEnv`).'),
+      }).optional().describe(
+        'The app registration the server reads the VMs\' properties with (subscription_id, app_id, app_secret). None: '
+        + 'DefaultAzureCredential, i.e. server.cloudCredentials.azure of type workload-identity.',
+      ),
+    })).describe('The tenants whose VMs may attest, keyed by tenant ID in the plugin.'),
+  }),
+  /* pkg/server/plugin/nodeattestor/awsiid/iid.go, IIDAttestorConfig and buildConfig (SessionConfig in session.go). */
+  z.strictObject({
+    type: z.literal('aws_iid').describe(
+      'EC2 instances attesting with their instance identity document (SPIRE NodeAttestor aws_iid); needs server.cloudCredentials.aws, '
+      + 'since the server describes each instance through the EC2 API.',
+    ),
+    assumeRole: z.string().optional().describe(
+      'assume_role: the name of a role in the agents\' accounts that the server assumes to describe their instances; none: its own credentials.',
+    ),
+    skipBlockDevice: z.boolean().optional().describe('skip_block_device: skip the root-volume anti-tampering check. Default: false.'),
+    disableInstanceProfileSelectors: z.boolean().optional().describe(
+      'disable_instance_profile_selectors: no IAM role selectors (for servers that cannot reach iam.amazonaws.com). Default: false.',
+    ),
+    agentPathTemplate: z.string().optional().describe(
+      'agent_path_template: Go template of the agent\'s SPIFFE ID path. Default: SPIRE\'s `/{{ .PluginName }}/{{ .AccountID }}/{{ .Region }}/{{ .InstanceID }}`.',
+    ),
+    accountIdsForLocalValidation: z.array(z.string()).optional().describe('account_ids_for_local_validation: the AWS accounts whose instances may attest. None: any.'),
+    partition: z.enum(['aws', 'aws-cn', 'aws-us-gov']).optional().describe('partition. Default: aws.'),
+  }),
+]).describe(
+  'A NodeAttestor for agents on VMs outside the clusters (their workloads are registered as staticEntries under their agent '
+  + 'ID). Not for the clusters\' own agents: on AKS every node of a pool shares the kubelet\'s managed identity, so their agent '
+  + 'IDs would collide and SPIRE (trust on first use) would admit one node only; aws_iid likewise, since the controller manager '
+  + 'parents the clusters\' workload entries on agent IDs it derives from the Node, which an EC2 instance ID is not.',
+);
 
 export const serverSettingsSchema = z.strictObject({
   replicas: z.number().describe('Server replicas: 1 on sqlite3, 2 or more on an external database they share.'),
@@ -296,11 +498,9 @@ export const serverSettingsSchema = z.strictObject({
   datastore: datastoreSchema,
   keyManager: keyManagerSchema,
   upstreamAuthority: upstreamAuthoritySchema.optional().describe('None: the server\'s CA is self-signed.'),
-  awsIid: awsIidServerSchema.optional().describe('None: the server accepts k8s_psat agents only.'),
-  bundlePublishers: z.array(bundlePublisherSchema).optional().describe(
-    'Publishers beside the k8s_configmap one agents read, at most one of each type. Default: none.',
-  ),
-  awsCredentials: awsCredentialsSchema.optional().describe('How the server reaches AWS; needed by its AWS plugins. None: no AWS credentials.'),
+  cloudCredentials: cloudCredentialsSchema.optional().describe('None: no cloud plugin on the server.'),
+  bundlePublishers: z.array(bundlePublisherSchema).optional().describe('None: the bundle is published only to the agents\' ConfigMap.'),
+  vmNodeAttestors: z.array(vmNodeAttestorSchema).optional().describe('None: only the clusters\' own agents attest.'),
   resources: resourceSpecSchema,
   controllerManagerResources: resourceSpecSchema,
   controllerManagerLogLevel: z.enum(['debug', 'info', 'warn', 'error']).describe('Log level of the controller manager.'),
@@ -311,16 +511,57 @@ export const serverSettingsSchema = z.strictObject({
   ),
 }).describe('The SPIRE server and the controller manager beside it.');
 
+/**
+ * How the agents of every cluster of the environment attest their node to the server. The server always
+ * also runs k8s_psat, so an environment can move its agents from one to the other.
+ */
+export const agentNodeAttestorSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('k8s_psat').describe('A projected ServiceAccount token the server checks with the TokenReview API.') }),
+  z.strictObject({
+    type: z.literal('gcp_iit').describe(
+      'The GCE instance identity token of the node (SPIRE NodeAttestor gcp_iit): GKE nodes. Agents keep their data on the node '
+      + '(hostPath), since SPIRE admits an instance once (trust on first use).',
+    ),
+    projectIdAllowList: z.array(z.string()).describe('Projects whose instances may attest (server projectid_allow_list); at least one.'),
+    useInstanceMetadata: z.boolean().optional().describe(
+      'Read the instance\'s labels and metadata for selectors (server use_instance_metadata); needs server.cloudCredentials.gcp. None: false.',
+    ),
+    allowedLabelKeys: z.array(z.string()).optional().describe('Instance label keys that become selectors (server allowed_label_keys). None: none.'),
+    allowedMetadataKeys: z.array(z.string()).optional().describe('Instance metadata keys that become selectors (server allowed_metadata_keys). None: none.'),
+    maxMetadataValueSize: z.number().optional().describe('Longest metadata value read, in bytes (server max_metadata_value_size). None: 128.'),
+    serviceAccount: z.string().optional().describe('The instance\'s service account whose identity token the agent fetches (agent service_account). None: `default`.'),
+    identityTokenHost: z.string().optional().describe('Metadata server host the agent asks (agent identity_token_host). None: `metadata.google.internal`.'),
+  }),
+]).describe('The NodeAttestor the clusters\' agents use: `k8s_psat` (any cluster) or `gcp_iit` (GKE).');
+
+/** An SVIDStore on the agents: SVIDs of entries that ask for it are also written to a cloud secret store. */
+export const svidStoreSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('gcp_secretmanager').describe(
+      'Google Secret Manager (SPIRE SVIDStore gcp_secretmanager). The agents run on the host network, where GKE Workload Identity does '
+      + 'not reach, so the credentials are a service account key file from a Secret in the agents\' namespace.',
+    ),
+    serviceAccountSecret: secretKeyRefSchema.describe('Secret holding the service account key file (service_account_file).'),
+  }),
+  /* pkg/agent/plugin/svidstore/awssecretsmanager/aws.go, Configuration and buildConfig. */
+  z.strictObject({
+    type: z.literal('aws_secretsmanager').describe(
+      'AWS Secrets Manager (SPIRE SVIDStore aws_secretsmanager); needs agent.cloudCredentials.aws (the plugin reads no key file).',
+    ),
+    region: awsRegionSchema,
+  }),
+]).describe('A cloud secret store the agents write SVIDs to, for entries with `storeSVID` and `gcp_secretmanager:` or `aws_secretsmanager:` selectors; at most one of each type.');
+
 export const agentSettingsSchema = z.strictObject({
   logLevel: logLevelSchema,
+  nodeAttestor: agentNodeAttestorSchema.optional().describe('None: k8s_psat.'),
+  svidStores: z.array(svidStoreSchema).optional().describe('None: SVIDs go to workloads only.'),
+  cloudCredentials: agentCloudCredentialsSchema.optional().describe('None: no cloud plugin on the agents that needs them.'),
   logFormat: logFormatSchema,
   kubeletVerification: z.enum(['skip', 'apiServerCA']).describe(
     'How the k8s workload attestor verifies the kubelet: `skip` (the upstream chart\'s default; kubelets with self-signed '
     + 'serving certs) or `apiServerCA` (kubelet certs signed by the cluster CA).',
   ),
-  awsIid: awsIidAgentSchema.optional().describe('Options of aws_iid for clusters whose agents use it. None: SPIRE\'s defaults.'),
-  svidStore: svidStoreSchema.optional().describe('None: the agents store no SVIDs outside the Workload API.'),
-  awsCredentials: awsCredentialsSchema.optional().describe('How the agents reach AWS; needed by an AWS SVIDStore. None: no AWS credentials.'),
   resources: resourceSpecSchema,
   csiDriverResources: resourceSpecSchema,
   pod: podOptionsSchema.optional().describe(
@@ -443,15 +684,76 @@ export const clusterConfigSchema = z.strictObject({
     'The cluster\'s DNS domain (kubelet clusterDomain), given to the controller manager, which otherwise guesses it from a '
     + 'DNS lookup at start, and used for `{{ .ClusterDomain }}` in identity templates.',
   ),
-  agentNodeAttestor: z.enum(['k8s_psat', 'aws_iid']).optional().describe(
-    'The one NodeAttestor the cluster\'s agents use (an agent has exactly one; the server accepts every one the environment '
-    + 'configures). `aws_iid` needs `server.awsIid`. Default: k8s_psat.',
+  bundleEndpoint: z.string().optional().describe(
+    'Host (host or host:port) at which the other trust domains of this estate reach this cluster\'s SPIRE bundle endpoint '
+    + '(the server\'s federation port, published by a LoadBalancer, Ingress or gateway). Needed when another trust domain of the '
+    + 'estate federates with this cluster\'s: a federated topology, or an environment that names this trust domain in its '
+    + '`federation`. Default: none, and such a federation is refused.',
   ),
   serverOverrides: z.strictObject({
     datastore: datastoreSchema.optional().describe('This cluster\'s datastore instead of the environment\'s.'),
     replicas: z.number().optional().describe('This cluster\'s server replicas instead of the environment\'s.'),
   }).optional().describe('Overrides of the environment\'s server settings for this cluster (e.g. a regional database host).'),
 }).describe('One Kubernetes cluster of the environment.');
+
+/** How the other clusters of a nested topology reach the root server and how it reaches them. */
+const nestedRootAccess = {
+  serverAddress: z.string().optional().describe(
+    'DNS name (or IP) at which the other clusters\' root agents and downstream servers reach the root server\'s gRPC port, e.g. '
+    + 'a load balancer in front of its Service. Required when a workload cluster other than the root\'s own has a downstream server; '
+    + 'the root\'s own cluster uses the in-cluster Service.',
+  ),
+  serverPort: z.number().optional().describe('Port at `serverAddress`; none: the root Service\'s port (443).'),
+  serverOverrides: z.strictObject({
+    datastore: datastoreSchema.optional().describe('The root server\'s datastore instead of the environment\'s; never one a downstream server uses.'),
+    replicas: z.number().optional().describe('Root server replicas instead of the environment\'s.'),
+  }).optional().describe('Overrides of the environment\'s server settings for the root server.'),
+};
+
+/**
+ * How the clusters of one trust domain relate. Chosen per environment (an environment is a trust domain,
+ * or joins one with `joinsTrustDomainOf`), checked across all its clusters at synth.
+ */
+export const topologySchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('single').describe('One cluster: its server (or replicas on one external database) is the trust domain\'s only CA.'),
+  }),
+  z.strictObject({
+    type: z.literal('ha').describe(
+      'Several servers (replicas, clusters, or environments that join the trust domain) share one external SQL datastore, '
+      + 'so they publish one bundle carrying every server\'s signing key.',
+    ),
+  }),
+  z.strictObject({
+    type: z.literal('nested').describe(
+      'A root server signs for downstream servers, one in every workload cluster (UpstreamAuthority `spire`); the root\'s '
+      + 'agent runs beside each downstream server and the downstream servers are registered at the root as downstream entries.',
+    ),
+    root: z.union([
+      z.strictObject({
+        cluster: z.string().describe(
+          'Name of one of the environment\'s clusters that also runs the root server, in a namespace of its own (spire-root) beside '
+          + 'that cluster\'s downstream server.',
+        ),
+        ...nestedRootAccess,
+      }),
+      z.strictObject({
+        managementCluster: clusterConfigSchema.describe('A management cluster of its own for the root server: one more tree under dist/.'),
+        ...nestedRootAccess,
+      }),
+    ]).describe('Where the root server runs.'),
+  }),
+  z.strictObject({
+    type: z.literal('federated').describe(
+      'Every cluster is a trust domain of its own, named from `trustDomainTemplate`; the clusters federate pairwise through '
+      + 'their bundle endpoints, and identities federate with the other clusters without listing them.',
+    ),
+    trustDomainTemplate: z.string().default('{cluster}.{trustDomain}').describe(
+      'Trust domain of each cluster: `{cluster}` is the cluster\'s name, `{environment}` the environment\'s, `{trustDomain}` the '
+      + 'environment\'s trustDomain.',
+    ),
+  }),
+]).describe('How the clusters of the trust domain relate: `single`, `ha`, `nested` or `federated`. README "Topologies" says when to pick each.');
 
 export const environmentConfigSchema = z.strictObject({
   name: z.string().describe('`development`, `staging`, `production`, ...: a DNS label, used in paths and names.'),
@@ -467,6 +769,9 @@ export const environmentConfigSchema = z.strictObject({
     + 'external database, like the clusters of one environment.',
   ),
   clusters: z.array(clusterConfigSchema).describe('The clusters of the environment: one SPIRE server (or set of replicas) and one tree under dist/ each.'),
+  topology: topologySchema.optional().describe(
+    'How the clusters of the trust domain relate. None: `single`, which allows one cluster only; an environment of several clusters states its topology.',
+  ),
   server: serverSettingsSchema,
   agent: agentSettingsSchema,
   identityPolicy: identityPolicySchema,

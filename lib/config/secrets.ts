@@ -28,20 +28,46 @@ export interface SecretFinding {
   readonly kind: string;
   /** Index of the environment the field belongs to, if any. */
   readonly environment?: number;
+  /** The string found: never print it for secret material. */
+  readonly text: string;
 }
 
 /** Every string of `value` (walked recursively) that holds secret material. */
-export function findSecrets(value: unknown, path = '', seen = new Set<unknown>()): SecretFinding[] {
+export function findSecrets(value: unknown): SecretFinding[] {
+  return findStrings(value, secretKind);
+}
+
+/*
+ * Values a copied example or template still holds where the user was meant to write their own: such an
+ * estate must not synthesize (README "Example estates"). Sample values in documentation style
+ * (111122223333, example.org) pass; these markers do not.
+ */
+const PLACEHOLDERS: readonly (readonly [string, RegExp])[] = [
+  ['a placeholder in angle brackets', /<[A-Z][A-Z0-9_-]*>/],
+  ['a placeholder word', /\b(CHANGE[_-]?ME|REPLACE[_-]?ME|FILL[_-]?ME[_-]?IN)\b/i],
+];
+
+/** What kind of placeholder `text` holds, or undefined. */
+export function placeholderKind(text: string): string | undefined {
+  return PLACEHOLDERS.find(([, pattern]) => pattern.test(text))?.[0];
+}
+
+/** Every string of `value` (walked recursively) that is still a placeholder. */
+export function findPlaceholders(value: unknown): SecretFinding[] {
+  return findStrings(value, placeholderKind);
+}
+
+function findStrings(value: unknown, kindOf: (text: string) => string | undefined, path = '', seen = new Set<unknown>()): SecretFinding[] {
   if (typeof value === 'string') {
-    const kind = secretKind(value);
+    const kind = kindOf(value);
     if (!kind) return [];
     const environment = /^environments\[(\d+)\]/.exec(path)?.[1];
-    return [{ path, kind, environment: environment === undefined ? undefined : Number(environment) }];
+    return [{ path, kind, environment: environment === undefined ? undefined : Number(environment), text: value }];
   }
   if (!value || typeof value !== 'object' || seen.has(value)) return [];
   seen.add(value);
   const entries: [string, unknown][] = Array.isArray(value)
     ? value.map((item, index) => [`${path}[${index}]`, item])
     : Object.entries(value).map(([key, item]) => [path ? `${path}.${key}` : key, item]);
-  return entries.flatMap(([childPath, item]) => findSecrets(item, childPath, seen));
+  return entries.flatMap(([childPath, item]) => findStrings(item, kindOf, childPath, seen));
 }

@@ -5,9 +5,10 @@ import {
   gitOpsSettingsSchema, identityPolicySchema, identitySpecSchema, imageCatalogueSchema, imageRefSchema, keyManagerSchema,
   labelSelectorSchema, logFormatSchema, logLevelSchema, monitoringSettingsSchema, oidcDiscoverySettingsSchema,
   resourceSpecSchema, secretDeliverySchema, serverSettingsSchema, staticEntrySpecSchema, syncWindowSchema,
-  upstreamAuthoritySchema, bundlePublisherSchema, svidStoreSchema, teamConfigSchema, tolerationSchema, podSpreadSchema, podOptionsSchema, replicatedPodOptionsSchema,
+  upstreamAuthoritySchema, teamConfigSchema, tolerationSchema, podSpreadSchema, podOptionsSchema, replicatedPodOptionsSchema,
+  topologySchema,
+  agentCloudCredentialsSchema, agentNodeAttestorSchema, awsCredentialsSchema, bundlePublisherSchema, cloudCredentialsSchema, keyIdentifierSchema, svidStoreSchema, vmNodeAttestorSchema,
 } from './schema';
-import { awsCredentialsSchema } from './schema-aws';
 
 /*
  * The estate's types, inferred from lib/config/schema.ts (where every field is documented). They are the
@@ -40,14 +41,20 @@ export type SyncWindow = Config<typeof syncWindowSchema>;
 export type SecretDelivery = Config<typeof secretDeliverySchema>;
 export type EnvironmentConfig = Config<typeof environmentConfigSchema>;
 export type ClusterConfig = Config<typeof clusterConfigSchema>;
+export type TopologyConfig = Config<typeof topologySchema>;
 /** An external SQL database several server replicas (and clusters) can share. */
 export type ExternalDatabase = Config<typeof externalDatabaseSchema>;
 export type Datastore = Config<typeof datastoreSchema>;
 export type KeyManager = Config<typeof keyManagerSchema>;
 export type UpstreamAuthority = Config<typeof upstreamAuthoritySchema>;
-export type BundlePublisher = Config<typeof bundlePublisherSchema>;
-export type SvidStore = Config<typeof svidStoreSchema>;
+export type CloudCredentials = Config<typeof cloudCredentialsSchema>;
+export type AgentCloudCredentials = Config<typeof agentCloudCredentialsSchema>;
 export type AwsCredentials = Config<typeof awsCredentialsSchema>;
+export type KeyIdentifier = Config<typeof keyIdentifierSchema>;
+export type BundlePublisher = Config<typeof bundlePublisherSchema>;
+export type VmNodeAttestor = Config<typeof vmNodeAttestorSchema>;
+export type AgentNodeAttestor = Config<typeof agentNodeAttestorSchema>;
+export type SvidStore = Config<typeof svidStoreSchema>;
 export type ServerSettings = Config<typeof serverSettingsSchema>;
 export type AgentSettings = Config<typeof agentSettingsSchema>;
 export type IdentityPolicy = Config<typeof identityPolicySchema>;

@@ -1,13 +1,14 @@
 import { ViolationDetails } from './violation';
 import { parseGoUrl } from './go-url';
-import { CONFIG_KEY, DNS_SUBDOMAIN, quantityValue } from './validate-fields';
+import { CONFIG_KEY, DNS_SUBDOMAIN } from './validate-fields';
+import { keyIdentifier } from './validate-cloud';
 import { AwsCredentials, EnvironmentConfig } from './types';
-import { DEFAULT_AGENT_NODE_ATTESTOR } from '../resolve/resolve';
 
 /*
  * The AWS options of an environment, checked against what SPIRE 1.15.2's AWS plugins accept (each check
  * cites the plugin's buildConfig) and against what a pod needs to reach AWS at all. They run on an
- * estate the schema has accepted (lib/config/schema-aws.ts), so types and enumerations are settled.
+ * estate the schema has accepted (lib/config/schema.ts), so types and enumerations are settled. What every
+ * cloud plugin shares (a key identifier per server, one plugin of a name) is lib/config/validate-cloud.ts's.
  */
 
 type Report = (details: ViolationDetails) => void;
@@ -25,8 +26,6 @@ const SECRET_NAME = /^[\w/+=.@-]{1,512}$/;
 /** S3 bucket naming rules: 3-63 lowercase letters, digits, dots and hyphens, letter or digit at both ends, no `..`, not an IP. */
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** What aws_kms accepts in key_identifier_value: its buildConfig's `.*[^A-z0-9/_-].*` refuses anything else (A-z as Go reads it). */
-const KMS_KEY_IDENTIFIER_BYTE = /[^A-z0-9/_-]/;
 
 function region(report: Report, resource: string, field: string, value: string): void {
   if (!REGION.test(value)) report({ resource, field, value, rule: 'is not an AWS region', fix: 'use a region code like us-east-1' });
@@ -38,9 +37,9 @@ function roleArn(report: Report, resource: string, field: string, value: string 
   }
 }
 
-function configMapRef(report: Report, resource: string, field: string, ref: { readonly name: string; readonly key: string } | undefined): void {
+function configMapRef(report: Report, resource: string, field: string, ref: { readonly configMap: string; readonly key: string } | undefined): void {
   if (ref === undefined) return;
-  if (!DNS_SUBDOMAIN.test(ref.name) || ref.name.length > 253) report({ resource, field: `${field}.name`, value: ref.name, rule: 'is not a ConfigMap name', fix: 'use lowercase letters, digits, - and .' });
+  if (!DNS_SUBDOMAIN.test(ref.configMap) || ref.configMap.length > 253) report({ resource, field: `${field}.configMap`, value: ref.configMap, rule: 'is not a ConfigMap name', fix: 'use lowercase letters, digits, - and .' });
   if (!CONFIG_KEY.test(ref.key)) report({ resource, field: `${field}.key`, value: ref.key, rule: 'is not a ConfigMap key', fix: 'use letters, digits, -, _ and .' });
 }
 
@@ -64,9 +63,9 @@ function serverAwsPlugins(env: EnvironmentConfig): string[] {
     ...server.keyManager.type === 'aws_kms' ? ['server.keyManager (aws_kms)'] : [],
     ...server.upstreamAuthority?.type === 'aws_pca' || server.upstreamAuthority?.type === 'awssecret' ? [`server.upstreamAuthority (${server.upstreamAuthority.type})`] : [],
     // aws_iid describes the attesting instance through the EC2 API (iid.go, Attest).
-    ...server.awsIid ? ['server.awsIid'] : [],
+    ...(server.vmNodeAttestors ?? []).flatMap((attestor, index) => (attestor.type === 'aws_iid' ? [`server.vmNodeAttestors[${index}] (aws_iid)`] : [])),
     ...datastores.some((datastore) => datastore && datastore.type !== 'sqlite3' && datastore.iamAuth) ? ['server.datastore.iamAuth'] : [],
-    ...(server.bundlePublishers ?? []).map((publisher) => `server.bundlePublishers (${publisher.type})`),
+    ...(server.bundlePublishers ?? []).flatMap((publisher, index) => (publisher.type === 'gcp_cloudstorage' ? [] : [`server.bundlePublishers[${index}] (${publisher.type})`])),
   ];
 }
 
@@ -80,34 +79,8 @@ export function checkAwsFields(env: EnvironmentConfig, report: Report): void {
   if (keyManager.type === 'aws_kms') {
     const field = 'server.keyManager';
     region(report, resource, `${field}.region`, keyManager.region);
-    const value = keyManager.keyIdentifierValue;
-    if (value !== undefined && keyManager.storageSize !== undefined) {
-      report({ resource, field: `${field}.keyIdentifierValue`, value, rule: 'and storageSize both name where the server\'s key identifier comes from (SPIRE refuses key_identifier_value with key_identifier_file)', fix: 'keep one: storageSize (an identifier SPIRE generates per replica) or keyIdentifierValue' });
-    }
-    if (value === undefined && keyManager.storageSize === undefined) {
-      report({ resource, field: `${field}.storageSize`, value: undefined, rule: 'or keyIdentifierValue must say where the server\'s key identifier comes from (SPIRE needs key_identifier_file or key_identifier_value)', fix: 'set storageSize, e.g. 1Gi, so each replica keeps the identifier SPIRE generates' });
-    }
-    if (value !== undefined) {
-      const problem = value === '' ? 'is empty'
-        : KMS_KEY_IDENTIFIER_BYTE.test(value) ? 'holds characters other than letters, digits, /, _ and -'
-          : value.startsWith('alias/aws/') ? 'starts with alias/aws/, which AWS reserves'
-            : value.length > 256 ? 'is longer than 256 characters' : undefined;
-      if (problem) report({ resource, field: `${field}.keyIdentifierValue`, value, rule: `${problem}, which aws_kms refuses`, fix: 'use letters, digits, /, _ and - (at most 256)' });
-      const replicated = [
-        ...server.replicas > 1 ? [`server.replicas is ${server.replicas}`] : [],
-        ...env.clusters.filter((cluster) => (cluster.serverOverrides?.replicas ?? 0) > 1).map((cluster) => `cluster "${cluster.name}" runs ${cluster.serverOverrides!.replicas} replicas`),
-      ];
-      if (replicated.length > 0) {
-        report({ resource, field: `${field}.keyIdentifierValue`, value, rule: `is one identifier for several servers (${replicated.join(', ')}); they would manage and delete each other's KMS keys`, fix: 'use storageSize instead, so each replica keeps an identifier of its own' });
-      }
-    }
-    if (keyManager.storageSize !== undefined && quantityValue(keyManager.storageSize) === undefined) {
-      report({ resource, field: `${field}.storageSize`, value: keyManager.storageSize, rule: 'is not a Kubernetes quantity', fix: 'write it like 1Gi' });
-    }
-    if (keyManager.storageClass !== undefined && !DNS_SUBDOMAIN.test(keyManager.storageClass)) {
-      report({ resource, field: `${field}.storageClass`, value: keyManager.storageClass, rule: 'is not a StorageClass name', fix: 'use lowercase letters, digits, - and .' });
-    }
-    configMapRef(report, resource, `${field}.keyPolicyConfigMap`, keyManager.keyPolicyConfigMap);
+    keyIdentifier(report, env, `${field}.keyIdentifier`, keyManager.keyIdentifier, 'aws_kms');
+    configMapRef(report, resource, `${field}.keyPolicy`, keyManager.keyPolicy);
   }
 
   // UpstreamAuthority aws_pca (awspca/pca.go buildConfig) and awssecret (awssecret/awssecret.go buildConfig).
@@ -124,7 +97,7 @@ export function checkAwsFields(env: EnvironmentConfig, report: Report): void {
       report({ resource, field: `${field}.caSigningTemplateArn`, value: upstream.caSigningTemplateArn, rule: 'is not an AWS Private CA template ARN', fix: 'use arn:aws:acm-pca:::template/<name>/V<n>, or leave it out' });
     }
     roleArn(report, resource, `${field}.assumeRoleArn`, upstream.assumeRoleArn);
-    configMapRef(report, resource, `${field}.supplementalBundleConfigMap`, upstream.supplementalBundleConfigMap);
+    configMapRef(report, resource, `${field}.supplementalBundle`, upstream.supplementalBundle);
   }
   if (upstream?.type === 'awssecret') {
     const field = 'server.upstreamAuthority';
@@ -139,38 +112,20 @@ export function checkAwsFields(env: EnvironmentConfig, report: Report): void {
     roleArn(report, resource, `${field}.assumeRoleArn`, upstream.assumeRoleArn);
   }
 
-  // NodeAttestor aws_iid: server side pkg/server/plugin/nodeattestor/awsiid/iid.go buildConfig, agent side pkg/agent/plugin/nodeattestor/awsiid/iid.go.
-  if (server.awsIid) {
-    const field = 'server.awsIid';
-    const { assumeRole } = server.awsIid;
+  // NodeAttestor aws_iid for agents on EC2 instances: pkg/server/plugin/nodeattestor/awsiid/iid.go buildConfig.
+  for (const [index, attestor] of (server.vmNodeAttestors ?? []).entries()) {
+    if (attestor.type !== 'aws_iid') continue;
+    const field = `server.vmNodeAttestors[${index}]`;
+    const { assumeRole } = attestor;
     if (assumeRole !== undefined && !ROLE_NAME.test(assumeRole)) {
       report({ resource, field: `${field}.assumeRole`, value: assumeRole, rule: 'is not an IAM role name (aws_iid builds the role\'s ARN from each agent\'s account itself)', fix: 'give the role\'s name only, e.g. spire-server-describe-instances' });
     }
-    for (const account of server.awsIid.accountIdsForLocalValidation ?? []) {
+    for (const account of attestor.accountIdsForLocalValidation ?? []) {
       if (!ACCOUNT_ID.test(account)) report({ resource, field: `${field}.accountIdsForLocalValidation`, value: account, rule: 'is not a 12-digit AWS account ID', fix: 'use the account ID, e.g. 111122223333' });
     }
-    const template = server.awsIid.agentPathTemplate;
+    const template = attestor.agentPathTemplate;
     if (template !== undefined && !template.startsWith('/')) {
       report({ resource, field: `${field}.agentPathTemplate`, value: template, rule: 'must render a path starting with / (SPIRE puts it after spiffe://<trust domain>/spire/agent)', fix: 'start it with /, e.g. /{{ .PluginName }}/{{ .AccountID }}/{{ .InstanceID }}' });
-    }
-  }
-  for (const cluster of env.clusters) {
-    if ((cluster.agentNodeAttestor ?? DEFAULT_AGENT_NODE_ATTESTOR) !== 'aws_iid') continue;
-    const field = `clusters["${cluster.name}"].agentNodeAttestor`;
-    if (!server.awsIid) {
-      report({ resource, field, value: 'aws_iid', rule: 'needs the server to accept aws_iid, and server.awsIid is not set', fix: 'set server.awsIid (e.g. {}), or use k8s_psat' });
-    }
-    // spire-controller-manager registers pods under k8s_psat agent IDs (pkg/spireentry/entries.go,
-    // defaultParentIDTemplate), which no aws_iid agent has: ClusterSPIFFEIDs would never reach a pod.
-    if (env.identities.length > 0 || env.oidcDiscovery || env.sampleWorkload) {
-      report({ resource, field, value: 'aws_iid', rule: 'makes the cluster\'s agents aws_iid agents, but the controller manager parents every ClusterSPIFFEID entry on a k8s_psat agent ID, so the environment\'s identities would never reach the cluster\'s pods', fix: 'keep k8s_psat for agents on Kubernetes nodes; aws_iid on the server (server.awsIid) still admits agents on EC2 instances' });
-    }
-  }
-  const metadata = agent.awsIid?.ec2MetadataEndpoint;
-  if (metadata !== undefined) {
-    const url = parseGoUrl(metadata);
-    if (url instanceof Error || !['http', 'https'].includes(url.scheme) || url.host === '') {
-      report({ resource, field: 'agent.awsIid.ec2MetadataEndpoint', value: metadata, rule: 'is not an http(s) URL', fix: 'use e.g. http://169.254.169.254/latest, or leave it out' });
     }
   }
 
@@ -192,13 +147,9 @@ export function checkAwsFields(env: EnvironmentConfig, report: Report): void {
   }
 
   // BundlePublishers: awss3/awss3.go and awsrolesanywhere/awsrolesanywhere.go buildConfig.
-  const seen = new Set<string>();
   for (const [index, publisher] of (server.bundlePublishers ?? []).entries()) {
     const field = `server.bundlePublishers[${index}]`;
-    if (seen.has(publisher.type)) {
-      report({ resource, field: `${field}.type`, value: publisher.type, rule: 'is listed twice; SPIRE loads one plugin of a name', fix: 'keep one publisher of each type' });
-    }
-    seen.add(publisher.type);
+    if (publisher.type === 'gcp_cloudstorage') continue;
     region(report, resource, `${field}.region`, publisher.region);
     if (publisher.type === 'aws_s3') {
       if (!BUCKET.test(publisher.bucket) || publisher.bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(publisher.bucket)) {
@@ -219,16 +170,25 @@ export function checkAwsFields(env: EnvironmentConfig, report: Report): void {
   }
 
   // SVIDStore aws_secretsmanager: pkg/agent/plugin/svidstore/awssecretsmanager/aws.go buildConfig.
-  if (agent.svidStore) region(report, resource, 'agent.svidStore.region', agent.svidStore.region);
+  const awsStores = (agent.svidStores ?? []).flatMap((store, index) => (store.type === 'aws_secretsmanager' ? [{ store, field: `agent.svidStores[${index}]` }] : []));
+  for (const { store, field } of awsStores) region(report, resource, `${field}.region`, store.region);
 
   // Credentials: every plugin above calls AWS; none is given an access key in its config.
-  credentials(report, resource, 'server.awsCredentials', server.awsCredentials);
-  credentials(report, resource, 'agent.awsCredentials', agent.awsCredentials);
+  const serverCredentials = server.cloudCredentials?.aws;
+  const agentCredentials = agent.cloudCredentials?.aws;
+  credentials(report, resource, 'server.cloudCredentials.aws', serverCredentials);
+  credentials(report, resource, 'agent.cloudCredentials.aws', agentCredentials);
   const serverPlugins = serverAwsPlugins(env);
-  if (serverPlugins.length > 0 && !server.awsCredentials) {
-    report({ resource, field: 'server.awsCredentials', value: undefined, rule: `is needed by ${serverPlugins.join(', ')}, which call AWS`, fix: "set it to { type: 'irsa', roleArn } on EKS, or { type: 'secret', ... } naming an access key Secret" });
+  if (serverPlugins.length > 0 && !serverCredentials) {
+    report({ resource, field: 'server.cloudCredentials.aws', value: undefined, rule: `is needed by ${serverPlugins.join(', ')}, which call AWS`, fix: "set it to { type: 'irsa', roleArn } on EKS, or { type: 'secret', ... } naming an access key Secret" });
   }
-  if (agent.svidStore && !agent.awsCredentials) {
-    report({ resource, field: 'agent.awsCredentials', value: undefined, rule: `is needed by agent.svidStore (${agent.svidStore.type}), which calls AWS`, fix: "set it to { type: 'irsa', roleArn } on EKS, or { type: 'secret', ... } naming an access key Secret" });
+  if (serverCredentials && serverPlugins.length === 0) {
+    report({ resource, field: 'server.cloudCredentials.aws', value: serverCredentials.type, rule: 'is given but no AWS plugin of the server uses it', fix: 'remove it, or configure the plugin that needs it' });
+  }
+  if (awsStores.length > 0 && !agentCredentials) {
+    report({ resource, field: 'agent.cloudCredentials.aws', value: undefined, rule: `is needed by ${awsStores.map(({ field }) => `${field} (aws_secretsmanager)`).join(', ')}, which calls AWS`, fix: "set it to { type: 'irsa', roleArn } on EKS, or { type: 'secret', ... } naming an access key Secret" });
+  }
+  if (agentCredentials && awsStores.length === 0) {
+    report({ resource, field: 'agent.cloudCredentials.aws', value: agentCredentials.type, rule: 'is given but no AWS plugin of the agents uses it', fix: 'remove it, or configure the plugin that needs it' });
   }
 }

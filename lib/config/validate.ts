@@ -4,10 +4,12 @@ import { isTrustDomain } from '../identity/policy';
 import { connValueProblem } from '../render/libpq';
 import { postgresSslMode } from '../resolve/resolve';
 import { httpsUrlProblem, parseGoUrl } from './go-url';
-import { findSecrets } from './secrets';
+import { SecretFinding, findPlaceholders, findSecrets } from './secrets';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
 import { checkAwsFields } from './validate-aws';
+import { checkCloudPlugins } from './validate-cloud';
 import { Datastore, EnvironmentConfig, EstateConfig } from './types';
+import { caHomeOf, clusterTrustDomain, topologyOf, topologyProblems } from './topology';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -24,12 +26,17 @@ export function validateEstate(estate: EstateConfig): string[] {
     report('estate', { resource: 'the estate', field: 'environments', value: [], rule: 'must describe at least one environment', fix: 'add an environment' });
   }
   for (const finding of findSecrets(estate)) {
-    const env = finding.environment === undefined ? undefined : estate.environments[finding.environment];
-    const where = env && typeof env.name === 'string' && DNS_LABEL.test(env.name) ? env.name : finding.environment === undefined ? 'estate' : `environments[${finding.environment}]`;
-    report(where, {
+    report(findingPlace(estate, finding), {
       resource: 'the estate', field: finding.path, value: '<redacted>',
       rule: `holds secret material (${finding.kind}); everything in the estate is committed to Git and much of it written to dist/`,
       fix: 'keep the secret in a Secret created out of band (or by External Secrets/SOPS) and reference it by name',
+    });
+  }
+  for (const finding of findPlaceholders(estate)) {
+    report(findingPlace(estate, finding), {
+      resource: 'the estate', field: finding.path, value: finding.text,
+      rule: `is still ${finding.kind}, a value left for you to replace`,
+      fix: 'write your own value here (the example\'s README lists what to replace)',
     });
   }
   // Argo CD and Flux clone it (Go): an https:// or ssh:// URL Go parses, without a password in it, or scp-like git@host:path.
@@ -102,6 +109,7 @@ export function validateEstate(estate: EstateConfig): string[] {
       }
     }
     checkEnvironmentFields(env, (details) => report(where, details));
+    checkCloudPlugins(env, (details) => report(where, details));
     checkAwsFields(env, (details) => report(where, details));
     problems.push(...datastoreProblems(env, where));
     problems.push(...productionProblems(env, where));
@@ -114,7 +122,15 @@ export function validateEstate(estate: EstateConfig): string[] {
     }
   }
   problems.push(...trustDomainClaimProblems(estate));
+  problems.push(...topologyProblems(estate));
   return problems;
+}
+
+/** Where a finding in the estate belongs: its environment's name, or its index when the name is unusable. */
+function findingPlace(estate: EstateConfig, finding: SecretFinding): string {
+  const env = finding.environment === undefined ? undefined : estate.environments[finding.environment];
+  if (env && typeof env.name === 'string' && DNS_LABEL.test(env.name)) return env.name;
+  return finding.environment === undefined ? 'estate' : `environments[${finding.environment}]`;
 }
 
 /**
@@ -157,13 +173,6 @@ function trustDomainClaimProblems(estate: EstateConfig): string[] {
   return problems;
 }
 
-/** Where one cluster's server keeps its CA: an external database it may share, or its own storage. */
-function caHomeOf(env: EnvironmentConfig, cluster: EnvironmentConfig['clusters'][number]): string | undefined {
-  const datastore = cluster?.serverOverrides?.datastore ?? env.server?.datastore;
-  if (!datastore || datastore.type === 'sqlite3') return undefined;
-  return `${datastore.type}://${datastore.host}:${datastore.port}/${datastore.database}`;
-}
-
 /**
  * Every server of one trust domain must publish one bundle. Servers sharing one SQL datastore do (each
  * signs with its own key, and the shared bundle carries all of them); servers with their own datastores
@@ -174,10 +183,14 @@ export function sharedTrustDomainProblems(estate: EstateConfig): string[] {
   const servers = new Map<string, { where: string; cluster: string; home?: string }[]>();
   for (const env of Array.isArray(estate.environments) ? estate.environments : []) {
     if (typeof env?.trustDomain !== 'string' || !Array.isArray(env.clusters)) continue;
+    // A nested topology's servers are separate CAs on purpose, each on its own datastore: every downstream
+    // CA is signed by the one root, so the root's bundle verifies every SVID (topologyProblems checks the rest).
+    if (topologyOf(env).type === 'nested') continue;
     for (const cluster of env.clusters) {
-      const list = servers.get(env.trustDomain) ?? [];
+      const trustDomain = clusterTrustDomain(env, cluster);
+      const list = servers.get(trustDomain) ?? [];
       list.push({ where: `${env.name}/${cluster?.name}`, cluster: `${env.name}/${cluster?.name}`, home: caHomeOf(env, cluster) });
-      servers.set(env.trustDomain, list);
+      servers.set(trustDomain, list);
     }
   }
   const problems: string[] = [];

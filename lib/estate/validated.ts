@@ -3,11 +3,13 @@ import { loadTeamIdentities } from '../config/team-identities';
 import { EstateConfig } from '../config/types';
 import { validateEstate } from '../config/validate';
 import { parseEstate } from '../config/parse';
+import { withInternalFederation, withoutPendingFederation } from '../config/topology';
 import { EstateValidationError } from '../config/violation';
 import { gitopsProblems } from '../gitops/validate';
 
 /**
- * The first stage: the estate as written, with the team identity files (identities/<env>/<team>.yaml)
+ * The first stage: the estate as written, with the federations between its own trust domains listed on
+ * both sides (lib/config/topology.ts withInternalFederation), the team identity files (identities/<env>/<team>.yaml)
  * merged in, the partners' lock files (federation/) and the files it names (federation bundles) read against
  * `baseDir`, refused with every problem at once when a field is wrong. Names become paths, labels and
  * resource names, so no later stage runs on an estate that failed here.
@@ -16,9 +18,10 @@ export function validatedEstate(input: EstateConfig | unknown, baseDir: string):
   // The schema first: every later step may trust the estate's shape (no unknown keys, the right types).
   const parsed = parseEstate(input);
   if (!parsed.ok) throw new EstateValidationError(parsed.problems);
-  const teams = loadTeamIdentities(parsed.estate, baseDir);
+  // Internal federations are listed on both sides before anything reads `federation` (teams' grants, lock files).
+  const teams = loadTeamIdentities(withInternalFederation(parsed.estate), baseDir);
   const withFiles = resolveBundleFiles(teams.estate, baseDir);
-  const estate = withFiles.estate;
+  const estate = withoutPendingFederation(withFiles.estate);
   const problems = [...teams.problems, ...withFiles.problems, ...validateEstate(estate), ...gitopsProblems(estate)];
   if (problems.length > 0) throw new EstateValidationError(problems);
   return estate;

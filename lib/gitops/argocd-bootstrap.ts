@@ -64,7 +64,8 @@ export class ArgoCdChart extends Chart {
       return sortedByCodePoint([...namespaces]).map((namespace) => ({ server: cluster.context.cluster.apiServer, namespace }));
     });
 
-    const environments = [...new Set(clusters.map((cluster) => cluster.context.environment))];
+    // One per environment, by name: in a federated topology each cluster sees its own view of it (clusterEnvironment).
+    const environments = [...new Map(clusters.map((cluster) => [cluster.context.environment.name, cluster.context.environment])).values()];
     const syncable = environments.filter((env) => env.gitops.operatorsMaySync);
     const project = argocd.project;
     new AppProject(this, 'Project', {
@@ -105,7 +106,7 @@ export class ArgoCdChart extends Chart {
     }
 
     for (const env of environments) {
-      const envClusters = clusters.filter((cluster) => cluster.context.environment === env);
+      const envClusters = clusters.filter((cluster) => cluster.context.environment.name === env.name);
       const role = engineRole(env, 'argocd');
       if ((env.gitops.argoDelivery ?? 'applications') === 'applicationset') {
         this.applicationSets.push(new SpireApplicationSet(this, `Set-${env.name}`, {

@@ -84,7 +84,8 @@ export function snapshotEstate(estate: EstateLike, files: ReadonlyMap<string, st
         environment: environment.name,
         cluster: cluster.name,
         production: environment.production === true,
-        trustDomain: environment.trustDomain,
+        // The tree's own: in a federated topology each cluster issues a trust domain of its own.
+        trustDomain: manager.trustDomain ?? environment.trustDomain,
         region: cluster.region,
         apiServer: cluster.apiServer,
         className: manager.className ?? '',

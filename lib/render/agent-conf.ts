@@ -2,6 +2,30 @@ import { LogFormat, LogLevel } from '../config/types';
 import { HealthListener } from './hcl';
 import { HclBody, healthChecks, plugin, prometheusTelemetry, renderHcl } from './hcl';
 
+export type AgentNodeAttestor =
+  /** `cluster` must be a key of the server's k8s_psat `clusters`. */
+  | { readonly type: 'k8s_psat'; readonly cluster: string; readonly tokenPath: string }
+  /** agent/plugin/nodeattestor/gcpiit/iit.go IITAttestorConfig: both keys have defaults there. */
+  | { readonly type: 'gcp_iit'; readonly serviceAccount?: string; readonly identityTokenHost?: string };
+
+export type AgentSvidStore =
+  /** agent/plugin/svidstore/gcpsecretmanager/gcloud.go Configuration. */
+  | { readonly type: 'gcp_secretmanager'; readonly serviceAccountFile: string }
+  /** agent/plugin/svidstore/awssecretsmanager/aws.go Configuration: no access key here, the AWS SDK finds IRSA or the Secret's variables. */
+  | { readonly type: 'aws_secretsmanager'; readonly region: string };
+
+function svidStore(options: AgentSvidStore) {
+  return options.type === 'gcp_secretmanager'
+    ? plugin('SVIDStore', 'gcp_secretmanager', [['service_account_file', options.serviceAccountFile]])
+    : plugin('SVIDStore', 'aws_secretsmanager', [['region', options.region]]);
+}
+
+function nodeAttestor(options: AgentNodeAttestor) {
+  return options.type === 'k8s_psat'
+    ? plugin('NodeAttestor', 'k8s_psat', [['cluster', options.cluster], ['token_path', options.tokenPath]])
+    : plugin('NodeAttestor', 'gcp_iit', [['service_account', options.serviceAccount], ['identity_token_host', options.identityTokenHost]]);
+}
+
 export interface AgentConfOptions {
   readonly trustDomain: string;
   /** DNS name of the server Service. */
@@ -15,15 +39,14 @@ export interface AgentConfOptions {
   readonly trustBundleFormat: 'spiffe' | 'pem';
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
+  readonly nodeAttestor: AgentNodeAttestor;
   /**
-   * The agent's one NodeAttestor (SPIRE pkg/agent/catalog/nodeattestor.go Constraints: ExactlyOne).
-   * k8s_psat: `cluster` must be a key of the server's k8s_psat `clusters`.
+   * `disk` where the agent must survive a restart without attesting again (its SVID's key beside the
+   * SVID in data_dir: SPIRE agent KeyManager disk, `directory`); `memory` otherwise.
    */
-  readonly nodeAttestor:
-  | { readonly type: 'k8s_psat'; readonly cluster: string; readonly tokenPath: string }
-  | { readonly type: 'aws_iid'; readonly ec2MetadataEndpoint?: string };
-  /** SVIDStore for entries marked storeSVID. */
-  readonly svidStore?: { readonly type: 'aws_secretsmanager'; readonly region: string };
+  readonly keyManager: { readonly type: 'memory' } | { readonly type: 'disk'; readonly directory: string };
+  /** SVIDStores: cloud secret stores the agent also writes SVIDs to. */
+  readonly svidStores?: readonly AgentSvidStore[];
   readonly kubelet:
   | { readonly verification: 'skip' }
   | { readonly verification: 'apiServerCA'; readonly caPath: string; readonly addressEnv: string };
@@ -55,14 +78,11 @@ export function renderAgentConf(options: AgentConfOptions): string {
     {
       block: 'plugins',
       body: [
-        options.nodeAttestor.type === 'k8s_psat'
-          ? plugin('NodeAttestor', 'k8s_psat', [['cluster', options.nodeAttestor.cluster], ['token_path', options.nodeAttestor.tokenPath]])
-          : plugin('NodeAttestor', 'aws_iid', [['ec2_metadata_endpoint', options.nodeAttestor.ec2MetadataEndpoint]]),
-        plugin('KeyManager', 'memory', []),
-        // No access key in the file: the AWS SDK finds IRSA or the Secret's env vars itself.
-        options.svidStore ? plugin('SVIDStore', options.svidStore.type, [['region', options.svidStore.region]]) : undefined,
+        nodeAttestor(options.nodeAttestor),
+        options.keyManager.type === 'disk' ? plugin('KeyManager', 'disk', [['directory', options.keyManager.directory]]) : plugin('KeyManager', 'memory', []),
         // use_new_container_locator is left out: true is its default (spire pkg/agent/plugin/workloadattestor/k8s/k8s_posix.go).
         plugin('WorkloadAttestor', 'k8s', kubelet),
+        ...(options.svidStores ?? []).map(svidStore),
       ],
     },
     healthChecks(options.health),

@@ -11,6 +11,8 @@ export interface ControllerManagerConfigOptions {
   readonly validatingWebhookConfigurationName: string;
   readonly spireServerSocketPath: string;
   readonly entryIDPrefix: string;
+  /** The parent ID of pod entries (Go template over the Node); none: the manager's k8s_psat default. */
+  readonly parentIDTemplate?: string;
   readonly logLevel: string;
   readonly metricsPort: number;
   readonly healthPort: number;
@@ -46,6 +48,7 @@ export function renderControllerManagerConfig(options: ControllerManagerConfigOp
     className: options.className,
     watchClassless: false,
     entryIDPrefix: options.entryIDPrefix,
+    ...(options.parentIDTemplate ? { parentIDTemplate: options.parentIDTemplate } : {}),
     ignoreNamespaces: options.ignoreNamespaces.map(anchored),
     validatingWebhookConfigurationName: options.validatingWebhookConfigurationName,
     spireServerSocketPath: options.spireServerSocketPath,

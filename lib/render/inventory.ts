@@ -1,10 +1,13 @@
 import { ApiObject } from 'cdk8s';
 import { ClusterChart } from '../build/cluster-chart';
+import { federationLockPath } from '../config/federation-locks';
 import { teamFileOf } from '../config/team-identities';
+import { pendingFederations, trustDomainsOf } from '../config/topology';
 import { EnvironmentConfig, EstateConfig, LabelSelectorSpec } from '../config/types';
 import { SPIRE_AGENT } from '../config/spire-facts';
 import { samplePodFor } from '../identity/policy';
 import { sortedByCodePoint } from './kustomization';
+import { trustGraph } from './trust-graph';
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -24,10 +27,6 @@ function selectorText(selector: LabelSelectorSpec | undefined): string[] {
     ...Object.entries(selector.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`),
     ...(selector.matchExpressions ?? []).map((expression) => `${expression.key} ${expression.operator}${expression.values ? ` (${expression.values.join(', ')})` : ''}`),
   ];
-}
-
-function mermaidId(trustDomain: string): string {
-  return trustDomain.replace(/[^A-Za-z0-9]/g, '_');
 }
 
 /** A TTL as the identity states it, or the server's default that applies without one. */
@@ -68,7 +67,7 @@ function attestationOf(chart: ClusterChart): { node: string; psatCluster: string
 function environmentSection(estate: EstateConfig, env: EnvironmentConfig, charts: readonly ClusterChart[]): string[] {
   const chart = charts[0];
   const lines = [
-    `## ${env.name} (\`${env.trustDomain}\`)`,
+    `## ${env.name} (${trustDomainsOf(env).map((trustDomain) => `\`${trustDomain}\``).join(', ')})`,
     '',
     `Clusters: ${env.clusters.map((cluster) => `\`${cluster.name}\` (${cluster.region})`).join(', ')}. `
       + `Policy: TTL at most ${env.identityPolicy.maxTtl}, JWT TTL at most ${env.identityPolicy.maxJwtTtl}, admin ${env.identityPolicy.admin}, `
@@ -145,31 +144,25 @@ export function renderInventory(estate: EstateConfig, clusters: readonly Cluster
     '',
     '## Trust domains and federation',
     '',
+    'Boxes are trust domains with the servers (environment/cluster) that issue them; a datastore two servers',
+    'share makes them one CA (ha); `signs` is a root signing a downstream server (nested); a double-headed',
+    'edge is a federation between two of this estate\'s trust domains, a single-headed one a partner outside',
+    'it, and a dotted `pending` one an internal federation whose first bundle is not committed yet.',
+    '',
     '```mermaid',
-    'flowchart LR',
+    ...trustGraph(estate),
   ];
-  const partners = new Set<string>();
-  for (const env of estate.environments) {
-    const names = env.clusters.map((cluster) => cluster.name).join(', ');
-    lines.push(`  ${mermaidId(env.trustDomain)}["${env.trustDomain}<br/>${env.name}: ${names}"]`);
-  }
-  for (const env of estate.environments) {
-    for (const federation of env.federation) {
-      if (!partners.has(federation.trustDomain) && !estate.environments.some((other) => other.trustDomain === federation.trustDomain)) {
-        lines.push(`  ${mermaidId(federation.trustDomain)}(["${federation.trustDomain}"])`);
-        partners.add(federation.trustDomain);
-      }
-      lines.push(`  ${mermaidId(env.trustDomain)} -- "${federation.profile.type}" --> ${mermaidId(federation.trustDomain)}`);
-    }
-  }
   lines.push('```', '');
 
   const federations = estate.environments.flatMap((env) => env.federation.map((federation) => ({ env, federation })));
   lines.push('| environment | partner trust domain | bundle endpoint URL | profile | initial bundle |', '|---|---|---|---|---|');
-  if (federations.length === 0) lines.push('| - | - | - | - | - |');
+  if (federations.length === 0 && pendingFederations(estate).length === 0) lines.push('| - | - | - | - | - |');
   for (const { env, federation } of byCodePoint(federations, ({ env: e, federation: f }) => `${e.name} ${f.trustDomain}`)) {
     const profile = federation.profile.type === 'https_spiffe' ? `https_spiffe (${federation.profile.endpointSPIFFEID})` : 'https_web';
     lines.push(`| ${env.name} | ${federation.trustDomain} | ${code(federation.bundleEndpointURL)} | ${cell(profile)} | ${federation.trustDomainBundle !== undefined ? 'committed' : 'fetched from the endpoint'} |`);
+  }
+  for (const pending of pendingFederations(estate)) {
+    lines.push(`| ${pending.environment} | ${pending.trustDomain} | - | https_spiffe | pending (${cell(pending.because)}): commit ${code(federationLockPath(pending.trustDomain))} (spire-gitops federation fetch-bundle ${pending.trustDomain} --write) |`);
   }
   lines.push('', '## Images', '', '| image | repository | tag | digest |', '|---|---|---|---|');
   const images = estate.images as unknown as Record<string, { repository: string; tag: string; digest?: string }>;
@@ -180,7 +173,7 @@ export function renderInventory(estate: EstateConfig, clusters: readonly Cluster
   lines.push('');
 
   for (const env of estate.environments) {
-    const charts = clusters.filter((candidate) => candidate.context.environment === env);
+    const charts = clusters.filter((candidate) => candidate.context.environment.name === env.name);
     if (charts.length === 0) continue;
     lines.push(...environmentSection(estate, env, charts));
   }

@@ -23,27 +23,51 @@ export type ServerDatastore =
   /** `passwordEnv`: the environment variable that holds the password, expanded by `-expandEnv`; none with IAM authentication. */
   | ServerDatabase & { readonly type: 'mysql'; readonly passwordEnv?: string };
 
+/** Azure app-registration credentials; the secret is an environment variable that `-expandEnv` substitutes. */
+export interface AzureAppCredentials {
+  readonly tenantId: string;
+  readonly subscriptionId: string;
+  readonly appId: string;
+  readonly appSecretEnv: string;
+}
+
+/** key_identifier_file or key_identifier_value: exactly one (both plugins' buildConfig refuse neither and both). */
+export type KeyIdentifier = { readonly file: string } | { readonly value: string };
+
 export type ServerKeyManager =
   | { readonly type: 'disk'; readonly keysPath: string }
   | { readonly type: 'memory' }
-  /** Exactly one of keyIdentifierFile and keyIdentifierValue. */
+  | {
+    readonly type: 'gcp_kms';
+    readonly keyRing: string;
+    readonly keyIdentifier: KeyIdentifier;
+    readonly keyPolicyFile?: string;
+    /** None: Application Default Credentials (Workload Identity). */
+    readonly serviceAccountFile?: string;
+  }
+  | {
+    readonly type: 'azure_key_vault';
+    readonly keyVaultUri: string;
+    readonly keyIdentifier: KeyIdentifier;
+    /** None: DefaultAzureCredential (Workload Identity). */
+    readonly appCredentials?: AzureAppCredentials;
+  }
   | {
     readonly type: 'aws_kms';
     readonly region: string;
-    readonly keyIdentifierFile?: string;
-    readonly keyIdentifierValue?: string;
+    readonly keyIdentifier: KeyIdentifier;
     readonly keyPolicyFile?: string;
     readonly tagBasedKeyDiscovery?: boolean;
   };
 
 export type ServerUpstreamAuthority =
-  | {
-    readonly type: 'cert-manager';
-    readonly issuerName: string;
-    readonly issuerKind: string;
-    readonly issuerGroup: string;
-    readonly namespace: string;
-  }
+  | { readonly type: 'cert-manager'; readonly issuerName: string; readonly issuerKind: string; readonly issuerGroup: string; readonly namespace: string }
+  | { readonly type: 'gcp_cas'; readonly projectName: string; readonly regionName: string; readonly caPool: string; readonly labelKey: string; readonly labelValue: string }
+  /**
+   * Another SPIRE server of the trust domain signs this one's CA (a nested topology's root), through the
+   * Workload API socket of an agent of that server, which gives this server its X509-SVID.
+   */
+  | { readonly type: 'spire'; readonly serverAddress: string; readonly serverPort: number; readonly workloadApiSocket: string }
   | {
     readonly type: 'aws_pca';
     readonly region: string;
@@ -62,19 +86,42 @@ export type ServerUpstreamAuthority =
     readonly assumeRoleArn?: string;
   };
 
-/** NodeAttestor aws_iid's options on the server (SPIRE pkg/server/plugin/nodeattestor/awsiid/iid.go IIDAttestorConfig). */
-export interface ServerAwsIid {
-  readonly assumeRole?: string;
-  readonly skipBlockDevice?: boolean;
-  readonly disableInstanceProfileSelectors?: boolean;
-  readonly agentPathTemplate?: string;
-  readonly accountIdsForLocalValidation?: readonly string[];
-  readonly partition?: string;
-}
+export type ServerNodeAttestor =
+  | {
+    readonly type: 'gcp_iit';
+    readonly projectIdAllowList: readonly string[];
+    readonly agentPathTemplate: string;
+    readonly useInstanceMetadata?: boolean;
+    readonly allowedLabelKeys?: readonly string[];
+    readonly allowedMetadataKeys?: readonly string[];
+    readonly maxMetadataValueSize?: number;
+    readonly serviceAccountFile?: string;
+  }
+  | {
+    readonly type: 'azure_msi';
+    /** Without appCredentials a tenant's selectors are resolved with DefaultAzureCredential. */
+    readonly tenants: readonly { readonly tenantId: string; readonly resourceId?: string; readonly appCredentials?: Omit<AzureAppCredentials, 'tenantId'> }[];
+  }
+  /** nodeattestor/awsiid/iid.go IIDAttestorConfig. */
+  | {
+    readonly type: 'aws_iid';
+    readonly assumeRole?: string;
+    readonly skipBlockDevice?: boolean;
+    readonly disableInstanceProfileSelectors?: boolean;
+    readonly agentPathTemplate?: string;
+    readonly accountIdsForLocalValidation?: readonly string[];
+    readonly partition?: string;
+  };
 
-/** BundlePublishers beside the k8s_configmap one agents read. */
 export type ServerBundlePublisher =
-  | { readonly type: 'aws_s3'; readonly region: string; readonly bucket: string; readonly objectKey: string; readonly format: string; readonly endpoint?: string }
+  | {
+    readonly type: 'gcp_cloudstorage';
+    readonly bucketName: string;
+    readonly objectName: string;
+    readonly format: 'spiffe' | 'jwks' | 'pem';
+    readonly serviceAccountFile?: string;
+  }
+  | { readonly type: 'aws_s3'; readonly region: string; readonly bucket: string; readonly objectKey: string; readonly format: 'spiffe' | 'jwks' | 'pem'; readonly endpoint?: string }
   | { readonly type: 'aws_rolesanywhere_trustanchor'; readonly region: string; readonly trustAnchorId: string };
 
 export interface ServerConfOptions {
@@ -94,14 +141,17 @@ export interface ServerConfOptions {
   readonly datastore: ServerDatastore;
   readonly keyManager: ServerKeyManager;
   readonly upstreamAuthority?: ServerUpstreamAuthority;
-  /** Also accept agents attesting with their EC2 instance identity document. */
-  readonly awsIid?: ServerAwsIid;
+  /** NodeAttestors beside k8s_psat (the clusters' agents on gcp_iit, VM agents on azure_msi). */
+  readonly nodeAttestors?: readonly ServerNodeAttestor[];
+  /** BundlePublishers beside the agents' k8s_configmap one. */
   readonly bundlePublishers?: readonly ServerBundlePublisher[];
   /** k8s_psat: one entry per cluster whose agents attest to this server. */
   readonly psatClusters: readonly {
     readonly name: string;
     readonly serviceAccountAllowList: readonly string[];
     readonly audience: readonly string[];
+    /** A cluster the server does not run in: the kubeconfig it reviews that cluster's tokens with. */
+    readonly kubeConfigFile?: string;
   }[];
   /** Where the trust bundle is published for agents (BundlePublisher k8s_configmap). */
   readonly bundle: {
@@ -110,6 +160,8 @@ export interface ServerConfOptions {
     readonly configMapName: string;
     readonly configMapKey: string;
     readonly format: 'spiffe' | 'pem';
+    /** Clusters the server does not run in that get the same ConfigMap, each through its kubeconfig. */
+    readonly remote?: readonly { readonly cluster: string; readonly kubeconfigPath: string }[];
   };
   readonly health: HealthListener;
   readonly prometheusPort?: number;
@@ -170,59 +222,129 @@ function databaseType(engine: 'postgres' | 'mysql', iamAuthRegion: string | unde
     : { block: 'database_type', labels: [`aws_${engine}`], body: [['region', iamAuthRegion]] };
 }
 
-function keyManager(options: ServerKeyManager): HclBlock {
-  if (options.type === 'disk') return plugin('KeyManager', 'disk', [['keys_path', options.keysPath]]);
-  if (options.type === 'memory') return plugin('KeyManager', 'memory', []);
-  // No access_key_id/secret_access_key: the AWS SDK finds IRSA or the Secret's env vars itself.
-  return plugin('KeyManager', 'aws_kms', [
-    ['region', options.region],
-    ['key_identifier_file', options.keyIdentifierFile],
-    ['key_identifier_value', options.keyIdentifierValue],
-    ['key_policy_file', options.keyPolicyFile],
-    ['enable_tag_based_key_discovery', options.tagBasedKeyDiscovery],
-  ]);
+function keyIdentifier(identifier: KeyIdentifier): HclBody {
+  return 'file' in identifier ? [['key_identifier_file', identifier.file]] : [['key_identifier_value', identifier.value]];
 }
 
-function upstreamAuthority(options: ServerUpstreamAuthority): HclBlock {
+const envReference = (name: string) => `\${${name}}`;
+
+/*
+ * Keys as the plugins' Config structs of SPIRE v1.15.2 name them: keymanager/gcpkms/gcpkms.go Config,
+ * keymanager/azurekeyvault/azure_key_vault.go Config (tenant_id, subscription_id, app_id and app_secret
+ * together, or none: Configure then uses DefaultAzureCredential).
+ */
+function keyManager(options: ServerKeyManager): HclBlock {
   switch (options.type) {
-    case 'cert-manager':
-      return plugin('UpstreamAuthority', 'cert-manager', [
-        ['issuer_name', options.issuerName],
-        ['issuer_kind', options.issuerKind],
-        ['issuer_group', options.issuerGroup],
-        ['namespace', options.namespace],
-      ]);
-    case 'aws_pca':
-      return plugin('UpstreamAuthority', 'aws_pca', [
-        ['region', options.region],
-        ['certificate_authority_arn', options.certificateAuthorityArn],
-        ['signing_algorithm', options.signingAlgorithm],
-        ['ca_signing_template_arn', options.caSigningTemplateArn],
-        ['assume_role_arn', options.assumeRoleArn],
-        ['supplemental_bundle_path', options.supplementalBundlePath],
-      ]);
-    case 'awssecret':
-      return plugin('UpstreamAuthority', 'awssecret', [
-        ['region', options.region],
-        ['cert_file_arn', options.certFileArn],
-        ['key_file_arn', options.keyFileArn],
-        ['bundle_file_arn', options.bundleFileArn],
-        ['assume_role_arn', options.assumeRoleArn],
-      ]);
+    case 'disk': return plugin('KeyManager', 'disk', [['keys_path', options.keysPath]]);
+    case 'memory': return plugin('KeyManager', 'memory', []);
+    case 'gcp_kms': return plugin('KeyManager', 'gcp_kms', [
+      ['key_ring', options.keyRing],
+      ...keyIdentifier(options.keyIdentifier),
+      ['key_policy_file', options.keyPolicyFile],
+      ['service_account_file', options.serviceAccountFile],
+    ]);
+    case 'azure_key_vault': return plugin('KeyManager', 'azure_key_vault', [
+      ['key_vault_uri', options.keyVaultUri],
+      ...keyIdentifier(options.keyIdentifier),
+      ['tenant_id', options.appCredentials?.tenantId],
+      ['subscription_id', options.appCredentials?.subscriptionId],
+      ['app_id', options.appCredentials?.appId],
+      ['app_secret', options.appCredentials ? envReference(options.appCredentials.appSecretEnv) : undefined],
+    ]);
+    // keymanager/awskms/awskms.go Config; no access_key_id/secret_access_key: the AWS SDK finds IRSA or the Secret's variables itself.
+    case 'aws_kms': return plugin('KeyManager', 'aws_kms', [
+      ['region', options.region],
+      ...keyIdentifier(options.keyIdentifier),
+      ['key_policy_file', options.keyPolicyFile],
+      ['enable_tag_based_key_discovery', options.tagBasedKeyDiscovery],
+    ]);
   }
 }
 
-function awsIid(options: ServerAwsIid): HclBlock {
-  return plugin('NodeAttestor', 'aws_iid', [
-    ['assume_role', options.assumeRole],
-    ['skip_block_device', options.skipBlockDevice],
-    ['disable_instance_profile_selectors', options.disableInstanceProfileSelectors],
-    ['agent_path_template', options.agentPathTemplate],
-    ['account_ids_for_local_validation', options.accountIdsForLocalValidation ? [...options.accountIdsForLocalValidation] : undefined],
-    ['partition', options.partition],
-  ]);
+/** upstreamauthority/certmanager and upstreamauthority/gcpcas/gcpcas.go Configuration (a root_cert_spec block). */
+function upstreamAuthority(options: ServerUpstreamAuthority): HclBlock {
+  if (options.type === 'spire') {
+    // server_port is a string in the plugin's configuration (spire pkg/server/plugin/upstreamauthority/spire/spire.go, Configuration).
+    return plugin('UpstreamAuthority', 'spire', [
+      ['server_address', options.serverAddress],
+      ['server_port', String(options.serverPort)],
+      ['workload_api_socket', options.workloadApiSocket],
+    ]);
+  }
+  if (options.type === 'cert-manager') {
+    return plugin('UpstreamAuthority', 'cert-manager', [
+      ['issuer_name', options.issuerName],
+      ['issuer_kind', options.issuerKind],
+      ['issuer_group', options.issuerGroup],
+      ['namespace', options.namespace],
+    ]);
+  }
+  if (options.type === 'aws_pca') {
+    // upstreamauthority/awspca/pca.go Configuration.
+    return plugin('UpstreamAuthority', 'aws_pca', [
+      ['region', options.region],
+      ['certificate_authority_arn', options.certificateAuthorityArn],
+      ['signing_algorithm', options.signingAlgorithm],
+      ['ca_signing_template_arn', options.caSigningTemplateArn],
+      ['assume_role_arn', options.assumeRoleArn],
+      ['supplemental_bundle_path', options.supplementalBundlePath],
+    ]);
+  }
+  if (options.type === 'awssecret') {
+    // upstreamauthority/awssecret/awssecret.go Configuration.
+    return plugin('UpstreamAuthority', 'awssecret', [
+      ['region', options.region],
+      ['cert_file_arn', options.certFileArn],
+      ['key_file_arn', options.keyFileArn],
+      ['bundle_file_arn', options.bundleFileArn],
+      ['assume_role_arn', options.assumeRoleArn],
+    ]);
+  }
+  return plugin('UpstreamAuthority', 'gcp_cas', [{
+    block: 'root_cert_spec',
+    body: [
+      ['project_name', options.projectName],
+      ['region_name', options.regionName],
+      ['ca_pool', options.caPool],
+      ['label_key', options.labelKey],
+      ['label_value', options.labelValue],
+    ],
+  }]);
 }
 
+/** nodeattestor/gcpiit/iit.go IITAttestorConfig, nodeattestor/awsiid/iid.go IIDAttestorConfig and nodeattestor/azuremsi/msi.go MSIAttestorConfig (tenants keyed by tenant ID). */
+function nodeAttestor(options: ServerNodeAttestor): HclBlock {
+  if (options.type === 'gcp_iit') {
+    return plugin('NodeAttestor', 'gcp_iit', [
+      ['projectid_allow_list', [...options.projectIdAllowList]],
+      ['agent_path_template', options.agentPathTemplate],
+      ['use_instance_metadata', options.useInstanceMetadata],
+      ['allowed_label_keys', options.allowedLabelKeys ? [...options.allowedLabelKeys] : undefined],
+      ['allowed_metadata_keys', options.allowedMetadataKeys ? [...options.allowedMetadataKeys] : undefined],
+      ['max_metadata_value_size', options.maxMetadataValueSize],
+      ['service_account_file', options.serviceAccountFile],
+    ]);
+  }
+  if (options.type === 'aws_iid') {
+    return plugin('NodeAttestor', 'aws_iid', [
+      ['assume_role', options.assumeRole],
+      ['skip_block_device', options.skipBlockDevice],
+      ['disable_instance_profile_selectors', options.disableInstanceProfileSelectors],
+      ['agent_path_template', options.agentPathTemplate],
+      ['account_ids_for_local_validation', options.accountIdsForLocalValidation ? [...options.accountIdsForLocalValidation] : undefined],
+      ['partition', options.partition],
+    ]);
+  }
+  const tenants = Object.fromEntries(options.tenants.map((tenant) => [tenant.tenantId, Object.fromEntries(Object.entries({
+    resource_id: tenant.resourceId,
+    subscription_id: tenant.appCredentials?.subscriptionId,
+    app_id: tenant.appCredentials?.appId,
+    app_secret: tenant.appCredentials ? envReference(tenant.appCredentials.appSecretEnv) : undefined,
+  }).filter((entry): entry is [string, string] => entry[1] !== undefined))]));
+  return plugin('NodeAttestor', 'azure_msi', [['tenants', tenants]]);
+}
+
+/** bundlepublisher/gcpcloudstorage/gcpcloudstorage.go, awss3/awss3.go and awsrolesanywhere/awsrolesanywhere.go Config. */
 function bundlePublisher(options: ServerBundlePublisher): HclBlock {
   if (options.type === 'aws_s3') {
     return plugin('BundlePublisher', 'aws_s3', [
@@ -233,7 +355,15 @@ function bundlePublisher(options: ServerBundlePublisher): HclBlock {
       ['endpoint', options.endpoint],
     ]);
   }
-  return plugin('BundlePublisher', 'aws_rolesanywhere_trustanchor', [['region', options.region], ['trust_anchor_id', options.trustAnchorId]]);
+  if (options.type === 'aws_rolesanywhere_trustanchor') {
+    return plugin('BundlePublisher', 'aws_rolesanywhere_trustanchor', [['region', options.region], ['trust_anchor_id', options.trustAnchorId]]);
+  }
+  return plugin('BundlePublisher', 'gcp_cloudstorage', [
+    ['service_account_file', options.serviceAccountFile],
+    ['bucket_name', options.bucketName],
+    ['object_name', options.objectName],
+    ['format', options.format],
+  ]);
 }
 
 function federation(options: NonNullable<ServerConfOptions['federation']>): HclBlock {
@@ -278,23 +408,25 @@ export function renderServerConf(options: ServerConfOptions): string {
   const clusters = Object.fromEntries(options.psatClusters.map((cluster) => [cluster.name, {
     service_account_allow_list: [...cluster.serviceAccountAllowList],
     audience: [...cluster.audience],
+    ...(cluster.kubeConfigFile ? { kube_config_file: cluster.kubeConfigFile } : {}),
   }]));
+  const bundleTarget = (kubeconfigPath?: string) => ({
+    configmap_name: options.bundle.configMapName,
+    configmap_key: options.bundle.configMapKey,
+    namespace: options.bundle.namespace,
+    format: options.bundle.format,
+    ...(kubeconfigPath ? { kubeconfig_path: kubeconfigPath } : {}),
+  });
 
   const plugins: HclBody = [
     datastore(options.datastore),
     plugin('NodeAttestor', 'k8s_psat', [['clusters', clusters]]),
-    // The server takes any number of NodeAttestors and picks one by the agent's attestation type
-    // (SPIRE pkg/server/catalog/nodeattestor.go Constraints: ZeroOrMore).
-    options.awsIid ? awsIid(options.awsIid) : undefined,
+    ...(options.nodeAttestors ?? []).map(nodeAttestor),
     keyManager(options.keyManager),
     options.upstreamAuthority ? upstreamAuthority(options.upstreamAuthority) : undefined,
     plugin('BundlePublisher', 'k8s_configmap', [['clusters', {
-      [options.bundle.cluster]: {
-        configmap_name: options.bundle.configMapName,
-        configmap_key: options.bundle.configMapKey,
-        namespace: options.bundle.namespace,
-        format: options.bundle.format,
-      },
+      [options.bundle.cluster]: bundleTarget(),
+      ...Object.fromEntries((options.bundle.remote ?? []).map((remote) => [remote.cluster, bundleTarget(remote.kubeconfigPath)])),
     }]]),
     ...(options.bundlePublishers ?? []).map(bundlePublisher),
   ];

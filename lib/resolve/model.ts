@@ -1,5 +1,6 @@
 import { AgentSettings, ClusterConfig, EnvironmentConfig, IdentitySpec, ServerSettings } from '../config/types';
 import { ImageCatalogue } from '../config/versions';
+import { ResolvedCloudAccess } from './cloud';
 
 /*
  * The resolved model: one cluster's tree as plain data, every default applied and every fact that two
@@ -72,7 +73,7 @@ export interface ResolvedServer {
   readonly psatAudience: string;
   readonly bundle: TrustBundleLocation;
   readonly jwtIssuer?: string;
-  /** Serves its bundle to federation partners. */
+  /** Serves its bundle to federation partners: it has partners, or publishes a bundle endpoint (cluster bundleEndpoint). */
   readonly federates: boolean;
   readonly attestingAgents: readonly AttestingAgents[];
   /** The variable the database password is given in, when the datastore has one. */
@@ -85,6 +86,38 @@ export interface ResolvedServer {
   readonly pod: ResolvedPodOptions;
   /** With more than one replica: at most one down at a time during voluntary disruptions. */
   readonly disruptionBudget?: ResolvedDisruptionBudget;
+  /** A downstream server of a nested topology: the root that signs its CA (UpstreamAuthority `spire`). */
+  readonly upstream?: ResolvedUpstream;
+  /**
+   * The root server of a nested topology: the clusters it does not run in, which it reaches with a kubeconfig
+   * each (k8s_psat TokenReview of their root agents, and the root bundle their root agents start from).
+   */
+  readonly remoteClusters: readonly ResolvedRemoteCluster[];
+  /** Workload identity, credential files and variables of the cloud plugins. */
+  readonly cloud: ResolvedCloudAccess;
+  /** The data directory needs a claim per replica: sqlite3, the disk KeyManager's keys, a cloud KeyManager's key_identifier_file. */
+  readonly persistentData?: { readonly storageSize: string; readonly storageClass?: string };
+  /** The config reads variables (`${NAME}`), so the server runs with `-expandEnv`. */
+  readonly expandEnv: boolean;
+}
+
+/** Where a downstream server reaches the root server, and the root agent's Workload API socket it authenticates with. */
+export interface ResolvedUpstream {
+  readonly serverAddress: string;
+  readonly serverPort: number;
+  /** The CSI driver that serves the root agents' socket directory into the server pod. */
+  readonly csiDriverName: string;
+  /** The socket's directory inside the server container, and the socket itself. */
+  readonly socketDir: string;
+  readonly socketPath: string;
+}
+
+/** A cluster the root server does not run in: its name and the kubeconfig the root reaches its apiserver with. */
+export interface ResolvedRemoteCluster {
+  readonly cluster: string;
+  readonly kubeconfigPath: string;
+  /** The Secret (in the root's namespace) holding one kubeconfig per remote cluster, keyed by cluster name. */
+  readonly kubeconfigSecret: string;
 }
 
 export interface ResolvedAgent {
@@ -98,12 +131,13 @@ export interface ResolvedAgent {
   readonly socketHostDir: string;
   readonly socketFileName: string;
   readonly tokenAudience: string;
-  /** The cluster's agents' one NodeAttestor: the cluster's `agentNodeAttestor`, else k8s_psat. */
-  readonly nodeAttestor: 'k8s_psat' | 'aws_iid';
   /** Labels of every agent object; the pod template's are `pod.labels`. */
   readonly podLabels: Record<string, string>;
   readonly selector: Record<string, string>;
   readonly pod: ResolvedPodOptions;
+  readonly cloud: ResolvedCloudAccess;
+  /** The agent's data directory is on the node (hostPath), for a node attestor SPIRE admits once per node. */
+  readonly dataOnHost: boolean;
 }
 
 export interface ResolvedControllerManager {
@@ -113,6 +147,8 @@ export interface ResolvedControllerManager {
   readonly webhookConfigurationName: string;
   readonly webhookServiceName: string;
   readonly clusterDomain: string;
+  /** The parent ID of pod entries, when the agents do not attest with k8s_psat (the manager's default). */
+  readonly parentIdTemplate?: string;
   readonly ports: { readonly webhook: number; readonly metrics: number; readonly health: number; readonly webhookService: number };
 }
 
@@ -154,7 +190,11 @@ export interface ResolvedComponents {
 }
 
 export interface ResolvedCluster {
-  /** The estate as written; constructs take settings from here that they pass on unchanged. */
+  /**
+   * The environment as this cluster's server sees it (lib/config/topology.ts clusterEnvironment): as written,
+   * except in a federated topology, where its trustDomain is the cluster's own and the other clusters are
+   * its federation partners. Constructs take settings from here that they pass on unchanged.
+   */
   readonly environment: EnvironmentConfig;
   readonly cluster: ClusterConfig;
   readonly images: ImageCatalogue;
@@ -170,6 +210,31 @@ export interface ResolvedCluster {
   readonly controllerManager: ResolvedControllerManager;
   readonly csiDriver: ResolvedCsiDriver;
   readonly oidcDiscovery?: ResolvedOidcDiscoveryProvider;
+  /** A workload cluster of a nested topology: the root's agents here, and the root itself in the cluster that runs it. */
+  readonly nested?: ResolvedNested;
+}
+
+/** The registration of one cluster's downstream server at the root: a node alias for its root agents, and the downstream entry. */
+export interface DownstreamRegistration {
+  readonly cluster: string;
+  /** The alias's SPIFFE ID path: every root agent of the cluster (k8s_psat cluster, namespace and service account) maps to it. */
+  readonly aliasPath: string;
+  readonly aliasSelectors: readonly string[];
+  readonly downstreamPath: string;
+  /** The downstream server's namespace and service account, as k8s workload selectors. */
+  readonly downstreamSelectors: readonly string[];
+}
+
+export interface ResolvedNested {
+  /**
+   * The root's agents on this cluster's nodes and their CSI driver, as the agent and CSI driver constructs
+   * read them: `server` is the root as this cluster reaches it, `agent` and `csiDriver` the root's own.
+   */
+  readonly rootAgents: ResolvedCluster;
+  /** In the cluster that runs the root: the root server (namespace of its own, controller manager of its own) and what it registers. */
+  readonly root?: { readonly server: ResolvedCluster; readonly downstream: readonly DownstreamRegistration[] };
+  /** In every other cluster: the service account the root server acts as here through its kubeconfig. */
+  readonly remoteAccess?: { readonly namespace: string; readonly serviceAccountName: string };
 }
 
 export interface ResolvedEstate {

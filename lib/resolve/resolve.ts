@@ -1,11 +1,14 @@
-import { ClusterConfig, EnvironmentConfig, EstateConfig } from '../config/types';
-import { CONTROLLER_MANAGER, CSI_DRIVER, DEFAULT_CLUSTER_DOMAIN, OIDC_DISCOVERY_PROVIDER, SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER } from '../config/spire-facts';
+import { ClusterConfig, EnvironmentConfig, EstateConfig, ServerSettings } from '../config/types';
+import { CONTROLLER_MANAGER, CSI_DRIVER, DEFAULT_CLUSTER_DOMAIN, NESTED_ROOT, OIDC_DISCOVERY_PROVIDER, SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER } from '../config/spire-facts';
+import { NestedRoot, clusterEnvironment, nestedRootOf } from '../config/topology';
 import { ImageCatalogue } from '../config/versions';
 import { namespaceServiceAccountId } from '../identity/spiffe-id';
 import { selectorLabels, standardLabels } from './labels';
+import { attestsOnce, parentIdTemplate, resolveAgentCloud, resolveServerCloud } from './cloud';
 import { AGENT_POD_DEFAULTS, OIDC_POD_DEFAULTS, SERVER_POD_DEFAULTS, csiDriverDefaults, resolvePodOptions } from './pods';
 import {
-  ResolvedAgent, ResolvedCluster, ResolvedCsiDriver, ResolvedEstate, ResolvedOidcDiscoveryProvider, ResolvedServer,
+  DownstreamRegistration, ResolvedAgent, ResolvedCluster, ResolvedControllerManager, ResolvedCsiDriver, ResolvedEstate, ResolvedNested,
+  ResolvedOidcDiscoveryProvider, ResolvedServer, ResolvedUpstream,
 } from './model';
 
 /** Namespaces and names this project gives SPIRE's parts in every cluster. */
@@ -19,36 +22,69 @@ export const WORKLOADS = {
   oidcDiscoveryProvider: { kind: 'Deployment', name: 'spire-oidc-discovery-provider' },
 } as const;
 
-/** The NodeAttestor agents use where the cluster names none. */
-export const DEFAULT_AGENT_NODE_ATTESTOR = 'k8s_psat';
+/**
+ * A nested topology's root: its server in a namespace of its own (so it never collides with the
+ * downstream server of the cluster it runs in), its agents in another (privileged, like every agent's).
+ */
+export const NESTED_ROOT_NAMES = {
+  serverNamespace: 'spire-root',
+  server: 'spire-root-server',
+  agentNamespace: 'spire-root-system',
+  agent: 'spire-root-agent',
+  csiDriver: 'spiffe-csi-driver-root',
+  bundleConfigMap: 'spire-root-bundle',
+  /** Operator-provided in the root's namespace: one kubeconfig per other cluster, keyed by cluster name. */
+  kubeconfigSecret: 'spire-root-kubeconfigs',
+  /** What the root server acts as in the other clusters (the identity in its kubeconfig for them). */
+  remoteServiceAccount: 'spire-root-server-remote',
+} as const;
 
 /** The postgres sslmode a server uses: as configured, else verify-full in production environments and require elsewhere. */
 export function postgresSslMode(configured: 'require' | 'verify-ca' | 'verify-full' | undefined, production: boolean | undefined): 'require' | 'verify-ca' | 'verify-full' {
   return configured ?? (production ? 'verify-full' : 'require');
 }
 
-function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, agent: ResolvedAgent): ResolvedServer {
-  const settings = { ...environment.server, ...cluster.serverOverrides };
+/** Which server of the cluster: its own (a downstream one in a nested topology), or a nested topology's root. */
+interface ServerRole {
+  readonly name: string;
+  readonly namespace: string;
+  readonly component: string;
+  readonly settings: ServerSettings;
+  readonly bundleConfigMap: string;
+  readonly upstream?: ResolvedUpstream;
+}
+
+function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, agent: ResolvedAgent, role: ServerRole = ownServer(environment, cluster)): ResolvedServer {
+  const { settings, name, namespace } = role;
   const { datastore } = settings;
-  const name = WORKLOADS.server.name;
-  const oidc = environment.oidcDiscovery;
-  const podLabels = standardLabels(name, 'server', cluster.name);
+  const oidc = role.component === 'server' ? environment.oidcDiscovery : undefined;
+  const podLabels = standardLabels(name, role.component, cluster.name);
   const selector = selectorLabels(name, cluster.name);
+  const cloud = resolveServerCloud(settings);
+  const pod = resolvePodOptions(settings.pod, SERVER_POD_DEFAULTS, podLabels, selector);
+  const { keyManager } = settings;
+  // One claim for the data directory; with both a disk KeyManager and sqlite3 in it, the KeyManager's size.
+  const persistentData = keyManager.type === 'disk' ? keyManager
+    : datastore.type === 'sqlite3' ? datastore
+      : 'keyIdentifier' in keyManager && keyManager.keyIdentifier.type === 'file' ? keyManager.keyIdentifier
+        : undefined;
   return {
     name,
-    namespace: SERVER_NAMESPACE,
+    namespace,
     serviceAccountName: name,
     configMapName: name,
     headlessServiceName: `${name}-headless`,
-    serviceHost: `${name}.${SERVER_NAMESPACE}.svc`,
+    serviceHost: `${name}.${namespace}.svc`,
     settings,
     ports: SPIRE_SERVER.ports,
     healthPaths: SPIRE_HEALTH_PATHS,
     socketPath: `${SPIRE_SERVER.socketDir}/${SPIRE_SERVER.socketFile}`,
     psatAudience: agent.tokenAudience,
-    bundle: { namespace: agent.namespace, configMapName: 'spire-bundle', configMapKey: 'bundle.spiffe', format: 'spiffe' },
+    bundle: { namespace: agent.namespace, configMapName: role.bundleConfigMap, configMapKey: 'bundle.spiffe', format: 'spiffe' },
     jwtIssuer: oidc ? `https://${oidc.domains[0]}` : undefined,
-    federates: environment.federation.length > 0,
+    // Partners fetch its bundle: those it federates with, and the estate's other trust domains that reach it at its bundleEndpoint.
+    // The root of a nested topology federates with no one: the downstream servers' bundle is the trust domain's.
+    federates: role.component === 'server' && (environment.federation.length > 0 || cluster.bundleEndpoint !== undefined),
     attestingAgents: [{ cluster: cluster.name, namespace: agent.namespace, serviceAccount: agent.serviceAccountName, audience: agent.tokenAudience }],
     // RDS IAM authentication signs a token instead: no password variable.
     datastorePasswordEnv: datastore.type === 'sqlite3' || datastore.iamAuth ? undefined
@@ -56,8 +92,24 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
     databaseSslMode: datastore.type === 'postgres' ? postgresSslMode(datastore.sslMode, environment.production) : undefined,
     podLabels,
     selector,
-    pod: resolvePodOptions(settings.pod, SERVER_POD_DEFAULTS, podLabels, selector),
+    pod: { ...pod, labels: { ...pod.labels, ...cloud.podLabels } },
     disruptionBudget: settings.replicas > 1 ? { maxUnavailable: 1 } : undefined,
+    cloud,
+    persistentData: persistentData ? { storageSize: persistentData.storageSize, storageClass: persistentData.storageClass } : undefined,
+    expandEnv: (datastore.type === 'mysql' && !datastore.iamAuth) || cloud.configReadsEnv,
+    upstream: role.upstream,
+    remoteClusters: [],
+  };
+}
+
+function ownServer(environment: EnvironmentConfig, cluster: ClusterConfig): ServerRole {
+  return {
+    name: WORKLOADS.server.name,
+    namespace: SERVER_NAMESPACE,
+    component: 'server',
+    settings: { ...environment.server, ...cluster.serverOverrides },
+    bundleConfigMap: 'spire-bundle',
+    upstream: nestedUpstream(environment, cluster),
   };
 }
 
@@ -76,23 +128,25 @@ function resolveAgent(environment: EnvironmentConfig, cluster: ClusterConfig): R
     socketFileName: SPIRE_AGENT.socketFile,
     // The audience the server's k8s_psat accepts on the agents' projected tokens.
     tokenAudience: 'spire-server',
-    nodeAttestor: cluster.agentNodeAttestor ?? DEFAULT_AGENT_NODE_ATTESTOR,
     podLabels,
     selector,
     pod: resolvePodOptions(environment.agent.pod, AGENT_POD_DEFAULTS, podLabels, selector),
+    cloud: resolveAgentCloud(environment.agent),
+    dataOnHost: attestsOnce(environment.agent.nodeAttestor),
   };
 }
 
-function resolveCsiDriver(environment: EnvironmentConfig, cluster: ClusterConfig, agent: ResolvedAgent): ResolvedCsiDriver {
-  const name = WORKLOADS.csiDriver.name;
+function resolveCsiDriver(environment: EnvironmentConfig, cluster: ClusterConfig, agent: ResolvedAgent,
+  role = { name: WORKLOADS.csiDriver.name as string, driverName: CSI_DRIVER.driverName as string, registrarHealthPort: CSI_DRIVER.registrarHealthPort as number }): ResolvedCsiDriver {
+  const { name } = role;
   const labels = standardLabels(name, 'csi-driver', cluster.name);
   const selector = selectorLabels(name, cluster.name);
   return {
     name,
-    driverName: CSI_DRIVER.driverName,
+    driverName: role.driverName,
     namespace: agent.namespace,
     kubeletPath: CSI_DRIVER.kubeletDir,
-    registrarHealthPort: CSI_DRIVER.registrarHealthPort,
+    registrarHealthPort: role.registrarHealthPort,
     labels,
     selector,
     pod: resolvePodOptions(environment.agent.csiDriverPod, csiDriverDefaults(agent.pod), labels, selector),
@@ -130,8 +184,13 @@ function resolveOidc(environment: EnvironmentConfig, cluster: ClusterConfig, ser
   };
 }
 
-/** The resolve stage for one cluster: everything its constructs need, computed once. */
-export function resolveCluster(environment: EnvironmentConfig, cluster: ClusterConfig, images: ImageCatalogue): ResolvedCluster {
+/**
+ * The resolve stage for one cluster: everything its constructs need, computed once. Its environment is the
+ * one the cluster's server sees (clusterEnvironment): in a federated topology, with the cluster's own
+ * trust domain and the other clusters as partners.
+ */
+export function resolveCluster(written: EnvironmentConfig, cluster: ClusterConfig, images: ImageCatalogue): ResolvedCluster {
+  const environment = clusterEnvironment(written, cluster);
   const agent = resolveAgent(environment, cluster);
   const server = resolveServer(environment, cluster, agent);
   return {
@@ -151,17 +210,168 @@ export function resolveCluster(environment: EnvironmentConfig, cluster: ClusterC
     },
     server,
     agent,
-    controllerManager: {
-      className: `spire-${cluster.name}`,
-      configMapName: 'spire-controller-manager',
-      webhookConfigurationName: 'spire-controller-manager-webhook',
-      webhookServiceName: 'spire-controller-manager-webhook',
-      clusterDomain: cluster.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
-      ports: CONTROLLER_MANAGER.ports,
-    },
+    controllerManager: controllerManagerOf(cluster, `spire-${cluster.name}`, 'spire-controller-manager', parentIdTemplate(environment.agent.nodeAttestor)),
     csiDriver: resolveCsiDriver(environment, cluster, agent),
     oidcDiscovery: resolveOidc(environment, cluster, server),
+    nested: resolveNested(environment, cluster, images),
   };
+}
+
+/** `parentIdTemplate`: how the manager names an entry's agent when the agents do not attest with k8s_psat (lib/resolve/cloud.ts). */
+function controllerManagerOf(cluster: ClusterConfig, className: string, name: string, parentIdTemplate?: string): ResolvedControllerManager {
+  return {
+    className,
+    parentIdTemplate,
+    configMapName: name,
+    webhookConfigurationName: `${name}-webhook`,
+    webhookServiceName: `${name}-webhook`,
+    clusterDomain: cluster.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
+    ports: CONTROLLER_MANAGER.ports,
+  };
+}
+
+/**
+ * The root's controller manager reconciles only objects of this class. It has a dot, which no
+ * `spire-<cluster>` class of a workload cluster (a DNS label) has, so no downstream manager ever takes them.
+ */
+export function rootClassName(environment: EnvironmentConfig): string {
+  return `spire-root.${environment.name}`;
+}
+
+/** How `cluster` reaches the root of its nested environment: the in-cluster Service in the root's cluster, the estate's address elsewhere. */
+function rootAddressFrom(root: NestedRoot, cluster: ClusterConfig): { host: string; port: number } {
+  if (root.cluster === cluster.name) return { host: `${NESTED_ROOT_NAMES.server}.${NESTED_ROOT_NAMES.serverNamespace}.svc`, port: SPIRE_SERVER.ports.service };
+  // A missing address is refused by topologyProblems; the placeholder never reaches dist/.
+  return { host: root.serverAddress ?? '', port: root.serverPort ?? SPIRE_SERVER.ports.service };
+}
+
+function nestedUpstream(environment: EnvironmentConfig, cluster: ClusterConfig): ResolvedUpstream | undefined {
+  const root = nestedRootOf(environment);
+  if (!root) return undefined;
+  const address = rootAddressFrom(root, cluster);
+  return {
+    serverAddress: address.host,
+    serverPort: address.port,
+    csiDriverName: NESTED_ROOT.csiDriver.driverName,
+    socketDir: NESTED_ROOT.downstreamSocketDir,
+    socketPath: `${NESTED_ROOT.downstreamSocketDir}/${SPIRE_AGENT.socketFile}`,
+  };
+}
+
+function resolveRootAgent(environment: EnvironmentConfig, cluster: ClusterConfig): ResolvedAgent {
+  const name = NESTED_ROOT_NAMES.agent;
+  const podLabels = standardLabels(name, 'root-agent', cluster.name);
+  const selector = selectorLabels(name, cluster.name);
+  return {
+    ...resolveAgent(environment, cluster),
+    name,
+    namespace: NESTED_ROOT_NAMES.agentNamespace,
+    serviceAccountName: name,
+    configMapName: name,
+    ports: NESTED_ROOT.agent.ports,
+    socketHostDir: NESTED_ROOT.agent.socketHostDir,
+    tokenAudience: NESTED_ROOT.agent.tokenAudience,
+    podLabels,
+    selector,
+    pod: resolvePodOptions(environment.agent.pod, AGENT_POD_DEFAULTS, podLabels, selector),
+  };
+}
+
+/**
+ * The root server of a nested environment as it runs in `host`: a ResolvedCluster of its own, so the
+ * server and agent constructs build it as they build any server; its agents are the root agents of every
+ * workload cluster, the remote ones reached through a kubeconfig each.
+ */
+function resolveRootServer(environment: EnvironmentConfig, root: NestedRoot, host: ClusterConfig, images: ImageCatalogue): ResolvedCluster {
+  const agent = resolveRootAgent(environment, host);
+  const settings = { ...environment.server, ...root.serverOverrides };
+  const base = resolveServer(environment, host, agent, {
+    name: NESTED_ROOT_NAMES.server,
+    namespace: NESTED_ROOT_NAMES.serverNamespace,
+    component: 'root-server',
+    settings,
+    bundleConfigMap: NESTED_ROOT_NAMES.bundleConfigMap,
+  });
+  const remote = environment.clusters.filter((cluster) => cluster.name !== host.name);
+  const server: ResolvedServer = {
+    ...base,
+    attestingAgents: environment.clusters.map((cluster) => ({
+      cluster: cluster.name, namespace: agent.namespace, serviceAccount: agent.serviceAccountName, audience: agent.tokenAudience,
+    })),
+    remoteClusters: remote.map((cluster) => ({
+      cluster: cluster.name,
+      kubeconfigPath: `${NESTED_ROOT.kubeconfigDir}/${cluster.name}`,
+      kubeconfigSecret: NESTED_ROOT_NAMES.kubeconfigSecret,
+    })),
+  };
+  return {
+    environment,
+    cluster: host,
+    images,
+    where: `${environment.name}/${host.name} (root)`,
+    outputPath: `${environment.name}/${host.name}`,
+    trustDomain: environment.trustDomain,
+    clusterName: host.name,
+    components: { oidcDiscovery: false, networkPolicies: false, monitoring: false, syncHooks: false, federation: false },
+    server,
+    agent,
+    controllerManager: controllerManagerOf(host, rootClassName(environment), 'spire-root-controller-manager'),
+    csiDriver: resolveRootCsiDriver(environment, host, agent),
+  };
+}
+
+function resolveRootCsiDriver(environment: EnvironmentConfig, cluster: ClusterConfig, agent: ResolvedAgent): ResolvedCsiDriver {
+  return resolveCsiDriver(environment, cluster, agent, {
+    name: NESTED_ROOT_NAMES.csiDriver, driverName: NESTED_ROOT.csiDriver.driverName, registrarHealthPort: NESTED_ROOT.csiDriver.registrarHealthPort,
+  });
+}
+
+/** What registers `cluster`'s downstream server at the root: its root agents under one node alias, and the server beneath it. */
+function downstreamRegistration(cluster: ClusterConfig, agent: ResolvedAgent): DownstreamRegistration {
+  return {
+    cluster: cluster.name,
+    aliasPath: `/nested/root-agents/${cluster.name}`,
+    // k8s_psat's node selectors (SPIRE doc/plugin_server_nodeattestor_k8s_psat.md, selectors).
+    aliasSelectors: [`k8s_psat:cluster:${cluster.name}`, `k8s_psat:agent_ns:${agent.namespace}`, `k8s_psat:agent_sa:${agent.serviceAccountName}`],
+    downstreamPath: `/nested/downstream/${cluster.name}`,
+    downstreamSelectors: [`k8s:ns:${SERVER_NAMESPACE}`, `k8s:sa:${WORKLOADS.server.name}`],
+  };
+}
+
+function resolveNested(environment: EnvironmentConfig, cluster: ClusterConfig, images: ImageCatalogue): ResolvedNested | undefined {
+  const root = nestedRootOf(environment);
+  if (!root) return undefined;
+  const agent = resolveRootAgent(environment, cluster);
+  const host = environment.clusters.find((candidate) => candidate.name === root.cluster);
+  // The root server as this cluster's root agents see it: its address from here, its bundle, its audience.
+  const rootServer = host ? resolveRootServer(environment, root, host, images) : undefined;
+  const address = rootAddressFrom(root, cluster);
+  const seenFromHere = {
+    ...(rootServer?.server ?? resolveServer(environment, cluster, agent, {
+      name: NESTED_ROOT_NAMES.server, namespace: NESTED_ROOT_NAMES.serverNamespace, component: 'root-server',
+      settings: environment.server, bundleConfigMap: NESTED_ROOT_NAMES.bundleConfigMap,
+    })),
+    serviceHost: address.host,
+    ports: { ...SPIRE_SERVER.ports, service: address.port },
+  };
+  const rootAgents: ResolvedCluster = {
+    environment,
+    cluster,
+    images,
+    where: `${environment.name}/${cluster.name} (root agents)`,
+    outputPath: `${environment.name}/${cluster.name}`,
+    trustDomain: environment.trustDomain,
+    clusterName: cluster.name,
+    components: { oidcDiscovery: false, networkPolicies: false, monitoring: false, syncHooks: false, federation: false },
+    server: seenFromHere,
+    agent,
+    controllerManager: controllerManagerOf(cluster, rootClassName(environment), 'spire-root-controller-manager'),
+    csiDriver: resolveRootCsiDriver(environment, cluster, agent),
+  };
+  if (cluster.name === root.cluster && rootServer) {
+    return { rootAgents, root: { server: rootServer, downstream: environment.clusters.map((c) => downstreamRegistration(c, agent)) } };
+  }
+  return { rootAgents, remoteAccess: { namespace: agent.namespace, serviceAccountName: NESTED_ROOT_NAMES.remoteServiceAccount } };
 }
 
 /** The resolve stage: every cluster of every environment, in the estate's order. */

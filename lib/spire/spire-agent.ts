@@ -3,8 +3,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SPIRE_AGENT, SPIRE_AGENT_BIN, SPIRE_HEALTH_PATHS } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
-import { HARDENED_CONTAINER, grant, httpProbe, podScheduling, podSecurityLabels, resources } from '../build/k8s-helpers';
-import { agentConf, awsCredentialsEnv, awsServiceAccountAnnotations } from '../build/spire-configs';
+import { HARDENED_CONTAINER, fileVolume, grant, httpProbe, podScheduling, podSecurityLabels, resources } from '../build/k8s-helpers';
+import { agentConf } from '../build/spire-configs';
 import { ResolvedCluster } from '../resolve/model';
 
 export interface SpireAgentProps {
@@ -30,8 +30,9 @@ export class SpireAgent extends Construct {
     new k8s.KubeNamespace(this, 'Namespace', {
       metadata: { name: agent.namespace, labels: { ...labels, ...podSecurityLabels('privileged') } },
     });
+    const annotations = agent.cloud.serviceAccountAnnotations;
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: agent.serviceAccountName, namespace: agent.namespace, labels, annotations: awsServiceAccountAnnotations(settings.awsCredentials) },
+      metadata: { name: agent.serviceAccountName, namespace: agent.namespace, labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
     });
 
     const conf = agentConf(resolved);
@@ -73,7 +74,7 @@ export class SpireAgent extends Construct {
                 ...settings.kubeletVerification === 'apiServerCA'
                   ? [{ name: SPIRE_AGENT.env.kubeletAddress, valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }]
                   : [],
-                ...awsCredentialsEnv(settings.awsCredentials),
+                ...agent.cloud.secretEnv.map((variable) => ({ name: variable.name, valueFrom: { secretKeyRef: { name: variable.secret.name, key: variable.secret.key } } })),
               ],
               ports: [
                 { name: 'healthz', containerPort: agent.ports.health, protocol: 'TCP' },
@@ -91,11 +92,15 @@ export class SpireAgent extends Construct {
                 { name: 'agent-socket-dir', mountPath: SPIRE_AGENT.socketDir },
                 { name: 'agent-token', mountPath: SPIRE_AGENT.tokenDir, readOnly: true },
                 { name: 'tmp', mountPath: SPIRE_AGENT.privateDir },
+                ...agent.cloud.files.map((file) => ({ name: file.volume, mountPath: file.dir, readOnly: true })),
               ],
             }],
             volumes: [
               { name: 'config', configMap: { name: agent.configMapName } },
-              { name: 'data', emptyDir: {} },
+              agent.dataOnHost
+                ? { name: 'data', hostPath: { path: SPIRE_AGENT.dataHostDir, type: 'DirectoryOrCreate' } }
+                : { name: 'data', emptyDir: {} },
+              ...agent.cloud.files.map(fileVolume),
               { name: 'tmp', emptyDir: {} },
               { name: 'trust-bundle', configMap: { name: server.bundle.configMapName } },
               { name: 'agent-socket-dir', hostPath: { path: agent.socketHostDir, type: 'DirectoryOrCreate' } },

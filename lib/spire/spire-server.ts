@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { SPIRE_SERVER } from '../config/spire-facts';
+import { NESTED_ROOT, SPIRE_SERVER } from '../config/spire-facts';
 import { imageString } from '../config/versions';
 import { addChecks } from '../build/checks';
-import { RESTRICTED_CONTAINER, disruptionBudget, grant, httpProbe, podScheduling, podSecurityLabels, resources, restrictedPod } from '../build/k8s-helpers';
-import { awsCredentialsEnv, awsServiceAccountAnnotations, controllerManagerConfig, serverCommand, serverConf, serverDatastoreEnv } from '../build/spire-configs';
+import { RESTRICTED_CONTAINER, disruptionBudget, fileVolume, grant, httpProbe, podScheduling, podSecurityLabels, resources, restrictedPod } from '../build/k8s-helpers';
+import { controllerManagerConfig, serverCommand, serverConf, serverEnv } from '../build/spire-configs';
 import { parseDuration } from '../duration';
 import { ResolvedCluster, ResolvedServer } from '../resolve/model';
 import { SpireControllerManager } from './controller-manager';
@@ -32,8 +32,9 @@ export class SpireServer extends Construct {
     new k8s.KubeNamespace(this, 'Namespace', {
       metadata: { name: server.namespace, labels: { ...labels, ...podSecurityLabels('restricted') } },
     });
+    const annotations = server.cloud.serviceAccountAnnotations;
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: server.serviceAccountName, namespace: server.namespace, labels, annotations: awsServiceAccountAnnotations(server.settings.awsCredentials) },
+      metadata: { name: server.serviceAccountName, namespace: server.namespace, labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
     });
 
     this.controllerManager = new SpireControllerManager(this, 'ControllerManager', { resolved });
@@ -82,18 +83,6 @@ export class SpireServer extends Construct {
     addChecks(this, resolved, () => this.check());
   }
 
-  private get needsPersistentData(): boolean {
-    const { settings } = this.resolved.server;
-    return settings.datastore.type === 'sqlite3' || settings.keyManager.type === 'disk' || this.awsKmsClaim !== undefined;
-  }
-
-  /** aws_kms keeps its generated key identifier on a claim of its own replica, unless the estate fixes the identifier. */
-  private get awsKmsClaim(): { readonly storageSize: string; readonly storageClass?: string } | undefined {
-    const { keyManager } = this.resolved.server.settings;
-    return keyManager.type === 'aws_kms' && keyManager.storageSize !== undefined
-      ? { storageSize: keyManager.storageSize, storageClass: keyManager.storageClass } : undefined;
-  }
-
   private createRbac(server: ResolvedServer): void {
     const labels = server.podLabels;
     const serviceAccount = { name: server.serviceAccountName, namespace: server.namespace };
@@ -134,7 +123,7 @@ export class SpireServer extends Construct {
     const { settings } = server;
     const images = resolved.images;
     const datastore = settings.datastore;
-    const env = [...serverDatastoreEnv(resolved), ...awsCredentialsEnv(settings.awsCredentials)];
+    const env = serverEnv(resolved);
     const mounts: k8s.VolumeMount[] = [
       { name: 'config', mountPath: SPIRE_SERVER.configDir, readOnly: true },
       { name: 'spire-data', mountPath: SPIRE_SERVER.dataDir },
@@ -147,22 +136,27 @@ export class SpireServer extends Construct {
       { name: 'tmp', emptyDir: {} },
       ...this.controllerManager.volumes,
     ];
-    if (!this.needsPersistentData) volumes.push({ name: 'spire-data', emptyDir: {} });
+    if (!server.persistentData) volumes.push({ name: 'spire-data', emptyDir: {} });
+    if (server.upstream) {
+      // The root agent's Workload API socket, through the root's CSI driver: an inline CSI volume, which the
+      // restricted Pod Security level admits (a hostPath it would not).
+      mounts.push({ name: 'root-agent-socket', mountPath: server.upstream.socketDir, readOnly: true });
+      volumes.push({ name: 'root-agent-socket', csi: { driver: server.upstream.csiDriverName, readOnly: true } });
+    }
+    const kubeconfigSecret = server.remoteClusters[0]?.kubeconfigSecret;
+    if (kubeconfigSecret) {
+      mounts.push({ name: 'remote-kubeconfigs', mountPath: NESTED_ROOT.kubeconfigDir, readOnly: true });
+      volumes.push({ name: 'remote-kubeconfigs', secret: { secretName: kubeconfigSecret } });
+    }
+    for (const file of server.cloud.files) {
+      mounts.push({ name: file.volume, mountPath: file.dir, readOnly: true });
+      volumes.push(fileVolume(file));
+    }
     if (datastore.type !== 'sqlite3' && datastore.caConfigMap) {
       mounts.push({ name: 'db-ca', mountPath: SPIRE_SERVER.dbCaDir, readOnly: true });
       volumes.push({ name: 'db-ca', configMap: { name: datastore.caConfigMap } });
     }
-    const { keyManager, upstreamAuthority } = settings;
-    if (keyManager.type === 'aws_kms' && keyManager.keyPolicyConfigMap) {
-      mounts.push({ name: 'aws-kms-policy', mountPath: SPIRE_SERVER.awsKmsPolicyDir, readOnly: true });
-      volumes.push({ name: 'aws-kms-policy', configMap: { name: keyManager.keyPolicyConfigMap.name, items: [{ key: keyManager.keyPolicyConfigMap.key, path: SPIRE_SERVER.awsKmsPolicyFile }] } });
-    }
-    if (upstreamAuthority?.type === 'aws_pca' && upstreamAuthority.supplementalBundleConfigMap) {
-      const bundle = upstreamAuthority.supplementalBundleConfigMap;
-      mounts.push({ name: 'aws-pca-bundle', mountPath: SPIRE_SERVER.awsPcaBundleDir, readOnly: true });
-      volumes.push({ name: 'aws-pca-bundle', configMap: { name: bundle.name, items: [{ key: bundle.key, path: SPIRE_SERVER.awsPcaBundleFile }] } });
-    }
-    const storage = keyManager.type === 'disk' ? keyManager : datastore.type === 'sqlite3' ? datastore : this.awsKmsClaim;
+    const storage = server.persistentData;
 
     // Rolls the pods when either config file changes.
     const checksum = createHash('sha256').update(serverConf(resolved)).update(controllerManagerConfig(resolved)).digest('hex');
@@ -210,7 +204,7 @@ export class SpireServer extends Construct {
             volumes,
           },
         },
-        volumeClaimTemplates: storage && 'storageSize' in storage
+        volumeClaimTemplates: storage
           ? [{
             metadata: { name: 'spire-data' },
             spec: {

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SPIRE_SERVER } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
-import { serverCommand, serverConf, serverDatastoreEnv } from '../build/spire-configs';
+import { serverCommand, serverConf, serverEnv } from '../build/spire-configs';
 import { standardLabels } from '../resolve/labels';
 import { RESTRICTED_CONTAINER, restrictedPod } from '../build/k8s-helpers';
 import { ResolvedCluster } from '../resolve/model';
@@ -67,7 +67,7 @@ export class SpireSyncHooks extends Construct {
                 image: imageString(images.spireServer),
                 // `spire-server validate`, not the image's ENTRYPOINT (`spire-server run`) with validate appended.
                 ...serverCommand(resolved, 'validate', `${SPIRE_SERVER.validateConfigDir}/${SPIRE_SERVER.configFile}`),
-                env: serverDatastoreEnv(resolved),
+                env: serverEnv(resolved),
                 resources: HOOK_RESOURCES,
                 securityContext: RESTRICTED_CONTAINER,
                 volumeMounts: [
