@@ -1,5 +1,5 @@
 /**
- * npm run e2e [-- --level config|examples|api|live|federation|gitops|mutations]... [--dist DIR] [--keep]
+ * npm run e2e [-- --level config|examples|api|live|federation|topologies|gitops|mutations]... [--dist DIR] [--keep]
  *
  * Proves dist/ on the real programs: SPIRE server, agent, OIDC discovery provider, controller manager,
  * kube-apiserver and etcd, built from their Go modules (e2e/go) at the versions the project ships.
@@ -17,10 +17,11 @@ import { configLevel } from './levels/config';
 import { clusterLevels } from './levels/cluster';
 import { gitopsLevel } from './levels/gitops';
 import { examplesLevel } from './levels/examples';
+import { topologiesLevel } from './levels/topologies';
 import { MUTATIONS, copyDist } from './mutations';
 
 const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
-const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'gitops', 'mutations'] as const;
+const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'mutations'] as const;
 type Level = typeof LEVELS[number];
 
 interface Options { levels: Level[]; dist: string; shared: string; keep: boolean; trees: string[] }
@@ -95,6 +96,9 @@ async function main(): Promise<number> {
         await stage(`levels ${[...clusterLevelsWanted].join('+')}: ${tree.env}/${tree.cluster} on kube-apiserver and etcd`, () =>
           clusterLevels(tree, report, { workDir, binaries, shared: options.shared, levels: clusterLevelsWanted }));
       }
+    }
+    if (options.levels.includes('topologies')) {
+      await stage('level topologies: each topology\'s example synthesized by the CLI and run live', () => topologiesLevel(report, { workDir, binaries, shared: options.shared }));
     }
     if (options.levels.includes('gitops')) {
       await stage('level gitops: the Argo CD and Flux trees on kube-apiserver with the pinned CRDs', () => gitopsLevel(options.dist, report, { workDir, binaries, shared: options.shared }));
