@@ -593,10 +593,6 @@ const nestedRootAccess = {
     + 'the root\'s own cluster uses the in-cluster Service.',
   ),
   serverPort: z.number().optional().describe('Port at `serverAddress`; none: the root Service\'s port (443).'),
-  serverOverrides: z.strictObject({
-    datastore: datastoreSchema.optional().describe('The root server\'s datastore instead of the environment\'s; never one a downstream server uses.'),
-    replicas: z.number().optional().describe('Root server replicas instead of the environment\'s.'),
-  }).optional().describe('Overrides of the environment\'s server settings for the root server.'),
 };
 
 /**
@@ -625,6 +621,10 @@ export const topologySchema = z.discriminatedUnion('type', [
           + 'that cluster\'s downstream server.',
         ),
         ...nestedRootAccess,
+        serverOverrides: z.strictObject({
+          datastore: datastoreSchema.optional().describe('The root server\'s datastore instead of the environment\'s; never one a downstream server uses.'),
+          replicas: z.number().optional().describe('Root server replicas instead of the environment\'s.'),
+        }).optional().describe('Overrides of the environment\'s server settings for the root server (a management cluster states them as its own serverOverrides).'),
       }),
       z.strictObject({
         managementCluster: clusterConfigSchema.describe('A management cluster of its own for the root server: one more tree under dist/.'),
