@@ -110,6 +110,13 @@ export function agentConf(resolved: ResolvedCluster): string {
       : { verification: 'apiServerCA', caPath: SPIRE_AGENT.kubeletCaPath, addressEnv: SPIRE_AGENT.env.kubeletAddress },
     health: { port: agent.ports.health, livePath: SPIRE_HEALTH_PATHS.live, readyPath: SPIRE_HEALTH_PATHS.ready },
     prometheusPort: agent.ports.metrics,
+    sds: agent.settings.sds,
+    admin: agent.adminSocket
+      ? { socketPath: `${agent.adminSocket.dir}/${agent.adminSocket.fileName}`, authorizedDelegates: agent.adminSocket.authorizedDelegates }
+      : undefined,
+    x509SvidCacheMaxSize: agent.settings.x509SvidCacheMaxSize,
+    workloadX509SvidKeyType: agent.settings.workloadX509SvidKeyType,
+    availabilityTarget: agent.settings.availabilityTarget,
   });
 }
 

@@ -285,6 +285,22 @@ export const serverSettingsSchema = z.strictObject({
   ),
 }).describe('The SPIRE server and the controller manager beside it.');
 
+export const agentSdsSchema = z.strictObject({
+  defaultSvidName: z.string().optional().describe('SDS resource name of the workload\'s default X509-SVID (default_svid_name). Default: `default`, what Istio\'s proxy asks for.'),
+  defaultBundleName: z.string().optional().describe('SDS resource name of the trust domain\'s bundle (default_bundle_name). Default: `ROOTCA`, what Istio\'s proxy asks for.'),
+  defaultAllBundlesName: z.string().optional().describe('SDS resource name of all bundles, federated ones included (default_all_bundles_name). Default: `ALL`; must differ from defaultBundleName.'),
+  disableSpiffeCertValidation: z.boolean().optional().describe(
+    'Serve bundles as plain trusted CAs, without SPIFFE certificate validation (disable_spiffe_cert_validation). Default: false.',
+  ),
+}).describe('The names under which the agent\'s Envoy SDS API serves SVIDs and bundles.');
+
+export const agentAdminSocketSchema = z.strictObject({
+  authorizedDelegates: z.array(z.string()).describe(
+    'SPIFFE IDs (of this trust domain) that may call the Delegated Identity API to obtain other workloads\' SVIDs '
+    + '(authorized_delegates); empty: only the Debug API is useful.',
+  ),
+}).describe('The agent\'s admin API socket, on a host directory of its own next to the Workload API\'s.');
+
 export const agentSettingsSchema = z.strictObject({
   logLevel: logLevelSchema,
   logFormat: logFormatSchema,
@@ -299,6 +315,24 @@ export const agentSettingsSchema = z.strictObject({
     + 'recommendation for node agents: evicted last, so workloads keep their SVIDs), tolerations `[{ operator: Exists }]` '
     + '(an agent on every node, tainted or not: a pod on a node without one gets no identity), no nodeSelector, no extra '
     + 'labels or annotations.',
+  ),
+  sds: agentSdsSchema.optional().describe(
+    'The Envoy SDS names the agent serves (agent `sds` block). None: SPIRE\'s defaults, `default`, `ROOTCA` and `ALL`, with '
+    + 'SPIFFE certificate validation on.',
+  ),
+  adminSocket: agentAdminSocketSchema.optional().describe(
+    'Serve the agent\'s admin API (Debug and Delegated Identity APIs) on a socket of its own. None: no admin socket, as in SPIRE.',
+  ),
+  x509SvidCacheMaxSize: z.number().optional().describe(
+    'Soft limit of X509-SVIDs the agent keeps in its LRU cache (x509_svid_cache_max_size); 0 or none: SPIRE\'s default, 1000.',
+  ),
+  workloadX509SvidKeyType: z.enum(['ec-p256', 'ec-p384', 'rsa-2048']).optional().describe(
+    'Key type of the workloads\' X509-SVIDs (workload_x509_svid_key_type). None: SPIRE\'s default, ec-p256.',
+  ),
+  availabilityTarget: durationSchema.optional().describe(
+    'How long the agent and its workloads must keep working while server or agent are down (availability_target): X509-SVIDs '
+    + 'are renewed when this much lifetime is left. At least 24h, and every X509-SVID TTL at least 12h longer. None: SPIRE '
+    + 'renews at half the lifetime.',
   ),
   csiDriverPod: podOptionsSchema.optional().describe(
     'Scheduling and marks of the CSI driver pods, which must run on the nodes the agents run on. Defaults: the agent\'s '
@@ -404,6 +438,37 @@ export const monitoringSettingsSchema = z.strictObject({
   prometheusNamespace: z.string().describe('Namespace Prometheus scrapes from; the NetworkPolicies admit metrics traffic from it only.'),
 }).describe('Prometheus and Grafana integration.');
 
+// ---------------------------------------------------------------------------------------------- mesh
+
+/*
+ * A service mesh whose proxies take their identities from SPIRE's Envoy SDS API. Each preset renders
+ * what the mesh needs from the SPIRE side and checks what must agree between the two; the facts it relies
+ * on (socket path, SDS resource names) live in lib/config/spire-facts.ts with their upstream source.
+ */
+export const meshSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('istio').describe(
+      'Istio sidecars and gateways fetch their certificates from the agent: the Workload API socket is named as Istio\'s '
+      + 'proxy expects it, a ClusterSPIFFEID issues the spiffe://<trust domain>/ns/<namespace>/sa/<service account> IDs Istio '
+      + 'authorizes by, and the istiod values that inject the CSI volume are rendered into the tree.',
+    ),
+    meshTrustDomain: z.string().optional().describe(
+      'Istio\'s meshConfig.trustDomain, when it is set outside this estate: it must equal the environment\'s trust domain '
+      + '(Istio authorizes peers by their SPIFFE IDs\' trust domain). None: the rendered istiod values set it.',
+    ),
+    namespaceSelector: labelSelectorSchema.optional().describe(
+      'Namespaces whose mesh pods get the Istio identity. None: every namespace the controller manager does not ignore.',
+    ),
+  }),
+  z.strictObject({
+    type: z.literal('envoy').describe(
+      'Plain Envoy proxies beside workloads: an example Envoy bootstrap that reads its certificate and trust bundle from the '
+      + 'agent\'s SDS API is rendered as a ConfigMap for the workloads to mount.',
+    ),
+    namespace: z.string().describe('Namespace of the workloads that run Envoy: where the bootstrap ConfigMap is rendered.'),
+  }),
+]).describe('A service mesh that takes its workload certificates from the SPIRE agent\'s SDS API.');
+
 // ------------------------------------------------------------------------------------------ clusters
 
 export const clusterConfigSchema = z.strictObject({
@@ -446,6 +511,7 @@ export const environmentConfigSchema = z.strictObject({
   webhookFailurePolicy: z.enum(['Ignore', 'Fail']).describe('failurePolicy of the controller manager\'s validating webhooks.'),
   gitops: gitOpsSettingsSchema,
   monitoring: monitoringSettingsSchema,
+  mesh: meshSchema.optional().describe('None: no mesh integration; proxies that use SDS can still be set up by hand.'),
   sampleWorkload: z.string().optional().describe('Ship a sample workload running as this identity (by name), to show how an app gets its SVID.'),
 }).describe('One environment: its trust domain, clusters and every setting that differs between environments.');
 

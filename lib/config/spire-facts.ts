@@ -60,6 +60,16 @@ export const SPIRE_AGENT = {
   /** The agent's private directory (admin socket and the like). */
   privateDir: '/tmp/spire-agent/private',
   socketFile: 'spire-agent.sock',
+  /**
+   * The admin API socket, with `adminSocket`: a host directory of its own, so that node-level delegates
+   * (Delegated Identity API) reach it, and never the Workload API socket's directory, which SPIRE refuses
+   * (cmd/spire-agent/cli/run/run_posix.go getAdminAddr).
+   */
+  adminSocketDir: '/tmp/spire-agent/admin',
+  adminSocketFile: 'admin.sock',
+  adminSocketHostDir: '/run/spire/agent-admin',
+  /** The agent's SDS resource names when its `sds` block names none (cmd/spire-agent/cli/run/run.go, defaultDefault*Name). */
+  sdsDefaults: { svid: 'default', bundle: 'ROOTCA', allBundles: 'ALL' },
   /** The Workload API socket directory on every node; the CSI driver serves it to pods. */
   socketHostDir: '/run/spire/agent-sockets',
   // hostNetwork binds these on the node: kept off the ports of the upstream agent (9981/9989) and kubelet.
@@ -100,4 +110,35 @@ export const WORKLOAD_API = {
   mountDir: '/spiffe-workload-api',
   /** The variable go-spiffe and the other SPIFFE libraries read the socket address from. */
   socketEnv: 'SPIFFE_ENDPOINT_SOCKET',
+} as const;
+
+/**
+ * What Istio's proxy (istio-agent) expects of an SDS server it does not run itself (istio/istio
+ * pkg/security/security.go: WorkloadIdentityPath, DefaultWorkloadIdentitySocketFile,
+ * WorkloadKeyCertResourceName, RootCertReqResourceName): a socket named `socket` in the directory the
+ * injection template mounts the `workload-socket` volume at
+ * (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml), asked for the
+ * resources `default` (its certificate) and `ROOTCA` (the trust bundle). Istio's proxy identity is
+ * spiffe://<trust domain>/ns/<namespace>/sa/<service account> (pkg/spiffe/spiffe.go, Identity.String).
+ */
+export const ISTIO = {
+  workloadSocketDir: '/var/run/secrets/workload-spiffe-uds',
+  workloadSocketFile: 'socket',
+  sdsCertificateResource: 'default',
+  sdsRootResource: 'ROOTCA',
+  /** The volume of Istio's injection template that the SPIFFE CSI driver replaces. */
+  workloadSocketVolume: 'workload-socket',
+  /** The pod label the rendered injection template sets, which the mesh ClusterSPIFFEID selects. */
+  managedIdentityLabel: 'spiffe.io/spire-managed-identity',
+} as const;
+
+/** The plain Envoy example's ports and names (this project's choices). */
+export const ENVOY_EXAMPLE = {
+  bootstrapFile: 'envoy.yaml',
+  /** The cluster in the bootstrap that reaches the agent's SDS API over the Workload API socket. */
+  sdsCluster: 'spire_agent',
+  listenerPort: 8443,
+  /** The local application the listener forwards to. */
+  appPort: 8080,
+  adminPort: 9901,
 } as const;

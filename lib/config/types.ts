@@ -5,7 +5,7 @@ import {
   gitOpsSettingsSchema, identityPolicySchema, identitySpecSchema, imageCatalogueSchema, imageRefSchema, keyManagerSchema,
   labelSelectorSchema, logFormatSchema, logLevelSchema, monitoringSettingsSchema, oidcDiscoverySettingsSchema,
   resourceSpecSchema, secretDeliverySchema, serverSettingsSchema, staticEntrySpecSchema, syncWindowSchema,
-  upstreamAuthoritySchema, teamConfigSchema, tolerationSchema, podSpreadSchema, podOptionsSchema, replicatedPodOptionsSchema,
+  upstreamAuthoritySchema, teamConfigSchema, meshSchema, agentSdsSchema, tolerationSchema, podSpreadSchema, podOptionsSchema, replicatedPodOptionsSchema,
 } from './schema';
 
 /*
@@ -46,6 +46,8 @@ export type KeyManager = Config<typeof keyManagerSchema>;
 export type UpstreamAuthority = Config<typeof upstreamAuthoritySchema>;
 export type ServerSettings = Config<typeof serverSettingsSchema>;
 export type AgentSettings = Config<typeof agentSettingsSchema>;
+export type AgentSds = Config<typeof agentSdsSchema>;
+export type Mesh = Config<typeof meshSchema>;
 export type IdentityPolicy = Config<typeof identityPolicySchema>;
 export type LabelSelectorSpec = Config<typeof labelSelectorSchema>;
 /** A workload identity: becomes one ClusterSPIFFEID per cluster. */

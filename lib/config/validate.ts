@@ -5,6 +5,7 @@ import { connValueProblem } from '../render/libpq';
 import { postgresSslMode } from '../resolve/resolve';
 import { httpsUrlProblem, parseGoUrl } from './go-url';
 import { findSecrets } from './secrets';
+import { agentAndMeshProblems } from './validate-agent-mesh';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
 import { Datastore, EnvironmentConfig, EstateConfig } from './types';
 
@@ -103,6 +104,7 @@ export function validateEstate(estate: EstateConfig): string[] {
     checkEnvironmentFields(env, (details) => report(where, details));
     problems.push(...datastoreProblems(env, where));
     problems.push(...productionProblems(env, where));
+    problems.push(...agentAndMeshProblems(env, where));
     const partners = new Set<string>();
     for (const federation of env.federation) {
       if (partners.has(federation.trustDomain)) {
