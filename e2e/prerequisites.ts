@@ -39,7 +39,11 @@ export function prerequisites(tree: ClusterTree, values: PrerequisiteValues): K8
     const ns = o.metadata.namespace ?? 'default';
     const spec = template.spec;
     for (const volume of spec.volumes ?? []) {
-      if (volume.secret) note(secrets, ns, volume.secret.secretName);
+      if (volume.secret) {
+        note(secrets, ns, volume.secret.secretName);
+        // A Secret mounted by items (a datastore CA, a client certificate and key) needs those keys.
+        for (const item of volume.secret.items ?? []) note(secrets, ns, volume.secret.secretName, item.key);
+      }
       if (volume.configMap) note(configMaps, ns, volume.configMap.name);
       for (const source of volume.projected?.sources ?? []) {
         if (source.secret) note(secrets, ns, source.secret.name);

@@ -20,7 +20,9 @@ function datastoreOptions(resolved: ResolvedCluster): ServerDatastore {
     port: datastore.port,
     database: datastore.database,
     user: datastore.user,
-    rootCertPath: datastore.caConfigMap ? `${SPIRE_SERVER.dbCaDir}/${SPIRE_SERVER.dbCaFile}` : undefined,
+    rootCertPath: datastore.caConfigMap || datastore.caSecret ? `${SPIRE_SERVER.dbCaDir}/${SPIRE_SERVER.dbCaFile}` : undefined,
+    clientCertPath: datastore.clientCertificateSecret ? `${SPIRE_SERVER.dbClientCertDir}/${SPIRE_SERVER.dbClientCertFile}` : undefined,
+    clientKeyPath: datastore.clientCertificateSecret ? `${SPIRE_SERVER.dbClientCertDir}/${SPIRE_SERVER.dbClientKeyFile}` : undefined,
     maxOpenConns: datastore.maxOpenConns,
     maxIdleConns: datastore.maxIdleConns,
   };

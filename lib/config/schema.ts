@@ -218,6 +218,14 @@ const databaseShape = {
     key: z.string().describe('Key of the password in the Secret.'),
   }).describe('Existing Secret holding the password; it is read through an env var, never rendered.'),
   caConfigMap: z.string().optional().describe('Existing ConfigMap with the database server\'s CA (key `ca.crt`), to verify the server\'s certificate.'),
+  caSecret: z.string().optional().describe(
+    'Existing Secret with the database server\'s CA (key `ca.crt`), instead of caConfigMap where the CA is kept in Secrets. None: caConfigMap\'s, if any.',
+  ),
+  clientCertificateSecret: z.string().optional().describe(
+    'Existing kubernetes.io/tls Secret (keys `tls.crt`, `tls.key`) with the certificate the server authenticates to the database with '
+    + '(postgres sslcert/sslkey, mysql client_cert_path/client_key_path); created out of band in every delivery mode, e.g. by a '
+    + 'cert-manager Certificate. None: no client certificate.',
+  ),
   maxOpenConns: z.number().describe('Most open connections of one server (max_open_conns).'),
   maxIdleConns: z.number().describe('Most idle connections one server keeps (max_idle_conns); at most maxOpenConns.'),
 };

@@ -37,6 +37,10 @@ export const SPIRE_SERVER = {
   /** CA bundle that verifies the database server, from `datastore.caConfigMap`. */
   dbCaDir: '/run/spire/db-ca',
   dbCaFile: 'ca.crt',
+  /** The client certificate and key the server authenticates to the database with, from `datastore.clientCertificateSecret`. */
+  dbClientCertDir: '/run/spire/db-client',
+  dbClientCertFile: 'tls.crt',
+  dbClientKeyFile: 'tls.key',
   /** Where the PreSync hook mounts the server.conf it validates. */
   validateConfigDir: '/run/spire/validate',
   ports: { service: 443, grpc: 8081, health: 8080, metrics: 9988, federation: 8443 },

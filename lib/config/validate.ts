@@ -234,12 +234,15 @@ function datastoreProblems(env: EnvironmentConfig, where: string): string[] {
     }
     if (datastore.type === 'postgres') {
       const sslMode = postgresSslMode(datastore.sslMode, env.production);
-      if (sslMode !== 'require' && !datastore.caConfigMap) {
-        report({ resource, field: `${field}.caConfigMap`, value: undefined, rule: `sslmode ${sslMode} verifies the server against a CA, and without one lib/pq looks for ~/.postgresql/root.crt, which the image does not have`, fix: 'name the ConfigMap holding the database server\'s CA (key ca.crt)' });
+      if (sslMode !== 'require' && !datastore.caConfigMap && !datastore.caSecret) {
+        report({ resource, field: `${field}.caConfigMap`, value: undefined, rule: `sslmode ${sslMode} verifies the server against a CA, and without one lib/pq looks for ~/.postgresql/root.crt, which the image does not have`, fix: 'name the ConfigMap (caConfigMap) or Secret (caSecret) holding the database server\'s CA (key ca.crt)' });
       }
       if (env.production && sslMode === 'require') {
         report({ resource, field: `${field}.sslMode`, value: sslMode, rule: 'production verifies the database server\'s certificate (require does not)', fix: 'use verify-full (the default in production) with caConfigMap' });
       }
+    }
+    if (datastore.caConfigMap !== undefined && datastore.caSecret !== undefined) {
+      report({ resource, field: `${field}.caSecret`, value: datastore.caSecret, rule: `and caConfigMap (${datastore.caConfigMap}) both name the database server's CA; the server reads one file`, fix: 'keep one of them' });
     }
     for (const key of ['maxOpenConns', 'maxIdleConns'] as const) {
       if (!Number.isInteger(datastore[key]) || datastore[key] < 1) {

@@ -10,6 +10,9 @@ interface ServerDatabase {
   readonly user: string;
   /** CA bundle that verifies the database server's certificate. */
   readonly rootCertPath?: string;
+  /** Client certificate and key the server authenticates to the database with. */
+  readonly clientCertPath?: string;
+  readonly clientKeyPath?: string;
   readonly maxOpenConns: number;
   readonly maxIdleConns: number;
 }
@@ -81,6 +84,9 @@ function datastore(options: ServerDatastore): HclBlock {
       ['database_type', 'mysql'],
       ['connection_string', `${options.user}:${password}@tcp(${options.host}:${options.port})/${options.database}?${params}`],
       ['root_ca_path', options.rootCertPath],
+      // Read by SPIRE itself (pkg/server/datastore/sqlstore/mysql.go configureConnection), only as a pair.
+      ['client_cert_path', options.clientCertPath],
+      ['client_key_path', options.clientKeyPath],
       ['max_open_conns', options.maxOpenConns],
       ['max_idle_conns', options.maxIdleConns],
     ]);
@@ -94,6 +100,9 @@ function datastore(options: ServerDatastore): HclBlock {
     ['port', options.port],
     ['sslmode', options.sslMode],
     ['sslrootcert', options.rootCertPath],
+    // lib/pq reads these itself (ssl.go sslClientCertificates); SPIRE passes the string on untouched.
+    ['sslcert', options.clientCertPath],
+    ['sslkey', options.clientKeyPath],
   ]);
   return plugin('DataStore', 'sql', [
     ['database_type', 'postgres'],

@@ -141,9 +141,24 @@ export class SpireServer extends Construct {
       ...this.controllerManager.volumes,
     ];
     if (!this.needsPersistentData) volumes.push({ name: 'spire-data', emptyDir: {} });
-    if (datastore.type !== 'sqlite3' && datastore.caConfigMap) {
+    if (datastore.type !== 'sqlite3' && (datastore.caConfigMap || datastore.caSecret)) {
       mounts.push({ name: 'db-ca', mountPath: SPIRE_SERVER.dbCaDir, readOnly: true });
-      volumes.push({ name: 'db-ca', configMap: { name: datastore.caConfigMap } });
+      volumes.push(datastore.caSecret
+        ? { name: 'db-ca', secret: { secretName: datastore.caSecret, items: [{ key: SPIRE_SERVER.dbCaFile, path: SPIRE_SERVER.dbCaFile }] } }
+        : { name: 'db-ca', configMap: { name: datastore.caConfigMap } });
+    }
+    if (datastore.type !== 'sqlite3' && datastore.clientCertificateSecret) {
+      mounts.push({ name: 'db-client-certificate', mountPath: SPIRE_SERVER.dbClientCertDir, readOnly: true });
+      volumes.push({
+        name: 'db-client-certificate',
+        secret: {
+          secretName: datastore.clientCertificateSecret,
+          items: [{ key: SPIRE_SERVER.dbClientCertFile, path: SPIRE_SERVER.dbClientCertFile }, { key: SPIRE_SERVER.dbClientKeyFile, path: SPIRE_SERVER.dbClientKeyFile }],
+          // Root-owned (the kubelet), readable by the pod's fsGroup, nothing for others: lib/pq refuses a
+          // root-owned key with more than u=rw,g=r (ssl_permissions.go sslKeyPermissions).
+          defaultMode: 0o440,
+        },
+      });
     }
     const storage = settings.keyManager.type === 'disk' ? settings.keyManager : datastore.type === 'sqlite3' ? datastore : undefined;
 
