@@ -1,4 +1,4 @@
-import { SPIRE_SERVER } from '../lib/config/spire-facts';
+import { SPIRE_SERVER, TLS_SECRET_KEYS } from '../lib/config/spire-facts';
 import { Datastore, EnvironmentConfig } from '../lib/config/types';
 import { renderEstate } from '../lib/synth';
 import { estateWith, find, problemsOf } from './helpers/estate';
@@ -52,8 +52,8 @@ describe('postgres', () => {
     expect(pairs).toMatchObject({
       sslmode: 'verify-full',
       sslrootcert: `${SPIRE_SERVER.dbCaDir}/${SPIRE_SERVER.dbCaFile}`,
-      sslcert: `${SPIRE_SERVER.dbClientCertDir}/${SPIRE_SERVER.dbClientCertFile}`,
-      sslkey: `${SPIRE_SERVER.dbClientCertDir}/${SPIRE_SERVER.dbClientKeyFile}`,
+      sslcert: `${SPIRE_SERVER.dbClientCertDir}/${TLS_SECRET_KEYS.certificate}`,
+      sslkey: `${SPIRE_SERVER.dbClientCertDir}/${TLS_SECRET_KEYS.privateKey}`,
     });
   });
 

@@ -1,9 +1,9 @@
 import { k8s } from 'cdk8s-plus-28';
-import { SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER, SPIRE_SERVER_BIN } from '../config/spire-facts';
+import { SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER, SPIRE_SERVER_BIN, TLS_SECRET_KEYS } from '../config/spire-facts';
 import { ContainerCommand, containerCommand } from '../config/versions';
 import { renderAgentConf } from '../render/agent-conf';
 import { renderControllerManagerConfig } from '../render/controller-manager-config';
-import { ServerDatastore, renderServerConf } from '../render/server-conf';
+import { CertManagerUpstream, ServerDatastore, VaultUpstream, renderServerConf } from '../render/server-conf';
 import { ResolvedCluster } from '../resolve/model';
 
 /*
@@ -21,14 +21,39 @@ function datastoreOptions(resolved: ResolvedCluster): ServerDatastore {
     database: datastore.database,
     user: datastore.user,
     rootCertPath: datastore.caConfigMap || datastore.caSecret ? `${SPIRE_SERVER.dbCaDir}/${SPIRE_SERVER.dbCaFile}` : undefined,
-    clientCertPath: datastore.clientCertificateSecret ? `${SPIRE_SERVER.dbClientCertDir}/${SPIRE_SERVER.dbClientCertFile}` : undefined,
-    clientKeyPath: datastore.clientCertificateSecret ? `${SPIRE_SERVER.dbClientCertDir}/${SPIRE_SERVER.dbClientKeyFile}` : undefined,
+    clientCertPath: datastore.clientCertificateSecret ? `${SPIRE_SERVER.dbClientCertDir}/${TLS_SECRET_KEYS.certificate}` : undefined,
+    clientKeyPath: datastore.clientCertificateSecret ? `${SPIRE_SERVER.dbClientCertDir}/${TLS_SECRET_KEYS.privateKey}` : undefined,
     maxOpenConns: datastore.maxOpenConns,
     maxIdleConns: datastore.maxIdleConns,
   };
   return datastore.type === 'postgres'
     ? { ...database, type: 'postgres', sslMode: resolved.server.databaseSslMode! }
     : { ...database, type: 'mysql', passwordEnv: resolved.server.datastorePasswordEnv! };
+}
+
+/** The UpstreamAuthority as the server reads it: credentials as files and environment variables (serverUpstreamEnv). */
+function upstreamOptions(resolved: ResolvedCluster): CertManagerUpstream | VaultUpstream | undefined {
+  const upstream = resolved.server.settings.upstreamAuthority;
+  if (upstream === undefined || upstream.type === 'cert-manager') return upstream;
+  const { vault } = SPIRE_SERVER;
+  const { auth } = upstream;
+  return {
+    type: 'vault',
+    vaultAddr: upstream.vaultAddr,
+    pkiMountPoint: upstream.pkiMountPoint,
+    namespace: upstream.namespace,
+    caCertPath: upstream.caCertConfigMap ? `${vault.caDir}/${vault.caFile}` : undefined,
+    insecureSkipVerify: upstream.insecureSkipVerify,
+    auth: auth.method === 'token' ? { method: 'token' }
+      : auth.method === 'approle' ? { method: 'approle', mountPoint: auth.mountPoint }
+        : auth.method === 'cert' ? {
+          method: 'cert',
+          clientCertPath: `${vault.clientCertDir}/${TLS_SECRET_KEYS.certificate}`,
+          clientKeyPath: `${vault.clientCertDir}/${TLS_SECRET_KEYS.privateKey}`,
+          roleName: auth.roleName,
+          mountPoint: auth.mountPoint,
+        } : { method: 'kubernetes', roleName: auth.roleName, mountPoint: auth.mountPoint, tokenPath: `${vault.tokenDir}/${vault.tokenFile}` },
+  };
 }
 
 /** The server's `server.conf`. */
@@ -50,7 +75,7 @@ export function serverConf(resolved: ResolvedCluster): string {
     jwtIssuer: server.jwtIssuer,
     datastore: datastoreOptions(resolved),
     keyManager: settings.keyManager.type === 'disk' ? { type: 'disk', keysPath: `${SPIRE_SERVER.dataDir}/${SPIRE_SERVER.keysFile}` } : { type: 'memory' },
-    upstreamAuthority: settings.upstreamAuthority,
+    upstreamAuthority: upstreamOptions(resolved),
     psatClusters: server.attestingAgents.map((agents) => ({
       name: agents.cluster,
       serviceAccountAllowList: [`${agents.namespace}:${agents.serviceAccount}`],
@@ -131,6 +156,20 @@ export function agentConf(resolved: ResolvedCluster): string {
 export function serverCommand(resolved: ResolvedCluster, subcommand: 'run' | 'validate', configFile: string): ContainerCommand {
   const expandEnv = resolved.server.settings.datastore.type === 'mysql' ? ['-expandEnv'] : [];
   return containerCommand(resolved.images.spireServer, [SPIRE_SERVER_BIN, subcommand, ...expandEnv, '-config', configFile]);
+}
+
+/** The environment the vault UpstreamAuthority reads its credentials from, each from its Secret. */
+export function serverUpstreamEnv(resolved: ResolvedCluster): k8s.EnvVar[] {
+  const upstream = resolved.server.settings.upstreamAuthority;
+  if (upstream?.type !== 'vault') return [];
+  const { auth } = upstream;
+  const { env } = SPIRE_SERVER;
+  const fromSecret = (name: string, secret: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+  if (auth.method === 'token') return [fromSecret(env.vaultToken, auth.tokenSecret.name, auth.tokenSecret.key)];
+  if (auth.method === 'approle') {
+    return [fromSecret(env.vaultAppRoleId, auth.secret.name, auth.secret.roleIdKey), fromSecret(env.vaultAppRoleSecretId, auth.secret.name, auth.secret.secretIdKey)];
+  }
+  return [];
 }
 
 /** The environment a server container (or one validating its config) needs: the database password. */

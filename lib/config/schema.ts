@@ -259,13 +259,68 @@ export const keyManagerSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('memory').describe('Keys in memory only.') }),
 ]).describe('Where the server keeps its signing keys: `disk` survives restarts, `memory` rotates them on every start.');
 
-export const upstreamAuthoritySchema = z.strictObject({
+export const certManagerUpstreamSchema = z.strictObject({
   type: z.literal('cert-manager').describe('cert-manager signs the CA through CertificateRequests.'),
   issuerName: z.string().describe('Name of the issuer.'),
   issuerKind: z.enum(['Issuer', 'ClusterIssuer']).describe('Kind of the issuer.'),
   issuerGroup: z.string().describe('API group of the issuer, e.g. `cert-manager.io`.'),
   namespace: z.string().describe('Namespace where the server creates CertificateRequests.'),
 }).describe('A cert-manager issuer that signs the server\'s CA.');
+
+/*
+ * UpstreamAuthority "vault" of SPIRE 1.15.2 (pkg/server/plugin/upstreamauthority/vault/vault.go
+ * Configuration, pkg/server/common/vault/configuration.go BaseConfiguration): exactly one auth method,
+ * its credentials never in the config file but in the environment variables the plugin reads first
+ * (GenClientParams: VAULT_TOKEN, VAULT_APPROLE_ID, VAULT_APPROLE_SECRET_ID) or in files mounted from
+ * Secrets and projected tokens.
+ */
+export const vaultAuthSchema = z.discriminatedUnion('method', [
+  z.strictObject({
+    method: z.literal('token').describe('token_auth: a Vault token, from a Secret into VAULT_TOKEN.'),
+    tokenSecret: z.strictObject({
+      name: z.string().describe('Name of the Secret.'),
+      key: z.string().describe('Key of the token in the Secret.'),
+    }).describe('Existing Secret holding the token (renewable; the plugin renews it).'),
+  }),
+  z.strictObject({
+    method: z.literal('cert').describe('cert_auth: TLS client certificate login.'),
+    certificateSecret: z.string().describe('Existing kubernetes.io/tls Secret (keys `tls.crt`, `tls.key`) with the client certificate.'),
+    roleName: z.string().optional().describe('cert_auth_role_name; none: any role the certificate matches.'),
+    mountPoint: z.string().optional().describe('cert_auth_mount_point; none: `cert`.'),
+  }),
+  z.strictObject({
+    method: z.literal('approle').describe('approle_auth: AppRole login, role and secret ID from a Secret.'),
+    secret: z.strictObject({
+      name: z.string().describe('Name of the Secret.'),
+      roleIdKey: z.string().describe('Key of the role ID.'),
+      secretIdKey: z.string().describe('Key of the secret ID.'),
+    }).describe('Existing Secret holding both, read into VAULT_APPROLE_ID and VAULT_APPROLE_SECRET_ID.'),
+    mountPoint: z.string().optional().describe('approle_auth_mount_point; none: `approle`.'),
+  }),
+  z.strictObject({
+    method: z.literal('kubernetes').describe('k8s_auth: login with the server\'s own ServiceAccount token, projected for Vault.'),
+    roleName: z.string().describe('k8s_auth_role_name: the Vault role bound to the server\'s ServiceAccount.'),
+    mountPoint: z.string().optional().describe('k8s_auth_mount_point; none: `kubernetes`.'),
+    audience: z.string().optional().describe('Audience of the projected token, as the Vault role expects it. Default: `vault`.'),
+  }),
+]).describe('How the server logs in to Vault; exactly one method.');
+
+export const vaultUpstreamSchema = z.strictObject({
+  type: z.literal('vault').describe('Vault\'s PKI secrets engine signs the CA.'),
+  vaultAddr: z.string().describe('https:// URL of the Vault server (vault_addr).'),
+  pkiMountPoint: z.string().optional().describe('pki_mount_point. None: `pki`.'),
+  namespace: z.string().optional().describe('Vault Enterprise namespace (namespace). None: the root namespace.'),
+  caCertConfigMap: z.string().optional().describe(
+    'Existing ConfigMap with the CA that verifies Vault\'s certificate (key `ca.crt`), read as ca_cert_path. None: the system roots.',
+  ),
+  insecureSkipVerify: z.boolean().optional().describe('insecure_skip_verify: accept any Vault certificate. Refused in production environments. Default: false.'),
+  auth: vaultAuthSchema,
+}).describe('A Vault PKI secrets engine that signs the server\'s CA.');
+
+export const upstreamAuthoritySchema = z.discriminatedUnion('type', [
+  certManagerUpstreamSchema,
+  vaultUpstreamSchema,
+]).describe('What signs the server\'s CA: a cert-manager issuer or Vault\'s PKI engine.');
 
 export const serverSettingsSchema = z.strictObject({
   replicas: z.number().describe('Server replicas: 1 on sqlite3, 2 or more on an external database they share.'),

@@ -24,6 +24,9 @@ export const CSI_NODE_DRIVER_REGISTRAR_BIN = '/csi-node-driver-registrar';
 /** SPIRE's health_checks listener paths, the same for server, agent and OIDC provider (SPIRE doc/spire_server.md, health_checks). */
 export const SPIRE_HEALTH_PATHS = { live: '/live', ready: '/ready' } as const;
 
+/** The keys of a kubernetes.io/tls Secret (Kubernetes core/v1 TLSCertKey, TLSPrivateKeyKey); mounted under the same names. */
+export const TLS_SECRET_KEYS = { certificate: 'tls.crt', privateKey: 'tls.key' } as const;
+
 export const SPIRE_SERVER = {
   configDir: '/run/spire/config',
   configFile: 'server.conf',
@@ -39,12 +42,23 @@ export const SPIRE_SERVER = {
   dbCaFile: 'ca.crt',
   /** The client certificate and key the server authenticates to the database with, from `datastore.clientCertificateSecret`. */
   dbClientCertDir: '/run/spire/db-client',
-  dbClientCertFile: 'tls.crt',
-  dbClientKeyFile: 'tls.key',
   /** Where the PreSync hook mounts the server.conf it validates. */
   validateConfigDir: '/run/spire/validate',
   ports: { service: 443, grpc: 8081, health: 8080, metrics: 9988, federation: 8443 },
+  /** The vault UpstreamAuthority's files: the CA that verifies Vault, the client certificate, the projected token. */
+  vault: {
+    caDir: '/run/spire/vault-ca',
+    caFile: 'ca.crt',
+    clientCertDir: '/run/spire/vault-client',
+    tokenDir: '/run/spire/vault-token',
+    tokenFile: 'token',
+    defaultAudience: 'vault',
+  },
   env: {
+    /** The vault plugin reads these before its config (pkg/server/common/vault/client.go EnvVault*). */
+    vaultToken: 'VAULT_TOKEN',
+    vaultAppRoleId: 'VAULT_APPROLE_ID',
+    vaultAppRoleSecretId: 'VAULT_APPROLE_SECRET_ID',
     /** mysql: the password reaches the DSN through `-expandEnv` and this variable. */
     mysqlPassword: 'DBPW',
     /** postgres: lib/pq reads the password from this variable itself (lib/pq connector.go Config.fromEnv). */

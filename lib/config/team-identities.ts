@@ -70,7 +70,7 @@ function platformNamespaces(estate: EstateConfig, spireByEnvironment: ReadonlyMa
     for (const namespace of environment.server?.ignoreNamespaces ?? []) claim(namespace, `ignored by the controller manager in ${environment.name}`);
     claim(environment.monitoring?.dashboardNamespace, `the monitoring namespace of ${environment.name}`);
     claim(environment.monitoring?.prometheusNamespace, `the monitoring namespace of ${environment.name}`);
-    claim(environment.server?.upstreamAuthority?.namespace, `the upstream authority's namespace in ${environment.name}`);
+    claim(environment.server?.upstreamAuthority?.type === 'cert-manager' ? environment.server.upstreamAuthority.namespace : undefined, `the upstream authority's namespace in ${environment.name}`);
     for (const identity of environment.identities ?? []) {
       for (const namespace of namespacePinnedBy(identity.namespaceSelector)) claim(namespace, `selected by the platform identity "${identity.name}" in ${environment.name}`);
     }

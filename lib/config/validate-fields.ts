@@ -283,7 +283,7 @@ export function checkEnvironmentFields(env: EnvironmentConfig, report: Report): 
     }
   }
   const upstream = server.upstreamAuthority;
-  if (upstream) {
+  if (upstream?.type === 'cert-manager') {
     name(report, resource, 'server.upstreamAuthority.issuerName', upstream.issuerName, 'subdomain', 'issuer name');
     name(report, resource, 'server.upstreamAuthority.issuerGroup', upstream.issuerGroup, 'subdomain', 'API group');
     name(report, resource, 'server.upstreamAuthority.namespace', upstream.namespace, 'label', 'namespace name');

@@ -6,6 +6,7 @@ import { postgresSslMode } from '../resolve/resolve';
 import { httpsUrlProblem, parseGoUrl } from './go-url';
 import { findSecrets } from './secrets';
 import { agentAndMeshProblems } from './validate-agent-mesh';
+import { upstreamProblems } from './validate-upstream';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
 import { Datastore, EnvironmentConfig, EstateConfig } from './types';
 
@@ -105,6 +106,7 @@ export function validateEstate(estate: EstateConfig): string[] {
     problems.push(...datastoreProblems(env, where));
     problems.push(...productionProblems(env, where));
     problems.push(...agentAndMeshProblems(env, where));
+    problems.push(...upstreamProblems(env, where));
     const partners = new Set<string>();
     for (const federation of env.federation) {
       if (partners.has(federation.trustDomain)) {

@@ -24,6 +24,66 @@ export type ServerDatastore =
   /** `passwordEnv`: the environment variable that holds the password, expanded by `-expandEnv`. */
   | ServerDatabase & { readonly type: 'mysql'; readonly passwordEnv: string };
 
+export interface CertManagerUpstream {
+  readonly type: 'cert-manager';
+  readonly issuerName: string;
+  readonly issuerKind: string;
+  readonly issuerGroup: string;
+  readonly namespace: string;
+}
+
+/** Credentials are never here: the token and AppRole IDs come from the environment, the rest from files. */
+export interface VaultUpstream {
+  readonly type: 'vault';
+  readonly vaultAddr: string;
+  readonly pkiMountPoint?: string;
+  readonly namespace?: string;
+  readonly caCertPath?: string;
+  readonly insecureSkipVerify?: boolean;
+  readonly auth:
+  | { readonly method: 'token' }
+  | { readonly method: 'cert'; readonly clientCertPath: string; readonly clientKeyPath: string; readonly roleName?: string; readonly mountPoint?: string }
+  | { readonly method: 'approle'; readonly mountPoint?: string }
+  | { readonly method: 'kubernetes'; readonly roleName: string; readonly tokenPath: string; readonly mountPoint?: string };
+}
+
+function upstreamAuthority(options: CertManagerUpstream | VaultUpstream): HclBlock {
+  if (options.type === 'cert-manager') {
+    return plugin('UpstreamAuthority', 'cert-manager', [
+      ['issuer_name', options.issuerName],
+      ['issuer_kind', options.issuerKind],
+      ['issuer_group', options.issuerGroup],
+      ['namespace', options.namespace],
+    ]);
+  }
+  const { auth } = options;
+  // One auth block: the plugin refuses none or two (pkg/server/common/vault/configuration.go ParseAuthMethod).
+  // An empty token_auth/approle_auth block selects the method; GenClientParams takes the values from the
+  // environment (VAULT_TOKEN, VAULT_APPROLE_ID, VAULT_APPROLE_SECRET_ID) before the config.
+  const authBlock: HclBlock = auth.method === 'token' ? { block: 'token_auth', body: [] }
+    : auth.method === 'approle' ? { block: 'approle_auth', body: [['approle_auth_mount_point', auth.mountPoint]] }
+      : auth.method === 'cert' ? {
+        block: 'cert_auth',
+        body: [
+          ['cert_auth_mount_point', auth.mountPoint],
+          ['cert_auth_role_name', auth.roleName],
+          ['client_cert_path', auth.clientCertPath],
+          ['client_key_path', auth.clientKeyPath],
+        ],
+      } : {
+        block: 'k8s_auth',
+        body: [['k8s_auth_mount_point', auth.mountPoint], ['k8s_auth_role_name', auth.roleName], ['token_path', auth.tokenPath]],
+      };
+  return plugin('UpstreamAuthority', 'vault', [
+    ['vault_addr', options.vaultAddr],
+    ['pki_mount_point', options.pkiMountPoint],
+    ['namespace', options.namespace],
+    ['ca_cert_path', options.caCertPath],
+    ['insecure_skip_verify', options.insecureSkipVerify],
+    authBlock,
+  ]);
+}
+
 export interface ServerConfOptions {
   readonly trustDomain: string;
   readonly bindPort: number;
@@ -40,13 +100,7 @@ export interface ServerConfOptions {
   readonly jwtIssuer?: string;
   readonly datastore: ServerDatastore;
   readonly keyManager: { readonly type: 'disk'; readonly keysPath: string } | { readonly type: 'memory' };
-  readonly upstreamAuthority?: {
-    readonly type: 'cert-manager';
-    readonly issuerName: string;
-    readonly issuerKind: string;
-    readonly issuerGroup: string;
-    readonly namespace: string;
-  };
+  readonly upstreamAuthority?: CertManagerUpstream | VaultUpstream;
   /** k8s_psat: one entry per cluster whose agents attest to this server. */
   readonly psatClusters: readonly {
     readonly name: string;
@@ -162,14 +216,7 @@ export function renderServerConf(options: ServerConfOptions): string {
     options.keyManager.type === 'disk'
       ? plugin('KeyManager', 'disk', [['keys_path', options.keyManager.keysPath]])
       : plugin('KeyManager', 'memory', []),
-    options.upstreamAuthority
-      ? plugin('UpstreamAuthority', 'cert-manager', [
-        ['issuer_name', options.upstreamAuthority.issuerName],
-        ['issuer_kind', options.upstreamAuthority.issuerKind],
-        ['issuer_group', options.upstreamAuthority.issuerGroup],
-        ['namespace', options.upstreamAuthority.namespace],
-      ])
-      : undefined,
+    options.upstreamAuthority ? upstreamAuthority(options.upstreamAuthority) : undefined,
     plugin('BundlePublisher', 'k8s_configmap', [['clusters', {
       [options.bundle.cluster]: {
         configmap_name: options.bundle.configMapName,

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { SPIRE_SERVER } from '../config/spire-facts';
+import { SPIRE_SERVER, TLS_SECRET_KEYS } from '../config/spire-facts';
 import { imageString } from '../config/versions';
 import { addChecks } from '../build/checks';
 import { RESTRICTED_CONTAINER, disruptionBudget, grant, httpProbe, podScheduling, podSecurityLabels, resources, restrictedPod } from '../build/k8s-helpers';
-import { controllerManagerConfig, serverCommand, serverConf, serverDatastoreEnv } from '../build/spire-configs';
+import { controllerManagerConfig, serverCommand, serverConf, serverDatastoreEnv, serverUpstreamEnv } from '../build/spire-configs';
 import { parseDuration } from '../duration';
 import { ResolvedCluster, ResolvedServer } from '../resolve/model';
 import { SpireControllerManager } from './controller-manager';
@@ -127,7 +127,7 @@ export class SpireServer extends Construct {
     const { settings } = server;
     const images = resolved.images;
     const datastore = settings.datastore;
-    const env = serverDatastoreEnv(resolved);
+    const env = [...serverDatastoreEnv(resolved), ...serverUpstreamEnv(resolved)];
     const mounts: k8s.VolumeMount[] = [
       { name: 'config', mountPath: SPIRE_SERVER.configDir, readOnly: true },
       { name: 'spire-data', mountPath: SPIRE_SERVER.dataDir },
@@ -153,12 +153,40 @@ export class SpireServer extends Construct {
         name: 'db-client-certificate',
         secret: {
           secretName: datastore.clientCertificateSecret,
-          items: [{ key: SPIRE_SERVER.dbClientCertFile, path: SPIRE_SERVER.dbClientCertFile }, { key: SPIRE_SERVER.dbClientKeyFile, path: SPIRE_SERVER.dbClientKeyFile }],
+          items: [{ key: TLS_SECRET_KEYS.certificate, path: TLS_SECRET_KEYS.certificate }, { key: TLS_SECRET_KEYS.privateKey, path: TLS_SECRET_KEYS.privateKey }],
           // Root-owned (the kubelet), readable by the pod's fsGroup, nothing for others: lib/pq refuses a
           // root-owned key with more than u=rw,g=r (ssl_permissions.go sslKeyPermissions).
           defaultMode: 0o440,
         },
       });
+    }
+    const upstream = settings.upstreamAuthority;
+    if (upstream?.type === 'vault') {
+      const { vault } = SPIRE_SERVER;
+      if (upstream.caCertConfigMap) {
+        mounts.push({ name: 'vault-ca', mountPath: vault.caDir, readOnly: true });
+        volumes.push({ name: 'vault-ca', configMap: { name: upstream.caCertConfigMap, items: [{ key: vault.caFile, path: vault.caFile }] } });
+      }
+      const { auth } = upstream;
+      if (auth.method === 'cert') {
+        mounts.push({ name: 'vault-client-certificate', mountPath: vault.clientCertDir, readOnly: true });
+        volumes.push({
+          name: 'vault-client-certificate',
+          secret: {
+            secretName: auth.certificateSecret,
+            items: [{ key: TLS_SECRET_KEYS.certificate, path: TLS_SECRET_KEYS.certificate }, { key: TLS_SECRET_KEYS.privateKey, path: TLS_SECRET_KEYS.privateKey }],
+            defaultMode: 0o440,
+          },
+        });
+      }
+      if (auth.method === 'kubernetes') {
+        // The server's own ServiceAccount, in a token only Vault accepts (its audience), renewed by the kubelet.
+        mounts.push({ name: 'vault-token', mountPath: vault.tokenDir, readOnly: true });
+        volumes.push({
+          name: 'vault-token',
+          projected: { sources: [{ serviceAccountToken: { path: vault.tokenFile, audience: auth.audience ?? vault.defaultAudience, expirationSeconds: 3600 } }] },
+        });
+      }
     }
     const storage = settings.keyManager.type === 'disk' ? settings.keyManager : datastore.type === 'sqlite3' ? datastore : undefined;
 
