@@ -244,6 +244,8 @@ export function checkEnvironmentFields(env: EnvironmentConfig, report: Report): 
         report({ resource, field: `${field}.passwordSecret.key`, value: datastore.passwordSecret?.key, rule: 'is not a valid Secret key', fix: 'use letters, digits, -, _ and .' });
       }
       if (datastore.caConfigMap !== undefined) name(report, resource, `${field}.caConfigMap`, datastore.caConfigMap, 'subdomain', 'ConfigMap name');
+      if (datastore.caSecret !== undefined) name(report, resource, `${field}.caSecret`, datastore.caSecret, 'subdomain', 'Secret name');
+      if (datastore.clientCertificateSecret !== undefined) name(report, resource, `${field}.clientCertificateSecret`, datastore.clientCertificateSecret, 'subdomain', 'Secret name');
     }
   }
   const replicas: [string, unknown][] = [

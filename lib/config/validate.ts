@@ -5,6 +5,8 @@ import { connValueProblem } from '../render/libpq';
 import { postgresSslMode } from '../resolve/resolve';
 import { httpsUrlProblem, parseGoUrl } from './go-url';
 import { SecretFinding, findPlaceholders, findSecrets } from './secrets';
+import { agentAndMeshProblems } from './validate-agent-mesh';
+import { upstreamProblems } from './validate-upstream';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
 import { checkCloudPlugins } from './validate-cloud';
 import { Datastore, EnvironmentConfig, EstateConfig } from './types';
@@ -111,6 +113,8 @@ export function validateEstate(estate: EstateConfig): string[] {
     checkCloudPlugins(env, (details) => report(where, details));
     problems.push(...datastoreProblems(env, where));
     problems.push(...productionProblems(env, where));
+    problems.push(...agentAndMeshProblems(env, where));
+    problems.push(...upstreamProblems(env, where));
     const partners = new Set<string>();
     for (const federation of env.federation) {
       if (partners.has(federation.trustDomain)) {
@@ -245,12 +249,15 @@ function datastoreProblems(env: EnvironmentConfig, where: string): string[] {
     }
     if (datastore.type === 'postgres') {
       const sslMode = postgresSslMode(datastore.sslMode, env.production);
-      if (sslMode !== 'require' && !datastore.caConfigMap) {
-        report({ resource, field: `${field}.caConfigMap`, value: undefined, rule: `sslmode ${sslMode} verifies the server against a CA, and without one lib/pq looks for ~/.postgresql/root.crt, which the image does not have`, fix: 'name the ConfigMap holding the database server\'s CA (key ca.crt)' });
+      if (sslMode !== 'require' && !datastore.caConfigMap && !datastore.caSecret) {
+        report({ resource, field: `${field}.caConfigMap`, value: undefined, rule: `sslmode ${sslMode} verifies the server against a CA, and without one lib/pq looks for ~/.postgresql/root.crt, which the image does not have`, fix: 'name the ConfigMap (caConfigMap) or Secret (caSecret) holding the database server\'s CA (key ca.crt)' });
       }
       if (env.production && sslMode === 'require') {
         report({ resource, field: `${field}.sslMode`, value: sslMode, rule: 'production verifies the database server\'s certificate (require does not)', fix: 'use verify-full (the default in production) with caConfigMap' });
       }
+    }
+    if (datastore.caConfigMap !== undefined && datastore.caSecret !== undefined) {
+      report({ resource, field: `${field}.caSecret`, value: datastore.caSecret, rule: `and caConfigMap (${datastore.caConfigMap}) both name the database server's CA; the server reads one file`, fix: 'keep one of them' });
     }
     for (const key of ['maxOpenConns', 'maxIdleConns'] as const) {
       if (!Number.isInteger(datastore[key]) || datastore[key] < 1) {
