@@ -45,7 +45,7 @@ export const LAYERS: readonly Layer[] = [
   {
     name: 'build',
     holds: 'cdk8s constructs that read the resolved model, and laying their objects out as files',
-    paths: ['lib/build/', 'lib/spire/', 'lib/identity/', 'lib/admission/', 'lib/monitoring/', 'lib/gitops/', 'lib/render/inventory.ts', 'lib/render/codeowners.ts'],
+    paths: ['lib/build/', 'lib/spire/', 'lib/identity/', 'lib/admission/', 'lib/monitoring/', 'lib/gitops/', 'lib/render/inventory.ts', 'lib/render/trust-graph.ts', 'lib/render/codeowners.ts'],
   },
   {
     name: 'check',
