@@ -82,6 +82,13 @@ export function validateEstate(estate: EstateConfig): string[] {
       if (cluster.clusterDomain !== undefined && (typeof cluster.clusterDomain !== 'string' || !DNS_NAME.test(cluster.clusterDomain) || cluster.clusterDomain.length > 253)) {
         report(where, { resource: `cluster "${cluster.name}"`, field: 'clusterDomain', value: cluster.clusterDomain, rule: 'is not a DNS domain', fix: 'use the kubelet\'s clusterDomain, e.g. cluster.local' });
       }
+      if (cluster.bundleEndpoint !== undefined) {
+        const [host, port, ...rest] = String(cluster.bundleEndpoint).split(':');
+        const portOk = port === undefined || (/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535);
+        if (!DNS_NAME.test(host) || host.length > 253 || !portOk || rest.length > 0) {
+          report(where, { resource: `cluster "${cluster.name}"`, field: 'bundleEndpoint', value: cluster.bundleEndpoint, rule: 'must be a host name with an optional port (host or host:port), the address other clusters reach this server\'s bundle endpoint at', fix: 'write it like spire-bundle.eu.example.org or spire-bundle.eu.example.org:8443, without https://' });
+        }
+      }
       // Argo CD (Go) reads it; checked with Go's URL rules, not Node's.
       const apiServerProblem = httpsUrlProblem(cluster.apiServer);
       if (apiServerProblem) {
