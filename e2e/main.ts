@@ -1,5 +1,5 @@
 /**
- * npm run e2e [-- --level config|examples|topologies|api|live|federation|gitops|mutations]... [--dist DIR] [--keep]
+ * npm run e2e [-- --level config|examples|api|live|federation|topologies|gitops|mutations]... [--dist DIR] [--keep]
  *
  * Proves dist/ on the real programs: SPIRE server, agent, OIDC discovery provider, controller manager,
  * kube-apiserver and etcd, built from their Go modules (e2e/go) at the versions the project ships.
@@ -21,7 +21,7 @@ import { topologiesLevel } from './levels/topologies';
 import { MUTATIONS, copyDist } from './mutations';
 
 const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
-const LEVELS = ['config', 'examples', 'topologies', 'api', 'live', 'federation', 'gitops', 'mutations'] as const;
+const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'mutations'] as const;
 type Level = typeof LEVELS[number];
 
 interface Options { levels: Level[]; dist: string; shared: string; keep: boolean; trees: string[] }
@@ -90,15 +90,15 @@ async function main(): Promise<number> {
     if (options.levels.includes('examples')) {
       await stage('level examples: every example estate synthesized by the CLI, its configs judged by the real programs', () => examplesLevel(report, { workDir, binaries, values }));
     }
-    if (options.levels.includes('topologies')) {
-      await stage('level topologies: each topology example run live from its own synthesized trees', () => topologiesLevel(report, { workDir, binaries }));
-    }
     const clusterLevelsWanted = new Set<string>(options.levels.filter((level) => level === 'api' || level === 'live' || level === 'federation'));
     if (clusterLevelsWanted.size > 0) {
       for (const tree of trees) {
         await stage(`levels ${[...clusterLevelsWanted].join('+')}: ${tree.env}/${tree.cluster} on kube-apiserver and etcd`, () =>
           clusterLevels(tree, report, { workDir, binaries, shared: options.shared, levels: clusterLevelsWanted }));
       }
+    }
+    if (options.levels.includes('topologies')) {
+      await stage('level topologies: each topology\'s example synthesized by the CLI and run live', () => topologiesLevel(report, { workDir, binaries, shared: options.shared }));
     }
     if (options.levels.includes('gitops')) {
       await stage('level gitops: the Argo CD and Flux trees on kube-apiserver with the pinned CRDs', () => gitopsLevel(options.dist, report, { workDir, binaries, shared: options.shared }));

@@ -47,6 +47,7 @@ export function prerequisites(tree: ClusterTree, values: PrerequisiteValues): K8
     for (const volume of spec.volumes ?? []) {
       if (volume.secret) {
         note(secrets, ns, volume.secret.secretName);
+        // A Secret mounted by items (a datastore CA, a client certificate and key) needs those keys.
         for (const item of volume.secret.items ?? []) note(secrets, ns, volume.secret.secretName, item.key);
       }
       if (volume.configMap) note(configMaps, ns, volume.configMap.name);

@@ -99,11 +99,14 @@ function subjects(tree: ClusterTree): Subject[] {
 }
 
 function needsOf(tree: ClusterTree, subject: Subject): Permission[] {
-  const configs = objectsOf(tree).filter((o) => o.kind === 'ConfigMap').flatMap((o) => Object.values(o.data ?? {}) as string[]);
+  // A tree may run more than one server (a nested topology's root beside the cluster's own): each
+  // subject's server config and webhook are the ones of its own namespace.
+  const configs = objectsOf(tree).filter((o) => o.kind === 'ConfigMap' && o.metadata.namespace === subject.namespace).flatMap((o) => Object.values(o.data ?? {}) as string[]);
   const needs: Permission[] = [];
   if (subject.programs.has('spire-server')) needs.push(...serverNeeds(configs.find((text) => /^server \{/m.test(text)) ?? ''));
   if (subject.programs.has('spire-controller-manager')) {
-    const webhook = objectsOf(tree).find((o) => o.kind === 'ValidatingWebhookConfiguration')?.metadata.name ?? 'spire-controller-manager-webhook';
+    const webhook = objectsOf(tree).find((o) => o.kind === 'ValidatingWebhookConfiguration'
+      && (o as any).webhooks?.[0]?.clientConfig?.service?.namespace === subject.namespace)?.metadata.name ?? 'spire-controller-manager-webhook';
     needs.push(...managerNeeds(subject.namespace, webhook));
   }
   if (subject.programs.has('spire-agent')) needs.push(...agentNeeds());

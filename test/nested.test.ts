@@ -102,6 +102,21 @@ describe('nested topology: what synth builds', () => {
     expect(JSON.stringify(downstreamManager.data)).not.toContain('spire-root.staging');
   });
 
+  test('the root side syncs before the cluster\'s own server, whose CA it signs, and the cluster\'s agents and identities after it', () => {
+    const wave = (path: string) => Number(find(files, path).metadata.annotations['argocd.argoproj.io/sync-wave']);
+    expect(wave('staging/workload-a/spire-root/statefulset-spire-root-server.yaml')).toBe(0);
+    for (const cluster of ['workload-a', 'workload-b']) {
+      expect([
+        wave(`staging/${cluster}/spire-root-system/daemonset-spire-root-agent.yaml`),
+        wave(`staging/${cluster}/spire-root-system/daemonset-spiffe-csi-driver-root.yaml`),
+        wave(`staging/${cluster}/spire-server/statefulset-spire-server.yaml`),
+        wave(`staging/${cluster}/spire-system/daemonset-spire-agent.yaml`),
+        wave(`staging/${cluster}/clusterspiffeid-checkout.yaml`),
+      ]).toEqual([1, 1, 2, 3, 3]);
+    }
+    expect(wave('staging/workload-a/clusterstaticentry-spire-downstream-workload-b.yaml')).toBe(1);
+  });
+
   test('the identity policy admits the root\'s class for its registrations by name only', () => {
     const policy = find(files, 'staging/workload-a/validatingadmissionpolicy-spire-identity-policy-clusterstaticentry.yaml');
     const rootEntry = policy.spec.variables.find((variable: any) => variable.name === 'rootEntry');

@@ -24,11 +24,13 @@ const ALL_FACTS = Object.entries(FACTS).flatMap(([name, value]) => factsOf(value
 /**
  * Which literal gives a fact away. A path is found alone or as the start of a longer path; a file or
  * variable name (one with a dot, or in capitals) only alone; a port as a number. Plain words such as
- * `spire-agent` name too many other things (containers, labels) to be told apart, so they are not looked for.
+ * `spire-agent` (or `ALL`) name too many other things (containers, labels, capabilities) to be told apart, so they are not looked for.
  */
 function matcher(fact: Fact): ((text: string) => boolean) | undefined {
   const { value } = fact;
   if (typeof value === 'number') return undefined;
+  // The agent's default all-bundles SDS name is also the capability set every container drops.
+  if (value === 'ALL') return undefined;
   if (value.startsWith('/')) return (text) => text === value || text.startsWith(`${value}/`) || text.includes(` ${value}`);
   if (/^[A-Z][A-Z_]+$/.test(value) || value.includes('.')) return (text) => text === value;
   return undefined;

@@ -99,6 +99,13 @@ describe('federated topology', () => {
     ));
   });
 
+  test('fails a bundleEndpoint that is not host or host:port', () => {
+    const problems = problemsOf(mesh((env) => ({ ...env, clusters: env.clusters.map((cluster) => (cluster.name === 'us' ? { ...cluster, bundleEndpoint: 'https://spire-bundle.us.example.org' } : cluster)) })), { baseDir: repo });
+    expect(problems).toContainEqual(expect.stringMatching(
+      /^mesh: cluster "us" bundleEndpoint: must be a host name with an optional port .*, got "https:\/\/spire-bundle\.us\.example\.org"; fix: write it like spire-bundle\.eu\.example\.org/,
+    ));
+  });
+
   test('fails derived trust domains that collide with another environment\'s', () => {
     const other = { ...haExample.environments[0], name: 'eu-prod', trustDomain: 'eu.mesh.example.org' };
     const problems = problemsOf({ ...federatedExample, environments: [...federatedExample.environments, other] }, { baseDir: repo });

@@ -31,7 +31,7 @@ import { Processes, run, waitFor } from '../processes';
 import { checkRbac } from '../rbac';
 import { Report } from '../report';
 import { Services, SyncItem, podsFor, runWorkload, runnable, syncOrder } from '../sync';
-import { ClusterTree, find, objectsOf, podTemplate, readManifests, where } from '../trees';
+import { ClusterTree, K8sObject, find, objectsOf, podTemplate, readManifests, where } from '../trees';
 import { startKubeletApi } from '../kubelet-api';
 import { RESTART_NOTE, shortPath } from '../runtime';
 import { startPostgres } from '../postgres';
@@ -57,6 +57,18 @@ export interface ClusterLevelEnv {
   readonly binaries: Record<string, string>;
   readonly shared: string;
   readonly levels: Set<string>;
+  /** What the operator provides beside the tree that the e2e cannot derive from it (replaces a derived object of the same name). */
+  readonly provide?: (cluster: Cluster) => K8sObject[];
+  /** Checks of the caller's own on the synced cluster, before anything is stopped. */
+  readonly inspect?: (context: SyncedCluster) => Promise<void>;
+}
+
+/** A cluster whose first sync finished: what a caller's checks need. */
+export interface SyncedCluster {
+  readonly tree: ClusterTree;
+  readonly client: KubeClient;
+  readonly pods: PodHandle[];
+  readonly node: { name: string; uid: string };
 }
 
 /** Installs the pinned upstream CRDs and waits until the apiserver serves them. */
@@ -101,7 +113,9 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
     const pki = new Pki(dir);
     const dbCa = pki.ca('db-ca', '/CN=spire-gitops-e2e-db-ca');
     const dbPassword = `e2e-${randomUUID()}`;
-    const provided = prerequisites(tree, { dbPassword, dbCaPem: read(dbCa.cert) });
+    const extra = env.provide?.(cluster) ?? [];
+    const key = (o: K8sObject) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`;
+    const provided = [...prerequisites(tree, { dbPassword, dbCaPem: read(dbCa.cert) }).filter((o) => !extra.some((e) => key(e) === key(o))), ...extra];
     const webCa = pki.ca('web-ca', '/CN=spire-gitops-e2e-web-ca');
 
     const services = new Services(client, network);
@@ -118,7 +132,7 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
       context: {
         client, workDir: dir, nodeRoot: agentSockets, hosts, caCertificates: read(webCa.cert),
         // The SPIFFE CSI driver publishes the agent's socket directory (a hostPath on the node) into pods.
-        csiSource: (driver) => (driver === 'csi.spiffe.io' ? agentSocketDir(tree, agentSockets) : undefined),
+        csiSource: (driver) => csiDriverSocketDir(tree, agentSockets, driver) ?? (driver === 'csi.spiffe.io' ? agentSocketDir(tree, agentSockets) : undefined),
         claimDir: (claim) => { const d = join(dir, 'claims', claim); mkdirSync(d, { recursive: true }); return d; },
       },
     };
@@ -228,6 +242,10 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
     if (env.levels.has('live') && !syncBroken) {
       await liveChecks(tree, report, { client, cluster, pods, node, dir, services }, env.binaries);
     }
+    if (env.inspect) {
+      if (syncBroken) report.fail(at, 'inspect', 'the first sync did not finish');
+      else await env.inspect({ tree, client, pods, node });
+    }
     if (env.levels.has('federation')) {
       if (syncBroken) report.check('federation', false, at, 'federation', 'the first sync did not finish');
       else await federationChecks(tree, report, { pods, services, standIns, binaries: env.binaries, dir, partnerHosts });
@@ -270,6 +288,26 @@ async function namespaceControllers(client: KubeClient, caPem: string): Promise<
     await ensure(client, `/api/v1/namespaces/${name}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
     await ensure(client, `/api/v1/namespaces/${name}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt' }, data: { 'ca.crt': caPem } });
   }
+}
+
+/**
+ * The node directory a SPIFFE CSI driver serves to pods as `driver`: the hostPath its DaemonSet mounts at
+ * its -workload-api-socket-dir (spiffe/spiffe-csi cmd/spiffe-csi-driver flags).
+ */
+function csiDriverSocketDir(tree: ClusterTree, nodeRoot: string, driver: string): string | undefined {
+  for (const o of objectsOf(tree).filter((object) => object.kind === 'DaemonSet')) {
+    const spec = podTemplate(o)?.spec;
+    for (const container of (spec?.containers ?? []) as Json[]) {
+      const argv: string[] = [...(container.command ?? []), ...(container.args ?? [])];
+      const plugin = argv.indexOf('-plugin-name');
+      const socketDir = argv.indexOf('-workload-api-socket-dir');
+      if (plugin < 0 || argv[plugin + 1] !== driver || socketDir < 0) continue;
+      const mount = (container.volumeMounts ?? []).find((m: Json) => m.mountPath === argv[socketDir + 1]);
+      const volume = (spec.volumes ?? []).find((v: Json) => v.name === mount?.name);
+      if (volume?.hostPath) return join(nodeRoot, volume.hostPath.path);
+    }
+  }
+  return undefined;
 }
 
 function agentSocketDir(tree: ClusterTree, nodeRoot: string): string | undefined {

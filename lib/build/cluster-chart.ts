@@ -11,6 +11,7 @@ import { SpireMonitoring } from '../monitoring/spire-monitoring';
 import { SpireNetworkPolicies } from '../spire/network-policies';
 import { SpiffeOidcDiscoveryProvider } from '../spire/oidc-discovery-provider';
 import { SampleWorkload } from '../spire/sample-workload';
+import { MeshIntegration } from '../spire/mesh';
 import { SpiffeCsiDriver } from '../spire/spiffe-csi-driver';
 import { SpireAgent } from '../spire/spire-agent';
 import { RootServerAccess } from '../spire/root-server-access';
@@ -68,6 +69,10 @@ export class ClusterChart extends Chart {
       this.addIdentity(resolved.oidcDiscovery.identity);
     }
     for (const identity of environment.identities) this.addIdentity(identity);
+    if (resolved.mesh) {
+      new MeshIntegration(this, 'Mesh', { resolved, mesh: resolved.mesh });
+      if (resolved.mesh.type === 'istio') this.addIdentity(resolved.mesh.identity);
+    }
 
     environment.federation.forEach((federation, index) => new FederatedTrustDomain(this, `Federation${index}`, { resolved, federation }));
     const staticNames = new Set<string>();

@@ -1,12 +1,14 @@
 import { k8s } from 'cdk8s-plus-28';
-import { SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER, SPIRE_SERVER_BIN } from '../config/spire-facts';
+import { SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER, SPIRE_SERVER_BIN, TLS_SECRET_KEYS } from '../config/spire-facts';
 import { ContainerCommand, containerCommand } from '../config/versions';
 import { renderAgentConf } from '../render/agent-conf';
 import { renderControllerManagerConfig } from '../render/controller-manager-config';
-import { KeyIdentifier as RenderedKeyIdentifier, ServerBundlePublisher, ServerDatastore, ServerKeyManager, ServerNodeAttestor, ServerUpstreamAuthority, renderServerConf } from '../render/server-conf';
+import {
+  KeyIdentifier as RenderedKeyIdentifier, ServerBundlePublisher, ServerDatastore, ServerKeyManager, ServerNodeAttestor, ServerUpstreamAuthority, renderServerConf,
+} from '../render/server-conf';
 import { AgentConfOptions } from '../render/agent-conf';
 import { GCP_IIT_AGENT_PATH_TEMPLATE } from '../resolve/cloud';
-import { KeyIdentifier, UpstreamAuthority } from '../config/types';
+import { KeyIdentifier } from '../config/types';
 import { ResolvedCluster } from '../resolve/model';
 
 /*
@@ -23,7 +25,9 @@ function datastoreOptions(resolved: ResolvedCluster): ServerDatastore {
     port: datastore.port,
     database: datastore.database,
     user: datastore.user,
-    rootCertPath: datastore.caConfigMap ? `${SPIRE_SERVER.dbCaDir}/${SPIRE_SERVER.dbCaFile}` : undefined,
+    rootCertPath: datastore.caConfigMap || datastore.caSecret ? `${SPIRE_SERVER.dbCaDir}/${SPIRE_SERVER.dbCaFile}` : undefined,
+    clientCertPath: datastore.clientCertificateSecret ? `${SPIRE_SERVER.dbClientCertDir}/${TLS_SECRET_KEYS.certificate}` : undefined,
+    clientKeyPath: datastore.clientCertificateSecret ? `${SPIRE_SERVER.dbClientCertDir}/${TLS_SECRET_KEYS.privateKey}` : undefined,
     maxOpenConns: datastore.maxOpenConns,
     maxIdleConns: datastore.maxIdleConns,
     iamAuthRegion: datastore.iamAuth?.region,
@@ -118,10 +122,33 @@ function bundlePublisherOptions(resolved: ResolvedCluster): ServerBundlePublishe
     ? { ...publisher, serviceAccountFile: cloud.gcpServiceAccountFile } : publisher));
 }
 
-function upstreamAuthorityOptions(upstream: UpstreamAuthority | undefined): ServerUpstreamAuthority | undefined {
-  if (upstream?.type !== 'aws_pca') return upstream;
-  const { supplementalBundle, ...pca } = upstream;
-  return { ...pca, supplementalBundlePath: supplementalBundle ? `${SPIRE_SERVER.awsPcaBundleDir}/${SPIRE_SERVER.awsPcaBundleFile}` : undefined };
+/** The UpstreamAuthority as the server reads it: credentials as files and environment variables (serverUpstreamEnv). */
+function upstreamOptions(resolved: ResolvedCluster): ServerUpstreamAuthority | undefined {
+  const upstream = resolved.server.settings.upstreamAuthority;
+  if (upstream === undefined || upstream.type === 'cert-manager' || upstream.type === 'gcp_cas' || upstream.type === 'awssecret') return upstream;
+  if (upstream.type === 'aws_pca') {
+    const { supplementalBundle, ...pca } = upstream;
+    return { ...pca, supplementalBundlePath: supplementalBundle ? `${SPIRE_SERVER.awsPcaBundleDir}/${SPIRE_SERVER.awsPcaBundleFile}` : undefined };
+  }
+  const { vault } = SPIRE_SERVER;
+  const { auth } = upstream;
+  return {
+    type: 'vault',
+    vaultAddr: upstream.vaultAddr,
+    pkiMountPoint: upstream.pkiMountPoint,
+    namespace: upstream.namespace,
+    caCertPath: upstream.caCertConfigMap ? `${vault.caDir}/${vault.caFile}` : undefined,
+    insecureSkipVerify: upstream.insecureSkipVerify,
+    auth: auth.method === 'token' ? { method: 'token' }
+      : auth.method === 'approle' ? { method: 'approle', mountPoint: auth.mountPoint }
+        : auth.method === 'cert' ? {
+          method: 'cert',
+          clientCertPath: `${vault.clientCertDir}/${TLS_SECRET_KEYS.certificate}`,
+          clientKeyPath: `${vault.clientCertDir}/${TLS_SECRET_KEYS.privateKey}`,
+          roleName: auth.roleName,
+          mountPoint: auth.mountPoint,
+        } : { method: 'kubernetes', roleName: auth.roleName, mountPoint: auth.mountPoint, tokenPath: `${vault.tokenDir}/${vault.tokenFile}` },
+  };
 }
 
 /** The server's `server.conf`. */
@@ -145,7 +172,7 @@ export function serverConf(resolved: ResolvedCluster): string {
     keyManager: keyManagerOptions(resolved),
     upstreamAuthority: server.upstream
       ? { type: 'spire', serverAddress: server.upstream.serverAddress, serverPort: server.upstream.serverPort, workloadApiSocket: server.upstream.socketPath }
-      : upstreamAuthorityOptions(settings.upstreamAuthority),
+      : upstreamOptions(resolved),
     nodeAttestors: nodeAttestorOptions(resolved),
     bundlePublishers: bundlePublisherOptions(resolved),
     psatClusters: server.attestingAgents.map((agents) => ({
@@ -221,6 +248,13 @@ export function agentConf(resolved: ResolvedCluster): string {
       : { verification: 'apiServerCA', caPath: SPIRE_AGENT.kubeletCaPath, addressEnv: SPIRE_AGENT.env.kubeletAddress },
     health: { port: agent.ports.health, livePath: SPIRE_HEALTH_PATHS.live, readyPath: SPIRE_HEALTH_PATHS.ready },
     prometheusPort: agent.ports.metrics,
+    sds: agent.settings.sds,
+    admin: agent.adminSocket
+      ? { socketPath: `${agent.adminSocket.dir}/${agent.adminSocket.fileName}`, authorizedDelegates: agent.adminSocket.authorizedDelegates }
+      : undefined,
+    x509SvidCacheMaxSize: agent.settings.x509SvidCacheMaxSize,
+    workloadX509SvidKeyType: agent.settings.workloadX509SvidKeyType,
+    availabilityTarget: agent.settings.availabilityTarget,
   });
 }
 
@@ -233,6 +267,20 @@ export function agentConf(resolved: ResolvedCluster): string {
 export function serverCommand(resolved: ResolvedCluster, subcommand: 'run' | 'validate', configFile: string): ContainerCommand {
   const expandEnv = resolved.server.expandEnv ? ['-expandEnv'] : [];
   return containerCommand(resolved.images.spireServer, [SPIRE_SERVER_BIN, subcommand, ...expandEnv, '-config', configFile]);
+}
+
+/** The environment the vault UpstreamAuthority reads its credentials from, each from its Secret. */
+export function serverUpstreamEnv(resolved: ResolvedCluster): k8s.EnvVar[] {
+  const upstream = resolved.server.settings.upstreamAuthority;
+  if (upstream?.type !== 'vault') return [];
+  const { auth } = upstream;
+  const { env } = SPIRE_SERVER;
+  const fromSecret = (name: string, secret: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+  if (auth.method === 'token') return [fromSecret(env.vaultToken, auth.tokenSecret.name, auth.tokenSecret.key)];
+  if (auth.method === 'approle') {
+    return [fromSecret(env.vaultAppRoleId, auth.secret.name, auth.secret.roleIdKey), fromSecret(env.vaultAppRoleSecretId, auth.secret.name, auth.secret.secretIdKey)];
+  }
+  return [];
 }
 
 /**
@@ -248,5 +296,6 @@ export function serverEnv(resolved: ResolvedCluster): k8s.EnvVar[] {
       : [{ name, valueFrom: { secretKeyRef: { name: datastore.passwordSecret.name, key: datastore.passwordSecret.key } } }]),
     ...cloud.secretEnv.map((variable) => ({ name: variable.name, valueFrom: { secretKeyRef: { name: variable.secret.name, key: variable.secret.key } } })),
     ...cloud.env.map((variable) => ({ name: variable.name, value: variable.value })),
+    ...serverUpstreamEnv(resolved),
   ];
 }

@@ -227,6 +227,14 @@ const databaseShape = {
     + 'None: the server logs in with the password from `passwordSecret`.',
   ),
   caConfigMap: z.string().optional().describe('Existing ConfigMap with the database server\'s CA (key `ca.crt`), to verify the server\'s certificate.'),
+  caSecret: z.string().optional().describe(
+    'Existing Secret with the database server\'s CA (key `ca.crt`), instead of caConfigMap where the CA is kept in Secrets. None: caConfigMap\'s, if any.',
+  ),
+  clientCertificateSecret: z.string().optional().describe(
+    'Existing kubernetes.io/tls Secret (keys `tls.crt`, `tls.key`) with the certificate the server authenticates to the database with '
+    + '(postgres sslcert/sslkey, mysql client_cert_path/client_key_path); created out of band in every delivery mode, e.g. by a '
+    + 'cert-manager Certificate. None: no client certificate.',
+  ),
   maxOpenConns: z.number().describe('Most open connections of one server (max_open_conns).'),
   maxIdleConns: z.number().describe('Most idle connections one server keeps (max_idle_conns); at most maxOpenConns.'),
 };
@@ -371,46 +379,47 @@ export const keyManagerSchema = z.discriminatedUnion('type', [
   + '`azure_key_vault` and `aws_kms` keep them in the cloud\'s key store (never in the pod).',
 );
 
-export const upstreamAuthoritySchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('cert-manager').describe('cert-manager signs the CA through CertificateRequests.'),
-    issuerName: z.string().describe('Name of the issuer.'),
-    issuerKind: z.enum(['Issuer', 'ClusterIssuer']).describe('Kind of the issuer.'),
-    issuerGroup: z.string().describe('API group of the issuer, e.g. `cert-manager.io`.'),
-    namespace: z.string().describe('Namespace where the server creates CertificateRequests.'),
-  }),
-  z.strictObject({
-    type: z.literal('gcp_cas').describe('Google Certificate Authority Service signs the CA (SPIRE UpstreamAuthority gcp_cas); needs server.cloudCredentials.gcp.'),
-    projectName: z.string().describe('Google Cloud project of the CA pool (root_cert_spec project_name).'),
-    regionName: z.string().describe('Region of the CA pool, e.g. `us-central1` (root_cert_spec region_name).'),
-    caPool: z.string().describe('Name of the CA pool (root_cert_spec ca_pool; SPIRE 1.15 warns without it, and validate counts the warning).'),
-    labelKey: z.string().describe('Label key that marks the CAs of the pool SPIRE may use (root_cert_spec label_key).'),
-    labelValue: z.string().describe('Value of that label (root_cert_spec label_value).'),
-  }),
-  /* pkg/server/plugin/upstreamauthority/awspca/pca.go, Configuration and buildConfig. */
-  z.strictObject({
-    type: z.literal('aws_pca').describe('AWS Private CA signs the CA (SPIRE UpstreamAuthority aws_pca); needs server.cloudCredentials.aws.'),
-    region: awsRegionSchema,
-    certificateAuthorityArn: z.string().describe('ARN of the private CA (certificate_authority_arn).'),
-    signingAlgorithm: z.enum(['SHA256WITHECDSA', 'SHA384WITHECDSA', 'SHA512WITHECDSA', 'SHA256WITHRSA', 'SHA384WITHRSA', 'SHA512WITHRSA'])
-      .optional().describe('signing_algorithm; none: the CA\'s own default.'),
-    caSigningTemplateArn: z.string().optional().describe('ca_signing_template_arn; none: SPIRE\'s default (SubordinateCACertificate_PathLen0).'),
-    assumeRoleArn: z.string().optional().describe('assume_role_arn: a role the server assumes to reach the CA; none: its own credentials.'),
-    supplementalBundle: z.strictObject({
-      configMap: z.string().describe('Existing ConfigMap in the server namespace.'),
-      key: z.string().describe('Key of the PEM certificates in the ConfigMap.'),
-    }).optional().describe('Extra root certificates for the bundle (supplemental_bundle_path). None: none.'),
-  }),
-  /* pkg/server/plugin/upstreamauthority/awssecret/awssecret.go, Configuration and buildConfig. */
-  z.strictObject({
-    type: z.literal('awssecret').describe('A CA certificate and key kept in AWS Secrets Manager (SPIRE UpstreamAuthority awssecret); needs server.cloudCredentials.aws.'),
-    region: awsRegionSchema,
-    certFileArn: z.string().describe('Secret (ARN or name) holding the CA certificate (cert_file_arn).'),
-    keyFileArn: z.string().describe('Secret (ARN or name) holding the CA key (key_file_arn).'),
-    bundleFileArn: z.string().optional().describe('Secret holding the upstream bundle (bundle_file_arn); none: the CA certificate is the root.'),
-    assumeRoleArn: z.string().optional().describe('assume_role_arn: a role the server assumes to read the secrets; none: its own credentials.'),
-  }),
-]).describe('What signs the server\'s CA: a cert-manager issuer, Google Certificate Authority Service, AWS Private CA or a CA kept in AWS Secrets Manager.');
+export const certManagerUpstreamSchema = z.strictObject({
+  type: z.literal('cert-manager').describe('cert-manager signs the CA through CertificateRequests.'),
+  issuerName: z.string().describe('Name of the issuer.'),
+  issuerKind: z.enum(['Issuer', 'ClusterIssuer']).describe('Kind of the issuer.'),
+  issuerGroup: z.string().describe('API group of the issuer, e.g. `cert-manager.io`.'),
+  namespace: z.string().describe('Namespace where the server creates CertificateRequests.'),
+}).describe('A cert-manager issuer that signs the server\'s CA.');
+
+export const gcpCasUpstreamSchema = z.strictObject({
+  type: z.literal('gcp_cas').describe('Google Certificate Authority Service signs the CA (SPIRE UpstreamAuthority gcp_cas); needs server.cloudCredentials.gcp.'),
+  projectName: z.string().describe('Google Cloud project of the CA pool (root_cert_spec project_name).'),
+  regionName: z.string().describe('Region of the CA pool, e.g. `us-central1` (root_cert_spec region_name).'),
+  caPool: z.string().describe('Name of the CA pool (root_cert_spec ca_pool; SPIRE 1.15 warns without it, and validate counts the warning).'),
+  labelKey: z.string().describe('Label key that marks the CAs of the pool SPIRE may use (root_cert_spec label_key).'),
+  labelValue: z.string().describe('Value of that label (root_cert_spec label_value).'),
+}).describe('Google Certificate Authority Service that signs the server\'s CA.');
+
+/** pkg/server/plugin/upstreamauthority/awspca/pca.go, Configuration and buildConfig. */
+export const awsPcaUpstreamSchema = z.strictObject({
+  type: z.literal('aws_pca').describe('AWS Private CA signs the CA (SPIRE UpstreamAuthority aws_pca); needs server.cloudCredentials.aws.'),
+  region: awsRegionSchema,
+  certificateAuthorityArn: z.string().describe('ARN of the private CA (certificate_authority_arn).'),
+  signingAlgorithm: z.enum(['SHA256WITHECDSA', 'SHA384WITHECDSA', 'SHA512WITHECDSA', 'SHA256WITHRSA', 'SHA384WITHRSA', 'SHA512WITHRSA'])
+    .optional().describe('signing_algorithm; none: the CA\'s own default.'),
+  caSigningTemplateArn: z.string().optional().describe('ca_signing_template_arn; none: SPIRE\'s default (SubordinateCACertificate_PathLen0).'),
+  assumeRoleArn: z.string().optional().describe('assume_role_arn: a role the server assumes to reach the CA; none: its own credentials.'),
+  supplementalBundle: z.strictObject({
+    configMap: z.string().describe('Existing ConfigMap in the server namespace.'),
+    key: z.string().describe('Key of the PEM certificates in the ConfigMap.'),
+  }).optional().describe('Extra root certificates for the bundle (supplemental_bundle_path). None: none.'),
+}).describe('AWS Private CA that signs the server\'s CA.');
+
+/** pkg/server/plugin/upstreamauthority/awssecret/awssecret.go, Configuration and buildConfig. */
+export const awsSecretUpstreamSchema = z.strictObject({
+  type: z.literal('awssecret').describe('A CA certificate and key kept in AWS Secrets Manager (SPIRE UpstreamAuthority awssecret); needs server.cloudCredentials.aws.'),
+  region: awsRegionSchema,
+  certFileArn: z.string().describe('Secret (ARN or name) holding the CA certificate (cert_file_arn).'),
+  keyFileArn: z.string().describe('Secret (ARN or name) holding the CA key (key_file_arn).'),
+  bundleFileArn: z.string().optional().describe('Secret holding the upstream bundle (bundle_file_arn); none: the CA certificate is the root.'),
+  assumeRoleArn: z.string().optional().describe('assume_role_arn: a role the server assumes to read the secrets; none: its own credentials.'),
+}).describe('An upstream CA kept in AWS Secrets Manager that signs the server\'s CA.');
 
 /** A BundlePublisher beside the k8s_configmap one the agents read: publishes the trust bundle for others. */
 export const bundlePublisherSchema = z.discriminatedUnion('type', [
@@ -482,6 +491,64 @@ export const vmNodeAttestorSchema = z.discriminatedUnion('type', [
   + 'parents the clusters\' workload entries on agent IDs it derives from the Node, which an EC2 instance ID is not.',
 );
 
+/*
+ * UpstreamAuthority "vault" of SPIRE 1.15.2 (pkg/server/plugin/upstreamauthority/vault/vault.go
+ * Configuration, pkg/server/common/vault/configuration.go BaseConfiguration): exactly one auth method,
+ * its credentials never in the config file but in the environment variables the plugin reads first
+ * (GenClientParams: VAULT_TOKEN, VAULT_APPROLE_ID, VAULT_APPROLE_SECRET_ID) or in files mounted from
+ * Secrets and projected tokens.
+ */
+export const vaultAuthSchema = z.discriminatedUnion('method', [
+  z.strictObject({
+    method: z.literal('token').describe('token_auth: a Vault token, from a Secret into VAULT_TOKEN.'),
+    tokenSecret: z.strictObject({
+      name: z.string().describe('Name of the Secret.'),
+      key: z.string().describe('Key of the token in the Secret.'),
+    }).describe('Existing Secret holding the token (renewable; the plugin renews it).'),
+  }),
+  z.strictObject({
+    method: z.literal('cert').describe('cert_auth: TLS client certificate login.'),
+    certificateSecret: z.string().describe('Existing kubernetes.io/tls Secret (keys `tls.crt`, `tls.key`) with the client certificate.'),
+    roleName: z.string().optional().describe('cert_auth_role_name; none: any role the certificate matches.'),
+    mountPoint: z.string().optional().describe('cert_auth_mount_point; none: `cert`.'),
+  }),
+  z.strictObject({
+    method: z.literal('approle').describe('approle_auth: AppRole login, role and secret ID from a Secret.'),
+    secret: z.strictObject({
+      name: z.string().describe('Name of the Secret.'),
+      roleIdKey: z.string().describe('Key of the role ID.'),
+      secretIdKey: z.string().describe('Key of the secret ID.'),
+    }).describe('Existing Secret holding both, read into VAULT_APPROLE_ID and VAULT_APPROLE_SECRET_ID.'),
+    mountPoint: z.string().optional().describe('approle_auth_mount_point; none: `approle`.'),
+  }),
+  z.strictObject({
+    method: z.literal('kubernetes').describe('k8s_auth: login with the server\'s own ServiceAccount token, projected for Vault.'),
+    roleName: z.string().describe('k8s_auth_role_name: the Vault role bound to the server\'s ServiceAccount.'),
+    mountPoint: z.string().optional().describe('k8s_auth_mount_point; none: `kubernetes`.'),
+    audience: z.string().optional().describe('Audience of the projected token, as the Vault role expects it. Default: `vault`.'),
+  }),
+]).describe('How the server logs in to Vault; exactly one method.');
+
+export const vaultUpstreamSchema = z.strictObject({
+  type: z.literal('vault').describe('Vault\'s PKI secrets engine signs the CA.'),
+  vaultAddr: z.string().describe('https:// URL of the Vault server (vault_addr).'),
+  pkiMountPoint: z.string().optional().describe('pki_mount_point. None: `pki`.'),
+  namespace: z.string().optional().describe('Vault Enterprise namespace (namespace). None: the root namespace.'),
+  caCertConfigMap: z.string().optional().describe(
+    'Existing ConfigMap with the CA that verifies Vault\'s certificate (key `ca.crt`), read as ca_cert_path. None: the system roots.',
+  ),
+  insecureSkipVerify: z.boolean().optional().describe('insecure_skip_verify: accept any Vault certificate. Refused in production environments. Default: false.'),
+  auth: vaultAuthSchema,
+}).describe('A Vault PKI secrets engine that signs the server\'s CA.');
+
+export const upstreamAuthoritySchema = z.discriminatedUnion('type', [
+  certManagerUpstreamSchema,
+  gcpCasUpstreamSchema,
+  vaultUpstreamSchema,
+  awsPcaUpstreamSchema,
+  awsSecretUpstreamSchema,
+]).describe('What signs the server\'s CA: a cert-manager issuer, Google Certificate Authority Service, Vault\'s PKI engine, AWS Private CA or a CA kept in AWS Secrets Manager.');
+
 export const serverSettingsSchema = z.strictObject({
   replicas: z.number().describe('Server replicas: 1 on sqlite3, 2 or more on an external database they share.'),
   logLevel: logLevelSchema,
@@ -552,6 +619,22 @@ export const svidStoreSchema = z.discriminatedUnion('type', [
   }),
 ]).describe('A cloud secret store the agents write SVIDs to, for entries with `storeSVID` and `gcp_secretmanager:` or `aws_secretsmanager:` selectors; at most one of each type.');
 
+export const agentSdsSchema = z.strictObject({
+  defaultSvidName: z.string().optional().describe('SDS resource name of the workload\'s default X509-SVID (default_svid_name). Default: `default`, what Istio\'s proxy asks for.'),
+  defaultBundleName: z.string().optional().describe('SDS resource name of the trust domain\'s bundle (default_bundle_name). Default: `ROOTCA`, what Istio\'s proxy asks for.'),
+  defaultAllBundlesName: z.string().optional().describe('SDS resource name of all bundles, federated ones included (default_all_bundles_name). Default: `ALL`; must differ from defaultBundleName.'),
+  disableSpiffeCertValidation: z.boolean().optional().describe(
+    'Serve bundles as plain trusted CAs, without SPIFFE certificate validation (disable_spiffe_cert_validation). Default: false.',
+  ),
+}).describe('The names under which the agent\'s Envoy SDS API serves SVIDs and bundles.');
+
+export const agentAdminSocketSchema = z.strictObject({
+  authorizedDelegates: z.array(z.string()).describe(
+    'SPIFFE IDs (of this trust domain) that may call the Delegated Identity API to obtain other workloads\' SVIDs '
+    + '(authorized_delegates); empty: only the Debug API is useful.',
+  ),
+}).describe('The agent\'s admin API socket, on a host directory of its own next to the Workload API\'s.');
+
 export const agentSettingsSchema = z.strictObject({
   logLevel: logLevelSchema,
   nodeAttestor: agentNodeAttestorSchema.optional().describe('None: k8s_psat.'),
@@ -569,6 +652,24 @@ export const agentSettingsSchema = z.strictObject({
     + 'recommendation for node agents: evicted last, so workloads keep their SVIDs), tolerations `[{ operator: Exists }]` '
     + '(an agent on every node, tainted or not: a pod on a node without one gets no identity), no nodeSelector, no extra '
     + 'labels or annotations.',
+  ),
+  sds: agentSdsSchema.optional().describe(
+    'The Envoy SDS names the agent serves (agent `sds` block). None: SPIRE\'s defaults, `default`, `ROOTCA` and `ALL`, with '
+    + 'SPIFFE certificate validation on.',
+  ),
+  adminSocket: agentAdminSocketSchema.optional().describe(
+    'Serve the agent\'s admin API (Debug and Delegated Identity APIs) on a socket of its own. None: no admin socket, as in SPIRE.',
+  ),
+  x509SvidCacheMaxSize: z.number().optional().describe(
+    'Soft limit of X509-SVIDs the agent keeps in its LRU cache (x509_svid_cache_max_size); 0 or none: SPIRE\'s default, 1000.',
+  ),
+  workloadX509SvidKeyType: z.enum(['ec-p256', 'ec-p384', 'rsa-2048']).optional().describe(
+    'Key type of the workloads\' X509-SVIDs (workload_x509_svid_key_type). None: SPIRE\'s default, ec-p256.',
+  ),
+  availabilityTarget: durationSchema.optional().describe(
+    'How long the agent and its workloads must keep working while server or agent are down (availability_target): X509-SVIDs '
+    + 'are renewed when this much lifetime is left. At least 24h, and every X509-SVID TTL at least 12h longer. None: SPIRE '
+    + 'renews at half the lifetime.',
   ),
   csiDriverPod: podOptionsSchema.optional().describe(
     'Scheduling and marks of the CSI driver pods, which must run on the nodes the agents run on. Defaults: the agent\'s '
@@ -674,6 +775,37 @@ export const monitoringSettingsSchema = z.strictObject({
   prometheusNamespace: z.string().describe('Namespace Prometheus scrapes from; the NetworkPolicies admit metrics traffic from it only.'),
 }).describe('Prometheus and Grafana integration.');
 
+// ---------------------------------------------------------------------------------------------- mesh
+
+/*
+ * A service mesh whose proxies take their identities from SPIRE's Envoy SDS API. Each preset renders
+ * what the mesh needs from the SPIRE side and checks what must agree between the two; the facts it relies
+ * on (socket path, SDS resource names) live in lib/config/spire-facts.ts with their upstream source.
+ */
+export const meshSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('istio').describe(
+      'Istio sidecars and gateways fetch their certificates from the agent: the Workload API socket is named as Istio\'s '
+      + 'proxy expects it, a ClusterSPIFFEID issues the spiffe://<trust domain>/ns/<namespace>/sa/<service account> IDs Istio '
+      + 'authorizes by, and the istiod values that inject the CSI volume are rendered into the tree.',
+    ),
+    meshTrustDomain: z.string().optional().describe(
+      'Istio\'s meshConfig.trustDomain, when it is set outside this estate: it must equal the environment\'s trust domain '
+      + '(Istio authorizes peers by their SPIFFE IDs\' trust domain). None: the rendered istiod values set it.',
+    ),
+    namespaceSelector: labelSelectorSchema.optional().describe(
+      'Namespaces whose mesh pods get the Istio identity. None: every namespace the controller manager does not ignore.',
+    ),
+  }),
+  z.strictObject({
+    type: z.literal('envoy').describe(
+      'Plain Envoy proxies beside workloads: an example Envoy bootstrap that reads its certificate and trust bundle from the '
+      + 'agent\'s SDS API is rendered as a ConfigMap for the workloads to mount.',
+    ),
+    namespace: z.string().describe('Namespace of the workloads that run Envoy: where the bootstrap ConfigMap is rendered.'),
+  }),
+]).describe('A service mesh that takes its workload certificates from the SPIRE agent\'s SDS API.');
+
 // ------------------------------------------------------------------------------------------ clusters
 
 export const clusterConfigSchema = z.strictObject({
@@ -704,10 +836,6 @@ const nestedRootAccess = {
     + 'the root\'s own cluster uses the in-cluster Service.',
   ),
   serverPort: z.number().optional().describe('Port at `serverAddress`; none: the root Service\'s port (443).'),
-  serverOverrides: z.strictObject({
-    datastore: datastoreSchema.optional().describe('The root server\'s datastore instead of the environment\'s; never one a downstream server uses.'),
-    replicas: z.number().optional().describe('Root server replicas instead of the environment\'s.'),
-  }).optional().describe('Overrides of the environment\'s server settings for the root server.'),
 };
 
 /**
@@ -736,6 +864,10 @@ export const topologySchema = z.discriminatedUnion('type', [
           + 'that cluster\'s downstream server.',
         ),
         ...nestedRootAccess,
+        serverOverrides: z.strictObject({
+          datastore: datastoreSchema.optional().describe('The root server\'s datastore instead of the environment\'s; never one a downstream server uses.'),
+          replicas: z.number().optional().describe('Root server replicas instead of the environment\'s.'),
+        }).optional().describe('Overrides of the environment\'s server settings for the root server (a management cluster states them as its own serverOverrides).'),
       }),
       z.strictObject({
         managementCluster: clusterConfigSchema.describe('A management cluster of its own for the root server: one more tree under dist/.'),
@@ -784,6 +916,7 @@ export const environmentConfigSchema = z.strictObject({
   webhookFailurePolicy: z.enum(['Ignore', 'Fail']).describe('failurePolicy of the controller manager\'s validating webhooks.'),
   gitops: gitOpsSettingsSchema,
   monitoring: monitoringSettingsSchema,
+  mesh: meshSchema.optional().describe('None: no mesh integration; proxies that use SDS can still be set up by hand.'),
   sampleWorkload: z.string().optional().describe('Ship a sample workload running as this identity (by name), to show how an app gets its SVID.'),
 }).describe('One environment: its trust domain, clusters and every setting that differs between environments.');
 

@@ -24,6 +24,9 @@ export const CSI_NODE_DRIVER_REGISTRAR_BIN = '/csi-node-driver-registrar';
 /** SPIRE's health_checks listener paths, the same for server, agent and OIDC provider (SPIRE doc/spire_server.md, health_checks). */
 export const SPIRE_HEALTH_PATHS = { live: '/live', ready: '/ready' } as const;
 
+/** The keys of a kubernetes.io/tls Secret (Kubernetes core/v1 TLSCertKey, TLSPrivateKeyKey); mounted under the same names. */
+export const TLS_SECRET_KEYS = { certificate: 'tls.crt', privateKey: 'tls.key' } as const;
+
 export const SPIRE_SERVER = {
   configDir: '/run/spire/config',
   configFile: 'server.conf',
@@ -45,13 +48,28 @@ export const SPIRE_SERVER = {
   /** The Google service account key file, from a Secret (`cloudCredentials.gcp` of type service-account-file). */
   gcpCredentialsDir: '/run/spire/gcp',
   gcpCredentialsFile: 'service-account.json',
+  /** The client certificate and key the server authenticates to the database with, from `datastore.clientCertificateSecret`. */
+  dbClientCertDir: '/run/spire/db-client',
   /** aws_pca: the supplemental bundle (supplemental_bundle_path), from a ConfigMap. */
   awsPcaBundleDir: '/run/spire/aws-pca-bundle',
   awsPcaBundleFile: 'bundle.pem',
   /** Where the PreSync hook mounts the server.conf it validates. */
   validateConfigDir: '/run/spire/validate',
   ports: { service: 443, grpc: 8081, health: 8080, metrics: 9988, federation: 8443 },
+  /** The vault UpstreamAuthority's files: the CA that verifies Vault, the client certificate, the projected token. */
+  vault: {
+    caDir: '/run/spire/vault-ca',
+    caFile: 'ca.crt',
+    clientCertDir: '/run/spire/vault-client',
+    tokenDir: '/run/spire/vault-token',
+    tokenFile: 'token',
+    defaultAudience: 'vault',
+  },
   env: {
+    /** The vault plugin reads these before its config (pkg/server/common/vault/client.go EnvVault*). */
+    vaultToken: 'VAULT_TOKEN',
+    vaultAppRoleId: 'VAULT_APPROLE_ID',
+    vaultAppRoleSecretId: 'VAULT_APPROLE_SECRET_ID',
     /** mysql: the password reaches the DSN through `-expandEnv` and this variable. */
     mysqlPassword: 'DBPW',
     /** postgres: lib/pq reads the password from this variable itself (lib/pq connector.go Config.fromEnv). */
@@ -75,6 +93,16 @@ export const SPIRE_AGENT = {
   /** The agent's private directory (admin socket and the like). */
   privateDir: '/tmp/spire-agent/private',
   socketFile: 'spire-agent.sock',
+  /**
+   * The admin API socket, with `adminSocket`: a host directory of its own, so that node-level delegates
+   * (Delegated Identity API) reach it, and never the Workload API socket's directory, which SPIRE refuses
+   * (cmd/spire-agent/cli/run/run_posix.go getAdminAddr).
+   */
+  adminSocketDir: '/tmp/spire-agent/admin',
+  adminSocketFile: 'admin.sock',
+  adminSocketHostDir: '/run/spire/agent-admin',
+  /** The agent's SDS resource names when its `sds` block names none (cmd/spire-agent/cli/run/run.go, defaultDefault*Name). */
+  sdsDefaults: { svid: 'default', bundle: 'ROOTCA', allBundles: 'ALL' },
   /** The Workload API socket directory on every node; the CSI driver serves it to pods. */
   socketHostDir: '/run/spire/agent-sockets',
   /**
@@ -172,4 +200,35 @@ export const CLOUD = {
     /** The pod label the Azure Workload Identity webhook injects the token and environment into. */
     workloadIdentityPodLabel: 'azure.workload.identity/use',
   },
+} as const;
+
+/**
+ * What Istio's proxy (istio-agent) expects of an SDS server it does not run itself (istio/istio
+ * pkg/security/security.go: WorkloadIdentityPath, DefaultWorkloadIdentitySocketFile,
+ * WorkloadKeyCertResourceName, RootCertReqResourceName): a socket named `socket` in the directory the
+ * injection template mounts the `workload-socket` volume at
+ * (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml), asked for the
+ * resources `default` (its certificate) and `ROOTCA` (the trust bundle). Istio's proxy identity is
+ * spiffe://<trust domain>/ns/<namespace>/sa/<service account> (pkg/spiffe/spiffe.go, Identity.String).
+ */
+export const ISTIO = {
+  workloadSocketDir: '/var/run/secrets/workload-spiffe-uds',
+  workloadSocketFile: 'socket',
+  sdsCertificateResource: 'default',
+  sdsRootResource: 'ROOTCA',
+  /** The volume of Istio's injection template that the SPIFFE CSI driver replaces. */
+  workloadSocketVolume: 'workload-socket',
+  /** The pod label the rendered injection template sets, which the mesh ClusterSPIFFEID selects. */
+  managedIdentityLabel: 'spiffe.io/spire-managed-identity',
+} as const;
+
+/** The plain Envoy example's ports and names (this project's choices). */
+export const ENVOY_EXAMPLE = {
+  bootstrapFile: 'envoy.yaml',
+  /** The cluster in the bootstrap that reaches the agent's SDS API over the Workload API socket. */
+  sdsCluster: 'spire_agent',
+  listenerPort: 8443,
+  /** The local application the listener forwards to. */
+  appPort: 8080,
+  adminPort: 9901,
 } as const;

@@ -200,8 +200,6 @@ function databaseOf(datastore: Datastore | undefined): string | undefined {
   return `${datastore.type}://${datastore.host}:${datastore.port}/${datastore.database}`;
 }
 
-type NestedTopology = Extract<TopologyConfig, { type: 'nested' }>;
-
 /** A nested environment's root: the cluster that runs it (none stated: a management cluster), and how the others reach it. */
 export interface NestedRoot {
   /** The workload cluster whose tree also carries the root server; undefined for a management cluster. */
@@ -209,7 +207,7 @@ export interface NestedRoot {
   readonly managementCluster?: ClusterConfig;
   readonly serverAddress?: string;
   readonly serverPort?: number;
-  readonly serverOverrides?: NestedTopology['root']['serverOverrides'];
+  readonly serverOverrides?: ClusterConfig['serverOverrides'];
 }
 
 /** The root of a nested environment; undefined in every other topology. */
@@ -217,7 +215,7 @@ export function nestedRootOf(env: EnvironmentConfig): NestedRoot | undefined {
   const topology = topologyOf(env);
   if (topology.type !== 'nested') return undefined;
   const { root } = topology;
-  return 'cluster' in root ? root : { ...root, cluster: undefined };
+  return 'cluster' in root ? root : { ...root, cluster: undefined, serverOverrides: root.managementCluster.serverOverrides };
 }
 
 /** Topologies in which several servers of one trust domain sign with one shared CA state (one database). */

@@ -8,6 +8,7 @@ import {
   upstreamAuthoritySchema, teamConfigSchema, tolerationSchema, podSpreadSchema, podOptionsSchema, replicatedPodOptionsSchema,
   topologySchema,
   agentCloudCredentialsSchema, agentNodeAttestorSchema, awsCredentialsSchema, bundlePublisherSchema, cloudCredentialsSchema, keyIdentifierSchema, svidStoreSchema, vmNodeAttestorSchema,
+  meshSchema, agentSdsSchema,
 } from './schema';
 
 /*
@@ -57,6 +58,8 @@ export type AgentNodeAttestor = Config<typeof agentNodeAttestorSchema>;
 export type SvidStore = Config<typeof svidStoreSchema>;
 export type ServerSettings = Config<typeof serverSettingsSchema>;
 export type AgentSettings = Config<typeof agentSettingsSchema>;
+export type AgentSds = Config<typeof agentSdsSchema>;
+export type Mesh = Config<typeof meshSchema>;
 export type IdentityPolicy = Config<typeof identityPolicySchema>;
 export type LabelSelectorSpec = Config<typeof labelSelectorSchema>;
 /** A workload identity: becomes one ClusterSPIFFEID per cluster. */

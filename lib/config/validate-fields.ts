@@ -247,6 +247,8 @@ export function checkEnvironmentFields(env: EnvironmentConfig, report: Report): 
         }
       }
       if (datastore.caConfigMap !== undefined) name(report, resource, `${field}.caConfigMap`, datastore.caConfigMap, 'subdomain', 'ConfigMap name');
+      if (datastore.caSecret !== undefined) name(report, resource, `${field}.caSecret`, datastore.caSecret, 'subdomain', 'Secret name');
+      if (datastore.clientCertificateSecret !== undefined) name(report, resource, `${field}.clientCertificateSecret`, datastore.clientCertificateSecret, 'subdomain', 'Secret name');
     }
   }
   const replicas: [string, unknown][] = [

@@ -5,6 +5,8 @@ import { connValueProblem } from '../render/libpq';
 import { postgresSslMode } from '../resolve/resolve';
 import { httpsUrlProblem, parseGoUrl } from './go-url';
 import { SecretFinding, findPlaceholders, findSecrets } from './secrets';
+import { agentAndMeshProblems } from './validate-agent-mesh';
+import { upstreamProblems } from './validate-upstream';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
 import { checkAwsFields } from './validate-aws';
 import { checkCloudPlugins } from './validate-cloud';
@@ -81,6 +83,13 @@ export function validateEstate(estate: EstateConfig): string[] {
       if (cluster.clusterDomain !== undefined && (typeof cluster.clusterDomain !== 'string' || !DNS_NAME.test(cluster.clusterDomain) || cluster.clusterDomain.length > 253)) {
         report(where, { resource: `cluster "${cluster.name}"`, field: 'clusterDomain', value: cluster.clusterDomain, rule: 'is not a DNS domain', fix: 'use the kubelet\'s clusterDomain, e.g. cluster.local' });
       }
+      if (cluster.bundleEndpoint !== undefined) {
+        const [host, port, ...rest] = String(cluster.bundleEndpoint).split(':');
+        const portOk = port === undefined || (/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535);
+        if (!DNS_NAME.test(host) || host.length > 253 || !portOk || rest.length > 0) {
+          report(where, { resource: `cluster "${cluster.name}"`, field: 'bundleEndpoint', value: cluster.bundleEndpoint, rule: 'must be a host name with an optional port (host or host:port), the address other clusters reach this server\'s bundle endpoint at', fix: 'write it like spire-bundle.eu.example.org or spire-bundle.eu.example.org:8443, without https://' });
+        }
+      }
       // Argo CD (Go) reads it; checked with Go's URL rules, not Node's.
       const apiServerProblem = httpsUrlProblem(cluster.apiServer);
       if (apiServerProblem) {
@@ -113,6 +122,8 @@ export function validateEstate(estate: EstateConfig): string[] {
     checkAwsFields(env, (details) => report(where, details));
     problems.push(...datastoreProblems(env, where));
     problems.push(...productionProblems(env, where));
+    problems.push(...agentAndMeshProblems(env, where));
+    problems.push(...upstreamProblems(env, where));
     const partners = new Set<string>();
     for (const federation of env.federation) {
       if (partners.has(federation.trustDomain)) {
@@ -247,12 +258,15 @@ function datastoreProblems(env: EnvironmentConfig, where: string): string[] {
     }
     if (datastore.type === 'postgres') {
       const sslMode = postgresSslMode(datastore.sslMode, env.production);
-      if (sslMode !== 'require' && !datastore.caConfigMap) {
-        report({ resource, field: `${field}.caConfigMap`, value: undefined, rule: `sslmode ${sslMode} verifies the server against a CA, and without one lib/pq looks for ~/.postgresql/root.crt, which the image does not have`, fix: 'name the ConfigMap holding the database server\'s CA (key ca.crt)' });
+      if (sslMode !== 'require' && !datastore.caConfigMap && !datastore.caSecret) {
+        report({ resource, field: `${field}.caConfigMap`, value: undefined, rule: `sslmode ${sslMode} verifies the server against a CA, and without one lib/pq looks for ~/.postgresql/root.crt, which the image does not have`, fix: 'name the ConfigMap (caConfigMap) or Secret (caSecret) holding the database server\'s CA (key ca.crt)' });
       }
       if (env.production && sslMode === 'require') {
         report({ resource, field: `${field}.sslMode`, value: sslMode, rule: 'production verifies the database server\'s certificate (require does not)', fix: 'use verify-full (the default in production) with caConfigMap' });
       }
+    }
+    if (datastore.caConfigMap !== undefined && datastore.caSecret !== undefined) {
+      report({ resource, field: `${field}.caSecret`, value: datastore.caSecret, rule: `and caConfigMap (${datastore.caConfigMap}) both name the database server's CA; the server reads one file`, fix: 'keep one of them' });
     }
     for (const key of ['maxOpenConns', 'maxIdleConns'] as const) {
       if (!Number.isInteger(datastore[key]) || datastore[key] < 1) {

@@ -1,8 +1,7 @@
 import { Construct } from 'constructs';
 import * as cse from '../../imports/clusterstaticentry-spire.spiffe.io';
 import { standardLabels } from '../resolve/labels';
-import { DownstreamRegistration } from '../resolve/model';
-import { ResolvedCluster } from '../resolve/model';
+import { DownstreamRegistration, ResolvedCluster } from '../resolve/model';
 
 export interface DownstreamRegistrationsProps {
   /** The root server's resolved model: its trust domain and its controller manager's className. */

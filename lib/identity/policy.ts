@@ -4,6 +4,7 @@ import { httpsUrlProblem } from '../config/go-url';
 import { DEFAULT_CLUSTER_DOMAIN } from '../config/spire-facts';
 import { ViolationDetails } from '../config/violation';
 import { formatDuration, parseDuration } from '../duration';
+import { NAMESPACE_LABEL } from './spiffe-id';
 import { ParsedTemplate, SamplePod, TemplateError, parseTemplate, renderTemplate } from './template';
 
 /*
@@ -17,7 +18,6 @@ const PATH_SEGMENT = /^[A-Za-z0-9._-]+$/;
 const TRUST_DOMAIN_PREFIX = /^spiffe:\/\/\{\{-?\s*\.TrustDomain\s*-?\}\}\//;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
-const NAMESPACE_LABEL = 'kubernetes.io/metadata.name';
 /** Selectors that tie an identity to one pod or node: they defeat the point of a reusable identity. */
 const FORBIDDEN_SELECTORS = ['k8s:node-name', 'k8s:pod-uid'];
 

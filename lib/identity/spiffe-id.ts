@@ -4,6 +4,9 @@
  * environment's own trust domain.
  */
 
+/** The label the API server gives every namespace: its name. Selectors pin a namespace with it. */
+export const NAMESPACE_LABEL = 'kubernetes.io/metadata.name';
+
 /** A path segment the controller manager fills in per pod. */
 export class TemplateField {
   private constructor(public readonly template: string) {}

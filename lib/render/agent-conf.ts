@@ -52,6 +52,19 @@ export interface AgentConfOptions {
   | { readonly verification: 'apiServerCA'; readonly caPath: string; readonly addressEnv: string };
   readonly health: HealthListener;
   readonly prometheusPort?: number;
+  /** Envoy SDS resource names; each one left out keeps SPIRE's default. */
+  readonly sds?: {
+    readonly defaultSvidName?: string;
+    readonly defaultBundleName?: string;
+    readonly defaultAllBundlesName?: string;
+    readonly disableSpiffeCertValidation?: boolean;
+  };
+  /** The admin API socket and the SPIFFE IDs allowed to use its Delegated Identity API. */
+  readonly admin?: { readonly socketPath: string; readonly authorizedDelegates: readonly string[] };
+  readonly x509SvidCacheMaxSize?: number;
+  readonly workloadX509SvidKeyType?: 'ec-p256' | 'ec-p384' | 'rsa-2048';
+  /** A Go duration of at least 24h. */
+  readonly availabilityTarget?: string;
 }
 
 /** Renders SPIRE agent's `agent.conf` (HCL). Pure: the same options always give the same text. */
@@ -73,6 +86,21 @@ export function renderAgentConf(options: AgentConfOptions): string {
         ['trust_bundle_path', options.trustBundlePath],
         ['trust_bundle_format', options.trustBundleFormat],
         ['trust_domain', options.trustDomain],
+        // The keys below are the agent section's (spire cmd/spire-agent/cli/run/run.go agentConfig and sdsConfig).
+        ['admin_socket_path', options.admin?.socketPath],
+        ['authorized_delegates', options.admin && options.admin.authorizedDelegates.length > 0 ? [...options.admin.authorizedDelegates] : undefined],
+        ['x509_svid_cache_max_size', options.x509SvidCacheMaxSize],
+        ['workload_x509_svid_key_type', options.workloadX509SvidKeyType],
+        ['availability_target', options.availabilityTarget],
+        options.sds ? {
+          block: 'sds',
+          body: [
+            ['default_svid_name', options.sds.defaultSvidName],
+            ['default_bundle_name', options.sds.defaultBundleName],
+            ['default_all_bundles_name', options.sds.defaultAllBundlesName],
+            ['disable_spiffe_cert_validation', options.sds.disableSpiffeCertValidation],
+          ],
+        } : undefined,
       ],
     },
     {

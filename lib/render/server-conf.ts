@@ -10,6 +10,9 @@ interface ServerDatabase {
   readonly user: string;
   /** CA bundle that verifies the database server's certificate. */
   readonly rootCertPath?: string;
+  /** Client certificate and key the server authenticates to the database with. */
+  readonly clientCertPath?: string;
+  readonly clientKeyPath?: string;
   readonly maxOpenConns: number;
   readonly maxIdleConns: number;
   /** RDS IAM authentication in this region: database_type aws_postgres / aws_mysql, no password. */
@@ -84,7 +87,8 @@ export type ServerUpstreamAuthority =
     readonly keyFileArn: string;
     readonly bundleFileArn?: string;
     readonly assumeRoleArn?: string;
-  };
+  }
+  | VaultUpstream;
 
 export type ServerNodeAttestor =
   | {
@@ -123,6 +127,51 @@ export type ServerBundlePublisher =
   }
   | { readonly type: 'aws_s3'; readonly region: string; readonly bucket: string; readonly objectKey: string; readonly format: 'spiffe' | 'jwks' | 'pem'; readonly endpoint?: string }
   | { readonly type: 'aws_rolesanywhere_trustanchor'; readonly region: string; readonly trustAnchorId: string };
+
+/** Credentials are never here: the token and AppRole IDs come from the environment, the rest from files. */
+export interface VaultUpstream {
+  readonly type: 'vault';
+  readonly vaultAddr: string;
+  readonly pkiMountPoint?: string;
+  readonly namespace?: string;
+  readonly caCertPath?: string;
+  readonly insecureSkipVerify?: boolean;
+  readonly auth:
+  | { readonly method: 'token' }
+  | { readonly method: 'cert'; readonly clientCertPath: string; readonly clientKeyPath: string; readonly roleName?: string; readonly mountPoint?: string }
+  | { readonly method: 'approle'; readonly mountPoint?: string }
+  | { readonly method: 'kubernetes'; readonly roleName: string; readonly tokenPath: string; readonly mountPoint?: string };
+}
+
+/** UpstreamAuthority vault: one auth block, credentials from the environment or files. */
+function vaultUpstreamAuthority(options: VaultUpstream): HclBlock {
+  const { auth } = options;
+  // One auth block: the plugin refuses none or two (pkg/server/common/vault/configuration.go ParseAuthMethod).
+  // An empty token_auth/approle_auth block selects the method; GenClientParams takes the values from the
+  // environment (VAULT_TOKEN, VAULT_APPROLE_ID, VAULT_APPROLE_SECRET_ID) before the config.
+  const authBlock: HclBlock = auth.method === 'token' ? { block: 'token_auth', body: [] }
+    : auth.method === 'approle' ? { block: 'approle_auth', body: [['approle_auth_mount_point', auth.mountPoint]] }
+      : auth.method === 'cert' ? {
+        block: 'cert_auth',
+        body: [
+          ['cert_auth_mount_point', auth.mountPoint],
+          ['cert_auth_role_name', auth.roleName],
+          ['client_cert_path', auth.clientCertPath],
+          ['client_key_path', auth.clientKeyPath],
+        ],
+      } : {
+        block: 'k8s_auth',
+        body: [['k8s_auth_mount_point', auth.mountPoint], ['k8s_auth_role_name', auth.roleName], ['token_path', auth.tokenPath]],
+      };
+  return plugin('UpstreamAuthority', 'vault', [
+    ['vault_addr', options.vaultAddr],
+    ['pki_mount_point', options.pkiMountPoint],
+    ['namespace', options.namespace],
+    ['ca_cert_path', options.caCertPath],
+    ['insecure_skip_verify', options.insecureSkipVerify],
+    authBlock,
+  ]);
+}
 
 export interface ServerConfOptions {
   readonly trustDomain: string;
@@ -190,6 +239,9 @@ function datastore(options: ServerDatastore): HclBlock {
       databaseType('mysql', options.iamAuthRegion),
       ['connection_string', `${options.user}:${password}@tcp(${options.host}:${options.port})/${options.database}?${params}`],
       ['root_ca_path', options.rootCertPath],
+      // Read by SPIRE itself (pkg/server/datastore/sqlstore/mysql.go configureConnection), only as a pair.
+      ['client_cert_path', options.clientCertPath],
+      ['client_key_path', options.clientKeyPath],
       ['max_open_conns', options.maxOpenConns],
       ['max_idle_conns', options.maxIdleConns],
     ]);
@@ -203,6 +255,9 @@ function datastore(options: ServerDatastore): HclBlock {
     ['port', options.port],
     ['sslmode', options.sslMode],
     ['sslrootcert', options.rootCertPath],
+    // lib/pq reads these itself (ssl.go sslClientCertificates); SPIRE passes the string on untouched.
+    ['sslcert', options.clientCertPath],
+    ['sslkey', options.clientKeyPath],
   ]);
   return plugin('DataStore', 'sql', [
     databaseType('postgres', options.iamAuthRegion),
@@ -263,6 +318,7 @@ function keyManager(options: ServerKeyManager): HclBlock {
 
 /** upstreamauthority/certmanager and upstreamauthority/gcpcas/gcpcas.go Configuration (a root_cert_spec block). */
 function upstreamAuthority(options: ServerUpstreamAuthority): HclBlock {
+  if (options.type === 'vault') return vaultUpstreamAuthority(options);
   if (options.type === 'spire') {
     // server_port is a string in the plugin's configuration (spire pkg/server/plugin/upstreamauthority/spire/spire.go, Configuration).
     return plugin('UpstreamAuthority', 'spire', [

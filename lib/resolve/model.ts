@@ -131,6 +131,15 @@ export interface ResolvedAgent {
   readonly socketHostDir: string;
   readonly socketFileName: string;
   readonly tokenAudience: string;
+  /** The SDS resource names the agent serves, SPIRE's defaults filled in. */
+  readonly sds: { readonly svid: string; readonly bundle: string; readonly allBundles: string };
+  /** The admin API socket, when the estate asks for one: its directory on the node and in the container. */
+  readonly adminSocket?: {
+    readonly hostDir: string;
+    readonly dir: string;
+    readonly fileName: string;
+    readonly authorizedDelegates: readonly string[];
+  };
   /** Labels of every agent object; the pod template's are `pod.labels`. */
   readonly podLabels: Record<string, string>;
   readonly selector: Record<string, string>;
@@ -179,6 +188,25 @@ export interface ResolvedOidcDiscoveryProvider {
   readonly identity: IdentitySpec;
 }
 
+/** Istio takes its proxies' certificates from the agent's SDS API. */
+export interface ResolvedIstioMesh {
+  readonly type: 'istio';
+  /** The trust domain the rendered istiod values give meshConfig.trustDomain: the environment's. */
+  readonly trustDomain: string;
+  /** The ClusterSPIFFEID that issues Istio's identity shape to the pods the injection template marks. */
+  readonly identity: IdentitySpec;
+  /** Name and namespace of the ConfigMap holding the istiod Helm values. */
+  readonly valuesConfigMap: { readonly name: string; readonly namespace: string };
+}
+
+/** Plain Envoy proxies read an example bootstrap that points SDS at the agent. */
+export interface ResolvedEnvoyMesh {
+  readonly type: 'envoy';
+  readonly bootstrapConfigMap: { readonly name: string; readonly namespace: string };
+}
+
+export type ResolvedMesh = ResolvedIstioMesh | ResolvedEnvoyMesh;
+
 /** Which optional parts the cluster's tree has, each decided once from the environment's fields. */
 export interface ResolvedComponents {
   readonly oidcDiscovery: boolean;
@@ -212,6 +240,7 @@ export interface ResolvedCluster {
   readonly oidcDiscovery?: ResolvedOidcDiscoveryProvider;
   /** A workload cluster of a nested topology: the root's agents here, and the root itself in the cluster that runs it. */
   readonly nested?: ResolvedNested;
+  readonly mesh?: ResolvedMesh;
 }
 
 /** The registration of one cluster's downstream server at the root: a node alias for its root agents, and the downstream entry. */

@@ -1,13 +1,15 @@
 import { ClusterConfig, EnvironmentConfig, EstateConfig, ServerSettings } from '../config/types';
-import { CONTROLLER_MANAGER, CSI_DRIVER, DEFAULT_CLUSTER_DOMAIN, NESTED_ROOT, OIDC_DISCOVERY_PROVIDER, SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER } from '../config/spire-facts';
+import {
+  CONTROLLER_MANAGER, CSI_DRIVER, DEFAULT_CLUSTER_DOMAIN, ISTIO, NESTED_ROOT, OIDC_DISCOVERY_PROVIDER, SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER,
+} from '../config/spire-facts';
 import { NestedRoot, clusterEnvironment, nestedRootOf } from '../config/topology';
 import { ImageCatalogue } from '../config/versions';
-import { namespaceServiceAccountId } from '../identity/spiffe-id';
+import { NAMESPACE_LABEL, namespaceServiceAccountId } from '../identity/spiffe-id';
 import { selectorLabels, standardLabels } from './labels';
 import { attestsOnce, parentIdTemplate, resolveAgentCloud, resolveServerCloud } from './cloud';
 import { AGENT_POD_DEFAULTS, OIDC_POD_DEFAULTS, SERVER_POD_DEFAULTS, csiDriverDefaults, resolvePodOptions } from './pods';
 import {
-  DownstreamRegistration, ResolvedAgent, ResolvedCluster, ResolvedControllerManager, ResolvedCsiDriver, ResolvedEstate, ResolvedNested,
+  DownstreamRegistration, ResolvedAgent, ResolvedCluster, ResolvedControllerManager, ResolvedCsiDriver, ResolvedEstate, ResolvedMesh, ResolvedNested,
   ResolvedOidcDiscoveryProvider, ResolvedServer, ResolvedUpstream,
 } from './model';
 
@@ -117,6 +119,7 @@ function resolveAgent(environment: EnvironmentConfig, cluster: ClusterConfig): R
   const name = WORKLOADS.agent.name;
   const podLabels = standardLabels(name, 'agent', cluster.name);
   const selector = selectorLabels(name, cluster.name);
+  const { sds, adminSocket } = environment.agent;
   return {
     name,
     namespace: AGENT_NAMESPACE,
@@ -125,9 +128,22 @@ function resolveAgent(environment: EnvironmentConfig, cluster: ClusterConfig): R
     settings: environment.agent,
     ports: SPIRE_AGENT.ports,
     socketHostDir: SPIRE_AGENT.socketHostDir,
-    socketFileName: SPIRE_AGENT.socketFile,
+    // Istio's proxy looks for a socket of its own name in the directory the CSI driver mounts; every other
+    // workload reads the name from SPIFFE_ENDPOINT_SOCKET, so one name serves both.
+    socketFileName: environment.mesh?.type === 'istio' ? ISTIO.workloadSocketFile : SPIRE_AGENT.socketFile,
     // The audience the server's k8s_psat accepts on the agents' projected tokens.
     tokenAudience: 'spire-server',
+    sds: {
+      svid: sds?.defaultSvidName ?? SPIRE_AGENT.sdsDefaults.svid,
+      bundle: sds?.defaultBundleName ?? SPIRE_AGENT.sdsDefaults.bundle,
+      allBundles: sds?.defaultAllBundlesName ?? SPIRE_AGENT.sdsDefaults.allBundles,
+    },
+    adminSocket: adminSocket === undefined ? undefined : {
+      hostDir: SPIRE_AGENT.adminSocketHostDir,
+      dir: SPIRE_AGENT.adminSocketDir,
+      fileName: SPIRE_AGENT.adminSocketFile,
+      authorizedDelegates: adminSocket.authorizedDelegates,
+    },
     podLabels,
     selector,
     pod: resolvePodOptions(environment.agent.pod, AGENT_POD_DEFAULTS, podLabels, selector),
@@ -184,6 +200,39 @@ function resolveOidc(environment: EnvironmentConfig, cluster: ClusterConfig, ser
   };
 }
 
+/** The identity Istio's proxies present: spiffe://<trust domain>/ns/<namespace>/sa/<service account>. */
+export const ISTIO_MESH_IDENTITY = 'istio-mesh';
+
+function resolveMesh(environment: EnvironmentConfig, agent: ResolvedAgent): ResolvedMesh | undefined {
+  const { mesh } = environment;
+  if (mesh === undefined) return undefined;
+  if (mesh.type === 'envoy') return { type: 'envoy', bootstrapConfigMap: { name: 'spire-envoy-bootstrap', namespace: mesh.namespace } };
+  return {
+    type: 'istio',
+    trustDomain: environment.trustDomain,
+    identity: {
+      name: ISTIO_MESH_IDENTITY,
+      // Istio authorizes peers by exactly this shape (istio pkg/spiffe/spiffe.go Identity.String).
+      spiffeIDTemplate: namespaceServiceAccountId(),
+      podSelector: { matchLabels: { [ISTIO.managedIdentityLabel]: 'true' } },
+      // Never SPIRE's own namespaces, whatever else the estate selects.
+      namespaceSelector: {
+        ...mesh.namespaceSelector,
+        matchExpressions: [
+          ...mesh.namespaceSelector?.matchExpressions ?? [],
+          { key: NAMESPACE_LABEL, operator: 'NotIn', values: [SERVER_NAMESPACE, agent.namespace] },
+        ],
+      },
+      // A catch-all for mesh pods, so a pod with an identity of its own keeps that one and gets exactly one
+      // entry: the SVID SDS serves as `default` is then never a choice between two.
+      fallback: true,
+      // Stated, for policies that demand it: a proxy never administers SPIRE.
+      admin: false,
+    },
+    valuesConfigMap: { name: 'spire-istio-values', namespace: agent.namespace },
+  };
+}
+
 /**
  * The resolve stage for one cluster: everything its constructs need, computed once. Its environment is the
  * one the cluster's server sees (clusterEnvironment): in a federated topology, with the cluster's own
@@ -214,6 +263,7 @@ export function resolveCluster(written: EnvironmentConfig, cluster: ClusterConfi
     csiDriver: resolveCsiDriver(environment, cluster, agent),
     oidcDiscovery: resolveOidc(environment, cluster, server),
     nested: resolveNested(environment, cluster, images),
+    mesh: resolveMesh(environment, agent),
   };
 }
 

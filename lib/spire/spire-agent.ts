@@ -93,6 +93,7 @@ export class SpireAgent extends Construct {
                 { name: 'agent-token', mountPath: SPIRE_AGENT.tokenDir, readOnly: true },
                 { name: 'tmp', mountPath: SPIRE_AGENT.privateDir },
                 ...agent.cloud.files.map((file) => ({ name: file.volume, mountPath: file.dir, readOnly: true })),
+                ...(agent.adminSocket ? [{ name: 'agent-admin-socket-dir', mountPath: agent.adminSocket.dir }] : []),
               ],
             }],
             volumes: [
@@ -104,6 +105,8 @@ export class SpireAgent extends Construct {
               { name: 'tmp', emptyDir: {} },
               { name: 'trust-bundle', configMap: { name: server.bundle.configMapName } },
               { name: 'agent-socket-dir', hostPath: { path: agent.socketHostDir, type: 'DirectoryOrCreate' } },
+              // On the node, so that delegates running there (a CNI, a node proxy) reach the Delegated Identity API.
+              ...(agent.adminSocket ? [{ name: 'agent-admin-socket-dir', hostPath: { path: agent.adminSocket.hostDir, type: 'DirectoryOrCreate' } }] : []),
               {
                 name: 'agent-token',
                 projected: {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { NESTED_ROOT, SPIRE_SERVER } from '../config/spire-facts';
+import { NESTED_ROOT, SPIRE_SERVER, TLS_SECRET_KEYS } from '../config/spire-facts';
 import { imageString } from '../config/versions';
 import { addChecks } from '../build/checks';
 import { RESTRICTED_CONTAINER, disruptionBudget, fileVolume, grant, httpProbe, podScheduling, podSecurityLabels, resources, restrictedPod } from '../build/k8s-helpers';
@@ -152,9 +152,52 @@ export class SpireServer extends Construct {
       mounts.push({ name: file.volume, mountPath: file.dir, readOnly: true });
       volumes.push(fileVolume(file));
     }
-    if (datastore.type !== 'sqlite3' && datastore.caConfigMap) {
+    if (datastore.type !== 'sqlite3' && (datastore.caConfigMap || datastore.caSecret)) {
       mounts.push({ name: 'db-ca', mountPath: SPIRE_SERVER.dbCaDir, readOnly: true });
-      volumes.push({ name: 'db-ca', configMap: { name: datastore.caConfigMap } });
+      volumes.push(datastore.caSecret
+        ? { name: 'db-ca', secret: { secretName: datastore.caSecret, items: [{ key: SPIRE_SERVER.dbCaFile, path: SPIRE_SERVER.dbCaFile }] } }
+        : { name: 'db-ca', configMap: { name: datastore.caConfigMap } });
+    }
+    if (datastore.type !== 'sqlite3' && datastore.clientCertificateSecret) {
+      mounts.push({ name: 'db-client-certificate', mountPath: SPIRE_SERVER.dbClientCertDir, readOnly: true });
+      volumes.push({
+        name: 'db-client-certificate',
+        secret: {
+          secretName: datastore.clientCertificateSecret,
+          items: [{ key: TLS_SECRET_KEYS.certificate, path: TLS_SECRET_KEYS.certificate }, { key: TLS_SECRET_KEYS.privateKey, path: TLS_SECRET_KEYS.privateKey }],
+          // Root-owned (the kubelet), readable by the pod's fsGroup, nothing for others: lib/pq refuses a
+          // root-owned key with more than u=rw,g=r (ssl_permissions.go sslKeyPermissions).
+          defaultMode: 0o440,
+        },
+      });
+    }
+    const upstream = settings.upstreamAuthority;
+    if (upstream?.type === 'vault') {
+      const { vault } = SPIRE_SERVER;
+      if (upstream.caCertConfigMap) {
+        mounts.push({ name: 'vault-ca', mountPath: vault.caDir, readOnly: true });
+        volumes.push({ name: 'vault-ca', configMap: { name: upstream.caCertConfigMap, items: [{ key: vault.caFile, path: vault.caFile }] } });
+      }
+      const { auth } = upstream;
+      if (auth.method === 'cert') {
+        mounts.push({ name: 'vault-client-certificate', mountPath: vault.clientCertDir, readOnly: true });
+        volumes.push({
+          name: 'vault-client-certificate',
+          secret: {
+            secretName: auth.certificateSecret,
+            items: [{ key: TLS_SECRET_KEYS.certificate, path: TLS_SECRET_KEYS.certificate }, { key: TLS_SECRET_KEYS.privateKey, path: TLS_SECRET_KEYS.privateKey }],
+            defaultMode: 0o440,
+          },
+        });
+      }
+      if (auth.method === 'kubernetes') {
+        // The server's own ServiceAccount, in a token only Vault accepts (its audience), renewed by the kubelet.
+        mounts.push({ name: 'vault-token', mountPath: vault.tokenDir, readOnly: true });
+        volumes.push({
+          name: 'vault-token',
+          projected: { sources: [{ serviceAccountToken: { path: vault.tokenFile, audience: auth.audience ?? vault.defaultAudience, expirationSeconds: 3600 } }] },
+        });
+      }
     }
     const storage = server.persistentData;
 
