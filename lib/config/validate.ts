@@ -8,6 +8,7 @@ import { SecretFinding, findPlaceholders, findSecrets } from './secrets';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
 import { Datastore, EnvironmentConfig, EstateConfig } from './types';
 import { clusterTrustDomain, topologyProblems } from './topology';
+import { exposureProblems } from './exposure';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -109,6 +110,7 @@ export function validateEstate(estate: EstateConfig): string[] {
     checkEnvironmentFields(env, (details) => report(where, details));
     problems.push(...datastoreProblems(env, where));
     problems.push(...productionProblems(env, where));
+    problems.push(...exposureProblems(env));
     const partners = new Set<string>();
     for (const federation of env.federation) {
       if (partners.has(federation.trustDomain)) {

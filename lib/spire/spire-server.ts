@@ -5,7 +5,7 @@ import { SPIRE_SERVER } from '../config/spire-facts';
 import { imageString } from '../config/versions';
 import { addChecks } from '../build/checks';
 import { RESTRICTED_CONTAINER, disruptionBudget, grant, httpProbe, podScheduling, podSecurityLabels, resources, restrictedPod } from '../build/k8s-helpers';
-import { controllerManagerConfig, serverCommand, serverConf, serverDatastoreEnv } from '../build/spire-configs';
+import { controllerManagerConfig, serverCommand, serverConf, serverDatastoreEnv, serverSecretVolumes } from '../build/spire-configs';
 import { parseDuration } from '../duration';
 import { ResolvedCluster, ResolvedServer } from '../resolve/model';
 import { SpireControllerManager } from './controller-manager';
@@ -141,6 +141,9 @@ export class SpireServer extends Construct {
       ...this.controllerManager.volumes,
     ];
     if (!this.needsPersistentData) volumes.push({ name: 'spire-data', emptyDir: {} });
+    const secretFiles = serverSecretVolumes(server);
+    mounts.push(...secretFiles.mounts);
+    volumes.push(...secretFiles.volumes);
     if (datastore.type !== 'sqlite3' && datastore.caConfigMap) {
       mounts.push({ name: 'db-ca', mountPath: SPIRE_SERVER.dbCaDir, readOnly: true });
       volumes.push({ name: 'db-ca', configMap: { name: datastore.caConfigMap } });
