@@ -19,6 +19,9 @@ import { gitopsLevel } from './levels/gitops';
 import { examplesLevel } from './levels/examples';
 import { topologiesLevel } from './levels/topologies';
 import { MUTATIONS, copyDist } from './mutations';
+import { EXTERNAL_CRD_MODULES, downloadCrdDirs } from './external-crds';
+import { Pki, read } from './pki';
+import { PrerequisiteValues } from './prerequisites';
 
 const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
 const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'mutations'] as const;
@@ -61,6 +64,7 @@ async function main(): Promise<number> {
   if (netns.parent) {
     // Build first (it needs the module proxy), then run the checks inside the e2e's own network namespace.
     const binaries = await stage('build the real programs (cached by module and version)', async () => buildBinaries());
+    await stage(`download the Gateway API and cert-manager CRDs (${EXTERNAL_CRD_MODULES.map((pin) => `${pin.module}@${pin.version}`).join(', ')}; cached by version)`, async () => { downloadCrdDirs(); });
     const result = spawnSync('ip', ['netns', 'exec', netns.name, process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)], {
       stdio: 'inherit', env: { ...process.env, [NODE_NETNS_ENV]: netns.name, [BINARIES_ENV]: JSON.stringify(binaries) },
     });
@@ -82,7 +86,17 @@ async function main(): Promise<number> {
   const trees = clusterTrees(options.dist).filter((tree) => options.trees.length === 0 || options.trees.includes(`${tree.env}/${tree.cluster}`));
   report.trees = trees.length;
   console.log(`e2e: ${trees.length} cluster trees in ${options.dist}; levels ${options.levels.join(', ')}; work dir ${workDir}`);
-  const values = { dbPassword: 'e2e "pass word"\\with $pecial=chars', dbCaPem: '' };
+  // The config level only needs a key pair SPIRE can load where cert-manager's Secret would be.
+  const configPki = new Pki(workDir);
+  const configCa = configPki.ca('config-web-ca', '/CN=spire-gitops-e2e-config-web-ca');
+  const values: PrerequisiteValues = {
+    dbPassword: 'e2e "pass word"\\with $pecial=chars',
+    dbCaPem: '',
+    servingCertificate: (name, dnsNames) => {
+      const pair = configPki.leaf(configCa, `config-serving-${name}`, '/CN=spire-gitops-e2e', dnsNames.map((dns) => `DNS:${dns}`), 'serverAuth');
+      return { cert: read(pair.cert), key: read(pair.key) };
+    },
+  };
   try {
     if (options.levels.includes('config')) {
       await stage('level config: real programs on every shipped config and argv', () => configLevel(trees, report, { workDir, binaries, values }));
@@ -136,7 +150,7 @@ function removeUnder(root: string): void {
   }
 }
 
-async function mutationStage(options: Options, report: Report, env: { workDir: string; binaries: Record<string, string>; values: { dbPassword: string; dbCaPem: string } }): Promise<void> {
+async function mutationStage(options: Options, report: Report, env: { workDir: string; binaries: Record<string, string>; values: PrerequisiteValues }): Promise<void> {
   for (const [index, mutation] of MUTATIONS.entries()) {
     const copy = join(env.workDir, `mutation-${index}`);
     copyDist(options.dist, copy);

@@ -21,6 +21,11 @@ export interface PrerequisiteValues {
   readonly dbPassword: string;
   /** PEM of the CA that signed the e2e's PostgreSQL certificate. */
   readonly dbCaPem: string;
+  /**
+   * A serving certificate and key (PEM) for these DNS names, from a test CA standing in for the ACME
+   * issuer: what cert-manager writes to a Certificate's Secret.
+   */
+  readonly servingCertificate: (name: string, dnsNames: readonly string[]) => { readonly cert: string; readonly key: string };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -65,9 +70,20 @@ export function prerequisites(tree: ClusterTree, values: PrerequisiteValues): K8
     }
   }
   const objects: K8sObject[] = [];
+  // What cert-manager writes for a Certificate of the tree: a kubernetes.io/tls Secret (tls.crt, tls.key).
+  const certificates = objectsOf(tree).filter((o) => o.kind === 'Certificate' && o.apiVersion.startsWith('cert-manager.io/'));
   for (const [id, keys] of secrets) {
     const [ns, name] = id.split('/');
     if (shipped.has(`Secret/${ns}/${name}`)) continue;
+    const certificate = certificates.find((c) => c.metadata.namespace === ns && c.spec.secretName === name);
+    if (certificate) {
+      const pair = values.servingCertificate(`${ns}-${name}`, certificate.spec.dnsNames ?? []);
+      objects.push({
+        apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, type: 'kubernetes.io/tls',
+        data: { 'tls.crt': Buffer.from(pair.cert).toString('base64'), 'tls.key': Buffer.from(pair.key).toString('base64') },
+      });
+      continue;
+    }
     const data: Record<string, string> = {};
     for (const key of keys.size ? keys : new Set(['password'])) {
       data[key] = Buffer.from(azureSecretKeys.has(`${id}/${key}`) ? AZURE_CLIENT_SECRET : values.dbPassword).toString('base64');

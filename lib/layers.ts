@@ -19,7 +19,7 @@ export const LAYERS: readonly Layer[] = [
     holds: 'the estate\'s types, pinned versions and images, every SPIRE fact, how a problem is worded',
     paths: [
       'lib/layers.ts', 'lib/config/schema.ts', 'lib/config/types.ts', 'lib/config/versions.ts', 'lib/config/spire-facts.ts', 'lib/config/violation.ts',
-      'lib/config/go-url.ts', 'lib/config/federation-locks.ts', 'lib/config/topology.ts', 'lib/config/secrets.ts', 'lib/duration.ts', 'lib/identity/spiffe-id.ts',
+      'lib/config/go-url.ts', 'lib/config/federation-locks.ts', 'lib/config/topology.ts', 'lib/config/exposure.ts', 'lib/config/secrets.ts', 'lib/duration.ts', 'lib/identity/spiffe-id.ts',
     ],
   },
   {

@@ -8,6 +8,7 @@ import { diffTree } from '../lib/tree-diff';
 import { defaultFiles, manifests } from './helpers/estate';
 import { kustomizeBuild } from './helpers/kustomize';
 import { describeErrors, loadStrictValidators, sharedSchemasPresent } from './helpers/schemas';
+import { cachedCrdDirs } from '../e2e/external-crds';
 
 const files = defaultFiles();
 const all = manifests(files);
@@ -55,12 +56,20 @@ describe('every synthesized object', () => {
     'notification.toolkit.fluxcd.io/v1beta3/Provider', 'notification.toolkit.fluxcd.io/v1beta3/Alert', 'external-secrets.io/v1/ExternalSecret',
     'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy', 'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding',
   ]);
+  // Gateway API and cert-manager CRDs come from the Go module cache (e2e/external-crds.ts pins them; the
+  // e2e downloads them). Without them in the cache those kinds are left out, and the test says so.
+  const external = cachedCrdDirs();
+  const EXTERNAL_GROUPS = ['gateway.networking.k8s.io/', 'cert-manager.io/'];
+  if (external.missing.length > 0) {
+    console.warn(`SKIPPED strict schema validation of Gateway API and cert-manager objects: ${external.missing.join(', ')} not in the Go module cache (npm run e2e downloads them)`);
+  }
   strict('validates strictly (unknown fields rejected) against the pinned Kubernetes 1.28 and CRD schemas', () => {
-    const validatorFor = loadStrictValidators();
+    const validatorFor = loadStrictValidators(external.dirs);
     const failures: string[] = [];
     for (const { path, object } of all) {
       const validate = validatorFor(object.apiVersion, object.kind);
       if (!validate && validatedElsewhere.has(`${object.apiVersion}/${object.kind}`)) continue;
+      if (!validate && external.missing.length > 0 && EXTERNAL_GROUPS.some((group) => object.apiVersion.startsWith(group))) continue;
       if (!validate) {
         failures.push(`${path}: no schema for ${object.apiVersion} ${object.kind}`);
         continue;

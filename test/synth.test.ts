@@ -37,7 +37,9 @@ describe('synthesize', () => {
     const dist = join(root, 'dist');
     synthesize(DEFAULT_ESTATE, [dist]);
     const before = treeHash(dist);
-    const broken = estateWith('production', (env) => ({
+    // Staging (one cluster, single topology): a sqlite3 server with two replicas and identities over the
+    // policy's TTL pass the estate-level checks and are found by the constructs' checks, all together.
+    const broken = estateWith('staging', (env) => ({
       ...env,
       // One cluster: an ha topology on sqlite would be refused before anything is built.
       topology: undefined,

@@ -4,7 +4,7 @@ import { ContainerCommand, containerCommand } from '../config/versions';
 import { renderAgentConf } from '../render/agent-conf';
 import { renderControllerManagerConfig } from '../render/controller-manager-config';
 import {
-  KeyIdentifier as RenderedKeyIdentifier, ServerBundlePublisher, ServerDatastore, ServerKeyManager, ServerNodeAttestor, ServerUpstreamAuthority, renderServerConf,
+  BundleEndpointServingProfile, KeyIdentifier as RenderedKeyIdentifier, ServerBundlePublisher, ServerDatastore, ServerKeyManager, ServerNodeAttestor, ServerUpstreamAuthority, renderServerConf,
 } from '../render/server-conf';
 import { AgentConfOptions } from '../render/agent-conf';
 import { GCP_IIT_AGENT_PATH_TEMPLATE } from '../resolve/cloud';
@@ -160,7 +160,7 @@ export function serverConf(resolved: ResolvedCluster): string {
       name: agents.cluster,
       serviceAccountAllowList: [`${agents.namespace}:${agents.serviceAccount}`],
       audience: [agents.audience],
-      kubeConfigFile: server.remoteClusters.find((remote) => remote.cluster === agents.cluster)?.kubeconfigPath,
+      kubeConfigFile: agents.kubeConfigFile ?? server.remoteClusters.find((remote) => remote.cluster === agents.cluster)?.kubeconfigPath,
     })),
     bundle: {
       cluster: resolved.clusterName,
@@ -172,8 +172,15 @@ export function serverConf(resolved: ResolvedCluster): string {
     },
     health: { port: server.ports.health, livePath: server.healthPaths.live, readyPath: server.healthPaths.ready },
     prometheusPort: server.ports.metrics,
-    federation: server.federates ? { bundleEndpointPort: server.ports.federation } : undefined,
+    federation: server.federates ? { bundleEndpointPort: server.ports.federation, profile: bundleEndpointProfile(resolved) } : undefined,
   });
+}
+
+function bundleEndpointProfile(resolved: ResolvedCluster): BundleEndpointServingProfile {
+  const cert = resolved.server.bundleEndpointServingCert;
+  return cert
+    ? { type: 'https_web', certFilePath: `${cert.dir}/${cert.certFile}`, keyFilePath: `${cert.dir}/${cert.keyFile}`, fileSyncInterval: cert.fileSyncInterval }
+    : { type: 'https_spiffe' };
 }
 
 /** spire-controller-manager's config file. */
@@ -279,4 +286,26 @@ export function serverEnv(resolved: ResolvedCluster): k8s.EnvVar[] {
     ...cloud.env.map((variable) => ({ name: variable.name, value: variable.value })),
     ...serverUpstreamEnv(resolved),
   ];
+}
+
+/**
+ * The Secrets server.conf names files of, as volumes and mounts: the https_web bundle endpoint's serving
+ * certificate (cert-manager's Secret; the kubelet swaps its files on renewal and the server reloads them)
+ * and the kubeconfigs of remote clusters whose agents attest here. Both the server and a container that
+ * validates its config need them: `spire-server validate` loads the serving certificate too.
+ */
+export function serverSecretVolumes(server: ResolvedCluster['server']): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
+  const volumes: k8s.Volume[] = [];
+  const mounts: k8s.VolumeMount[] = [];
+  const cert = server.bundleEndpointServingCert;
+  if (cert) {
+    volumes.push({ name: 'bundle-endpoint-tls', secret: { secretName: cert.secretName, items: [{ key: cert.certFile, path: cert.certFile }, { key: cert.keyFile, path: cert.keyFile }] } });
+    mounts.push({ name: 'bundle-endpoint-tls', mountPath: cert.dir, readOnly: true });
+  }
+  for (const remote of server.remoteKubeConfigs) {
+    const name = `kubeconfig-${remote.cluster}`;
+    volumes.push({ name, secret: { secretName: remote.secretName, items: [{ key: remote.secretKey, path: remote.file }] } });
+    mounts.push({ name, mountPath: remote.dir, readOnly: true });
+  }
+  return { volumes, mounts };
 }

@@ -52,6 +52,10 @@ export const SPIRE_SERVER = {
   dbClientCertDir: '/run/spire/db-client',
   /** Where the PreSync hook mounts the server.conf it validates. */
   validateConfigDir: '/run/spire/validate',
+  /** https_web bundle endpoint: the serving certificate's Secret (serving_cert_file). */
+  bundleEndpointCertDir: '/run/spire/bundle-endpoint-tls',
+  /** k8s_psat kubeconfigs of remote clusters, one directory per cluster below this. */
+  remoteClustersDir: '/run/spire/remote-clusters',
   ports: { service: 443, grpc: 8081, health: 8080, metrics: 9988, federation: 8443 },
   /** The vault UpstreamAuthority's files: the CA that verifies Vault, the client certificate, the projected token. */
   vault: {
@@ -217,4 +221,19 @@ export const ENVOY_EXAMPLE = {
   /** The local application the listener forwards to. */
   appPort: 8080,
   adminPort: 9901,
+} as const;
+
+/** What exposing a component outside its cluster relies on (README "Exposure"). */
+export const EXPOSURE = {
+  /** The port clients dial on an exposed host: HTTPS, the Gateway listener's and the LoadBalancer's. */
+  externalPort: 443,
+  /** Keys of the kubernetes.io/tls Secret cert-manager writes for a Certificate (cert-manager docs, Certificate resource). */
+  tlsCertKey: 'tls.crt',
+  tlsKeyKey: 'tls.key',
+  /**
+   * How often the server looks at the serving certificate's files and reloads them when their
+   * modification time changed (spire pkg/common/diskcertmanager/cert_manager.go syncCertificateFiles):
+   * the kubelet swaps a Secret volume's files within about a minute of cert-manager renewing it.
+   */
+  servingCertSyncInterval: '1m',
 } as const;
