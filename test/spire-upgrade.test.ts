@@ -61,7 +61,7 @@ describe('synth keeps SPIRE upgrades to one minor version at a time', () => {
   });
 
   test('fails when the server image skips a minor version, naming environment, image, recorded and wanted versions and the step between', () => {
-    const problems = problemsOf(estate({ server: '1.13.3', agent: '1.13.3' }, '1.15.2', '1.13.3'));
+    const problems = problemsOf(estate({ server: '1.13.3', agent: '1.13.3' }, '1.15.2', '1.14.5'));
     expect(problems).toHaveLength(3);
     expect(problems[0]).toBe(
       'development: environment "development" images.spireServer.tag: the SPIRE server image ghcr.io/spiffe/spire-server would move from 1.13.3 '
@@ -85,11 +85,21 @@ describe('synth keeps SPIRE upgrades to one minor version at a time', () => {
     const below = problemsOf(estate({ server: '1.15.2', agent: '1.15.2' }, '1.14.5', '1.15.2'));
     expect(below[0]).toBe(
       'development: environment "development" images.spireServer.tag: the SPIRE server would be older than the agent image it renders (1.15.2); '
-      + 'agents are not forward compatible, servers are upgraded first and downgraded last, got "1.14.5"; fix: keep the server at 1.15 or newer; to downgrade, move the agents down first',
+      + 'agents must not be newer than their server, so servers are upgraded first and downgraded last, got "1.14.5"; fix: keep the server at 1.15.2 or newer; to downgrade, move the agents down first',
     );
+    // Within a minor version too: an agent must not be newer than its server.
+    expect(problemsOf(estate({ server: '1.15.2', agent: '1.15.2' }, '1.15.2', '1.15.3'))[0]).toMatch(/older than the agent image it renders \(1.15.3\).*fix: keep the server at 1.15.3 or newer/);
     // Both move down in one commit: the server (first in the rollout) would serve the agents that run now, which are newer.
     const together = upgradeProblems(estate({ server: '1.15.2', agent: '1.15.2' }, '1.14.5', '1.14.5'));
     expect(together.map((problem) => problem.rule)).toEqual(DEFAULT_ESTATE.environments.map(() => expect.stringMatching(/older than the agents it runs \(1.15.2, recorded in promotion\/spire-versions.json\)/)));
+  });
+
+  test('fails when the agents would be more than one minor version behind the server', () => {
+    const problems = problemsOf(estate(undefined, '1.15.2', '1.13.3'));
+    expect(problems[0]).toBe(
+      'development: environment "development" images.spireAgent.tag: the SPIRE agents would be more than one minor version older than the server (1.15.2), '
+      + 'got "1.13.3"; fix: move the agents to 1.14.x or newer before the server moves on',
+    );
   });
 
   test('fails on a tag that is not a release, and on a record that is not one', () => {

@@ -31,10 +31,6 @@ export function compareVersions(a: SpireVersion, b: SpireVersion): number {
   return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
 }
 
-function minorOf(version: SpireVersion): string {
-  return `${version.major}.${version.minor}`;
-}
-
 /** The SPIRE versions an environment's trees run: the tags of the server and agent images it renders. */
 export function wantedSpireVersions(estate: EstateConfig, _env: EnvironmentConfig): { readonly server: ImageRef; readonly agent: ImageRef } {
   // One image catalogue serves every environment; a pinned environment gets it when it is promoted.
@@ -100,18 +96,28 @@ export function upgradeProblems(estate: EstateConfig): UpgradeProblem[] {
         });
       }
     }
-    // A server older than its agents: wanted against wanted, and against the agents running now.
+    // doc/upgrading.md (spiffe/spire v1.15.2), SPIRE Agent Compatibility: agents must not be newer than the
+    // server they talk to, and may be at most one minor version older. Judged for the agents the estate
+    // renders and for the agents running now (the server rolls first, so it meets them).
     if (server !== undefined) {
+      const runningAgent = recorded ? parseSpireVersion(recorded.agent) : undefined;
       const agents = [
-        ...(agent !== undefined ? [{ what: `the agent image it renders (${wanted.agent.tag})`, version: agent }] : []),
-        ...(recorded && parseSpireVersion(recorded.agent) ? [{ what: `the agents it runs (${recorded.agent}, recorded in ${SPIRE_VERSIONS_STATE})`, version: parseSpireVersion(recorded.agent)! }] : []),
+        ...(agent !== undefined ? [{ what: `the agent image it renders (${wanted.agent.tag})`, version: agent, text: wanted.agent.tag }] : []),
+        ...(runningAgent ? [{ what: `the agents it runs (${recorded!.agent}, recorded in ${SPIRE_VERSIONS_STATE})`, version: runningAgent, text: recorded!.agent }] : []),
       ];
-      const newer = agents.find((candidate) => minorOf(candidate.version) !== minorOf(server) && compareVersions(candidate.version, server) > 0);
+      const newer = agents.find((candidate) => compareVersions(candidate.version, server) > 0);
       if (newer) {
         problems.push({
           where: env.name, field: 'images.spireServer.tag', value: wanted.server.tag,
-          rule: `the SPIRE server would be older than ${newer.what}; agents are not forward compatible, servers are upgraded first and downgraded last`,
-          fix: `keep the server at ${minorOf(newer.version)} or newer; to downgrade, move the agents down first`,
+          rule: `the SPIRE server would be older than ${newer.what}; agents must not be newer than their server, so servers are upgraded first and downgraded last`,
+          fix: `keep the server at ${newer.text} or newer; to downgrade, move the agents down first`,
+        });
+      }
+      if (agent !== undefined && (agent.major !== server.major || server.minor - agent.minor > 1)) {
+        problems.push({
+          where: env.name, field: 'images.spireAgent.tag', value: wanted.agent.tag,
+          rule: `the SPIRE agents would be more than one minor version older than the server (${wanted.server.tag})`,
+          fix: `move the agents to ${server.major}.${server.minor - 1}.x or newer before the server moves on`,
         });
       }
     }
