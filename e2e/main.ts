@@ -1,5 +1,5 @@
 /**
- * npm run e2e [-- --level config|api|live|federation]... [--dist DIR] [--keep]
+ * npm run e2e [-- --level config|api|live|federation|gitops|upgrade|mutations]... [--dist DIR] [--keep]
  *
  * Proves dist/ on the real programs: SPIRE server, agent, OIDC discovery provider, controller manager,
  * kube-apiserver and etcd, built from their Go modules (e2e/go) at the versions the project ships.
@@ -16,11 +16,13 @@ import { clusterTrees } from './trees';
 import { configLevel } from './levels/config';
 import { clusterLevels } from './levels/cluster';
 import { gitopsLevel } from './levels/gitops';
+import { upgradeLevel } from './levels/upgrade';
 import { MUTATIONS, copyDist } from './mutations';
 
 const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
-const LEVELS = ['config', 'api', 'live', 'federation', 'gitops', 'mutations'] as const;
+const LEVELS = ['config', 'api', 'live', 'federation', 'gitops', 'upgrade', 'mutations'] as const;
 type Level = typeof LEVELS[number];
+const OPT_IN: readonly Level[] = ['upgrade'];
 
 interface Options { levels: Level[]; dist: string; shared: string; keep: boolean; trees: string[] }
 
@@ -44,7 +46,8 @@ function parseArgs(argv: string[]): Options {
       throw new Error(`unknown argument ${arg}; usage: npm run e2e -- [--level ${LEVELS.join('|')}]... [--tree ENV/CLUSTER]... [--dist DIR] [--shared DIR] [--keep]`);
     }
   }
-  if (options.levels.length === 0) options.levels = [...LEVELS];
+  // The upgrade level runs only when named (--level upgrade).
+  if (options.levels.length === 0) options.levels = LEVELS.filter((level) => !OPT_IN.includes(level));
   return options;
 }
 
@@ -94,6 +97,9 @@ async function main(): Promise<number> {
     }
     if (options.levels.includes('gitops')) {
       await stage('level gitops: the Argo CD and Flux trees on kube-apiserver with the pinned CRDs', () => gitopsLevel(options.dist, report, { workDir, binaries, shared: options.shared }));
+    }
+    if (options.levels.includes('upgrade')) {
+      await stage('level upgrade: the previous minor SPIRE hands its datastore to the shipped one', () => upgradeLevel(trees, report, { workDir, binaries, values }));
     }
     if (options.levels.includes('mutations')) {
       await stage('mutations: each must make the e2e fail', () => mutationStage(options, report, { workDir, binaries, values }));
