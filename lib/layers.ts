@@ -34,7 +34,7 @@ export const LAYERS: readonly Layer[] = [
       'lib/render/hcl.ts', 'lib/render/libpq.ts', 'lib/render/yaml.ts', 'lib/render/kustomization.ts',
       'lib/render/server-conf.ts', 'lib/render/agent-conf.ts', 'lib/render/mesh.ts', 'lib/render/oidc-conf.ts', 'lib/render/controller-manager-config.ts',
       'lib/identity/template.ts', 'lib/identity/policy.ts', 'lib/identity/team-files.ts', 'lib/admission/rules.ts',
-      'lib/gitops/promotion.ts', 'lib/gitops/engines.ts', 'lib/gitops/sync-windows.ts', 'lib/gitops/secret-delivery.ts',
+      'lib/gitops/promotion.ts', 'lib/gitops/spire-upgrade.ts', 'lib/gitops/engines.ts', 'lib/gitops/sync-windows.ts', 'lib/gitops/secret-delivery.ts',
     ],
   },
   {

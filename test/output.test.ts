@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { writeTree } from '../lib/synth';
 import { diffTree } from '../lib/tree-diff';
@@ -112,7 +112,12 @@ describe('each cluster tree', () => {
       .map((path) => path.slice(dir.length + 1))
       .filter((path) => !treeDirs.some((other) => other.startsWith(`${dir}/`) && `${dir}/${path}`.startsWith(`${other}/`)));
     expect(Object.keys(kustomization).sort()).toEqual(['apiVersion', 'kind', 'resources']);
-    expect(kustomization.resources).toEqual([...own].sort());
+    const elsewhere = kustomization.resources.filter((resource: string) => resource.startsWith('../'));
+    expect(kustomization.resources.filter((resource: string) => !resource.startsWith('../'))).toEqual([...own].sort());
+    expect(kustomization.resources).toEqual([...kustomization.resources].sort());
+    // Files of another tree: only Flux builds them (Argo CD's kustomize keeps to the directory), and each exists.
+    if (elsewhere.length > 0) expect(dir).toMatch(/^flux\//);
+    for (const resource of elsewhere) expect(files.has(posix.join(dir, resource))).toBe(true);
   });
 
   describe('built with a real kustomize (kubectl kustomize, v5)', () => {
@@ -124,8 +129,10 @@ describe('each cluster tree', () => {
     afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
     test.each(treeDirs)('%s builds into exactly the synthesized objects', (dir) => {
-      const built = parseAllDocuments(kustomizeBuild(join(outdir, 'dist', dir))).map((document) => document.toJS());
-      const expected = all.filter(({ path }) => path.startsWith(`${dir}/`) && !treeDirs.some((other) => other !== dir && other.startsWith(`${dir}/`) && path.startsWith(`${other}/`)))
+      const elsewhere = (parse(files.get(`${dir}/kustomization.yaml`)!).resources as string[]).filter((resource) => resource.startsWith('../')).map((resource) => posix.join(dir, resource));
+      const built = parseAllDocuments(kustomizeBuild(join(outdir, 'dist', dir), { anywhere: elsewhere.length > 0 })).map((document) => document.toJS());
+      const expected = all.filter(({ path }) => elsewhere.includes(path)
+        || (path.startsWith(`${dir}/`) && !treeDirs.some((other) => other !== dir && other.startsWith(`${dir}/`) && path.startsWith(`${other}/`))))
         .map(({ object }) => object);
       const byKey = (objects: any[]) => new Map(objects.map((object) => [key(object), object]));
       expect(byKey(built)).toEqual(byKey(expected));

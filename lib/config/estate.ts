@@ -4,6 +4,7 @@ import { TemplateField, namespaceServiceAccountId } from '../identity/spiffe-id'
 import { DEFAULT_IMAGES } from './versions';
 import { pinnedRevisions } from '../gitops/promotion';
 import promotionState from '../../promotion/revisions.json';
+import runningSpireVersions from '../../promotion/spire-versions.json';
 
 /*
  * The estate this repository ships: edit this file to describe yours. Each environment starts from a
@@ -211,6 +212,7 @@ const production = environment({
 export const DEFAULT_ESTATE: EstateConfig = {
   repository: { url: 'https://git.acme.example/platform/spire-gitops.git', targetRevision: 'main' },
   pinnedRevisions: pinnedRevisions(promotionState),
+  runningSpireVersions,
   argocd: {
     namespace: 'argocd',
     project: 'spire',

@@ -915,6 +915,14 @@ export const estateConfigSchema = z.strictObject({
     'Commits that environments with `gitops.pinRevision` deploy, by environment name: the committed promotion state '
     + '(promotion/revisions.json), written by `npm run promote`.',
   ),
+  runningSpireVersions: z.record(z.string(), z.strictObject({
+    server: z.string().describe('The SPIRE server release the environment runs, e.g. `1.15.2`.'),
+    agent: z.string().describe('The SPIRE agent release its agents run.'),
+  })).optional().describe(
+    'The SPIRE versions each environment was last recorded running, by environment name: the committed upgrade state '
+    + '(promotion/spire-versions.json), written by `npm run promote`. Synth refuses images more than one minor version away '
+    + 'from it, and a server older than the agents. Default: no record (a first install; only the server/agent order is checked).',
+  ),
   argocd: argoCdConfigSchema,
   flux: fluxConfigSchema,
   images: imageCatalogueSchema,
