@@ -4,7 +4,7 @@ import { SPIRE_SERVER } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
 import { serverCommand, serverConf, serverEnv } from '../build/spire-configs';
 import { standardLabels } from '../resolve/labels';
-import { RESTRICTED_CONTAINER, restrictedPod } from '../build/k8s-helpers';
+import { RESTRICTED_CONTAINER, fileVolume, restrictedPod } from '../build/k8s-helpers';
 import { ResolvedCluster } from '../resolve/model';
 
 export interface SpireSyncHooksProps {
@@ -47,6 +47,7 @@ export class SpireSyncHooks extends Construct {
     const images = resolved.images;
 
     if (props.preSyncValidation) {
+      const validateFiles = server.cloud.files.filter((file) => file.readByValidate);
       const labels = standardLabels(SpireSyncHooks.validateName, 'sync-hook', resolved.clusterName);
       new k8s.KubeConfigMap(this, 'ValidateConfig', {
         metadata: { name: SpireSyncHooks.validateName, namespace, labels, annotations: hookAnnotations('PreSync', -1) },
@@ -74,12 +75,14 @@ export class SpireSyncHooks extends Construct {
                   { name: 'config', mountPath: SPIRE_SERVER.validateConfigDir, readOnly: true },
                   { name: 'data', mountPath: SPIRE_SERVER.dataDir },
                   { name: 'tmp', mountPath: '/tmp' },
+                  ...validateFiles.map((file) => ({ name: file.volume, mountPath: file.dir, readOnly: true })),
                 ],
               }],
               volumes: [
                 { name: 'config', configMap: { name: SpireSyncHooks.validateName } },
                 { name: 'data', emptyDir: {} },
                 { name: 'tmp', emptyDir: {} },
+                ...validateFiles.map(fileVolume),
               ],
             },
           },
