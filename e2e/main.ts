@@ -19,6 +19,8 @@ import { gitopsLevel } from './levels/gitops';
 import { examplesLevel } from './levels/examples';
 import { topologiesLevel } from './levels/topologies';
 import { MUTATIONS, copyDist } from './mutations';
+import { Pki, read } from './pki';
+import { PrerequisiteValues } from './prerequisites';
 
 const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
 const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'mutations'] as const;
@@ -82,7 +84,9 @@ async function main(): Promise<number> {
   const trees = clusterTrees(options.dist).filter((tree) => options.trees.length === 0 || options.trees.includes(`${tree.env}/${tree.cluster}`));
   report.trees = trees.length;
   console.log(`e2e: ${trees.length} cluster trees in ${options.dist}; levels ${options.levels.join(', ')}; work dir ${workDir}`);
-  const values = { dbPassword: 'e2e "pass word"\\with $pecial=chars', dbCaPem: '' };
+  // spire-server validate loads an x509pop CA bundle, so that one is a real CA.
+  const nodeCa = new Pki(workDir).ca('node-ca', '/CN=spire-gitops-e2e-node-ca');
+  const values = { dbPassword: 'e2e "pass word"\\with $pecial=chars', dbCaPem: '', nodeCaPem: read(nodeCa.cert) };
   try {
     if (options.levels.includes('config')) {
       await stage('level config: real programs on every shipped config and argv', () => configLevel(trees, report, { workDir, binaries, values }));
@@ -136,7 +140,7 @@ function removeUnder(root: string): void {
   }
 }
 
-async function mutationStage(options: Options, report: Report, env: { workDir: string; binaries: Record<string, string>; values: { dbPassword: string; dbCaPem: string } }): Promise<void> {
+async function mutationStage(options: Options, report: Report, env: { workDir: string; binaries: Record<string, string>; values: PrerequisiteValues }): Promise<void> {
   for (const [index, mutation] of MUTATIONS.entries()) {
     const copy = join(env.workDir, `mutation-${index}`);
     copyDist(options.dist, copy);

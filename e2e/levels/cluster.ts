@@ -115,7 +115,7 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
     const dbPassword = `e2e-${randomUUID()}`;
     const extra = env.provide?.(cluster) ?? [];
     const key = (o: K8sObject) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`;
-    const provided = [...prerequisites(tree, { dbPassword, dbCaPem: read(dbCa.cert) }).filter((o) => !extra.some((e) => key(e) === key(o))), ...extra];
+    const provided = [...prerequisites(tree, { dbPassword, dbCaPem: read(dbCa.cert), nodeCaPem: read(dbCa.cert) /* any real CA: x509pop only loads it */ }).filter((o) => !extra.some((e) => key(e) === key(o))), ...extra];
     const webCa = pki.ca('web-ca', '/CN=spire-gitops-e2e-web-ca');
 
     const services = new Services(client, network);
