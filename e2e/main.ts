@@ -93,6 +93,8 @@ async function main(): Promise<number> {
   const values: PrerequisiteValues = {
     dbPassword: 'e2e "pass word"\\with $pecial=chars',
     dbCaPem: '',
+    // spire-server validate loads an x509pop CA bundle, so that one is a real CA.
+    nodeCaPem: read(configPki.ca('node-ca', '/CN=spire-gitops-e2e-node-ca').cert),
     servingCertificate: (name, dnsNames) => {
       const pair = configPki.leaf(configCa, `config-serving-${name}`, '/CN=spire-gitops-e2e', dnsNames.map((dns) => `DNS:${dns}`), 'serverAuth');
       return { cert: read(pair.cert), key: read(pair.key) };

@@ -126,6 +126,8 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
     const required = prerequisites(tree, {
       dbPassword,
       dbCaPem: read(dbCa.cert),
+      // Any real CA: x509pop only loads it.
+      nodeCaPem: read(dbCa.cert),
       servingCertificate: (name, dnsNames) => {
         const pair = pki.leaf(webCa, `acme-${name}`, `/CN=${dnsNames[0] ?? name}`, dnsNames.map((dns) => `DNS:${dns}`), 'serverAuth');
         return { cert: read(pair.cert), key: read(pair.key) };

@@ -7,7 +7,7 @@ import {
   BundleEndpointServingProfile, KeyIdentifier as RenderedKeyIdentifier, ServerBundlePublisher, ServerDatastore, ServerKeyManager, ServerNodeAttestor, ServerUpstreamAuthority, renderServerConf,
 } from '../render/server-conf';
 import { AgentConfOptions } from '../render/agent-conf';
-import { GCP_IIT_AGENT_PATH_TEMPLATE } from '../resolve/cloud';
+import { GCP_IIT_AGENT_PATH_TEMPLATE, X509POP_AGENT_PATH_TEMPLATE } from '../resolve/cloud';
 import { KeyIdentifier } from '../config/types';
 import { ResolvedCluster } from '../resolve/model';
 
@@ -84,7 +84,17 @@ function nodeAttestorOptions(resolved: ResolvedCluster): ServerNodeAttestor[] {
       serviceAccountFile: agents.useInstanceMetadata ? cloud.gcpServiceAccountFile : undefined,
     });
   }
+  const caBundlePath = `${SPIRE_SERVER.x509popCaDir}/${SPIRE_SERVER.x509popCaFile}`;
+  if (agents?.type === 'x509pop') attestors.push({ type: 'x509pop', caBundlePath, agentPathTemplate: X509POP_AGENT_PATH_TEMPLATE });
   for (const attestor of settings.vmNodeAttestors ?? []) {
+    if (attestor.type === 'join_token') {
+      attestors.push({ type: 'join_token' });
+      continue;
+    }
+    if (attestor.type === 'x509pop') {
+      attestors.push({ type: 'x509pop', caBundlePath, agentPathTemplate: attestor.agentPathTemplate });
+      continue;
+    }
     attestors.push({
       type: 'azure_msi',
       tenants: attestor.tenants.map((tenant) => {
@@ -210,6 +220,13 @@ export function controllerManagerConfig(resolved: ResolvedCluster): string {
 function agentNodeAttestor(resolved: ResolvedCluster): AgentConfOptions['nodeAttestor'] {
   const attestor = resolved.agent.settings.nodeAttestor;
   if (attestor?.type === 'gcp_iit') return { type: 'gcp_iit', serviceAccount: attestor.serviceAccount, identityTokenHost: attestor.identityTokenHost };
+  if (attestor?.type === 'x509pop') {
+    return {
+      type: 'x509pop',
+      certificatePath: `${SPIRE_AGENT.x509popCertDir}/${attestor.certificateFile ?? SPIRE_AGENT.x509popDefaultCertificateFile}`,
+      privateKeyPath: `${SPIRE_AGENT.x509popCertDir}/${attestor.keyFile ?? SPIRE_AGENT.x509popDefaultKeyFile}`,
+    };
+  }
   return { type: 'k8s_psat', cluster: resolved.clusterName, tokenPath: `${SPIRE_AGENT.tokenDir}/${SPIRE_AGENT.tokenFile}` };
 }
 

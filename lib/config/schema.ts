@@ -363,6 +363,12 @@ export const bundlePublisherSchema = z.discriminatedUnion('type', [
   }),
 ]).describe('Where else the server publishes its trust bundle.');
 
+/** A key of an existing ConfigMap. */
+const configMapKeySchema = z.strictObject({
+  name: z.string().describe('Name of the ConfigMap.'),
+  key: z.string().describe('Key in the ConfigMap.'),
+});
+
 /** An extra NodeAttestor on the server, for SPIRE agents on virtual machines outside the clusters. */
 export const vmNodeAttestorSchema = z.discriminatedUnion('type', [
   z.strictObject({
@@ -379,6 +385,17 @@ export const vmNodeAttestorSchema = z.discriminatedUnion('type', [
         + 'DefaultAzureCredential, i.e. server.cloudCredentials.azure of type workload-identity.',
       ),
     })).describe('The tenants whose VMs may attest, keyed by tenant ID in the plugin.'),
+  }),
+  z.strictObject({
+    type: z.literal('join_token').describe(
+      'One-time join tokens (SPIRE NodeAttestor join_token, no options). Tokens are created with `spire-server token generate` '
+      + 'and handed to the VM\'s agent (`-joinToken` or `join_token_file`); they are never in the estate or in Git.',
+    ),
+  }),
+  z.strictObject({
+    type: z.literal('x509pop').describe('VMs holding a certificate and key of a CA you run (SPIRE NodeAttestor x509pop, external_pki mode).'),
+    caBundleConfigMap: configMapKeySchema.describe('Existing ConfigMap in the server namespace with the PEM CA bundle the VMs\' certificates chain to (ca_bundle_path).'),
+    agentPathTemplate: z.string().optional().describe('agent_path_template, a Go template over the certificate. None: `/x509pop/{{ .Fingerprint }}`, SPIRE\'s default.'),
   }),
 ]).describe(
   'A NodeAttestor for agents on VMs outside the clusters (their workloads are registered as staticEntries under their agent '
@@ -492,7 +509,18 @@ export const agentNodeAttestorSchema = z.discriminatedUnion('type', [
     serviceAccount: z.string().optional().describe('The instance\'s service account whose identity token the agent fetches (agent service_account). None: `default`.'),
     identityTokenHost: z.string().optional().describe('Metadata server host the agent asks (agent identity_token_host). None: `metadata.google.internal`.'),
   }),
-]).describe('The NodeAttestor the clusters\' agents use: `k8s_psat` (any cluster) or `gcp_iit` (GKE).');
+  z.strictObject({
+    type: z.literal('x509pop').describe(
+      'A certificate and key that node provisioning put on each node (SPIRE NodeAttestor x509pop): bare-metal and on-prem '
+      + 'clusters. The certificate\'s subject CN must be the Kubernetes node name: the agent ID is `/spire/agent/x509pop/<CN>`, '
+      + 'and the controller manager parents the node\'s pods on `/spire/agent/x509pop/<node name>`.',
+    ),
+    caBundleConfigMap: configMapKeySchema.describe('Existing ConfigMap in the server namespace with the PEM CA bundle the node certificates chain to (server ca_bundle_path).'),
+    nodeCertificateDir: z.string().describe('Absolute directory on every node holding its certificate and key, mounted read-only into the agent; the files are never in Git.'),
+    certificateFile: z.string().optional().describe('File name of the node certificate (PEM) in nodeCertificateDir (agent certificate_path). None: `node.crt`.'),
+    keyFile: z.string().optional().describe('File name of the node\'s private key (PEM) in nodeCertificateDir (agent private_key_path). None: `node.key`.'),
+  }),
+]).describe('The NodeAttestor the clusters\' agents use: `k8s_psat` (any cluster), `gcp_iit` (GKE) or `x509pop` (node certificates).');
 
 /** An SVIDStore on the agents: SVIDs of entries that ask for it are also written to a cloud secret store. */
 export const svidStoreSchema = z.discriminatedUnion('type', [

@@ -48,6 +48,9 @@ export const SPIRE_SERVER = {
   /** The Google service account key file, from a Secret (`cloudCredentials.gcp` of type service-account-file). */
   gcpCredentialsDir: '/run/spire/gcp',
   gcpCredentialsFile: 'service-account.json',
+  /** The x509pop NodeAttestor's CA bundle (ca_bundle_path), from its ConfigMap. */
+  x509popCaDir: '/run/spire/x509pop-ca',
+  x509popCaFile: 'ca-bundle.pem',
   /** The client certificate and key the server authenticates to the database with, from `datastore.clientCertificateSecret`. */
   dbClientCertDir: '/run/spire/db-client',
   /** Where the PreSync hook mounts the server.conf it validates. */
@@ -114,6 +117,10 @@ export const SPIRE_AGENT = {
   /** The Google service account key file of the gcp_secretmanager SVIDStore, from a Secret. */
   gcpCredentialsDir: '/run/spire/gcp',
   gcpCredentialsFile: 'service-account.json',
+  /** x509pop: the node's certificate directory (a read-only hostPath) inside the agent, and its files when the estate names none. */
+  x509popCertDir: '/run/spire/node-certificate',
+  x509popDefaultCertificateFile: 'node.crt',
+  x509popDefaultKeyFile: 'node.key',
   // hostNetwork binds these on the node: kept off the ports of the upstream agent (9981/9989) and kubelet.
   ports: { health: 9982, metrics: 9988 },
   /** The service account CA the k8s workload attestor verifies the kubelet with. */

@@ -79,7 +79,11 @@ export type ServerNodeAttestor =
     readonly type: 'azure_msi';
     /** Without appCredentials a tenant's selectors are resolved with DefaultAzureCredential. */
     readonly tenants: readonly { readonly tenantId: string; readonly resourceId?: string; readonly appCredentials?: Omit<AzureAppCredentials, 'tenantId'> }[];
-  };
+  }
+  /** Tokens are made with `spire-server token generate`; the plugin takes no options. */
+  | { readonly type: 'join_token' }
+  /** external_pki mode: the CA bundle is a file; none agentPathTemplate: SPIRE's `/x509pop/<fingerprint>`. */
+  | { readonly type: 'x509pop'; readonly caBundlePath: string; readonly agentPathTemplate?: string };
 
 export type ServerBundlePublisher = {
   readonly type: 'gcp_cloudstorage';
@@ -297,8 +301,15 @@ function upstreamAuthority(options: ServerUpstreamAuthority): HclBlock {
   }]);
 }
 
-/** nodeattestor/gcpiit/iit.go IITAttestorConfig and nodeattestor/azuremsi/msi.go MSIAttestorConfig (tenants keyed by tenant ID). */
+/**
+ * nodeattestor/gcpiit/iit.go IITAttestorConfig, nodeattestor/azuremsi/msi.go MSIAttestorConfig (tenants keyed
+ * by tenant ID), nodeattestor/jointoken/join_token.go (no keys), nodeattestor/x509pop/x509pop.go Config.
+ */
 function nodeAttestor(options: ServerNodeAttestor): HclBlock {
+  if (options.type === 'join_token') return plugin('NodeAttestor', 'join_token', []);
+  if (options.type === 'x509pop') {
+    return plugin('NodeAttestor', 'x509pop', [['ca_bundle_path', options.caBundlePath], ['agent_path_template', options.agentPathTemplate]]);
+  }
   if (options.type === 'gcp_iit') {
     return plugin('NodeAttestor', 'gcp_iit', [
       ['projectid_allow_list', [...options.projectIdAllowList]],

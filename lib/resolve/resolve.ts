@@ -63,7 +63,7 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
   const oidc = role.component === 'server' ? environment.oidcDiscovery : undefined;
   const podLabels = standardLabels(name, role.component, cluster.name);
   const selector = selectorLabels(name, cluster.name);
-  const cloud = resolveServerCloud(settings);
+  const cloud = resolveServerCloud(settings, environment.agent.nodeAttestor);
   const pod = resolvePodOptions(settings.pod, SERVER_POD_DEFAULTS, podLabels, selector);
   const { keyManager } = settings;
   // One claim for the data directory; with both a disk KeyManager and sqlite3 in it, the KeyManager's size.

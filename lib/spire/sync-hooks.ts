@@ -4,7 +4,7 @@ import { SPIRE_SERVER } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
 import { serverCommand, serverConf, serverEnv, serverSecretVolumes } from '../build/spire-configs';
 import { standardLabels } from '../resolve/labels';
-import { RESTRICTED_CONTAINER, restrictedPod } from '../build/k8s-helpers';
+import { RESTRICTED_CONTAINER, fileVolume, restrictedPod } from '../build/k8s-helpers';
 import { ResolvedCluster } from '../resolve/model';
 
 export interface SpireSyncHooksProps {
@@ -48,6 +48,7 @@ export class SpireSyncHooks extends Construct {
 
     if (props.preSyncValidation) {
       const secretFiles = serverSecretVolumes(server);
+      const validateFiles = server.cloud.files.filter((file) => file.readByValidate);
       const labels = standardLabels(SpireSyncHooks.validateName, 'sync-hook', resolved.clusterName);
       new k8s.KubeConfigMap(this, 'ValidateConfig', {
         metadata: { name: SpireSyncHooks.validateName, namespace, labels, annotations: hookAnnotations('PreSync', -1) },
@@ -76,6 +77,7 @@ export class SpireSyncHooks extends Construct {
                   { name: 'data', mountPath: SPIRE_SERVER.dataDir },
                   { name: 'tmp', mountPath: '/tmp' },
                   ...secretFiles.mounts,
+                  ...validateFiles.map((file) => ({ name: file.volume, mountPath: file.dir, readOnly: true })),
                 ],
               }],
               volumes: [
@@ -83,6 +85,7 @@ export class SpireSyncHooks extends Construct {
                 { name: 'data', emptyDir: {} },
                 { name: 'tmp', emptyDir: {} },
                 ...secretFiles.volumes,
+                ...validateFiles.map(fileVolume),
               ],
             },
           },
