@@ -15,6 +15,9 @@ programs=(
   "spire-server|spire|github.com/spiffe/spire/cmd/spire-server|github.com/spiffe/spire|1"
   "spire-agent|spire|github.com/spiffe/spire/cmd/spire-agent|github.com/spiffe/spire|1"
   "oidc-discovery-provider|spire|github.com/spiffe/spire/support/oidc-discovery-provider|github.com/spiffe/spire|1"
+  # The previous minor release, for the upgrade level (servers before agents, on one datastore).
+  "spire-server-previous|spire-previous|github.com/spiffe/spire/cmd/spire-server|github.com/spiffe/spire|1"
+  "spire-agent-previous|spire-previous|github.com/spiffe/spire/cmd/spire-agent|github.com/spiffe/spire|1"
   "spire-controller-manager|controller-manager|github.com/spiffe/spire-controller-manager/cmd|github.com/spiffe/spire-controller-manager|0"
   "kube-apiserver|kubernetes|k8s.io/kubernetes/cmd/kube-apiserver|k8s.io/kubernetes|0"
   "etcd|etcd|go.etcd.io/etcd/server/v3|go.etcd.io/etcd/server/v3|0"

@@ -1,5 +1,5 @@
 /**
- * npm run e2e [-- --level config|examples|api|live|federation|topologies|gitops|mutations]... [--dist DIR] [--keep]
+ * npm run e2e [-- --level config|examples|api|live|federation|topologies|gitops|upgrade|mutations]... [--dist DIR] [--keep]
  *
  * Proves dist/ on the real programs: SPIRE server, agent, OIDC discovery provider, controller manager,
  * kube-apiserver and etcd, built from their Go modules (e2e/go) at the versions the project ships.
@@ -18,10 +18,14 @@ import { clusterLevels } from './levels/cluster';
 import { gitopsLevel } from './levels/gitops';
 import { examplesLevel } from './levels/examples';
 import { topologiesLevel } from './levels/topologies';
+import { upgradeLevel } from './levels/upgrade';
 import { MUTATIONS, copyDist } from './mutations';
+import { EXTERNAL_CRD_MODULES, downloadCrdDirs } from './external-crds';
+import { Pki, read } from './pki';
+import { PrerequisiteValues } from './prerequisites';
 
 const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
-const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'mutations'] as const;
+const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'upgrade', 'mutations'] as const;
 type Level = typeof LEVELS[number];
 
 interface Options { levels: Level[]; dist: string; shared: string; keep: boolean; trees: string[] }
@@ -61,6 +65,7 @@ async function main(): Promise<number> {
   if (netns.parent) {
     // Build first (it needs the module proxy), then run the checks inside the e2e's own network namespace.
     const binaries = await stage('build the real programs (cached by module and version)', async () => buildBinaries());
+    await stage(`download the Gateway API and cert-manager CRDs (${EXTERNAL_CRD_MODULES.map((pin) => `${pin.module}@${pin.version}`).join(', ')}; cached by version)`, async () => { downloadCrdDirs(); });
     const result = spawnSync('ip', ['netns', 'exec', netns.name, process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)], {
       stdio: 'inherit', env: { ...process.env, [NODE_NETNS_ENV]: netns.name, [BINARIES_ENV]: JSON.stringify(binaries) },
     });
@@ -82,7 +87,19 @@ async function main(): Promise<number> {
   const trees = clusterTrees(options.dist).filter((tree) => options.trees.length === 0 || options.trees.includes(`${tree.env}/${tree.cluster}`));
   report.trees = trees.length;
   console.log(`e2e: ${trees.length} cluster trees in ${options.dist}; levels ${options.levels.join(', ')}; work dir ${workDir}`);
-  const values = { dbPassword: 'e2e "pass word"\\with $pecial=chars', dbCaPem: '' };
+  // The config level only needs a key pair SPIRE can load where cert-manager's Secret would be.
+  const configPki = new Pki(workDir);
+  const configCa = configPki.ca('config-web-ca', '/CN=spire-gitops-e2e-config-web-ca');
+  const values: PrerequisiteValues = {
+    dbPassword: 'e2e "pass word"\\with $pecial=chars',
+    dbCaPem: '',
+    // spire-server validate loads an x509pop CA bundle, so that one is a real CA.
+    nodeCaPem: read(configPki.ca('node-ca', '/CN=spire-gitops-e2e-node-ca').cert),
+    servingCertificate: (name, dnsNames) => {
+      const pair = configPki.leaf(configCa, `config-serving-${name}`, '/CN=spire-gitops-e2e', dnsNames.map((dns) => `DNS:${dns}`), 'serverAuth');
+      return { cert: read(pair.cert), key: read(pair.key) };
+    },
+  };
   try {
     if (options.levels.includes('config')) {
       await stage('level config: real programs on every shipped config and argv', () => configLevel(trees, report, { workDir, binaries, values }));
@@ -102,6 +119,9 @@ async function main(): Promise<number> {
     }
     if (options.levels.includes('gitops')) {
       await stage('level gitops: the Argo CD and Flux trees on kube-apiserver with the pinned CRDs', () => gitopsLevel(options.dist, report, { workDir, binaries, shared: options.shared }));
+    }
+    if (options.levels.includes('upgrade')) {
+      await stage('level upgrade: the previous minor SPIRE hands its datastore to the shipped one', () => upgradeLevel(trees, report, { workDir, binaries, values }));
     }
     if (options.levels.includes('mutations')) {
       await stage('mutations: each must make the e2e fail', () => mutationStage(options, report, { workDir, binaries, values }));
@@ -136,7 +156,7 @@ function removeUnder(root: string): void {
   }
 }
 
-async function mutationStage(options: Options, report: Report, env: { workDir: string; binaries: Record<string, string>; values: { dbPassword: string; dbCaPem: string } }): Promise<void> {
+async function mutationStage(options: Options, report: Report, env: { workDir: string; binaries: Record<string, string>; values: PrerequisiteValues }): Promise<void> {
   for (const [index, mutation] of MUTATIONS.entries()) {
     const copy = join(env.workDir, `mutation-${index}`);
     copyDist(options.dist, copy);

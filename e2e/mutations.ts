@@ -63,6 +63,11 @@ export const MUTATIONS: Mutation[] = [
     apply: (dist, tree) => edit(dist, tree, (p) => /clusterfederatedtrustdomain-payments-partner-example\.yaml$/.test(p), (t) => t.replace(/\n  trustDomainBundle: \|[\s\S]*$/, '\n')),
   },
   {
+    name: 'the https_web bundle endpoint\'s serving_cert_file without file_sync_interval (SPIRE refuses the empty duration)',
+    levels: ['config'],
+    apply: (dist, tree) => edit(dist, tree, (p) => /spire-server\/configmap-spire-server\.yaml$/.test(p), (t) => t.replace(/\n\s+file_sync_interval = "[^"]*"/, '')),
+  },
+  {
     name: 'the ClusterSPIFFEID admission policy binding switched from Deny to Audit',
     levels: ['api'],
     apply: (dist, tree) => edit(dist, tree, (p) => /validatingadmissionpolicybinding-spire-identity-policy-clusterspiffeid\.yaml$/.test(p), (t) => t.replace(/validationActions:\n(\s+)- Deny/, 'validationActions:\n$1- Audit')),

@@ -13,6 +13,13 @@ const PREREQUISITE_CONFIGMAPS: Record<string, string[]> = {
   'spire-server-db-ca': ['ca.crt'],
 };
 
+/**
+ * Volumes whose ConfigMap the estate names (so its name is the user's) and the README lists as a
+ * prerequisite holding a PEM CA bundle: the x509pop NodeAttestor's. `spire-server validate` loads that
+ * bundle (x509pop.go buildConfig, util.LoadCertificates), so each key gets a real CA.
+ */
+const PREREQUISITE_CA_BUNDLE_VOLUMES = new Set(['x509pop-ca']);
+
 /** Namespaces the README names as prerequisites (the monitoring stack's). */
 export const PREREQUISITE_NAMESPACES = ['monitoring'];
 
@@ -21,6 +28,13 @@ export interface PrerequisiteValues {
   readonly dbPassword: string;
   /** PEM of the CA that signed the e2e's PostgreSQL certificate. */
   readonly dbCaPem: string;
+  /**
+   * A serving certificate and key (PEM) for these DNS names, from a test CA standing in for the ACME
+   * issuer: what cert-manager writes to a Certificate's Secret.
+   */
+  readonly servingCertificate: (name: string, dnsNames: readonly string[]) => { readonly cert: string; readonly key: string };
+  /** PEM of a CA standing for the one that issues node certificates (x509pop CA bundles). */
+  readonly nodeCaPem: string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -31,6 +45,7 @@ export function prerequisites(tree: ClusterTree, values: PrerequisiteValues): K8
   const shipped = new Set(objectsOf(tree).map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`));
   const secrets = new Map<string, Set<string>>();
   const configMaps = new Map<string, Set<string>>();
+  const caBundles = new Map<string, Set<string>>();
   // Azure client secrets are generated from A-Z a-z 0-9 ~ . _ -, which `-expandEnv` puts into the HCL string
   // as it is; the database password's quote and backslash would end that string (README, cloud plugins).
   const azureSecretKeys = new Set<string>();
@@ -51,6 +66,9 @@ export function prerequisites(tree: ClusterTree, values: PrerequisiteValues): K8
         for (const item of volume.secret.items ?? []) note(secrets, ns, volume.secret.secretName, item.key);
       }
       if (volume.configMap) note(configMaps, ns, volume.configMap.name);
+      if (volume.configMap && PREREQUISITE_CA_BUNDLE_VOLUMES.has(volume.name)) {
+        for (const item of volume.configMap.items ?? []) note(caBundles, ns, volume.configMap.name, item.key);
+      }
       for (const source of volume.projected?.sources ?? []) {
         if (source.secret) note(secrets, ns, source.secret.name);
         if (source.configMap && source.configMap.name !== 'kube-root-ca.crt') note(configMaps, ns, source.configMap.name);
@@ -65,9 +83,20 @@ export function prerequisites(tree: ClusterTree, values: PrerequisiteValues): K8
     }
   }
   const objects: K8sObject[] = [];
+  // What cert-manager writes for a Certificate of the tree: a kubernetes.io/tls Secret (tls.crt, tls.key).
+  const certificates = objectsOf(tree).filter((o) => o.kind === 'Certificate' && o.apiVersion.startsWith('cert-manager.io/'));
   for (const [id, keys] of secrets) {
     const [ns, name] = id.split('/');
     if (shipped.has(`Secret/${ns}/${name}`)) continue;
+    const certificate = certificates.find((c) => c.metadata.namespace === ns && c.spec.secretName === name);
+    if (certificate) {
+      const pair = values.servingCertificate(`${ns}-${name}`, certificate.spec.dnsNames ?? []);
+      objects.push({
+        apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, type: 'kubernetes.io/tls',
+        data: { 'tls.crt': Buffer.from(pair.cert).toString('base64'), 'tls.key': Buffer.from(pair.key).toString('base64') },
+      });
+      continue;
+    }
     const data: Record<string, string> = {};
     for (const key of keys.size ? keys : new Set(['password'])) {
       data[key] = Buffer.from(azureSecretKeys.has(`${id}/${key}`) ? AZURE_CLIENT_SECRET : values.dbPassword).toString('base64');
@@ -78,6 +107,11 @@ export function prerequisites(tree: ClusterTree, values: PrerequisiteValues): K8
     const [ns, name] = id.split('/');
     if (shipped.has(`ConfigMap/${ns}/${name}`) || !(name in PREREQUISITE_CONFIGMAPS)) continue;
     objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: Object.fromEntries(PREREQUISITE_CONFIGMAPS[name].map((key) => [key, values.dbCaPem])) });
+  }
+  for (const [id, keys] of caBundles) {
+    const [ns, name] = id.split('/');
+    if (shipped.has(`ConfigMap/${ns}/${name}`) || name in PREREQUISITE_CONFIGMAPS) continue;
+    objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: Object.fromEntries([...keys].map((key) => [key, values.nodeCaPem])) });
   }
   return objects;
 }

@@ -4,7 +4,8 @@
  * the URL's). An https_spiffe partner whose initial bundle is committed signs with the key of that
  * bundle (e2e/fixtures/partners/<trust domain>/, a key made for the example partner and for nothing
  * else); an https_web partner's bundle is served at the URL's path with a certificate of the e2e's web
- * CA, which the tree's images trust as they would a public CA.
+ * CA, which the tree's images trust as they would a public CA. The stand-ins trust it too, as the public
+ * CA behind the tree's own https_web bundle endpoint.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync, copyFileSync, chownSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
@@ -51,7 +52,7 @@ export function partnersOf(tree: ClusterTree): Partner[] {
 export const FIXTURES = join(__dirname, 'fixtures', 'partners');
 
 /** Starts one stand-in per partner; returns them and the /etc/hosts entries that send the partners' URLs to them. */
-export async function startStandIns(partners: Partner[], env: { dir: string; processes: Processes; network: NodeNetwork; binaries: Record<string, string>; pki: Pki; webCa: KeyPair; hosts: Record<string, string> }): Promise<{ standIns: StandIn[]; hosts: Record<string, string> }> {
+export async function startStandIns(partners: Partner[], env: { dir: string; processes: Processes; network: NodeNetwork; binaries: Record<string, string>; pki: Pki; webCa: KeyPair; hosts: Record<string, string>; caCertificates: string }): Promise<{ standIns: StandIn[]; hosts: Record<string, string> }> {
   const hosts: Record<string, string> = {};
   const standIns: StandIn[] = [];
   for (const partner of partners) {
@@ -113,7 +114,7 @@ export async function startStandIns(partners: Partner[], env: { dir: string; pro
         { path: '/run/spire/socket', source: join(dir, 'socket'), readOnly: false },
         { path: '/run/spire/certs', source: join(dir, 'certs'), readOnly: true },
       ],
-      readOnlyRoot: true, netns: pod.netns, hosts: env.hosts, caCertificates: '', rootDir: join(dir, 'root'),
+      readOnlyRoot: true, netns: pod.netns, hosts: env.hosts, caCertificates: env.caCertificates, rootDir: join(dir, 'root'),
     });
     await waitFor(`stand-in server for ${partner.trustDomain}`, 60000, async () => ((await run(env.binaries['spire-server'], ['healthcheck', '-socketPath', shortPath(socket)])).ok ? true : undefined), running);
     standIns.push({ partner, socket, running });

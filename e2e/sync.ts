@@ -90,6 +90,23 @@ export class Services {
     return hosts;
   }
 
+  /**
+   * A stand-in for a Gateway's TLS passthrough listener: every host name of a TLSRoute gets an address on
+   * the listener's port that forwards the TCP stream, TLS untouched, to the route's backend Service port.
+   */
+  async passthroughRoutes(routes: K8sObject[], services: K8sObject[], listenerPort: number): Promise<Record<string, string>> {
+    const hosts: Record<string, string> = {};
+    for (const route of routes) {
+      const backend = route.spec.rules?.[0]?.backendRefs?.[0] as Json;
+      const service = services.find((s) => s.metadata.name === backend?.name && s.metadata.namespace === route.metadata.namespace);
+      const port = ((service?.spec.ports ?? []) as Json[]).find((p) => p.port === backend?.port);
+      if (!service || !port) throw new Error(`TLSRoute ${route.metadata.name} leads to ${backend?.name}:${backend?.port}, which no Service of the tree has`);
+      const ip = await this.network.service(listenerPort, () => this.target(service, port));
+      for (const host of route.spec.hostnames ?? []) hosts[host] = ip;
+    }
+    return hosts;
+  }
+
   addPod(pod: PodHandle): void {
     this.pods.push(pod);
   }

@@ -19,7 +19,7 @@ export const LAYERS: readonly Layer[] = [
     holds: 'the estate\'s types, pinned versions and images, every SPIRE fact, how a problem is worded',
     paths: [
       'lib/layers.ts', 'lib/config/schema.ts', 'lib/config/types.ts', 'lib/config/versions.ts', 'lib/config/spire-facts.ts', 'lib/config/violation.ts',
-      'lib/config/go-url.ts', 'lib/config/federation-locks.ts', 'lib/config/topology.ts', 'lib/config/secrets.ts', 'lib/duration.ts', 'lib/identity/spiffe-id.ts',
+      'lib/config/go-url.ts', 'lib/config/federation-locks.ts', 'lib/config/topology.ts', 'lib/config/exposure.ts', 'lib/config/secrets.ts', 'lib/duration.ts', 'lib/identity/spiffe-id.ts',
     ],
   },
   {
@@ -34,7 +34,7 @@ export const LAYERS: readonly Layer[] = [
       'lib/render/hcl.ts', 'lib/render/libpq.ts', 'lib/render/yaml.ts', 'lib/render/kustomization.ts',
       'lib/render/server-conf.ts', 'lib/render/agent-conf.ts', 'lib/render/mesh.ts', 'lib/render/oidc-conf.ts', 'lib/render/controller-manager-config.ts',
       'lib/identity/template.ts', 'lib/identity/policy.ts', 'lib/identity/team-files.ts', 'lib/admission/rules.ts',
-      'lib/gitops/promotion.ts', 'lib/gitops/engines.ts', 'lib/gitops/sync-windows.ts', 'lib/gitops/secret-delivery.ts',
+      'lib/gitops/promotion.ts', 'lib/gitops/spire-upgrade.ts', 'lib/gitops/engines.ts', 'lib/gitops/sync-windows.ts', 'lib/gitops/secret-delivery.ts',
     ],
   },
   {

@@ -48,7 +48,7 @@ describe('spire-gitops synth', () => {
     const result = cli(work, 'synth', '--out', 'out');
     expect(result.code).toBe(0);
     expect(result.err).toBe('');
-    expect(result.out).toMatch(/^synth: 4 cluster trees, 5 gitops trees, \d+ files in \d+\.\d s into out\/\n$/);
+    expect(result.out).toMatch(/^synth: 4 cluster trees, 6 gitops trees, \d+ files in \d+\.\d s into out\/\n$/);
     expect(result.out).toContain(`${defaultFiles().size} files`);
     expect(diffTree(defaultFiles(), join(work, 'out'))).toEqual({ added: [], changed: [], removed: [] });
   });
@@ -58,7 +58,7 @@ describe('spire-gitops synth', () => {
     const before = hashTree(join(work, 'out'));
     const result = cli(work, 'synth', '--out', 'out', '--check');
     expect([result.code, result.err]).toEqual([0, '']);
-    expect(result.out).toMatch(/^synth --check: out\/ up to date \(4 cluster trees, 5 gitops trees, \d+ files\) in \d+\.\d s\n$/);
+    expect(result.out).toMatch(/^synth --check: out\/ up to date \(4 cluster trees, 6 gitops trees, \d+ files\) in \d+\.\d s\n$/);
     expect(hashTree(join(work, 'out'))).toBe(before);
   });
 
@@ -93,11 +93,12 @@ describe('spire-gitops synth', () => {
   test('--env keeps only those environments: their cluster trees and GitOps trees', () => {
     const result = cli(work, 'synth', '--out', 'out', '--env', 'development');
     expect(result.code).toBe(0);
-    expect(result.out).toMatch(/^synth: 1 cluster tree, 3 gitops trees, \d+ files in/);
+    expect(result.out).toMatch(/^synth: 1 cluster tree, 4 gitops trees, \d+ files in/);
     const trees = [...readTree(join(work, 'out')).keys()].filter((path) => path.endsWith('kustomization.yaml')).sort();
     expect(trees).toEqual([
       'development/dev-euw1/kustomization.yaml',
       'flux-bootstrap/development/dev-euw1/kustomization.yaml',
+      'flux/development/dev-euw1/agents/kustomization.yaml',
       'flux/development/dev-euw1/crds/kustomization.yaml',
       'flux/development/dev-euw1/kustomization.yaml',
     ]);
@@ -140,7 +141,7 @@ describe('spire-gitops synth', () => {
     writeFileSync(join(work, file), write(SMALL));
     const result = cli(work, 'synth', '--estate', file, '--out', 'dist');
     expect([result.code, result.err]).toEqual([0, '']);
-    expect(result.out).toMatch(/^synth: 1 cluster tree, 3 gitops trees, /);
+    expect(result.out).toMatch(/^synth: 1 cluster tree, 4 gitops trees, /);
     expect(readFileSync(join(work, 'dist/sandbox/sandbox-1/kustomization.yaml'), 'utf8')).toMatch(/^apiVersion: kustomize.config.k8s.io\/v1beta1\n/);
     expect(diffTree(renderEstate(SMALL), join(work, 'dist'))).toEqual({ added: [], changed: [], removed: [] });
   });
@@ -190,7 +191,7 @@ describe('spire-gitops validate', () => {
   test('runs every check, writes nothing, exits 0 with a summary', () => {
     const result = cli(work, 'validate');
     expect([result.code, result.err]).toEqual([0, '']);
-    expect(result.out).toMatch(/^validate: the default estate \(lib\/config\/estate\.ts\) is valid \(4 cluster trees, 5 gitops trees, \d+ files checked\) in \d+\.\d s\n$/);
+    expect(result.out).toMatch(/^validate: the default estate \(lib\/config\/estate\.ts\) is valid \(4 cluster trees, 6 gitops trees, \d+ files checked\) in \d+\.\d s\n$/);
     expect(readTree(work).size).toBe(0);
   });
 
@@ -271,7 +272,7 @@ describe('the command line', () => {
     expect([syntax.status, syntax.stderr]).toEqual([1, `spire-gitops validate failed: cannot load the estate syntax.js: SyntaxError: Unexpected end of input (at ${join(work, 'syntax.js')}:2)\n`]);
     const ok = spawn('validate', '--env', 'development');
     expect([ok.status, ok.stderr]).toEqual([0, '']);
-    expect(ok.stdout).toMatch(/^validate: the default estate \(lib\/config\/estate\.ts\) is valid \(1 cluster tree, 3 gitops trees, \d+ files checked\) in \d+\.\d s\n$/);
+    expect(ok.stdout).toMatch(/^validate: the default estate \(lib\/config\/estate\.ts\) is valid \(1 cluster tree, 4 gitops trees, \d+ files checked\) in \d+\.\d s\n$/);
     expect(execFileSync('git', ['status', '--porcelain', '--', 'dist'], { cwd: join(__dirname, '..'), encoding: 'utf8' })).toBe('');
   });
 });

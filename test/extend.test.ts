@@ -36,10 +36,10 @@ describe('extend', () => {
 
   test('fails with a named problem when extend adds a kind that has no sync wave', () => {
     const extend: ClusterExtension = (chart, { server }) => {
-      new k8s.KubeIngress(chart, 'Ingress', { metadata: { name: 'oidc', namespace: server.namespace }, spec: {} });
+      new k8s.KubeLimitRange(chart, 'LimitRange', { metadata: { name: 'limits', namespace: server.namespace }, spec: { limits: [] } });
     };
     expect(problemsOf(defaultEstate, { extend })).toContain(
-      'staging/stg-euw1: Ingress "oidc" kind: has no Argo CD sync wave (lib/build/sync-waves.ts), got "Ingress"; fix: add the kind to lib/build/sync-waves.ts with the wave its readiness needs',
+      'staging/stg-euw1: LimitRange "limits" kind: has no Argo CD sync wave (lib/build/sync-waves.ts), got "LimitRange"; fix: add the kind to lib/build/sync-waves.ts with the wave its readiness needs',
     );
   });
 

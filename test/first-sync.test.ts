@@ -11,7 +11,7 @@ import { CRD_DIR } from './helpers/schemas';
  * A first sync of each Argo CD Application on an empty cluster, in Argo CD's order: the PreSync hooks by
  * hook wave, then the sync waves, CRDs before the CRs of their kind. An object fails when what it needs at
  * creation does not exist yet: its namespace (CreateNamespace creates only the destination's), the
- * Secrets and ConfigMaps its pods read (rendered before it, or written by an ExternalSecret before it),
+ * Secrets and ConfigMaps its pods read (rendered before it, or written by an ExternalSecret or a cert-manager Certificate before it),
  * its CRD (in the same sync and an earlier wave, or SkipDryRunOnMissingResource for a prerequisite's).
  */
 
@@ -77,6 +77,8 @@ export function firstSyncFailure(
   const create = (object: any) => {
     if (object.kind === 'Namespace') namespaces.add(object.metadata.name);
     if (object.kind === 'ExternalSecret') present.add(`${object.spec.target.manifest?.kind ?? 'Secret'}/${object.spec.target.name}`);
+    // cert-manager writes a Certificate's key pair to its Secret; Argo CD waits for it Ready (the Certificate health check).
+    else if (object.kind === 'Certificate') present.add(`Secret/${object.spec.secretName}`);
     else present.add(`${object.kind}/${object.metadata.name}`);
   };
   // Within a hook wave, objects are created together; a hook's pod waits for the wave before it.

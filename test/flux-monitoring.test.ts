@@ -37,6 +37,7 @@ describe('Flux', () => {
       'kustomize.toolkit.fluxcd.io/v1 Kustomization',
       'kustomize.toolkit.fluxcd.io/v1 Kustomization',
       'kustomize.toolkit.fluxcd.io/v1 Kustomization',
+      'kustomize.toolkit.fluxcd.io/v1 Kustomization',
       'notification.toolkit.fluxcd.io/v1beta3 Alert',
       'notification.toolkit.fluxcd.io/v1beta3 Provider',
       'source.toolkit.fluxcd.io/v1 GitRepository',
@@ -47,13 +48,15 @@ describe('Flux', () => {
     }
   });
 
-  test('the cluster Kustomization prunes, waits for the CRDs, and health-checks server and agents', () => {
+  test('the cluster Kustomizations prune, wait for the CRDs, and health-check the server, then the agents', () => {
     const spire = find(files, 'flux/development/dev-euw1/kustomization-spire.yaml');
     expect(spire.spec).toMatchObject({ path: './dist/development/dev-euw1', prune: true, timeout: '10m', dependsOn: [{ name: 'spire-crds' }], suspend: false });
     expect(spire.spec.healthChecks).toEqual([
       { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'spire-server', namespace: 'spire-server' },
-      { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'spire-agent', namespace: 'spire-system' },
     ]);
+    // The DaemonSets follow in their own Kustomization (test/upgrade-order.test.ts).
+    const agents = find(files, 'flux/development/dev-euw1/kustomization-spire-agents.yaml');
+    expect(agents.spec).toMatchObject({ path: './dist/flux/development/dev-euw1/agents', prune: true, timeout: '10m', dependsOn: [{ name: 'spire' }], wait: true, suspend: false });
     const crds = find(files, 'flux/development/dev-euw1/kustomization-spire-crds.yaml');
     expect(crds.spec).toMatchObject({ path: './dist/flux/development/dev-euw1/crds', prune: true, wait: true });
     const release = find(files, 'flux/development/dev-euw1/crds/helmrelease-spire-crds.yaml');

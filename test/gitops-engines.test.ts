@@ -202,11 +202,13 @@ function podReferences(object: any): string[] {
 
 describe('secrets are delivered from Git, never in plaintext', () => {
   test.each(['staging/stg-euw1', 'production/prod-euw1', 'production/prod-use1', 'development/dev-euw1'])(
-    '%s: every Secret and ConfigMap a pod reads is rendered, delivered by an ExternalSecret, or published by the server at runtime', (dir) => {
+    '%s: every Secret and ConfigMap a pod reads is rendered, delivered by an ExternalSecret or a cert-manager Certificate, or published by the server at runtime', (dir) => {
       const objects = all.filter(({ path }) => path.startsWith(`${dir}/`)).map(({ object }) => object);
       const rendered = new Set(objects.filter((object) => object.kind === 'ConfigMap' || object.kind === 'Secret').map((object) => `${object.kind}/${object.metadata.name}`));
       const delivered = new Set(objects.filter((object) => object.kind === 'ExternalSecret')
         .map((object) => `${object.spec.target.manifest?.kind ?? 'Secret'}/${object.spec.target.name}`));
+      // A Certificate's key pair is made by cert-manager in the cluster, in the Secret it names.
+      for (const certificate of objects.filter((object) => object.kind === 'Certificate')) delivered.add(`Secret/${certificate.spec.secretName}`);
       const serverConf = objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name === 'spire-server').data['server.conf'];
       const published = new Set([...serverConf.matchAll(/"configmap_name" = "([^"]+)"/g)].map((match) => `ConfigMap/${match[1]}`));
       for (const object of objects) {

@@ -101,7 +101,7 @@ health_checks {
       keyManager: { type: 'disk', keysPath: '/run/spire/data/keys.json' },
       upstreamAuthority: { type: 'cert-manager', issuerName: 'spire-ca', issuerKind: 'ClusterIssuer', issuerGroup: 'cert-manager.io', namespace: 'spire-server' },
       prometheusPort: 9988,
-      federation: { bundleEndpointPort: 8443 },
+      federation: { bundleEndpointPort: 8443, profile: { type: 'https_spiffe' } },
     });
     expect(full).toContain('connection_string = "dbname=spire user=spire host=db port=5432 sslmode=verify-full sslrootcert=/run/spire/db-ca/ca.crt"');
     expect(full).not.toContain('federates_with');

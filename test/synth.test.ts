@@ -37,12 +37,11 @@ describe('synthesize', () => {
     const dist = join(root, 'dist');
     synthesize(DEFAULT_ESTATE, [dist]);
     const before = treeHash(dist);
-    const broken = estateWith('production', (env) => ({
+    // Staging (one cluster, single topology): a sqlite3 server with two replicas and identities over the
+    // policy's TTL pass the estate-level checks and are found by the constructs' checks, all together.
+    const broken = estateWith('staging', (env) => ({
       ...env,
-      // One cluster: an ha topology on sqlite would be refused before anything is built.
-      topology: undefined,
-      clusters: [{ ...env.clusters[0], serverOverrides: undefined }],
-      server: { ...env.server, datastore: { type: 'sqlite3', storageSize: '1Gi' } },
+      server: { ...env.server, replicas: 2, datastore: { type: 'sqlite3', storageSize: '1Gi' } },
       identities: env.identities.map((identity) => ({ ...identity, ttl: '72h' })),
     }));
     let caught: unknown;
@@ -54,8 +53,8 @@ describe('synthesize', () => {
     expect(caught).toBeInstanceOf(EstateValidationError);
     const problems = (caught as EstateValidationError).problems;
     expect(problems.filter((problem) => problem.includes('sqlite3 supports exactly one server replica'))).toHaveLength(1);
-    expect(problems.filter((problem) => problem.includes('spec.ttl: must be at most 24h'))).toHaveLength(5); // 5 identities
-    expect((caught as Error).message).toMatch(/^the estate has \d+ problems:\n  - production\/prod-euw1: /);
+    expect(problems.filter((problem) => problem.includes('spec.ttl: must be at most 12h'))).toHaveLength(5); // the 5 identities of its one cluster
+    expect((caught as Error).message).toMatch(/^the estate has \d+ problems:\n  - staging\/stg-euw1: /);
     expect(treeHash(dist)).toBe(before);
   });
 

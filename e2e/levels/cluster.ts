@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { DEFAULT_ESTATE } from '../../lib/config/estate';
 import { federationLockPath } from '../../lib/config/federation-locks';
 import { run as runCommand } from '../../lib/cli/main';
-import { SPIRE_SERVER } from '../../lib/config/spire-facts';
+import { EXPOSURE, SPIRE_SERVER } from '../../lib/config/spire-facts';
 import { buildEstate } from '../../lib/synth';
 import { validatedEstate } from '../../lib/estate/validated';
 import { ClusterChart } from '../../lib/build/cluster-chart';
@@ -40,6 +40,7 @@ import { snapshotEstate } from '../../lib/plan/model';
 import { driftReport, formatDrift, parseEntries, predictedEntries } from '../../lib/plan/drift';
 import { Workload } from '../../lib/plan/select';
 import { StandIn, partnersOf, startStandIns } from '../standin';
+import { cachedCrdDirs } from '../external-crds';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -71,12 +72,16 @@ export interface SyncedCluster {
   readonly node: { name: string; uid: string };
 }
 
-/** Installs the pinned upstream CRDs and waits until the apiserver serves them. */
+/**
+ * Installs the pinned upstream CRDs (../shared/crds and the Gateway API and cert-manager CRDs of
+ * e2e/external-crds.ts, from the Go module cache) and waits until the apiserver serves them.
+ */
 export async function installCrds(client: KubeClient, shared: string): Promise<void> {
   const { parseAllDocuments } = await import('yaml');
   const names: string[] = [];
-  for (const dir of CRD_DIRS) {
-    const path = join(shared, 'crds', dir);
+  const external = cachedCrdDirs();
+  if (external.missing.length > 0) throw new Error(`the CRDs of ${external.missing.join(', ')} are not in the Go module cache; the e2e downloads them before it enters its network namespace`);
+  for (const path of [...CRD_DIRS.map((dir) => join(shared, 'crds', dir)), ...external.dirs]) {
     for (const file of readdirSync(path).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')) {
       for (const doc of parseAllDocuments(readFileSync(join(path, file), 'utf8'))) {
         const crd = doc.toJS();
@@ -113,15 +118,30 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
     const pki = new Pki(dir);
     const dbCa = pki.ca('db-ca', '/CN=spire-gitops-e2e-db-ca');
     const dbPassword = `e2e-${randomUUID()}`;
+    // The e2e's web CA stands in for the public CA behind the ACME issuer: it signs what cert-manager
+    // would write for the tree's Certificates, and every pod and partner trusts it as a public root.
+    const webCa = pki.ca('web-ca', '/CN=spire-gitops-e2e-web-ca');
     const extra = env.provide?.(cluster) ?? [];
     const key = (o: K8sObject) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`;
-    const provided = [...prerequisites(tree, { dbPassword, dbCaPem: read(dbCa.cert) }).filter((o) => !extra.some((e) => key(e) === key(o))), ...extra];
-    const webCa = pki.ca('web-ca', '/CN=spire-gitops-e2e-web-ca');
+    const required = prerequisites(tree, {
+      dbPassword,
+      dbCaPem: read(dbCa.cert),
+      // Any real CA: x509pop only loads it.
+      nodeCaPem: read(dbCa.cert),
+      servingCertificate: (name, dnsNames) => {
+        const pair = pki.leaf(webCa, `acme-${name}`, `/CN=${dnsNames[0] ?? name}`, dnsNames.map((dns) => `DNS:${dns}`), 'serverAuth');
+        return { cert: read(pair.cert), key: read(pair.key) };
+      },
+    });
+    // What a topology level provides itself (the root's kubeconfigs) replaces the generic stand-in.
+    const provided = [...required.filter((o) => !extra.some((e) => key(e) === key(o))), ...extra];
 
     const services = new Services(client, network);
     const hosts = await services.expose(find(tree, 'Service'));
+    // The Gateway's TLS passthrough listener, on the exposed hosts: partners dial the external name.
+    Object.assign(hosts, await services.passthroughRoutes(find(tree, 'TLSRoute'), find(tree, 'Service'), EXPOSURE.externalPort));
     // The partners the tree federates with exist (as stand-ins) whenever its servers run.
-    const { standIns, hosts: partnerHosts } = await startStandIns(partnersOf(tree), { dir, processes, network, binaries: env.binaries, pki, webCa, hosts: { ...hosts } });
+    const { standIns, hosts: partnerHosts } = await startStandIns(partnersOf(tree), { dir, processes, network, binaries: env.binaries, pki, webCa, hosts: { ...hosts }, caCertificates: read(webCa.cert) });
     Object.assign(hosts, partnerHosts);
     const postgres = await startPostgres(tree, dir, processes, pki, dbCa, dbPassword);
     Object.assign(hosts, postgres.hosts);
@@ -608,17 +628,23 @@ async function federationChecks(tree: ClusterTree, report: Report, env: { pods: 
     report.check('federation', fetched, at, `${trustDomain} fetches ${partner} from ${standIn.partner.url} (${standIn.partner.profile})`, fetched ? '' : said);
     if (standIn.partner.profile === 'https_spiffe') await fetchBundleCheck(tree, report, standIn, env);
 
-    // The other way: the partner fetches this trust domain's bundle from its bundle endpoint.
-    const endpoint = bundleEndpoint(tree, env.services, serverConf);
+    // The other way: the partner fetches this trust domain's bundle from its bundle endpoint. An https_web
+    // endpoint is dialled where partners dial it, at the exposed host through the Gateway's passthrough,
+    // and authenticated by the certificate the test CA (standing in for ACME) issued for that host; the
+    // partner is given nothing but the URL.
+    const web = /bundle_endpoint \{[\s\S]*?profile "https_web"/.test(serverConf);
+    const endpoint = web ? exposedBundleEndpoint(tree) : bundleEndpoint(tree, env.services, serverConf);
     if (!endpoint) {
-      report.check('federation', false, at, `${partner} fetches ${trustDomain}`, 'no Service exposes the server\'s bundle endpoint port');
+      report.check('federation', false, at, `${partner} fetches ${trustDomain}`, web ? 'no TLSRoute leads to the server\'s https_web bundle endpoint' : 'no Service exposes the server\'s bundle endpoint port');
       continue;
     }
     const bundleFile = join(env.dir, `bundle-${trustDomain}.json`);
     const bundle = await cli(socket, ['bundle', 'show', '-format', 'spiffe']);
     writeFileSync(bundleFile, bundle.out);
     const create = await cli(standIn.socket, ['federation', 'create', '-trustDomain', trustDomain, '-bundleEndpointURL', endpoint,
-      '-bundleEndpointProfile', 'https_spiffe', '-endpointSpiffeID', `spiffe://${trustDomain}/spire/server`, '-trustDomainBundlePath', bundleFile, '-trustDomainBundleFormat', 'spiffe']);
+      ...(web
+        ? ['-bundleEndpointProfile', 'https_web']
+        : ['-bundleEndpointProfile', 'https_spiffe', '-endpointSpiffeID', `spiffe://${trustDomain}/spire/server`, '-trustDomainBundlePath', bundleFile, '-trustDomainBundleFormat', 'spiffe'])]);
     let back = create.ok;
     said = create.out;
     if (back) {
@@ -628,7 +654,15 @@ async function federationChecks(tree: ClusterTree, report: Report, env: { pods: 
         return refresh.ok ? true : undefined;
       }).catch(() => false);
     }
-    report.check('federation', back, at, `${partner} fetches ${trustDomain} from ${endpoint} (https_spiffe)`, back ? '' : said);
+    if (back && web) {
+      // Fetched over https_web: the partner now holds this trust domain's own bundle.
+      const held = await cli(standIn.socket, ['bundle', 'list', '-id', `spiffe://${trustDomain}`, '-format', 'spiffe']);
+      const keysOf = (text: string) => ((JSON.parse(text || '{}').keys ?? []) as Json[]).map((key) => key.x5c?.[0] ?? key.kid).sort();
+      back = held.ok && JSON.stringify(keysOf(held.out)) === JSON.stringify(keysOf(bundle.out));
+      if (!back) said = `the partner holds ${held.out.slice(0, 300)}, the server serves ${bundle.out.slice(0, 300)}`;
+    }
+    report.check('federation', back, at, `${partner} fetches ${trustDomain} from ${endpoint} (${web ? 'https_web, certificate of the test CA for the exposed host' : 'https_spiffe'})`, back ? '' : said);
+    if (back && web) console.log(`${at}: ${partner} fetched ${trustDomain}'s bundle over https_web from ${endpoint}, through the TLSRoute's passthrough, trusting only the test CA`);
   }
 }
 
@@ -665,6 +699,19 @@ async function fetchBundleCheck(tree: ClusterTree, report: Report, standIn: Stan
   const ok = code !== 2 && out.includes(`trust domain ${partner}:`) && out.includes(`x509-svid SHA256 ${fingerprint}`) && !out.includes(`- x509-svid SHA256 ${fingerprint}`);
   report.check('federation', ok, at, subject, ok ? '' : `exit ${code}: ${out}`);
   if (ok) console.log(`${at}: fetch-bundle ${partner} from ${url}:\n${out}`);
+}
+
+/** The external URL of the server's bundle endpoint: the host of the TLSRoute that leads to its Service port. */
+function exposedBundleEndpoint(tree: ClusterTree): string | undefined {
+  const routes = find(tree, 'TLSRoute');
+  for (const service of find(tree, 'Service')) {
+    const federation = ((service.spec.ports ?? []) as Json[]).find((p) => p.targetPort === 'federation');
+    if (!federation) continue;
+    const route = routes.find((r) => r.metadata.namespace === service.metadata.namespace
+      && ((r.spec.rules ?? []) as Json[]).some((rule) => (rule.backendRefs ?? []).some((ref: Json) => ref.name === service.metadata.name && ref.port === federation.port)));
+    if (route) return `https://${route.spec.hostnames[0]}`;
+  }
+  return undefined;
 }
 
 /** The in-cluster URL of the server's bundle endpoint: the Service port that targets it. */

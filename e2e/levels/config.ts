@@ -18,7 +18,7 @@ import { prerequisites, PrerequisiteValues } from '../prerequisites';
 type Json = any;
 
 /** ConfigMaps and Secrets as the tree and the operator provide them, without an apiserver. */
-class TreeSource implements ObjectSource {
+export class TreeSource implements ObjectSource {
   constructor(private readonly objects: K8sObject[], private readonly published: Map<string, Record<string, string>>) {}
 
   async get(_apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<Json | undefined> {

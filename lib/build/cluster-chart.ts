@@ -8,6 +8,7 @@ import { DownstreamRegistrations } from '../identity/downstream-registration';
 import { FederatedTrustDomain } from '../identity/federation';
 import { StaticEntry } from '../identity/static-entry';
 import { SpireMonitoring } from '../monitoring/spire-monitoring';
+import { SpireExposure } from '../spire/exposure';
 import { SpireNetworkPolicies } from '../spire/network-policies';
 import { SpiffeOidcDiscoveryProvider } from '../spire/oidc-discovery-provider';
 import { SampleWorkload } from '../spire/sample-workload';
@@ -85,6 +86,7 @@ export class ClusterChart extends Chart {
       new StaticEntry(this, `StaticEntry${index}`, { resolved, entry });
     });
 
+    if (Object.keys(resolved.exposure).length > 0) new SpireExposure(this, 'Exposure', { resolved });
     if (components.networkPolicies) new SpireNetworkPolicies(this, 'NetworkPolicies', { resolved });
     if (components.monitoring) new SpireMonitoring(this, 'Monitoring', { resolved });
     if (components.syncHooks) {

@@ -15,6 +15,12 @@ export interface OutputTree {
   /** `environment/cluster` or the directory, for messages. */
   readonly where: string;
   readonly requireImageDigests: boolean;
+  /**
+   * Files of other trees its kustomization.yaml lists too, relative to this tree (Flux builds a path with
+   * files from anywhere in the repository).
+   * @default - only its own objects
+   */
+  readonly references?: readonly string[];
 }
 
 export interface BuiltEstate {

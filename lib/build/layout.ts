@@ -1,6 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { finishClusterTree } from '../gitops/delivery';
-import { renderKustomization } from '../render/kustomization';
+import { manifestFileName, renderKustomization } from '../render/kustomization';
 import { toYaml } from '../render/yaml';
 import { BuiltEstate, OutputTree } from './estate';
 import { ClusterChart } from './cluster-chart';
@@ -21,13 +21,6 @@ export interface LaidOutEstate {
   readonly objects: readonly LaidOutObject[];
   /** File contents keyed by path under dist/: each tree's objects and its kustomization.yaml. */
   readonly files: Map<string, string>;
-}
-
-function fileNameFor(manifest: any, folderPerNamespace: boolean): string {
-  const kind = String(manifest.kind).toLowerCase();
-  const name = String(manifest.metadata.name);
-  const namespace = manifest.metadata.namespace;
-  return namespace && folderPerNamespace ? `${namespace}/${kind}-${name}.yaml` : `${kind}-${name}.yaml`;
 }
 
 /** The wave of an object of a cluster tree: by kind, later for the downstream side of a nested tree. */
@@ -71,7 +64,7 @@ export function layOutEstate(built: BuiltEstate): LaidOutEstate {
       .map((object) => object.toJson());
     const names: string[] = [];
     for (const manifest of manifests) {
-      const name = fileNameFor(manifest, tree.clusterTree);
+      const name = manifestFileName(manifest, tree.clusterTree);
       const path = `${tree.path}/${name}`;
       if (files.has(path)) {
         objects.push({ tree, manifest, path });
@@ -82,7 +75,7 @@ export function layOutEstate(built: BuiltEstate): LaidOutEstate {
       files.set(path, yaml);
       names.push(name);
     }
-    files.set(`${tree.path}/kustomization.yaml`, renderKustomization(names));
+    files.set(`${tree.path}/kustomization.yaml`, renderKustomization([...names, ...(tree.references ?? [])]));
   }
   return { objects, files };
 }

@@ -4,10 +4,10 @@ import { ContainerCommand, containerCommand } from '../config/versions';
 import { renderAgentConf } from '../render/agent-conf';
 import { renderControllerManagerConfig } from '../render/controller-manager-config';
 import {
-  KeyIdentifier as RenderedKeyIdentifier, ServerBundlePublisher, ServerDatastore, ServerKeyManager, ServerNodeAttestor, ServerUpstreamAuthority, renderServerConf,
+  BundleEndpointServingProfile, KeyIdentifier as RenderedKeyIdentifier, ServerBundlePublisher, ServerDatastore, ServerKeyManager, ServerNodeAttestor, ServerUpstreamAuthority, renderServerConf,
 } from '../render/server-conf';
 import { AgentConfOptions } from '../render/agent-conf';
-import { GCP_IIT_AGENT_PATH_TEMPLATE } from '../resolve/cloud';
+import { GCP_IIT_AGENT_PATH_TEMPLATE, X509POP_AGENT_PATH_TEMPLATE } from '../resolve/cloud';
 import { KeyIdentifier } from '../config/types';
 import { ResolvedCluster } from '../resolve/model';
 
@@ -93,10 +93,20 @@ function nodeAttestorOptions(resolved: ResolvedCluster): ServerNodeAttestor[] {
       serviceAccountFile: agents.useInstanceMetadata ? cloud.gcpServiceAccountFile : undefined,
     });
   }
+  const caBundlePath = `${SPIRE_SERVER.x509popCaDir}/${SPIRE_SERVER.x509popCaFile}`;
+  if (agents?.type === 'x509pop') attestors.push({ type: 'x509pop', caBundlePath, agentPathTemplate: X509POP_AGENT_PATH_TEMPLATE });
   for (const attestor of settings.vmNodeAttestors ?? []) {
     if (attestor.type === 'aws_iid') {
       const { type, ...options } = attestor;
       attestors.push({ type, ...options });
+      continue;
+    }
+    if (attestor.type === 'join_token') {
+      attestors.push({ type: 'join_token' });
+      continue;
+    }
+    if (attestor.type === 'x509pop') {
+      attestors.push({ type: 'x509pop', caBundlePath, agentPathTemplate: attestor.agentPathTemplate });
       continue;
     }
     attestors.push({
@@ -179,7 +189,7 @@ export function serverConf(resolved: ResolvedCluster): string {
       name: agents.cluster,
       serviceAccountAllowList: [`${agents.namespace}:${agents.serviceAccount}`],
       audience: [agents.audience],
-      kubeConfigFile: server.remoteClusters.find((remote) => remote.cluster === agents.cluster)?.kubeconfigPath,
+      kubeConfigFile: agents.kubeConfigFile ?? server.remoteClusters.find((remote) => remote.cluster === agents.cluster)?.kubeconfigPath,
     })),
     bundle: {
       cluster: resolved.clusterName,
@@ -191,8 +201,15 @@ export function serverConf(resolved: ResolvedCluster): string {
     },
     health: { port: server.ports.health, livePath: server.healthPaths.live, readyPath: server.healthPaths.ready },
     prometheusPort: server.ports.metrics,
-    federation: server.federates ? { bundleEndpointPort: server.ports.federation } : undefined,
+    federation: server.federates ? { bundleEndpointPort: server.ports.federation, profile: bundleEndpointProfile(resolved) } : undefined,
   });
+}
+
+function bundleEndpointProfile(resolved: ResolvedCluster): BundleEndpointServingProfile {
+  const cert = resolved.server.bundleEndpointServingCert;
+  return cert
+    ? { type: 'https_web', certFilePath: `${cert.dir}/${cert.certFile}`, keyFilePath: `${cert.dir}/${cert.keyFile}`, fileSyncInterval: cert.fileSyncInterval }
+    : { type: 'https_spiffe' };
 }
 
 /** spire-controller-manager's config file. */
@@ -222,6 +239,13 @@ export function controllerManagerConfig(resolved: ResolvedCluster): string {
 function agentNodeAttestor(resolved: ResolvedCluster): AgentConfOptions['nodeAttestor'] {
   const attestor = resolved.agent.settings.nodeAttestor;
   if (attestor?.type === 'gcp_iit') return { type: 'gcp_iit', serviceAccount: attestor.serviceAccount, identityTokenHost: attestor.identityTokenHost };
+  if (attestor?.type === 'x509pop') {
+    return {
+      type: 'x509pop',
+      certificatePath: `${SPIRE_AGENT.x509popCertDir}/${attestor.certificateFile ?? SPIRE_AGENT.x509popDefaultCertificateFile}`,
+      privateKeyPath: `${SPIRE_AGENT.x509popCertDir}/${attestor.keyFile ?? SPIRE_AGENT.x509popDefaultKeyFile}`,
+    };
+  }
   return { type: 'k8s_psat', cluster: resolved.clusterName, tokenPath: `${SPIRE_AGENT.tokenDir}/${SPIRE_AGENT.tokenFile}` };
 }
 
@@ -298,4 +322,26 @@ export function serverEnv(resolved: ResolvedCluster): k8s.EnvVar[] {
     ...cloud.env.map((variable) => ({ name: variable.name, value: variable.value })),
     ...serverUpstreamEnv(resolved),
   ];
+}
+
+/**
+ * The Secrets server.conf names files of, as volumes and mounts: the https_web bundle endpoint's serving
+ * certificate (cert-manager's Secret; the kubelet swaps its files on renewal and the server reloads them)
+ * and the kubeconfigs of remote clusters whose agents attest here. Both the server and a container that
+ * validates its config need them: `spire-server validate` loads the serving certificate too.
+ */
+export function serverSecretVolumes(server: ResolvedCluster['server']): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
+  const volumes: k8s.Volume[] = [];
+  const mounts: k8s.VolumeMount[] = [];
+  const cert = server.bundleEndpointServingCert;
+  if (cert) {
+    volumes.push({ name: 'bundle-endpoint-tls', secret: { secretName: cert.secretName, items: [{ key: cert.certFile, path: cert.certFile }, { key: cert.keyFile, path: cert.keyFile }] } });
+    mounts.push({ name: 'bundle-endpoint-tls', mountPath: cert.dir, readOnly: true });
+  }
+  for (const remote of server.remoteKubeConfigs) {
+    const name = `kubeconfig-${remote.cluster}`;
+    volumes.push({ name, secret: { secretName: remote.secretName, items: [{ key: remote.secretKey, path: remote.file }] } });
+    mounts.push({ name, mountPath: remote.dir, readOnly: true });
+  }
+  return { volumes, mounts };
 }

@@ -33,6 +33,12 @@ const WAVES: Record<string, number> = {
   // The identity policy is in force before the first identity is applied.
   ValidatingAdmissionPolicy: -1,
   ValidatingAdmissionPolicyBinding: -1,
+  // Routes from outside the cluster, with the Services they lead to: they carry traffic once the pods are
+  // ready and need nothing of a later wave. The Certificates they use are PreSync hooks (lib/spire/exposure.ts).
+  Ingress: -1,
+  TLSRoute: -1,
+  HTTPRoute: -1,
+  ReferenceGrant: -1,
   StatefulSet: 0,
   ClusterSPIFFEID: 1,
   ClusterFederatedTrustDomain: 1,
@@ -55,6 +61,7 @@ export const NESTED_DOWNSTREAM_WAVE_SHIFT = 2;
 /** Kinds whose CRDs come from another Application or chart. */
 const CUSTOM_RESOURCES = new Set([
   'ClusterSPIFFEID', 'ClusterFederatedTrustDomain', 'ClusterStaticEntry', 'PodMonitor', 'ServiceMonitor', 'PrometheusRule',
+  'TLSRoute', 'HTTPRoute', 'ReferenceGrant',
 ]);
 
 

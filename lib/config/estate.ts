@@ -4,6 +4,7 @@ import { TemplateField, namespaceServiceAccountId } from '../identity/spiffe-id'
 import { DEFAULT_IMAGES } from './versions';
 import { pinnedRevisions } from '../gitops/promotion';
 import promotionState from '../../promotion/revisions.json';
+import runningSpireVersions from '../../promotion/spire-versions.json';
 
 /*
  * The estate this repository ships: edit this file to describe yours. Each environment starts from a
@@ -90,6 +91,9 @@ function standardIdentities(options: {
   ];
 }
 
+// The platform's cert-manager ClusterIssuer (an ACME account): Web PKI certificates for exposed hosts.
+const ACME_ISSUER = { kind: 'ClusterIssuer' as const, name: 'letsencrypt-production' };
+
 // ACME's CA subject; every other server and agent setting is its preset's (lib/config/presets.ts).
 const ACME_SERVER = { caSubject: { country: 'DE', organization: 'ACME Platform', commonName: 'ACME SPIRE CA' } };
 
@@ -129,6 +133,11 @@ const staging = environment({
   server: ACME_SERVER,
   identities: standardIdentities({ ttl: '8h' }),
   oidcDiscovery: { domains: ['oidc-discovery.staging.spire.acme.example'], resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } } },
+  // Cloud IAM verifies staging's JWT-SVIDs against the discovery document at https://oidc-discovery.staging...
+  exposure: {
+    issuer: ACME_ISSUER,
+    oidcDiscovery: { route: { via: 'ingress', className: 'nginx', controllerNamespace: 'ingress-nginx' } },
+  },
 });
 
 function productionDatabase(host: string) {
@@ -171,6 +180,16 @@ const production = environment({
     gatewayFederatesWith: PARTNERS.map((partner) => partner.trustDomain),
   }),
   federation: PARTNERS,
+  // Partners fetch production's bundle from https://spire-bundle.<cluster>.prod.spire.acme.example with a
+  // Web PKI certificate: the server serves cert-manager's certificate itself, the Gateway passes TLS through.
+  exposure: {
+    issuer: ACME_ISSUER,
+    bundleEndpoint: {
+      host: 'spire-bundle.{cluster}.prod.spire.acme.example',
+      profile: 'https_web',
+      route: { via: 'gateway', gateway: { name: 'edge', namespace: 'gateway-system', sectionName: 'tls-passthrough' }, controllerNamespace: 'gateway-system' },
+    },
+  },
   gitops: {
     // The weekday window is when changes are planned (it would gate automated syncs); manual syncs stay
     // possible outside it, for incidents. The weekend is a freeze that blocks manual syncs too, until an
@@ -193,6 +212,7 @@ const production = environment({
 export const DEFAULT_ESTATE: EstateConfig = {
   repository: { url: 'https://git.acme.example/platform/spire-gitops.git', targetRevision: 'main' },
   pinnedRevisions: pinnedRevisions(promotionState),
+  runningSpireVersions,
   argocd: {
     namespace: 'argocd',
     project: 'spire',

@@ -448,6 +448,12 @@ export const bundlePublisherSchema = z.discriminatedUnion('type', [
   }),
 ]).describe('Where else the server publishes its trust bundle; at most one publisher of each type.');
 
+/** A key of an existing ConfigMap. */
+const configMapKeySchema = z.strictObject({
+  name: z.string().describe('Name of the ConfigMap.'),
+  key: z.string().describe('Key in the ConfigMap.'),
+});
+
 /** An extra NodeAttestor on the server, for SPIRE agents on virtual machines outside the clusters. */
 export const vmNodeAttestorSchema = z.discriminatedUnion('type', [
   z.strictObject({
@@ -483,6 +489,17 @@ export const vmNodeAttestorSchema = z.discriminatedUnion('type', [
     ),
     accountIdsForLocalValidation: z.array(z.string()).optional().describe('account_ids_for_local_validation: the AWS accounts whose instances may attest. None: any.'),
     partition: z.enum(['aws', 'aws-cn', 'aws-us-gov']).optional().describe('partition. Default: aws.'),
+  }),
+  z.strictObject({
+    type: z.literal('join_token').describe(
+      'One-time join tokens (SPIRE NodeAttestor join_token, no options). Tokens are created with `spire-server token generate` '
+      + 'and handed to the VM\'s agent (`-joinToken` or `join_token_file`); they are never in the estate or in Git.',
+    ),
+  }),
+  z.strictObject({
+    type: z.literal('x509pop').describe('VMs holding a certificate and key of a CA you run (SPIRE NodeAttestor x509pop, external_pki mode).'),
+    caBundleConfigMap: configMapKeySchema.describe('Existing ConfigMap in the server namespace with the PEM CA bundle the VMs\' certificates chain to (ca_bundle_path).'),
+    agentPathTemplate: z.string().optional().describe('agent_path_template, a Go template over the certificate. None: `/x509pop/{{ .Fingerprint }}`, SPIRE\'s default.'),
   }),
 ]).describe(
   'A NodeAttestor for agents on VMs outside the clusters (their workloads are registered as staticEntries under their agent '
@@ -599,7 +616,18 @@ export const agentNodeAttestorSchema = z.discriminatedUnion('type', [
     serviceAccount: z.string().optional().describe('The instance\'s service account whose identity token the agent fetches (agent service_account). None: `default`.'),
     identityTokenHost: z.string().optional().describe('Metadata server host the agent asks (agent identity_token_host). None: `metadata.google.internal`.'),
   }),
-]).describe('The NodeAttestor the clusters\' agents use: `k8s_psat` (any cluster) or `gcp_iit` (GKE).');
+  z.strictObject({
+    type: z.literal('x509pop').describe(
+      'A certificate and key that node provisioning put on each node (SPIRE NodeAttestor x509pop): bare-metal and on-prem '
+      + 'clusters. The certificate\'s subject CN must be the Kubernetes node name: the agent ID is `/spire/agent/x509pop/<CN>`, '
+      + 'and the controller manager parents the node\'s pods on `/spire/agent/x509pop/<node name>`.',
+    ),
+    caBundleConfigMap: configMapKeySchema.describe('Existing ConfigMap in the server namespace with the PEM CA bundle the node certificates chain to (server ca_bundle_path).'),
+    nodeCertificateDir: z.string().describe('Absolute directory on every node holding its certificate and key, mounted read-only into the agent; the files are never in Git.'),
+    certificateFile: z.string().optional().describe('File name of the node certificate (PEM) in nodeCertificateDir (agent certificate_path). None: `node.crt`.'),
+    keyFile: z.string().optional().describe('File name of the node\'s private key (PEM) in nodeCertificateDir (agent private_key_path). None: `node.key`.'),
+  }),
+]).describe('The NodeAttestor the clusters\' agents use: `k8s_psat` (any cluster), `gcp_iit` (GKE) or `x509pop` (node certificates).');
 
 /** An SVIDStore on the agents: SVIDs of entries that ask for it are also written to a cloud secret store. */
 export const svidStoreSchema = z.discriminatedUnion('type', [
@@ -806,6 +834,94 @@ export const meshSchema = z.discriminatedUnion('type', [
   }),
 ]).describe('A service mesh that takes its workload certificates from the SPIRE agent\'s SDS API.');
 
+// ------------------------------------------------------------------------------------------ exposure
+
+/*
+ * Reaching SPIRE from outside its cluster. Every exposed host gets a cert-manager Certificate whose key
+ * stays in a Secret of the cluster (never in Git); the traffic arrives through a Gateway API route, an
+ * Ingress or a LoadBalancer Service, and the NetworkPolicies admit the controller that forwards it.
+ */
+
+export const certificateIssuerSchema = z.strictObject({
+  kind: z.enum(['ClusterIssuer', 'Issuer']).describe('`ClusterIssuer` (one for the whole cluster, e.g. the ACME account) or `Issuer` (in the namespace of the exposed component).'),
+  name: z.string().describe('Name of the cert-manager issuer, e.g. `letsencrypt-production`.'),
+}).describe('The cert-manager issuer (an ACME ClusterIssuer, typically) that signs the certificates of exposed hosts.');
+
+const gatewayRouteShape = {
+  via: z.literal('gateway').describe('A Gateway API route attached to an existing Gateway.'),
+  gateway: z.strictObject({
+    name: z.string().describe('Name of the Gateway.'),
+    namespace: z.string().describe('Namespace of the Gateway.'),
+    sectionName: z.string().optional().describe('Listener of the Gateway the route attaches to; none: every listener that allows the route.'),
+  }).describe('The Gateway (run by the platform) the route attaches to.'),
+  controllerNamespace: z.string().describe(
+    'Namespace of the pods that forward the Gateway\'s traffic (its data plane); the NetworkPolicies admit them, and only them, to the exposed port.',
+  ),
+};
+
+export const gatewayRouteSchema = z.strictObject(gatewayRouteShape);
+
+export const ingressRouteSchema = z.strictObject({
+  via: z.literal('ingress').describe('A networking.k8s.io Ingress that terminates TLS with the Certificate\'s Secret.'),
+  className: z.string().describe('ingressClassName of the Ingress controller.'),
+  controllerNamespace: z.string().describe('Namespace of the Ingress controller\'s pods; the NetworkPolicies admit them, and only them, to the exposed port.'),
+});
+
+export const loadBalancerRouteSchema = z.strictObject({
+  via: z.literal('loadBalancer').describe('A Service of type LoadBalancer on port 443 in front of the port: TLS passes through to SPIRE.'),
+  sourceRanges: z.array(z.string()).optional().describe('CIDRs the load balancer admits (loadBalancerSourceRanges); none: any source.'),
+  annotations: z.record(z.string(), z.string()).optional().describe('Annotations of the Service for the cloud\'s load balancer controller (scheme, type); none: the controller\'s defaults.'),
+});
+
+export const bundleEndpointExposureSchema = z.strictObject({
+  host: z.string().describe(
+    'External DNS name partners reach the bundle endpoint at (`https://<host>`); `{cluster}` is replaced by the cluster\'s name.',
+  ),
+  profile: z.enum(['https_web', 'https_spiffe']).describe(
+    '`https_web`: the server presents a Web PKI certificate from cert-manager (`exposure.issuer`), partners need nothing but the URL; '
+    + '`https_spiffe`: it presents its own X509-SVID, partners need this trust domain\'s bundle and the server\'s SPIFFE ID.',
+  ),
+  route: z.discriminatedUnion('via', [gatewayRouteSchema, ingressRouteSchema, loadBalancerRouteSchema]).describe(
+    'How partners\' traffic reaches the endpoint. SPIRE terminates the TLS itself, so `gateway` renders a TLSRoute (passthrough) and '
+    + '`loadBalancer` a LoadBalancer Service; `ingress` is refused (an Ingress terminates TLS).',
+  ),
+}).describe('The server\'s federation bundle endpoint, for partners outside the cluster.');
+
+export const oidcDiscoveryExposureSchema = z.strictObject({
+  route: z.discriminatedUnion('via', [gatewayRouteSchema, ingressRouteSchema]).describe(
+    'How relying parties reach the provider: `ingress` (TLS terminated by the Ingress with the Certificate\'s Secret) or `gateway` (an '
+    + 'HTTPRoute on a Gateway whose HTTPS listener for the hosts uses the Certificate\'s Secret, allowed by a ReferenceGrant).',
+  ),
+}).describe('The OIDC discovery provider for relying parties outside the cluster, on the hosts of `oidcDiscovery.domains`.');
+
+export const remoteAgentClusterSchema = z.strictObject({
+  name: z.string().describe('The remote cluster\'s k8s_psat cluster name (its agents\' `cluster`).'),
+  kubeConfigSecret: z.strictObject({
+    name: z.string().describe('Name of the Secret in the server\'s namespace.'),
+    key: z.string().describe('Key of the kubeconfig in the Secret.'),
+  }).describe(
+    'Existing Secret holding a kubeconfig for the remote cluster\'s API server, with which the server reviews the agents\' tokens '
+    + '(k8s_psat kube_config_file); created out of band, never in Git.',
+  ),
+  serviceAccount: z.string().optional().describe('`namespace:name` of the remote agents\' ServiceAccount. Default: this project\'s agents (`spire-system:spire-agent`).'),
+  audience: z.string().optional().describe('Audience of the remote agents\' tokens. Default: this project\'s (`spire-server`).'),
+}).describe('A cluster whose agents (or downstream servers) attest to this server from outside its cluster.');
+
+export const serverGrpcExposureSchema = z.strictObject({
+  host: z.string().describe('External DNS name agents and downstream servers of other clusters dial (port 443); `{cluster}` is replaced by the cluster\'s name.'),
+  route: z.discriminatedUnion('via', [gatewayRouteSchema, loadBalancerRouteSchema]).describe(
+    'The server\'s gRPC is mutual TLS with SPIRE\'s own certificates: a TLSRoute (passthrough) or a LoadBalancer Service.',
+  ),
+  remoteClusters: z.array(remoteAgentClusterSchema).describe('Clusters whose agents attest through this address (k8s_psat clusters beside the local one).'),
+}).describe('The server\'s gRPC API for agents or downstream servers in other clusters.');
+
+export const exposureSchema = z.strictObject({
+  issuer: certificateIssuerSchema.optional().describe('Needed by the https_web bundle endpoint and the OIDC provider. None: no Certificates.'),
+  bundleEndpoint: bundleEndpointExposureSchema.optional().describe('None: the bundle endpoint (if the server federates) is reached inside the cluster only.'),
+  oidcDiscovery: oidcDiscoveryExposureSchema.optional().describe('None: the OIDC provider (if any) has a ClusterIP Service only.'),
+  serverGrpc: serverGrpcExposureSchema.optional().describe('None: only the cluster\'s own agents reach the server.'),
+}).describe('What of SPIRE is reached from outside the cluster, and how. README "Exposure" says when to pick which route.');
+
 // ------------------------------------------------------------------------------------------ clusters
 
 export const clusterConfigSchema = z.strictObject({
@@ -911,6 +1027,7 @@ export const environmentConfigSchema = z.strictObject({
   staticEntries: z.array(staticEntrySpecSchema).describe('Registration entries for workloads outside Kubernetes.'),
   federation: z.array(federationSpecSchema).describe('Trust domains this environment federates with; empty means no federation.'),
   oidcDiscovery: oidcDiscoverySettingsSchema.optional().describe('None: no OIDC discovery provider.'),
+  exposure: exposureSchema.optional().describe('None: nothing of SPIRE is reached from outside the cluster.'),
   networkPolicies: z.boolean().describe('Render NetworkPolicies that admit only the traffic SPIRE needs.'),
   requireImageDigests: z.boolean().describe('Refuse any image that is not pinned by digest.'),
   webhookFailurePolicy: z.enum(['Ignore', 'Fail']).describe('failurePolicy of the controller manager\'s validating webhooks.'),
@@ -940,6 +1057,14 @@ export const estateConfigSchema = z.strictObject({
   pinnedRevisions: z.record(z.string(), z.string()).optional().describe(
     'Commits that environments with `gitops.pinRevision` deploy, by environment name: the committed promotion state '
     + '(promotion/revisions.json), written by `npm run promote`.',
+  ),
+  runningSpireVersions: z.record(z.string(), z.strictObject({
+    server: z.string().describe('The SPIRE server release the environment runs, e.g. `1.15.2`.'),
+    agent: z.string().describe('The SPIRE agent release its agents run.'),
+  })).optional().describe(
+    'The SPIRE versions each environment was last recorded running, by environment name: the committed upgrade state '
+    + '(promotion/spire-versions.json), written by `npm run promote`. Synth refuses images more than one minor version away '
+    + 'from it, and a server older than the agents. Default: no record (a first install; only the server/agent order is checked).',
   ),
   argocd: argoCdConfigSchema,
   flux: fluxConfigSchema,

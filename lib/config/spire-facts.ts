@@ -48,6 +48,9 @@ export const SPIRE_SERVER = {
   /** The Google service account key file, from a Secret (`cloudCredentials.gcp` of type service-account-file). */
   gcpCredentialsDir: '/run/spire/gcp',
   gcpCredentialsFile: 'service-account.json',
+  /** The x509pop NodeAttestor's CA bundle (ca_bundle_path), from its ConfigMap. */
+  x509popCaDir: '/run/spire/x509pop-ca',
+  x509popCaFile: 'ca-bundle.pem',
   /** The client certificate and key the server authenticates to the database with, from `datastore.clientCertificateSecret`. */
   dbClientCertDir: '/run/spire/db-client',
   /** aws_pca: the supplemental bundle (supplemental_bundle_path), from a ConfigMap. */
@@ -55,6 +58,10 @@ export const SPIRE_SERVER = {
   awsPcaBundleFile: 'bundle.pem',
   /** Where the PreSync hook mounts the server.conf it validates. */
   validateConfigDir: '/run/spire/validate',
+  /** https_web bundle endpoint: the serving certificate's Secret (serving_cert_file). */
+  bundleEndpointCertDir: '/run/spire/bundle-endpoint-tls',
+  /** k8s_psat kubeconfigs of remote clusters, one directory per cluster below this. */
+  remoteClustersDir: '/run/spire/remote-clusters',
   ports: { service: 443, grpc: 8081, health: 8080, metrics: 9988, federation: 8443 },
   /** The vault UpstreamAuthority's files: the CA that verifies Vault, the client certificate, the projected token. */
   vault: {
@@ -113,6 +120,10 @@ export const SPIRE_AGENT = {
   /** The Google service account key file of the gcp_secretmanager SVIDStore, from a Secret. */
   gcpCredentialsDir: '/run/spire/gcp',
   gcpCredentialsFile: 'service-account.json',
+  /** x509pop: the node's certificate directory (a read-only hostPath) inside the agent, and its files when the estate names none. */
+  x509popCertDir: '/run/spire/node-certificate',
+  x509popDefaultCertificateFile: 'node.crt',
+  x509popDefaultKeyFile: 'node.key',
   // hostNetwork binds these on the node: kept off the ports of the upstream agent (9981/9989) and kubelet.
   ports: { health: 9982, metrics: 9988 },
   /** The service account CA the k8s workload attestor verifies the kubelet with. */
@@ -231,4 +242,19 @@ export const ENVOY_EXAMPLE = {
   /** The local application the listener forwards to. */
   appPort: 8080,
   adminPort: 9901,
+} as const;
+
+/** What exposing a component outside its cluster relies on (README "Exposure"). */
+export const EXPOSURE = {
+  /** The port clients dial on an exposed host: HTTPS, the Gateway listener's and the LoadBalancer's. */
+  externalPort: 443,
+  /** Keys of the kubernetes.io/tls Secret cert-manager writes for a Certificate (cert-manager docs, Certificate resource). */
+  tlsCertKey: 'tls.crt',
+  tlsKeyKey: 'tls.key',
+  /**
+   * How often the server looks at the serving certificate's files and reloads them when their
+   * modification time changed (spire pkg/common/diskcertmanager/cert_manager.go syncCertificateFiles):
+   * the kubelet swaps a Secret volume's files within about a minute of cert-manager renewing it.
+   */
+  servingCertSyncInterval: '1m',
 } as const;

@@ -9,6 +9,8 @@ import {
   topologySchema,
   agentCloudCredentialsSchema, agentNodeAttestorSchema, awsCredentialsSchema, bundlePublisherSchema, cloudCredentialsSchema, keyIdentifierSchema, svidStoreSchema, vmNodeAttestorSchema,
   meshSchema, agentSdsSchema,
+  exposureSchema, bundleEndpointExposureSchema, oidcDiscoveryExposureSchema, serverGrpcExposureSchema,
+  certificateIssuerSchema, remoteAgentClusterSchema,
 } from './schema';
 
 /*
@@ -79,3 +81,10 @@ export type PodSpread = Config<typeof podSpreadSchema>;
 /** How a component's pods are scheduled and marked (lib/config/schema.ts). */
 export type PodOptions = Config<typeof podOptionsSchema>;
 export type ReplicatedPodOptions = Config<typeof replicatedPodOptionsSchema>;
+/** What of SPIRE is reached from outside the cluster (lib/config/schema.ts exposureSchema). */
+export type ExposureConfig = Config<typeof exposureSchema>;
+export type BundleEndpointExposure = Config<typeof bundleEndpointExposureSchema>;
+export type OidcDiscoveryExposure = Config<typeof oidcDiscoveryExposureSchema>;
+export type ServerGrpcExposure = Config<typeof serverGrpcExposureSchema>;
+export type CertificateIssuer = Config<typeof certificateIssuerSchema>;
+export type RemoteAgentCluster = Config<typeof remoteAgentClusterSchema>;

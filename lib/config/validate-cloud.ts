@@ -1,6 +1,7 @@
 import { ViolationDetails } from './violation';
 import { EnvironmentConfig, KeyIdentifier } from './types';
 import { DNS_SUBDOMAIN, quantityValue } from './validate-fields';
+import { SPIRE_AGENT } from './spire-facts';
 
 /*
  * The cloud plugins' options, checked against what SPIRE v1.15.2 accepts (each rule cites the plugin's
@@ -33,6 +34,19 @@ function secretRef(report: Report, resource: string, field: string, ref: { name:
 function guid(report: Report, resource: string, field: string, value: string, what: string): void {
   if (!GUID.test(value)) report({ resource, field, value, rule: `is not ${what} (a GUID)`, fix: 'copy it from the Azure portal, like 00000000-0000-0000-0000-000000000000' });
 }
+
+/** A key of an existing ConfigMap holding a PEM CA bundle (x509pop ca_bundle_path: util.LoadCertificates reads the file). */
+function configMapKey(report: Report, resource: string, field: string, ref: { name: string; key: string }): void {
+  if (!DNS_SUBDOMAIN.test(ref.name) || ref.name.length > 253) {
+    report({ resource, field: `${field}.name`, value: ref.name, rule: 'is not a valid ConfigMap name', fix: 'use lowercase letters, digits, - and .' });
+  }
+  if (!SECRET_KEY.test(ref.key)) {
+    report({ resource, field: `${field}.key`, value: ref.key, rule: 'is not a valid ConfigMap key', fix: 'name the key holding the PEM CA bundle, e.g. ca.crt' });
+  }
+}
+
+/** A file name inside the node certificate directory: no directories, nothing that leaves it. */
+const FILE_NAME = /^[-._a-zA-Z0-9]{1,255}$/;
 
 function nonEmpty(report: Report, resource: string, field: string, value: string, rule: string, fix: string): void {
   if (value.trim() === '') report({ resource, field, value, rule, fix });
@@ -154,12 +168,47 @@ export function checkCloudPlugins(env: EnvironmentConfig, report: Report): void 
     }
   }
 
+  if (attestor?.type === 'x509pop') {
+    configMapKey(report, resource, 'agent.nodeAttestor.caBundleConfigMap', attestor.caBundleConfigMap);
+    const dir = attestor.nodeCertificateDir;
+    // A hostPath must be absolute; `..` would reach outside the directory provisioning owns.
+    if (!dir.startsWith('/') || dir.split('/').includes('..') || dir === '/') {
+      report({ resource, field: 'agent.nodeAttestor.nodeCertificateDir', value: dir, rule: 'must be an absolute directory on the node, not / and without ..', fix: 'name the directory node provisioning writes the certificate to, e.g. /etc/spire-agent/pki' });
+    }
+    for (const key of ['certificateFile', 'keyFile'] as const) {
+      const file = attestor[key];
+      if (file !== undefined && (!FILE_NAME.test(file) || file === '.' || file === '..')) {
+        report({ resource, field: `agent.nodeAttestor.${key}`, value: file, rule: 'must be a file name inside nodeCertificateDir, without /', fix: 'give the bare file name, e.g. node.crt, and put its directory in nodeCertificateDir' });
+      }
+    }
+    if ((attestor.certificateFile ?? SPIRE_AGENT.x509popDefaultCertificateFile) === (attestor.keyFile ?? SPIRE_AGENT.x509popDefaultKeyFile)) {
+      report({ resource, field: 'agent.nodeAttestor.keyFile', value: attestor.keyFile, rule: 'names the same file as certificateFile', fix: 'give the certificate and the key their own files' });
+    }
+  }
+
   const vmAttestorTypes = new Set<string>();
   for (const [index, vmAttestor] of (server.vmNodeAttestors ?? []).entries()) {
     const field = `server.vmNodeAttestors[${index}]`;
-    if (vmAttestorTypes.has(vmAttestor.type)) report({ resource, field: `${field}.type`, value: vmAttestor.type, rule: 'appears twice; SPIRE loads one plugin of a name', fix: vmAttestor.type === 'azure_msi' ? 'keep one and list every tenant in it' : 'keep one' });
+    if (vmAttestorTypes.has(vmAttestor.type)) report({ resource, field: `${field}.type`, value: vmAttestor.type, rule: 'appears twice; SPIRE loads one plugin of a name', fix: 'keep one (azure_msi: list every tenant in it)' });
     vmAttestorTypes.add(vmAttestor.type);
-    if (vmAttestor.type !== 'azure_msi') continue; // lib/config/validate-aws.ts
+    if (vmAttestor.type === 'aws_iid') continue; // lib/config/validate-aws.ts
+    // join_token.go buildConfig: no keys; tokens are made with `spire-server token generate`.
+    if (vmAttestor.type === 'join_token') continue;
+    if (vmAttestor.type === 'x509pop') {
+      if (attestor?.type === 'x509pop') {
+        report({
+          resource, field: `${field}.type`, value: 'x509pop',
+          rule: 'is also agent.nodeAttestor\'s type, and SPIRE loads one plugin of a name',
+          fix: 'put the VMs\' CA into agent.nodeAttestor.caBundleConfigMap beside the nodes\' CA and drop this entry (the VMs then get /spire/agent/x509pop/<CN>)',
+        });
+      }
+      configMapKey(report, resource, `${field}.caBundleConfigMap`, vmAttestor.caBundleConfigMap);
+      // x509pop.go buildConfig: agentpathtemplate.Parse; an empty template would make every VM the same agent path.
+      if (vmAttestor.agentPathTemplate !== undefined && !/^\/.*\{\{.+\}\}/.test(vmAttestor.agentPathTemplate)) {
+        report({ resource, field: `${field}.agentPathTemplate`, value: vmAttestor.agentPathTemplate, rule: 'must be a path starting with / that uses the certificate, like /x509pop/{{ .Subject.CommonName }}', fix: 'leave it out for /x509pop/<fingerprint>, or template it on the certificate' });
+      }
+      continue;
+    }
 
     // azuremsi/msi.go buildConfig: "configuration must have at least one tenant".
     if (vmAttestor.tenants.length === 0) report({ resource, field: `${field}.tenants`, value: [], rule: 'must list at least one tenant (SPIRE azure_msi)', fix: 'add the tenant ID of the VMs' });

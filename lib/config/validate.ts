@@ -12,6 +12,7 @@ import { checkAwsFields } from './validate-aws';
 import { checkCloudPlugins } from './validate-cloud';
 import { Datastore, EnvironmentConfig, EstateConfig } from './types';
 import { caHomeOf, clusterTrustDomain, topologyOf, topologyProblems } from './topology';
+import { exposureProblems } from './exposure';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -124,6 +125,7 @@ export function validateEstate(estate: EstateConfig): string[] {
     problems.push(...productionProblems(env, where));
     problems.push(...agentAndMeshProblems(env, where));
     problems.push(...upstreamProblems(env, where));
+    problems.push(...exposureProblems(env));
     const partners = new Set<string>();
     for (const federation of env.federation) {
       if (partners.has(federation.trustDomain)) {

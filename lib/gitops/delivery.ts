@@ -13,6 +13,8 @@ export { gitopsProblems } from './validate';
 export interface DeliveryTree {
   readonly path: string;
   readonly chart: Chart;
+  /** Files of other trees its kustomization.yaml lists too (see OutputTree.references). */
+  readonly references?: readonly string[];
 }
 
 /** Adds to each cluster tree what its environment's secret delivery renders (ExternalSecrets). */
@@ -40,6 +42,7 @@ export function deliveryTrees(app: App, estate: EstateConfig, clusters: readonly
     const flux = new FluxChart(app, `flux-${cluster.node.id}`, { estate, cluster, role });
     trees.push({ path: flux.outputPath, chart: flux });
     if (flux.crds) trees.push({ path: flux.crdsPath, chart: flux.crds });
+    if (flux.agents) trees.push({ path: flux.agentsPath, chart: flux.agents, references: flux.agentFiles });
     const bootstrap = new FluxBootstrapChart(app, `flux-bootstrap-${cluster.node.id}`, { estate, cluster });
     trees.push({ path: bootstrap.outputPath, chart: bootstrap });
   }

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { ApiObject, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -9,7 +10,8 @@ import { ClusterChart } from '../build/cluster-chart';
 import { EstateConfig } from '../config/types';
 import { SPIRE_CRDS_CHART } from '../config/versions';
 import { standardLabels } from '../resolve/labels';
-import { sortedByCodePoint } from '../render/kustomization';
+import { manifestFileName, sortedByCodePoint } from '../render/kustomization';
+import { toYaml } from '../render/yaml';
 import { CRD_ANNOTATIONS } from './cluster-application';
 import { EngineRole } from './engines';
 import { revisionOf } from './promotion';
@@ -69,14 +71,28 @@ export function applierRules(objects: readonly any[]): k8s.PolicyRule[] {
  * `dist/flux/<env>/<cluster>/`: what one cluster's Flux applies, through the root Kustomization of
  * `dist/flux-bootstrap/<env>/<cluster>/`. A GitRepository for this repository (the environment's pinned
  * commit, or the branch), a Kustomization that installs the SPIRE CRDs through the spire-crds HelmRelease
- * in `crds/` and waits for it, the Kustomization of the cluster's tree, which depends on it and
- * health-checks the server and the agents, the ServiceAccounts they run as, and notification Alerts.
+ * in `crds/` and waits for it, the Kustomization of the cluster's tree without its DaemonSets, which
+ * depends on it and health-checks the server, the Kustomization of the DaemonSets (agents, CSI driver;
+ * `agents/`), which depends on that one, the ServiceAccounts they run as, and notification Alerts.
+ *
+ * Why two Kustomizations for one tree: SPIRE upgrades servers before agents. Flux applies a
+ * Kustomization's objects together, so a commit that moves server and agents to a new version would
+ * roll both at once. A Kustomization with dependsOn is reconciled only when its dependency is Ready and
+ * has applied the very revision it is about to apply (kustomize-controller
+ * internal/controller/kustomization_controller.go, checkDependencies: Ready condition, observed
+ * generation, LastAppliedRevision against the source artifact), and `spire` becomes Ready only after its
+ * health check found the server StatefulSet rolled out (checkHealth, kstatus: updated and ready replicas,
+ * current revision = update revision). So the agents move only once the server runs the new version.
  */
 export class FluxChart extends Chart {
   public readonly outputPath: string;
   public readonly crdsPath: string;
   /** The chart's objects live in their own directory so the `spire-crds` Kustomization can wait on them. */
   public readonly crds?: FluxCrdsChart;
+  /** `agents/`: the cluster tree's DaemonSets, applied once the server is healthy; `agentFiles` lists them. */
+  public readonly agentsPath: string;
+  public readonly agents?: Chart;
+  public readonly agentFiles: readonly string[] = [];
 
   constructor(scope: Construct, id: string, props: FluxChartProps) {
     super(scope, id, {
@@ -88,6 +104,7 @@ export class FluxChart extends Chart {
     const namespace = estate.flux.namespace;
     this.outputPath = `flux/${cluster.outputPath}`;
     this.crdsPath = `${this.outputPath}/crds`;
+    this.agentsPath = `${this.outputPath}/agents`;
     // Handover to Argo CD, second step: the directory stays, empty, so the root Kustomization prunes the
     // Kustomizations below; they orphan what they applied (deletionPolicy Orphan from the first step).
     if (role === 'released') return;
@@ -165,25 +182,46 @@ export class FluxChart extends Chart {
       });
     }
 
+    // The DaemonSets of the tree (agents, CSI driver): they follow the server, never roll with it.
+    const daemonSets = treeObjects.filter((object) => object.kind === 'DaemonSet');
+    const spireTree = {
+      sourceRef,
+      interval,
+      prune: true,
+      ...orphan,
+      serviceAccountName: FLUX_APPLIER,
+      timeout: '10m',
+      // Until promoted, nothing in this environment reconciles (including drift correction).
+      suspend: env.gitops.fluxSuspended,
+    };
     new kustomize.Kustomization(this, 'Spire', {
       metadata: { name: 'spire', namespace },
       spec: {
         path: `./dist/${cluster.outputPath}`,
-        sourceRef,
-        interval,
-        prune: true,
-        ...orphan,
-        serviceAccountName: FLUX_APPLIER,
-        timeout: '10m',
-        // Until promoted, nothing in this environment reconciles (including drift correction).
-        suspend: env.gitops.fluxSuspended,
+        ...spireTree,
         dependsOn: [{ name: 'spire-crds' }],
+        // One patch per object: kustomize removes what a `$patch: delete` patch names from the build.
+        patches: daemonSets.map((daemonSet) => ({
+          target: { kind: 'DaemonSet', name: daemonSet.metadata.name, namespace: daemonSet.metadata.namespace },
+          patch: toYaml({ $patch: 'delete', apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: daemonSet.metadata.name, namespace: daemonSet.metadata.namespace } }),
+        })),
         healthChecks: [
           { apiVersion: 'apps/v1', kind: 'StatefulSet', name: cluster.context.server.name, namespace: cluster.context.server.namespace },
-          { apiVersion: 'apps/v1', kind: 'DaemonSet', name: cluster.context.agent.name, namespace: cluster.context.agent.namespace },
         ],
       },
     });
+    new kustomize.Kustomization(this, 'Agents', {
+      metadata: { name: 'spire-agents', namespace },
+      spec: {
+        path: `./dist/${this.agentsPath}`,
+        ...spireTree,
+        dependsOn: [{ name: 'spire' }],
+        // Ready once every DaemonSet it applied rolled out.
+        wait: true,
+      },
+    });
+    this.agentFiles = sortedByCodePoint(daemonSets.map((daemonSet) => posix.relative(this.agentsPath, `${cluster.outputPath}/${manifestFileName(daemonSet, true)}`)));
+    this.agents = new Chart(scope, `${id}-agents`, { disableResourceNameHashes: true });
 
     const notifications = estate.flux.notifications;
     if (notifications) {
@@ -205,6 +243,7 @@ export class FluxChart extends Chart {
             { kind: 'Kustomization', name: 'spire-crds' },
             ...(sops ? [{ kind: 'Kustomization', name: 'spire-secrets' }] : []),
             { kind: 'Kustomization', name: 'spire' },
+            { kind: 'Kustomization', name: 'spire-agents' },
             { kind: 'HelmRepository', name: 'spiffe' },
             { kind: 'HelmRelease', name: SPIRE_CRDS_CHART.chart },
           ],

@@ -2,13 +2,14 @@ import { formatViolation } from '../config/violation';
 import { EstateConfig } from '../config/types';
 import { engineProblems, engineRole } from './engines';
 import { promotionProblems } from './promotion';
+import { upgradeProblems } from './spire-upgrade';
 import { datastoreNeeds } from './secret-delivery';
 import { syncWindowProblems } from './sync-windows';
 
 /**
  * Checks on how the estate is delivered, before anything is built: one engine per environment, a
- * handover between two, sync windows that do what they say, pinned revisions that cannot move, and a
- * way for every Secret a datastore needs to reach the cluster.
+ * handover between two, sync windows that do what they say, pinned revisions that cannot move, SPIRE
+ * versions one minor step from what runs, and a way for every Secret a datastore needs to reach the cluster.
  */
 export function gitopsProblems(estate: EstateConfig): string[] {
   const problems: string[] = [];
@@ -38,6 +39,8 @@ export function gitopsProblems(estate: EstateConfig): string[] {
       }
     }
   }
-  for (const problem of promotionProblems(estate)) problems.push(formatViolation(problem.where, { resource: `environment "${problem.where}"`, ...problem }));
+  for (const problem of [...promotionProblems(estate), ...upgradeProblems(estate)]) {
+    problems.push(formatViolation(problem.where, { resource: `environment "${problem.where}"`, ...problem }));
+  }
   return problems;
 }

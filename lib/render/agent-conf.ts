@@ -6,7 +6,9 @@ export type AgentNodeAttestor =
   /** `cluster` must be a key of the server's k8s_psat `clusters`. */
   | { readonly type: 'k8s_psat'; readonly cluster: string; readonly tokenPath: string }
   /** agent/plugin/nodeattestor/gcpiit/iit.go IITAttestorConfig: both keys have defaults there. */
-  | { readonly type: 'gcp_iit'; readonly serviceAccount?: string; readonly identityTokenHost?: string };
+  | { readonly type: 'gcp_iit'; readonly serviceAccount?: string; readonly identityTokenHost?: string }
+  /** agent/plugin/nodeattestor/x509pop/x509pop.go Config: both paths are required outside spiffe mode (buildConfig). */
+  | { readonly type: 'x509pop'; readonly certificatePath: string; readonly privateKeyPath: string };
 
 export type AgentSvidStore =
   /** agent/plugin/svidstore/gcpsecretmanager/gcloud.go Configuration. */
@@ -21,9 +23,11 @@ function svidStore(options: AgentSvidStore) {
 }
 
 function nodeAttestor(options: AgentNodeAttestor) {
-  return options.type === 'k8s_psat'
-    ? plugin('NodeAttestor', 'k8s_psat', [['cluster', options.cluster], ['token_path', options.tokenPath]])
-    : plugin('NodeAttestor', 'gcp_iit', [['service_account', options.serviceAccount], ['identity_token_host', options.identityTokenHost]]);
+  switch (options.type) {
+    case 'k8s_psat': return plugin('NodeAttestor', 'k8s_psat', [['cluster', options.cluster], ['token_path', options.tokenPath]]);
+    case 'gcp_iit': return plugin('NodeAttestor', 'gcp_iit', [['service_account', options.serviceAccount], ['identity_token_host', options.identityTokenHost]]);
+    case 'x509pop': return plugin('NodeAttestor', 'x509pop', [['private_key_path', options.privateKeyPath], ['certificate_path', options.certificatePath]]);
+  }
 }
 
 export interface AgentConfOptions {

@@ -8,6 +8,7 @@ import { SPIRE_AGENT } from '../config/spire-facts';
 import { samplePodFor } from '../identity/policy';
 import { sortedByCodePoint } from './kustomization';
 import { trustGraph } from './trust-graph';
+import { ResolvedCertificate, ResolvedRoute } from '../resolve/model';
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -129,6 +130,47 @@ function environmentSection(estate: EstateConfig, env: EnvironmentConfig, charts
   return lines;
 }
 
+function routeText(route: ResolvedRoute, gatewayRoute: 'TLSRoute (TLS passed through)' | 'HTTPRoute'): string {
+  if (route.via === 'gateway') return `${gatewayRoute} on Gateway ${route.gateway.namespace}/${route.gateway.name}${route.gateway.sectionName ? ` (listener ${route.gateway.sectionName})` : ''}`;
+  if (route.via === 'ingress') return `Ingress (class ${route.className})`;
+  return `LoadBalancer Service${route.sourceRanges?.length ? ` from ${route.sourceRanges.join(', ')}` : ''}`;
+}
+
+/**
+ * What each cluster serves outside itself, at the URLs clients use: the bundle endpoint partners fetch
+ * (the URL to hand them), the OIDC issuer, the server address for agents of other clusters.
+ */
+function exposureSection(clusters: readonly ClusterChart[]): string[] {
+  const rows: string[] = [];
+  for (const chart of clusters) {
+    const { exposure, where } = chart.context;
+    const certificate = (cert: ResolvedCertificate | undefined) => (cert ? `${cert.issuer.kind} ${cert.issuer.name} (Secret ${cert.secretName})` : '-');
+    if (exposure.bundleEndpoint) {
+      const bundle = exposure.bundleEndpoint;
+      const profile = bundle.profile === 'https_spiffe' ? `https_spiffe (spiffe://${chart.context.trustDomain}/spire/server)` : 'https_web';
+      rows.push(`| ${where} | bundle endpoint for partners | ${code(bundle.url)} | ${cell(profile)} | ${cell(routeText(bundle.route, 'TLSRoute (TLS passed through)'))} | ${cell(certificate(bundle.certificate))} |`);
+    }
+    if (exposure.oidcDiscovery) {
+      const oidc = exposure.oidcDiscovery;
+      rows.push(`| ${where} | OIDC discovery (issuer) | ${code(oidc.issuerUrl)} | HTTPS | ${cell(routeText(oidc.route, 'HTTPRoute'))} | ${cell(certificate(oidc.certificate))} |`);
+    }
+    if (exposure.serverGrpc) {
+      const grpc = exposure.serverGrpc;
+      rows.push(`| ${where} | server gRPC for agents of other clusters | ${code(`${grpc.hosts[0]}:${grpc.externalPort}`)} | SPIRE mTLS | ${cell(routeText(grpc.route, 'TLSRoute (TLS passed through)'))} | - |`);
+    }
+  }
+  return [
+    '',
+    '## Reached from outside the clusters',
+    '',
+    'The external addresses each cluster serves; the bundle endpoint URL is the one to give federation partners.',
+    '',
+    '| cluster | what | address | authenticates with | route | certificate |',
+    '|---|---|---|---|---|---|',
+    ...(rows.length ? rows : ['| - | - | - | - | - | - |']),
+  ];
+}
+
 /**
  * `dist/README.md`: for people who would rather read than diff YAML. Trust domains with their federation
  * (a diagram and the partners' bundle endpoints), the images, and per environment the agents'
@@ -164,6 +206,7 @@ export function renderInventory(estate: EstateConfig, clusters: readonly Cluster
   for (const pending of pendingFederations(estate)) {
     lines.push(`| ${pending.environment} | ${pending.trustDomain} | - | https_spiffe | pending (${cell(pending.because)}): commit ${code(federationLockPath(pending.trustDomain))} (spire-gitops federation fetch-bundle ${pending.trustDomain} --write) |`);
   }
+  lines.push(...exposureSection(clusters));
   lines.push('', '## Images', '', '| image | repository | tag | digest |', '|---|---|---|---|');
   const images = estate.images as unknown as Record<string, { repository: string; tag: string; digest?: string }>;
   for (const name of sortedByCodePoint(Object.keys(images))) {

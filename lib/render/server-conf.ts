@@ -115,7 +115,11 @@ export type ServerNodeAttestor =
     readonly agentPathTemplate?: string;
     readonly accountIdsForLocalValidation?: readonly string[];
     readonly partition?: string;
-  };
+  }
+  /** Tokens are made with `spire-server token generate`; the plugin takes no options. */
+  | { readonly type: 'join_token' }
+  /** external_pki mode: the CA bundle is a file; none agentPathTemplate: SPIRE's `/x509pop/<fingerprint>`. */
+  | { readonly type: 'x509pop'; readonly caBundlePath: string; readonly agentPathTemplate?: string };
 
 export type ServerBundlePublisher =
   | {
@@ -220,8 +224,18 @@ export interface ServerConfOptions {
    * block here would override them (static relationships override dynamic ones: SPIRE
    * doc/spire_server.md, federation), so deleting the object in Git would not end the federation.
    */
-  readonly federation?: { readonly bundleEndpointPort: number };
+  readonly federation?: { readonly bundleEndpointPort: number; readonly profile: BundleEndpointServingProfile };
 }
+
+/**
+ * How the bundle endpoint authenticates to partners: with the server's own X509-SVID (`https_spiffe`),
+ * or with a Web PKI certificate read from files (`https_web` serving_cert_file), which SPIRE loads at
+ * start and reloads when their modification time changes (spire pkg/common/diskcertmanager/cert_manager.go
+ * New and syncCertificateFiles, watched from pkg/server/endpoints/config.go).
+ */
+export type BundleEndpointServingProfile =
+  | { readonly type: 'https_spiffe' }
+  | { readonly type: 'https_web'; readonly certFilePath: string; readonly keyFilePath: string; readonly fileSyncInterval: string };
 
 function datastore(options: ServerDatastore): HclBlock {
   if (options.type === 'sqlite3') {
@@ -368,8 +382,15 @@ function upstreamAuthority(options: ServerUpstreamAuthority): HclBlock {
   }]);
 }
 
-/** nodeattestor/gcpiit/iit.go IITAttestorConfig, nodeattestor/awsiid/iid.go IIDAttestorConfig and nodeattestor/azuremsi/msi.go MSIAttestorConfig (tenants keyed by tenant ID). */
+/**
+ * nodeattestor/gcpiit/iit.go IITAttestorConfig, nodeattestor/awsiid/iid.go IIDAttestorConfig, nodeattestor/azuremsi/msi.go
+ * MSIAttestorConfig (tenants keyed by tenant ID), nodeattestor/jointoken/join_token.go (no keys), nodeattestor/x509pop/x509pop.go Config.
+ */
 function nodeAttestor(options: ServerNodeAttestor): HclBlock {
+  if (options.type === 'join_token') return plugin('NodeAttestor', 'join_token', []);
+  if (options.type === 'x509pop') {
+    return plugin('NodeAttestor', 'x509pop', [['ca_bundle_path', options.caBundlePath], ['agent_path_template', options.agentPathTemplate]]);
+  }
   if (options.type === 'gcp_iit') {
     return plugin('NodeAttestor', 'gcp_iit', [
       ['projectid_allow_list', [...options.projectIdAllowList]],
@@ -422,6 +443,20 @@ function bundlePublisher(options: ServerBundlePublisher): HclBlock {
   ]);
 }
 
+function servingProfile(profile: BundleEndpointServingProfile): HclBlock {
+  if (profile.type === 'https_spiffe') return { block: 'profile', labels: ['https_spiffe'], body: [] };
+  return {
+    block: 'profile',
+    labels: ['https_web'],
+    body: [{
+      block: 'serving_cert_file',
+      // file_sync_interval is always written: SPIRE parses it with time.ParseDuration, which refuses an empty
+      // string (cmd/spire-server/cli/run/run.go configToDiskCertManager).
+      body: [['cert_file_path', profile.certFilePath], ['key_file_path', profile.keyFilePath], ['file_sync_interval', profile.fileSyncInterval]],
+    }],
+  };
+}
+
 function federation(options: NonNullable<ServerConfOptions['federation']>): HclBlock {
   return {
     block: 'federation',
@@ -429,7 +464,7 @@ function federation(options: NonNullable<ServerConfOptions['federation']>): HclB
       {
         block: 'bundle_endpoint',
         // The profile is explicit: a bundle endpoint without one is deprecated and will become fatal.
-        body: [['address', '0.0.0.0'], ['port', options.bundleEndpointPort], ['refresh_hint', '5m'], { block: 'profile', labels: ['https_spiffe'], body: [] }],
+        body: [['address', '0.0.0.0'], ['port', options.bundleEndpointPort], ['refresh_hint', '5m'], servingProfile(options.profile)],
       },
     ],
   };

@@ -15,6 +15,15 @@ export interface MountedFile {
   readonly source: { readonly kind: 'Secret' | 'ConfigMap'; readonly name: string; readonly key: string };
   readonly dir: string;
   readonly file: string;
+  /** `spire-server validate` opens it too (the plugin's buildConfig loads it), so the PreSync validation mounts it. */
+  readonly readByValidate?: boolean;
+}
+
+/** A directory of the node mounted read-only into the pod (files node provisioning put there, never in Git). */
+export interface HostDirectory {
+  readonly volume: string;
+  readonly hostPath: string;
+  readonly dir: string;
 }
 
 export interface ResolvedCloudAccess {
@@ -35,6 +44,8 @@ export interface ResolvedCloudAccess {
   readonly azureMsiAppSecretEnv?: Record<string, string>;
   /** The config file reads variables of secretEnv (`${NAME}`), so the program runs with `-expandEnv`. */
   readonly configReadsEnv: boolean;
+  /** Node directories mounted read-only (the x509pop node certificate). */
+  readonly hostDirectories?: readonly HostDirectory[];
 }
 
 /**
@@ -56,8 +67,18 @@ function awsAccess(credentials: AwsCredentials | undefined): { annotations: Reco
   return { annotations: {}, secretEnv: [] };
 }
 
+/**
+ * The CA bundle ConfigMap of the server's x509pop NodeAttestor: the agents' own (agent.nodeAttestor) or the
+ * VMs' (server.vmNodeAttestors); validation refuses both at once, since SPIRE loads one plugin of a name.
+ */
+export function x509popCaBundle(settings: ServerSettings, agentAttestor: AgentNodeAttestor | undefined): { readonly name: string; readonly key: string } | undefined {
+  if (agentAttestor?.type === 'x509pop') return agentAttestor.caBundleConfigMap;
+  for (const attestor of settings.vmNodeAttestors ?? []) if (attestor.type === 'x509pop') return attestor.caBundleConfigMap;
+  return undefined;
+}
+
 /** The server's cloud access, from its cloudCredentials and the plugins that need files. */
-export function resolveServerCloud(settings: ServerSettings): ResolvedCloudAccess {
+export function resolveServerCloud(settings: ServerSettings, agentAttestor?: AgentNodeAttestor): ResolvedCloudAccess {
   const { gcp, azure } = settings.cloudCredentials ?? {};
   const files: MountedFile[] = [];
   const serviceAccountAnnotations: Record<string, string> = {};
@@ -88,6 +109,11 @@ export function resolveServerCloud(settings: ServerSettings): ResolvedCloudAcces
       volume: 'aws-pca-bundle', source: { kind: 'ConfigMap', name: upstream.supplementalBundle.configMap, key: upstream.supplementalBundle.key },
       dir: SPIRE_SERVER.awsPcaBundleDir, file: SPIRE_SERVER.awsPcaBundleFile,
     });
+  }
+  const caBundle = x509popCaBundle(settings, agentAttestor);
+  if (caBundle) {
+    // nodeattestor/x509pop/x509pop.go buildConfig loads the bundle (util.LoadCertificates) in Validate and Configure.
+    files.push({ volume: 'x509pop-ca', source: { kind: 'ConfigMap', ...caBundle }, dir: SPIRE_SERVER.x509popCaDir, file: SPIRE_SERVER.x509popCaFile, readByValidate: true });
   }
   const secretEnv: { name: string; secret: SecretKeyRef }[] = azure?.type === 'app-secret' ? [{ name: SPIRE_SERVER.env.azureAppSecret, secret: azure.appSecret }] : [];
   const azureMsiAppSecretEnv: Record<string, string> = {};
@@ -122,7 +148,11 @@ export function resolveAgentCloud(settings: AgentSettings): ResolvedCloudAccess 
     volume: 'gcp-credentials', source: { kind: 'Secret', ...store.serviceAccountSecret }, dir: SPIRE_AGENT.gcpCredentialsDir, file: SPIRE_AGENT.gcpCredentialsFile,
   }]));
   const aws = awsAccess(settings.cloudCredentials?.aws);
-  return { serviceAccountAnnotations: aws.annotations, podLabels: {}, files, secretEnv: aws.secretEnv, env: [], configReadsEnv: false };
+  const attestor = settings.nodeAttestor;
+  const hostDirectories = attestor?.type === 'x509pop'
+    ? [{ volume: 'node-certificate', hostPath: attestor.nodeCertificateDir, dir: SPIRE_AGENT.x509popCertDir }]
+    : [];
+  return { serviceAccountAnnotations: aws.annotations, podLabels: {}, files, secretEnv: aws.secretEnv, env: [], configReadsEnv: false, hostDirectories };
 }
 
 /**
@@ -135,8 +165,17 @@ export function resolveAgentCloud(settings: AgentSettings): ResolvedCloudAccess 
  */
 export const GCP_IIT_AGENT_PATH_TEMPLATE = '/{{ .PluginName }}/{{ .InstanceID }}';
 
+/**
+ * The agent ID x509pop gives a node: its certificate's subject CN. The template data is the parsed
+ * certificate itself (pkg/common/plugin/x509pop/x509pop.go agentPathTemplateData embeds *x509.Certificate,
+ * MakeAgentID), so `.Subject.CommonName` is the CN. Node provisioning issues each node a certificate whose
+ * CN is the Kubernetes node name, which the controller manager reads as `.NodeMeta.Name`.
+ */
+export const X509POP_AGENT_PATH_TEMPLATE = '/{{ .PluginName }}/{{ .Subject.CommonName }}';
+
 /** The controller manager's parentIDTemplate for the agents' node attestor; none: its k8s_psat default. */
 export function parentIdTemplate(attestor: AgentNodeAttestor | undefined): string | undefined {
+  if (attestor?.type === 'x509pop') return 'spiffe://{{ .TrustDomain }}/spire/agent/x509pop/{{ .NodeMeta.Name }}';
   if (attestor?.type !== 'gcp_iit') return undefined;
   return `spiffe://{{ .TrustDomain }}/spire/agent/gcp_iit/{{ index .NodeMeta.Annotations "${CLOUD.gcp.nodeInstanceIdAnnotation}" }}`;
 }

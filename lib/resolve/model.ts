@@ -15,6 +15,8 @@ export interface AttestingAgents {
   readonly namespace: string;
   readonly serviceAccount: string;
   readonly audience: string;
+  /** For a remote cluster: the kubeconfig file with which the server reviews its agents' tokens. */
+  readonly kubeConfigFile?: string;
 }
 
 /** How a component's pods are scheduled and marked, its defaults applied (lib/resolve/pods.ts). */
@@ -75,6 +77,10 @@ export interface ResolvedServer {
   readonly jwtIssuer?: string;
   /** Serves its bundle to federation partners: it has partners, or publishes a bundle endpoint (cluster bundleEndpoint). */
   readonly federates: boolean;
+  /** https_web: the serving certificate's files, from the Secret cert-manager writes, reloaded when they change. */
+  readonly bundleEndpointServingCert?: { readonly secretName: string; readonly dir: string; readonly certFile: string; readonly keyFile: string; readonly fileSyncInterval: string };
+  /** Kubeconfigs of remote clusters whose agents attest here (k8s_psat kube_config_file), mounted from Secrets. */
+  readonly remoteKubeConfigs: readonly { readonly cluster: string; readonly secretName: string; readonly secretKey: string; readonly dir: string; readonly file: string }[];
   readonly attestingAgents: readonly AttestingAgents[];
   /** The variable the database password is given in, when the datastore has one. */
   readonly datastorePasswordEnv?: string;
@@ -207,6 +213,60 @@ export interface ResolvedEnvoyMesh {
 
 export type ResolvedMesh = ResolvedIstioMesh | ResolvedEnvoyMesh;
 
+/** How traffic from outside the cluster reaches a port: the estate's route (lib/config/schema.ts), as given. */
+export type ResolvedRoute =
+  | { readonly via: 'gateway'; readonly gateway: { readonly name: string; readonly namespace: string; readonly sectionName?: string }; readonly controllerNamespace: string }
+  | { readonly via: 'ingress'; readonly className: string; readonly controllerNamespace: string }
+  | { readonly via: 'loadBalancer'; readonly sourceRanges?: readonly string[]; readonly annotations?: Record<string, string> };
+
+/** A cert-manager Certificate for exposed hosts; its key stays in the Secret it writes, in the cluster. */
+export interface ResolvedCertificate {
+  readonly name: string;
+  readonly namespace: string;
+  readonly secretName: string;
+  readonly dnsNames: readonly string[];
+  readonly issuer: { readonly kind: 'ClusterIssuer' | 'Issuer'; readonly name: string };
+}
+
+/** One component's port reached from outside the cluster. */
+export interface ResolvedExposedPort {
+  /** Names of the objects the exposure renders (route, LoadBalancer Service). */
+  readonly name: string;
+  readonly namespace: string;
+  /** External DNS names, the cluster's `{cluster}` filled in. */
+  readonly hosts: readonly string[];
+  /** The port clients dial on those hosts. */
+  readonly externalPort: number;
+  readonly route: ResolvedRoute;
+  /** The ClusterIP Service and port the route forwards to, and the pods' port behind it. */
+  readonly backend: { readonly serviceName: string; readonly servicePort: number; readonly targetPort: number; readonly targetPortName: string };
+  /** Selector of the pods behind it (a LoadBalancer Service selects them itself). */
+  readonly selector: Record<string, string>;
+  readonly labels: Record<string, string>;
+}
+
+export interface ResolvedBundleEndpointExposure extends ResolvedExposedPort {
+  readonly profile: 'https_web' | 'https_spiffe';
+  /** The URL partners fetch the bundle from. */
+  readonly url: string;
+  /** https_web: the server serves this Certificate's key pair itself (serving_cert_file). */
+  readonly certificate?: ResolvedCertificate;
+}
+
+export interface ResolvedOidcExposure extends ResolvedExposedPort {
+  readonly certificate: ResolvedCertificate;
+  /** The issuer URL relying parties see; the server's jwt_issuer must be exactly this. */
+  readonly issuerUrl: string;
+}
+
+export interface ResolvedServerGrpcExposure extends ResolvedExposedPort {}
+
+export interface ResolvedExposure {
+  readonly bundleEndpoint?: ResolvedBundleEndpointExposure;
+  readonly oidcDiscovery?: ResolvedOidcExposure;
+  readonly serverGrpc?: ResolvedServerGrpcExposure;
+}
+
 /** Which optional parts the cluster's tree has, each decided once from the environment's fields. */
 export interface ResolvedComponents {
   readonly oidcDiscovery: boolean;
@@ -241,6 +301,13 @@ export interface ResolvedCluster {
   /** A workload cluster of a nested topology: the root's agents here, and the root itself in the cluster that runs it. */
   readonly nested?: ResolvedNested;
   readonly mesh?: ResolvedMesh;
+  /** What of SPIRE is reached from outside the cluster; empty when nothing is. */
+  readonly exposure: ResolvedExposure;
+  /**
+   * Where agents and downstream servers outside the cluster dial this cluster's server (the exposed gRPC
+   * host on port 443); none when the server is reached inside the cluster only.
+   */
+  readonly serverExternalAddress?: { readonly host: string; readonly port: number };
 }
 
 /** The registration of one cluster's downstream server at the root: a node alias for its root agents, and the downstream entry. */

@@ -1,16 +1,17 @@
 import { ClusterConfig, EnvironmentConfig, EstateConfig, ServerSettings } from '../config/types';
 import {
-  CONTROLLER_MANAGER, CSI_DRIVER, DEFAULT_CLUSTER_DOMAIN, ISTIO, NESTED_ROOT, OIDC_DISCOVERY_PROVIDER, SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER,
+  CONTROLLER_MANAGER, CSI_DRIVER, DEFAULT_CLUSTER_DOMAIN, EXPOSURE, ISTIO, NESTED_ROOT, OIDC_DISCOVERY_PROVIDER, SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER,
 } from '../config/spire-facts';
 import { NestedRoot, clusterEnvironment, nestedRootOf } from '../config/topology';
+import { exposedHost, httpsUrl } from '../config/exposure';
 import { ImageCatalogue } from '../config/versions';
 import { NAMESPACE_LABEL, namespaceServiceAccountId } from '../identity/spiffe-id';
 import { selectorLabels, standardLabels } from './labels';
 import { attestsOnce, parentIdTemplate, resolveAgentCloud, resolveServerCloud } from './cloud';
 import { AGENT_POD_DEFAULTS, OIDC_POD_DEFAULTS, SERVER_POD_DEFAULTS, csiDriverDefaults, resolvePodOptions } from './pods';
 import {
-  DownstreamRegistration, ResolvedAgent, ResolvedCluster, ResolvedControllerManager, ResolvedCsiDriver, ResolvedEstate, ResolvedMesh, ResolvedNested,
-  ResolvedOidcDiscoveryProvider, ResolvedServer, ResolvedUpstream,
+  DownstreamRegistration, ResolvedAgent, ResolvedCertificate, ResolvedCluster, ResolvedControllerManager, ResolvedCsiDriver, ResolvedEstate,
+  ResolvedExposure, ResolvedMesh, ResolvedNested, ResolvedOidcDiscoveryProvider, ResolvedServer, ResolvedUpstream,
 } from './model';
 
 /** Namespaces and names this project gives SPIRE's parts in every cluster. */
@@ -62,7 +63,7 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
   const oidc = role.component === 'server' ? environment.oidcDiscovery : undefined;
   const podLabels = standardLabels(name, role.component, cluster.name);
   const selector = selectorLabels(name, cluster.name);
-  const cloud = resolveServerCloud(settings);
+  const cloud = resolveServerCloud(settings, environment.agent.nodeAttestor);
   const pod = resolvePodOptions(settings.pod, SERVER_POD_DEFAULTS, podLabels, selector);
   const { keyManager } = settings;
   // One claim for the data directory; with both a disk KeyManager and sqlite3 in it, the KeyManager's size.
@@ -70,6 +71,16 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
     : datastore.type === 'sqlite3' ? datastore
       : 'keyIdentifier' in keyManager && keyManager.keyIdentifier.type === 'file' ? keyManager.keyIdentifier
         : undefined;
+  // Exposure is the cluster's own server's; a nested root in the cluster is reached inside the cluster only.
+  const exposedBundle = role.component === 'server' ? environment.exposure?.bundleEndpoint : undefined;
+  const remoteClusters = role.component === 'server' ? environment.exposure?.serverGrpc?.remoteClusters ?? [] : [];
+  const remoteKubeConfigs = remoteClusters.map((remote) => ({
+    cluster: remote.name,
+    secretName: remote.kubeConfigSecret.name,
+    secretKey: remote.kubeConfigSecret.key,
+    dir: `${SPIRE_SERVER.remoteClustersDir}/${remote.name}`,
+    file: remote.kubeConfigSecret.key,
+  }));
   return {
     name,
     namespace,
@@ -84,10 +95,28 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
     psatAudience: agent.tokenAudience,
     bundle: { namespace: agent.namespace, configMapName: role.bundleConfigMap, configMapKey: 'bundle.spiffe', format: 'spiffe' },
     jwtIssuer: oidc ? `https://${oidc.domains[0]}` : undefined,
-    // Partners fetch its bundle: those it federates with, and the estate's other trust domains that reach it at its bundleEndpoint.
-    // The root of a nested topology federates with no one: the downstream servers' bundle is the trust domain's.
-    federates: role.component === 'server' && (environment.federation.length > 0 || cluster.bundleEndpoint !== undefined),
-    attestingAgents: [{ cluster: cluster.name, namespace: agent.namespace, serviceAccount: agent.serviceAccountName, audience: agent.tokenAudience }],
+    // Partners fetch its bundle: those it federates with, the estate's other trust domains that reach it at its
+    // bundleEndpoint, and anyone its exposed endpoint serves. The root of a nested topology federates with no one:
+    // the downstream servers' bundle is the trust domain's.
+    federates: role.component === 'server' && (environment.federation.length > 0 || cluster.bundleEndpoint !== undefined || exposedBundle !== undefined),
+    bundleEndpointServingCert: exposedBundle?.profile === 'https_web'
+      ? {
+        secretName: BUNDLE_ENDPOINT_CERTIFICATE.secretName,
+        dir: SPIRE_SERVER.bundleEndpointCertDir,
+        certFile: EXPOSURE.tlsCertKey,
+        keyFile: EXPOSURE.tlsKeyKey,
+        fileSyncInterval: EXPOSURE.servingCertSyncInterval,
+      }
+      : undefined,
+    remoteKubeConfigs,
+    attestingAgents: [
+      { cluster: cluster.name, namespace: agent.namespace, serviceAccount: agent.serviceAccountName, audience: agent.tokenAudience },
+      ...remoteClusters.map((remote, index) => {
+        const [namespace, serviceAccount] = (remote.serviceAccount ?? `${agent.namespace}:${agent.serviceAccountName}`).split(':');
+        const kubeConfig = remoteKubeConfigs[index];
+        return { cluster: remote.name, namespace, serviceAccount, audience: remote.audience ?? agent.tokenAudience, kubeConfigFile: `${kubeConfig.dir}/${kubeConfig.file}` };
+      }),
+    ],
     // RDS IAM authentication signs a token instead: no password variable.
     datastorePasswordEnv: datastore.type === 'sqlite3' || datastore.iamAuth ? undefined
       : datastore.type === 'postgres' ? SPIRE_SERVER.env.postgresPassword : SPIRE_SERVER.env.mysqlPassword,
@@ -200,6 +229,69 @@ function resolveOidc(environment: EnvironmentConfig, cluster: ClusterConfig, ser
   };
 }
 
+/** Names of the bundle endpoint's Certificate and of the Secret cert-manager writes it to. */
+const BUNDLE_ENDPOINT_CERTIFICATE = { name: 'spire-server-bundle-endpoint', secretName: 'spire-server-bundle-endpoint-tls' } as const;
+
+/** What of the cluster's SPIRE is reached from outside, with its hosts, routes, backends and Certificates. */
+function resolveExposure(environment: EnvironmentConfig, cluster: ClusterConfig, server: ResolvedServer, oidc: ResolvedOidcDiscoveryProvider | undefined): ResolvedExposure {
+  const exposure = environment.exposure;
+  if (!exposure) return {};
+  const issuer = exposure.issuer;
+  const certificate = (name: string, namespace: string, dnsNames: readonly string[]): ResolvedCertificate | undefined => (issuer
+    ? { name, namespace, secretName: `${name}-tls`, dnsNames, issuer: { kind: issuer.kind, name: issuer.name } }
+    : undefined);
+  const result: { -readonly [Key in keyof ResolvedExposure]: ResolvedExposure[Key] } = {};
+  if (exposure.bundleEndpoint) {
+    const bundle = exposure.bundleEndpoint;
+    const host = exposedHost(bundle.host, cluster);
+    const name = BUNDLE_ENDPOINT_CERTIFICATE.name;
+    result.bundleEndpoint = {
+      name,
+      namespace: server.namespace,
+      hosts: [host],
+      externalPort: EXPOSURE.externalPort,
+      route: bundle.route,
+      backend: { serviceName: server.name, servicePort: server.ports.federation, targetPort: server.ports.federation, targetPortName: 'federation' },
+      selector: server.selector,
+      labels: standardLabels(name, 'exposure', cluster.name),
+      profile: bundle.profile,
+      url: httpsUrl(host),
+      certificate: bundle.profile === 'https_web' ? certificate(BUNDLE_ENDPOINT_CERTIFICATE.name, server.namespace, [host]) : undefined,
+    };
+  }
+  if (exposure.oidcDiscovery && oidc) {
+    const cert = certificate(oidc.name, oidc.namespace, oidc.domains);
+    if (cert) {
+      result.oidcDiscovery = {
+        name: oidc.name,
+        namespace: oidc.namespace,
+        hosts: oidc.domains,
+        externalPort: EXPOSURE.externalPort,
+        route: exposure.oidcDiscovery.route,
+        backend: { serviceName: oidc.name, servicePort: oidc.ports.service, targetPort: oidc.ports.http, targetPortName: 'http' },
+        selector: oidc.selector,
+        labels: standardLabels(`${oidc.name}-exposure`, 'exposure', cluster.name),
+        certificate: cert,
+        issuerUrl: httpsUrl(oidc.domains[0]),
+      };
+    }
+  }
+  if (exposure.serverGrpc) {
+    const name = `${server.name}-external`;
+    result.serverGrpc = {
+      name,
+      namespace: server.namespace,
+      hosts: [exposedHost(exposure.serverGrpc.host, cluster)],
+      externalPort: EXPOSURE.externalPort,
+      route: exposure.serverGrpc.route,
+      backend: { serviceName: server.name, servicePort: server.ports.service, targetPort: server.ports.grpc, targetPortName: 'grpc' },
+      selector: server.selector,
+      labels: standardLabels(name, 'exposure', cluster.name),
+    };
+  }
+  return result;
+}
+
 /** The identity Istio's proxies present: spiffe://<trust domain>/ns/<namespace>/sa/<service account>. */
 export const ISTIO_MESH_IDENTITY = 'istio-mesh';
 
@@ -242,6 +334,8 @@ export function resolveCluster(written: EnvironmentConfig, cluster: ClusterConfi
   const environment = clusterEnvironment(written, cluster);
   const agent = resolveAgent(environment, cluster);
   const server = resolveServer(environment, cluster, agent);
+  const oidcDiscovery = resolveOidc(environment, cluster, server);
+  const exposure = resolveExposure(environment, cluster, server, oidcDiscovery);
   return {
     environment,
     cluster,
@@ -261,7 +355,9 @@ export function resolveCluster(written: EnvironmentConfig, cluster: ClusterConfi
     agent,
     controllerManager: controllerManagerOf(cluster, `spire-${cluster.name}`, 'spire-controller-manager', parentIdTemplate(environment.agent.nodeAttestor)),
     csiDriver: resolveCsiDriver(environment, cluster, agent),
-    oidcDiscovery: resolveOidc(environment, cluster, server),
+    oidcDiscovery,
+    exposure,
+    serverExternalAddress: exposure.serverGrpc ? { host: exposure.serverGrpc.hosts[0], port: exposure.serverGrpc.externalPort } : undefined,
     nested: resolveNested(environment, cluster, images),
     mesh: resolveMesh(environment, agent),
   };
@@ -363,6 +459,8 @@ function resolveRootServer(environment: EnvironmentConfig, root: NestedRoot, hos
     trustDomain: environment.trustDomain,
     clusterName: host.name,
     components: { oidcDiscovery: false, networkPolicies: false, monitoring: false, syncHooks: false, federation: false },
+    // The root side is reached inside the clusters only (root.serverAddress is the platform's to route).
+    exposure: {},
     server,
     agent,
     controllerManager: controllerManagerOf(host, rootClassName(environment), 'spire-root-controller-manager'),
@@ -413,6 +511,8 @@ function resolveNested(environment: EnvironmentConfig, cluster: ClusterConfig, i
     trustDomain: environment.trustDomain,
     clusterName: cluster.name,
     components: { oidcDiscovery: false, networkPolicies: false, monitoring: false, syncHooks: false, federation: false },
+    // The root side is reached inside the clusters only (root.serverAddress is the platform's to route).
+    exposure: {},
     server: seenFromHere,
     agent,
     controllerManager: controllerManagerOf(cluster, rootClassName(environment), 'spire-root-controller-manager'),

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { standardLabels } from '../resolve/labels';
-import { ResolvedCluster } from '../resolve/model';
+import { ResolvedCluster, ResolvedExposedPort } from '../resolve/model';
 
 export interface SpireNetworkPoliciesProps {
   /**
@@ -13,6 +13,16 @@ export interface SpireNetworkPoliciesProps {
 
 function tcp(port: number): k8s.NetworkPolicyPort {
   return { protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) };
+}
+
+/**
+ * Who may reach an exposed port: behind an Ingress or a Gateway, the controller's pods (its namespace,
+ * from the estate) and nothing wider; undefined when the port is open to every source (a LoadBalancer
+ * Service keeps the clients' addresses, which no selector matches).
+ */
+function forwardedFrom(exposed: ResolvedExposedPort | undefined): k8s.NetworkPolicyPeer[] | undefined {
+  if (!exposed || exposed.route.via === 'loadBalancer') return undefined;
+  return [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': exposed.route.controllerNamespace } } }];
 }
 
 /**
@@ -39,7 +49,8 @@ export class SpireNetworkPolicies extends Construct {
     }
 
     const open = [tcp(server.ports.grpc), tcp(manager.ports.webhook), tcp(server.ports.health), tcp(manager.ports.health)];
-    if (server.federates) open.push(tcp(server.ports.federation));
+    const bundleFrom = forwardedFrom(resolved.exposure.bundleEndpoint);
+    if (server.federates && !bundleFrom) open.push(tcp(server.ports.federation));
     new k8s.KubeNetworkPolicy(this, 'Server', {
       metadata: { name: 'spire-server', namespace: server.namespace, labels },
       spec: {
@@ -47,18 +58,24 @@ export class SpireNetworkPolicies extends Construct {
         policyTypes: ['Ingress'],
         ingress: [
           { ports: open },
+          // Partners reach the bundle endpoint only through the route's controller.
+          ...(server.federates && bundleFrom ? [{ from: bundleFrom, ports: [tcp(server.ports.federation)] }] : []),
           { from: [monitoring], ports: [tcp(server.ports.metrics), tcp(manager.ports.metrics)] },
         ],
       },
     });
 
     if (oidc) {
+      // Exposed, the provider's HTTP port admits the Ingress or Gateway controller only; health stays open (kubelet probes).
+      const httpFrom = forwardedFrom(resolved.exposure.oidcDiscovery);
       new k8s.KubeNetworkPolicy(this, 'Oidc', {
         metadata: { name: oidc.name, namespace: server.namespace, labels },
         spec: {
           podSelector: { matchLabels: oidc.selector },
           policyTypes: ['Ingress'],
-          ingress: [{ ports: [tcp(oidc.ports.http), tcp(oidc.ports.health)] }],
+          ingress: httpFrom
+            ? [{ from: httpFrom, ports: [tcp(oidc.ports.http)] }, { ports: [tcp(oidc.ports.health)] }]
+            : [{ ports: [tcp(oidc.ports.http), tcp(oidc.ports.health)] }],
         },
       });
     }

@@ -93,6 +93,7 @@ export class SpireAgent extends Construct {
                 { name: 'agent-token', mountPath: SPIRE_AGENT.tokenDir, readOnly: true },
                 { name: 'tmp', mountPath: SPIRE_AGENT.privateDir },
                 ...agent.cloud.files.map((file) => ({ name: file.volume, mountPath: file.dir, readOnly: true })),
+                ...(agent.cloud.hostDirectories ?? []).map((host) => ({ name: host.volume, mountPath: host.dir, readOnly: true })),
                 ...(agent.adminSocket ? [{ name: 'agent-admin-socket-dir', mountPath: agent.adminSocket.dir }] : []),
               ],
             }],
@@ -102,6 +103,8 @@ export class SpireAgent extends Construct {
                 ? { name: 'data', hostPath: { path: SPIRE_AGENT.dataHostDir, type: 'DirectoryOrCreate' } }
                 : { name: 'data', emptyDir: {} },
               ...agent.cloud.files.map(fileVolume),
+              // Provisioned with the node: a missing directory is a fault to see at once, not one to create empty.
+              ...(agent.cloud.hostDirectories ?? []).map((host) => ({ name: host.volume, hostPath: { path: host.hostPath, type: 'Directory' } })),
               { name: 'tmp', emptyDir: {} },
               { name: 'trust-bundle', configMap: { name: server.bundle.configMapName } },
               { name: 'agent-socket-dir', hostPath: { path: agent.socketHostDir, type: 'DirectoryOrCreate' } },

@@ -5,7 +5,7 @@ import { NESTED_ROOT, SPIRE_SERVER, TLS_SECRET_KEYS } from '../config/spire-fact
 import { imageString } from '../config/versions';
 import { addChecks } from '../build/checks';
 import { RESTRICTED_CONTAINER, disruptionBudget, fileVolume, grant, httpProbe, podScheduling, podSecurityLabels, resources, restrictedPod } from '../build/k8s-helpers';
-import { controllerManagerConfig, serverCommand, serverConf, serverEnv } from '../build/spire-configs';
+import { controllerManagerConfig, serverCommand, serverConf, serverEnv, serverSecretVolumes } from '../build/spire-configs';
 import { parseDuration } from '../duration';
 import { ResolvedCluster, ResolvedServer } from '../resolve/model';
 import { SpireControllerManager } from './controller-manager';
@@ -152,6 +152,9 @@ export class SpireServer extends Construct {
       mounts.push({ name: file.volume, mountPath: file.dir, readOnly: true });
       volumes.push(fileVolume(file));
     }
+    const secretFiles = serverSecretVolumes(server);
+    mounts.push(...secretFiles.mounts);
+    volumes.push(...secretFiles.volumes);
     if (datastore.type !== 'sqlite3' && (datastore.caConfigMap || datastore.caSecret)) {
       mounts.push({ name: 'db-ca', mountPath: SPIRE_SERVER.dbCaDir, readOnly: true });
       volumes.push(datastore.caSecret

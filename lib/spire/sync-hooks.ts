@@ -2,9 +2,9 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SPIRE_SERVER } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
-import { serverCommand, serverConf, serverEnv } from '../build/spire-configs';
+import { serverCommand, serverConf, serverEnv, serverSecretVolumes } from '../build/spire-configs';
 import { standardLabels } from '../resolve/labels';
-import { RESTRICTED_CONTAINER, restrictedPod } from '../build/k8s-helpers';
+import { RESTRICTED_CONTAINER, fileVolume, restrictedPod } from '../build/k8s-helpers';
 import { ResolvedCluster } from '../resolve/model';
 
 export interface SpireSyncHooksProps {
@@ -47,6 +47,8 @@ export class SpireSyncHooks extends Construct {
     const images = resolved.images;
 
     if (props.preSyncValidation) {
+      const secretFiles = serverSecretVolumes(server);
+      const validateFiles = server.cloud.files.filter((file) => file.readByValidate);
       const labels = standardLabels(SpireSyncHooks.validateName, 'sync-hook', resolved.clusterName);
       new k8s.KubeConfigMap(this, 'ValidateConfig', {
         metadata: { name: SpireSyncHooks.validateName, namespace, labels, annotations: hookAnnotations('PreSync', -1) },
@@ -74,12 +76,16 @@ export class SpireSyncHooks extends Construct {
                   { name: 'config', mountPath: SPIRE_SERVER.validateConfigDir, readOnly: true },
                   { name: 'data', mountPath: SPIRE_SERVER.dataDir },
                   { name: 'tmp', mountPath: '/tmp' },
+                  ...secretFiles.mounts,
+                  ...validateFiles.map((file) => ({ name: file.volume, mountPath: file.dir, readOnly: true })),
                 ],
               }],
               volumes: [
                 { name: 'config', configMap: { name: SpireSyncHooks.validateName } },
                 { name: 'data', emptyDir: {} },
                 { name: 'tmp', emptyDir: {} },
+                ...secretFiles.volumes,
+                ...validateFiles.map(fileVolume),
               ],
             },
           },

@@ -69,7 +69,7 @@ function portablePatterns(schema: any): any {
  * Strict validators for every kind the pinned schemas describe, compiled on first use.
  * Returns undefined for a kind no schema describes.
  */
-export function loadStrictValidators(): (apiVersion: string, kind: string) => ValidateFunction | undefined {
+export function loadStrictValidators(extraCrdDirs: readonly string[] = []): (apiVersion: string, kind: string) => ValidateFunction | undefined {
   const schemas = new Map<string, object>();
   const compiled = new Map<string, ValidateFunction>();
   const ajv = newAjv();
@@ -94,6 +94,9 @@ export function loadStrictValidators(): (apiVersion: string, kind: string) => Va
       else if (entry.name.endsWith('.yaml') && entry.name !== 'kustomization.yaml') crdFiles.push(path);
     }
   })(CRD_DIR);
+  for (const dir of extraCrdDirs) {
+    for (const name of readdirSync(dir)) if (name.endsWith('.yaml') && name !== 'kustomization.yaml') crdFiles.push(join(dir, name));
+  }
   for (const file of crdFiles) {
     for (const document of parseAllDocuments(readFileSync(file, 'utf8'))) {
       const crd = document.toJS();
