@@ -247,7 +247,7 @@ describe('AWS options the estate refuses', () => {
     ['fails two aws_iid attestors', withServer({ vmNodeAttestors: [iid, iid] }),
       /server\.vmNodeAttestors\[1\]\.type: appears twice; SPIRE loads one plugin of a name/],
     ['fails aws_iid for the clusters\' own agents', withEnv((env) => ({ ...env, agent: { ...env.agent, nodeAttestor: { type: 'aws_iid' } as never } })),
-      /agent\.nodeAttestor\.type: .*one of k8s_psat, gcp_iit, got "aws_iid"/],
+      /agent\.nodeAttestor\.type: .*one of k8s_psat, gcp_iit, x509pop, got "aws_iid"/],
     ['fails a database with both IAM authentication and a password', withServer({ datastore: { ...postgres, passwordSecret: { name: 'db', key: 'password' } } }),
       /server\.datastore\.passwordSecret: is given with iamAuth/],
     ['fails a database with neither IAM authentication nor a password', withServer({ datastore: { ...postgres, iamAuth: undefined } }),
