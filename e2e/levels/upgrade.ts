@@ -84,7 +84,7 @@ export async function upgradeLevel(trees: ClusterTree[], report: Report, env: { 
     pod.spec.serviceAccountName = pod.spec.serviceAccountName ?? 'default';
     pod.status = { podIP: '127.0.0.1', hostIP: '127.0.0.1' };
     const container = pod.spec.containers.find((c: Json) => c.name === 'spire-server');
-    const conf = String(Object.values(objects.find((o) => o.kind === 'ConfigMap' && /NodeAttestor "join_token"/.test(JSON.stringify(o.data)))!.data)[0]);
+    const conf = String(Object.values(objects.find((o) => o.kind === 'ConfigMap' && Object.values(o.data ?? {}).some((text) => String(text).includes('NodeAttestor "join_token"')))!.data)[0]);
     const trustDomain = value(conf, /trust_domain = "([^"]+)"/)!;
     const readyPort = Number(value(conf, /health_checks \{[^}]*bind_port = "(\d+)"/));
     const readyPath = value(conf, /health_checks \{[^}]*ready_path = "([^"]+)"/) ?? '/ready';
