@@ -38,7 +38,9 @@ export function upgradeTree(trees: ClusterTree[]): ClusterTree | undefined {
 /** The server.conf with a join_token node attestor beside the tree's own (an agent without an apiserver). */
 function withJoinToken(object: K8sObject): K8sObject {
   if (object.kind !== 'ConfigMap' || !Object.values(object.data ?? {}).some((text) => /database_type = "postgres"/.test(String(text)))) return object;
-  const data = Object.fromEntries(Object.entries(object.data as Record<string, string>).map(([key, text]) => [key, text.replace(/^plugins \{\n/m, 'plugins {\n  NodeAttestor "join_token" {\n    plugin_data {}\n  }\n')]));
+  const data = Object.fromEntries(Object.entries(object.data as Record<string, string>).map(([key, text]) => [key, text.replace(/^plugins \{\n/m, 'plugins {\n  NodeAttestor "join_token" {\n    plugin_data {}\n  }\n')
+    // Publishing the bundle to a ConfigMap needs an apiserver; this level has none.
+    .replace(/^  BundlePublisher "k8s_configmap" \{\n[\s\S]*?^  \}\n/m, '')]));
   return { ...object, data };
 }
 
@@ -84,7 +86,7 @@ export async function upgradeLevel(trees: ClusterTree[], report: Report, env: { 
     pod.spec.serviceAccountName = pod.spec.serviceAccountName ?? 'default';
     pod.status = { podIP: '127.0.0.1', hostIP: '127.0.0.1' };
     const container = pod.spec.containers.find((c: Json) => c.name === 'spire-server');
-    const conf = String(Object.values(objects.find((o) => o.kind === 'ConfigMap' && /NodeAttestor "join_token"/.test(JSON.stringify(o.data)))!.data)[0]);
+    const conf = String(Object.values(objects.find((o) => o.kind === 'ConfigMap' && Object.values(o.data ?? {}).some((text) => String(text).includes('NodeAttestor "join_token"')))!.data)[0]);
     const trustDomain = value(conf, /trust_domain = "([^"]+)"/)!;
     const readyPort = Number(value(conf, /health_checks \{[^}]*bind_port = "(\d+)"/));
     const readyPath = value(conf, /health_checks \{[^}]*ready_path = "([^"]+)"/) ?? '/ready';
@@ -160,7 +162,9 @@ export async function upgradeLevel(trees: ClusterTree[], report: Report, env: { 
     const oldAgent = processes.start('spire-agent-previous', env.binaries['spire-agent-previous'], ['run', '-config', agentConf, '-joinToken', token]);
     await fetchSvid('spire-agent-previous', workload).catch((error: Error) => { throw new Error(`${error.message}; agent said: ${tail(oldAgent.output(), 3)}`); });
     const agentsBefore = await cli('spire-server-previous', ['agent', 'list']);
-    report.check('upgrade', before.size === 2 && previousCas.length > 0 && agentsBefore.includes(agentNode), at,
+    // The agent is spire/agent/join_token/<token>; at attestation the token's -spiffeID adds the alias entry that makes it agentNode.
+    const attested = `spiffe://${trustDomain}/spire/agent/join_token/${token}`;
+    report.check('upgrade', before.size === 2 && previousCas.length > 0 && agentsBefore.includes(attested), at,
       `${previousVersion} server on the tree's datastore: 2 entries, a CA, an agent attested`, agentsBefore);
 
     // The roll: the previous server stops, the shipped one starts on the same claim and database.
@@ -187,7 +191,7 @@ export async function upgradeLevel(trees: ClusterTree[], report: Report, env: { 
     const output = newAgent.output();
     // pkg/agent/attestor/node/node.go (attestor.Attest): "SVID loaded" when the agent resumes from its data
     // directory, "Node attestation was successful" when it attested again.
-    const resumed = served && agentsAfter.includes(agentNode) && /SVID loaded/.test(output) && !/Node attestation was successful/.test(output);
+    const resumed = served && agentsAfter.includes(attested) && /SVID loaded/.test(output) && !/Node attestation was successful/.test(output);
     report.check('upgrade', resumed, at, `${shippedVersion} agent resumes the ${previousVersion} agent's SVID (no new attestation) and serves the workload`,
       resumed ? '' : `served=${served}; ${tail(output, 3)}`);
   } catch (error) {
