@@ -139,26 +139,35 @@ export interface Cluster {
   readonly apiserver: Running;
 }
 
+/** Where a cluster's apiserver listens and its etcd serves: a second cluster on the node needs its own. */
+export interface ClusterAddress {
+  readonly apiserver: string;
+  /** etcd's client port; its peer port is the next one. */
+  readonly etcdPort: number;
+}
+
 /** Starts etcd and kube-apiserver in `dir` and waits until the apiserver is ready. */
-export async function startCluster(dir: string, binaries: Record<string, string>, processes: Processes): Promise<Cluster> {
+export async function startCluster(dir: string, binaries: Record<string, string>, processes: Processes, address: ClusterAddress = { apiserver: NODE_IP, etcdPort: 2379 }): Promise<Cluster> {
+  const etcdClient = `http://127.0.0.1:${address.etcdPort}`;
+  const etcdPeer = `http://127.0.0.1:${address.etcdPort + 1}`;
   mkdirSync(join(dir, 'etcd'), { recursive: true });
   const pki = new Pki(dir);
   const ca = pki.ca('cluster-ca', '/CN=spire-gitops-e2e-cluster-ca');
   const serving = pki.leaf(ca, 'apiserver', '/CN=kube-apiserver', [
-    `IP:${NODE_IP}`, 'IP:127.0.0.1', 'IP:10.96.0.1', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local',
+    `IP:${address.apiserver}`, 'IP:127.0.0.1', 'IP:10.96.0.1', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local',
   ], 'serverAuth');
   const admin = pki.leaf(ca, 'admin', '/O=system:masters/CN=spire-gitops-e2e-admin', [], 'clientAuth');
   const signing = pki.signingKey('service-account');
 
   const etcd = processes.start('etcd', binaries.etcd, [
     '--name', 'e2e', '--data-dir', join(dir, 'etcd'), '--unsafe-no-fsync',
-    '--listen-client-urls', 'http://127.0.0.1:2379', '--advertise-client-urls', 'http://127.0.0.1:2379',
-    '--listen-peer-urls', 'http://127.0.0.1:2380', '--initial-advertise-peer-urls', 'http://127.0.0.1:2380',
-    '--initial-cluster', 'e2e=http://127.0.0.1:2380', '--log-level', 'warn',
+    '--listen-client-urls', etcdClient, '--advertise-client-urls', etcdClient,
+    '--listen-peer-urls', etcdPeer, '--initial-advertise-peer-urls', etcdPeer,
+    '--initial-cluster', `e2e=${etcdPeer}`, '--log-level', 'warn',
   ]);
   const apiserver = processes.start('kube-apiserver', binaries['kube-apiserver'], [
-    '--etcd-servers', 'http://127.0.0.1:2379',
-    '--bind-address', NODE_IP, '--advertise-address', NODE_IP, '--secure-port', String(APISERVER_PORT),
+    '--etcd-servers', etcdClient,
+    '--bind-address', address.apiserver, '--advertise-address', address.apiserver, '--secure-port', String(APISERVER_PORT),
     '--tls-cert-file', serving.cert, '--tls-private-key-file', serving.key, '--client-ca-file', ca.cert,
     '--service-account-issuer', SERVICE_ACCOUNT_ISSUER, '--api-audiences', SERVICE_ACCOUNT_ISSUER,
     '--service-account-key-file', signing.pub, '--service-account-signing-key-file', signing.key,
@@ -168,7 +177,7 @@ export async function startCluster(dir: string, binaries: Record<string, string>
     '--enable-aggregator-routing=true', '--allow-privileged=true',
     '--service-cluster-ip-range', '10.96.0.0/16', '--cert-dir', join(dir, 'apiserver-certs'), '--profiling=false',
   ]);
-  const client = new KubeClient(NODE_IP, APISERVER_PORT, read(ca.cert), { cert: read(admin.cert), key: read(admin.key) });
+  const client = new KubeClient(address.apiserver, APISERVER_PORT, read(ca.cert), { cert: read(admin.cert), key: read(admin.key) });
   await waitFor('etcd and kube-apiserver to be ready', 120000, async () => {
     if (etcd.exitCode() !== undefined) throw new Error(`etcd exited: ${etcd.output().slice(-2000)}`);
     const response = await client.call('GET', '/readyz');

@@ -10,7 +10,7 @@ import { Pki, read } from './pki';
 
 export const KUBELET_PORT = 10250;
 
-export async function startKubeletApi(client: KubeClient, pki: Pki, caPair: { cert: string; key: string }, nodeName: string): Promise<Server> {
+export async function startKubeletApi(client: KubeClient, pki: Pki, caPair: { cert: string; key: string }, nodeName: string, address = '127.0.0.1'): Promise<Server> {
   const serving = pki.leaf(caPair, 'kubelet', `/CN=${nodeName}`, ['IP:127.0.0.1', `DNS:${nodeName}`, 'DNS:localhost'], 'serverAuth');
   const server = createServer({ cert: read(serving.cert), key: read(serving.key) }, (req, res) => {
     const reply = (status: number, body: unknown) => {
@@ -37,6 +37,6 @@ export async function startKubeletApi(client: KubeClient, pki: Pki, caPair: { ce
       return reply(200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: pods.body.items });
     })().catch((error: Error) => reply(500, { message: error.message }));
   });
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(KUBELET_PORT, '127.0.0.1', () => resolve()); });
+  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(KUBELET_PORT, address, () => resolve()); });
   return server;
 }

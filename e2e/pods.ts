@@ -59,6 +59,8 @@ export interface Kubelet {
   readonly binaries: Record<string, string>;
   readonly network: NodeNetwork;
   readonly context: PodContext;
+  /** The node's own network namespace for hostNetwork pods, when it is not the e2e's (a second cluster's node). */
+  readonly node?: { readonly netns: string; readonly ip: string };
 }
 
 /** Creates the Pod, starts it and waits until every container with a readiness probe is ready. */
@@ -68,14 +70,15 @@ export async function runPod(kubelet: Kubelet, podObject: Json, options: { waitR
   const created = await client.ok('POST', `/api/v1/namespaces/${ns}/pods?fieldValidation=Strict`, podObject);
   let pod = created.body;
   const hostNetwork = pod.spec.hostNetwork === true;
-  const network = hostNetwork ? { netns: undefined, ip: NODE_IP } : kubelet.network.podNetwork();
+  const hostIP = kubelet.node?.ip ?? NODE_IP;
+  const network = hostNetwork ? { netns: kubelet.node?.netns, ip: hostIP } : kubelet.network.podNetwork();
   pod = (await client.ok('PUT', `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}/status`, {
     ...pod,
     status: {
       phase: 'Running',
       podIP: network.ip,
       podIPs: [{ ip: network.ip }],
-      hostIP: NODE_IP,
+      hostIP,
       startTime: new Date().toISOString(),
       conditions: [{ type: 'Ready', status: 'False' }, { type: 'PodScheduled', status: 'True' }],
       containerStatuses: containerStatuses(pod, false),

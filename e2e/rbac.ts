@@ -68,10 +68,18 @@ function agentNeeds(): Permission[] {
   ];
 }
 
-interface Subject { namespace: string; name: string; programs: Set<string> }
+interface Subject { namespace: string; name: string; programs: Set<string>; serverConf?: string }
+
+/** A server of another cluster that reaches this one as one of its ServiceAccounts (a nested topology's root, with a kubeconfig). */
+export interface RemoteServer {
+  readonly namespace: string;
+  readonly name: string;
+  /** The remote server's server.conf, from its own tree. */
+  readonly serverConf: string;
+}
 
 /** Each ServiceAccount of the tree and the programs that run as it. */
-function subjects(tree: ClusterTree): Subject[] {
+function subjects(tree: ClusterTree, remote: RemoteServer[]): Subject[] {
   const byName = new Map<string, Subject>();
   for (const o of objectsOf(tree)) {
     if (o.kind === 'ServiceAccount') {
@@ -95,6 +103,10 @@ function subjects(tree: ClusterTree): Subject[] {
       subject.programs.add(content.program);
     }
   }
+  for (const server of remote) {
+    const subject = byName.get(`${server.namespace}/${server.name}`);
+    if (subject) Object.assign(subject, { serverConf: server.serverConf }).programs.add('spire-server');
+  }
   return [...byName.values()];
 }
 
@@ -103,7 +115,7 @@ function needsOf(tree: ClusterTree, subject: Subject): Permission[] {
   // subject's server config and webhook are the ones of its own namespace.
   const configs = objectsOf(tree).filter((o) => o.kind === 'ConfigMap' && o.metadata.namespace === subject.namespace).flatMap((o) => Object.values(o.data ?? {}) as string[]);
   const needs: Permission[] = [];
-  if (subject.programs.has('spire-server')) needs.push(...serverNeeds(configs.find((text) => /^server \{/m.test(text)) ?? ''));
+  if (subject.programs.has('spire-server')) needs.push(...serverNeeds(subject.serverConf ?? configs.find((text) => /^server \{/m.test(text)) ?? ''));
   if (subject.programs.has('spire-controller-manager')) {
     const webhook = objectsOf(tree).find((o) => o.kind === 'ValidatingWebhookConfiguration'
       && (o as any).webhooks?.[0]?.clientConfig?.service?.namespace === subject.namespace)?.metadata.name ?? 'spire-controller-manager-webhook';
@@ -132,7 +144,7 @@ async function rulesIn(client: KubeClient, namespace: string): Promise<Rule[]> {
   return response.body.status.resourceRules as Rule[];
 }
 
-export async function checkRbac(client: KubeClient, tree: ClusterTree, report: Report): Promise<void> {
+export async function checkRbac(client: KubeClient, tree: ClusterTree, report: Report, remote: RemoteServer[] = []): Promise<void> {
   const at = where(tree);
   const namespaces = [...new Set([...objectsOf(tree).filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name), 'default', 'kube-system'])];
   // What every authenticated ServiceAccount may do (system:basic-user, discovery): not counted as extra.
@@ -141,7 +153,7 @@ export async function checkRbac(client: KubeClient, tree: ClusterTree, report: R
   const baseline = new Map<string, Set<string>>();
   for (const ns of namespaces) baseline.set(ns, new Set(expand(await rulesIn(baselineClient, ns)).map((t) => JSON.stringify(t))));
 
-  for (const subject of subjects(tree)) {
+  for (const subject of subjects(tree, remote)) {
     const user = `system:serviceaccount:${subject.namespace}:${subject.name}`;
     const needs = needsOf(tree, subject);
     for (const need of needs) {

@@ -169,6 +169,9 @@ export function startContainer(processes: Processes, binaries: Record<string, st
 export interface ObjectSource {
   get(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<Json | undefined>;
   token(namespace: string, serviceAccount: string, audiences: string[], expirationSeconds: number, pod?: { name: string; uid: string }): Promise<string>;
+  /** The apiserver's address, when the source is one. */
+  readonly host?: string;
+  readonly port?: number;
 }
 
 /** What a pod's containers need from outside: the apiserver (for volumes and env), the node, the network. */
@@ -290,8 +293,9 @@ export function fieldValue(pod: Json, fieldPath: string): string {
 /** The environment of a container as the kubelet builds it. */
 export async function containerEnv(pod: Json, container: Json, client: ObjectSource): Promise<Record<string, string>> {
   const env: Record<string, string> = {
-    KUBERNETES_SERVICE_HOST: NODE_IP,
-    KUBERNETES_SERVICE_PORT: String(APISERVER_PORT),
+    // The apiserver the pod's objects come from (a second cluster on the node has its own address).
+    KUBERNETES_SERVICE_HOST: client.host ?? NODE_IP,
+    KUBERNETES_SERVICE_PORT: String(client.port ?? APISERVER_PORT),
     HOSTNAME: pod.metadata.name,
   };
   const ns = pod.metadata.namespace;

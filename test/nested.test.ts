@@ -128,9 +128,16 @@ describe('nested topology: what synth builds', () => {
 
   test('the root server acts in the other clusters as a service account of their own, with what k8s_psat and the bundle publisher need', () => {
     const role = find(files, 'staging/workload-b/spire-root-system/role-spire-root-server-remote.yaml');
-    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['spire-root-bundle'], verbs: ['patch', 'create'] }]);
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['spire-root-bundle'], verbs: ['patch', 'create'] },
+    ]);
+    // Pods are read only where the root agents run: the cluster's other pods stay out of the root's reach.
     const clusterRole = find(files, 'staging/workload-b/clusterrole-spire-root-server-remote.yaml');
-    expect(clusterRole.rules[0]).toEqual({ apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] });
+    expect(clusterRole.rules).toEqual([
+      { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get'] },
+    ]);
     const root = find(files, 'staging/workload-a/spire-root/statefulset-spire-root-server.yaml').spec.template.spec;
     expect(root.volumes).toContainEqual({ name: 'remote-kubeconfigs', secret: { secretName: 'spire-root-kubeconfigs' } });
   });

@@ -28,11 +28,11 @@ import { parseDuration } from '../../lib/duration';
 import { Pki, read } from '../pki';
 import { PREREQUISITE_NAMESPACES, prerequisites } from '../prerequisites';
 import { Processes, run, waitFor } from '../processes';
-import { checkRbac } from '../rbac';
+import { RemoteServer, checkRbac } from '../rbac';
 import { Report } from '../report';
 import { Services, SyncItem, podsFor, runWorkload, runnable, syncOrder } from '../sync';
 import { ClusterTree, K8sObject, find, objectsOf, podTemplate, readManifests, where } from '../trees';
-import { startKubeletApi } from '../kubelet-api';
+import { KUBELET_PORT, startKubeletApi } from '../kubelet-api';
 import { RESTART_NOTE, shortPath } from '../runtime';
 import { startPostgres } from '../postgres';
 import { IDENTITY_KINDS, checkPolicyCases } from '../admission';
@@ -60,6 +60,12 @@ export interface ClusterLevelEnv {
   readonly levels: Set<string>;
   /** What the operator provides beside the tree that the e2e cannot derive from it (replaces a derived object of the same name). */
   readonly provide?: (cluster: Cluster) => K8sObject[];
+  /** A second cluster on the node, beside one that runs: the caller's network, apiserver and node network namespace. */
+  readonly beside?: { readonly network: NodeNetwork; readonly cluster?: Cluster; readonly node?: { readonly netns: string; readonly ip: string } };
+  /** Servers of other clusters that act here as one of the tree's ServiceAccounts (their RBAC is judged by their config). */
+  readonly remoteServers?: RemoteServer[];
+  /** /etc/hosts entries the operator's DNS would add (names outside the cluster). */
+  readonly hosts?: Record<string, string>;
   /** Checks of the caller's own on the synced cluster, before anything is stopped. */
   readonly inspect?: (context: SyncedCluster) => Promise<void>;
 }
@@ -105,11 +111,11 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
   const dir = join(env.workDir, 'cluster', tree.env, tree.cluster);
   mkdirSync(dir, { recursive: true });
   const processes = new Processes(dir);
-  const network = new NodeNetwork(`sgx${process.pid}${tree.cluster.replace(/[^a-z0-9]/g, '').slice(-4)}`);
+  const network = env.beside?.network ?? new NodeNetwork(`sgx${process.pid}${tree.cluster.replace(/[^a-z0-9]/g, '').slice(-4)}`);
   const api = env.levels.has('api');
   let kubeletApi: { close(): void } | undefined;
   try {
-    const cluster = await startCluster(dir, env.binaries, processes);
+    const cluster = env.beside?.cluster ?? await startCluster(dir, env.binaries, processes);
     const client = cluster.admin;
     await installCrds(client, env.shared);
     const node = await createNode(client, NODE_NAME);
@@ -137,7 +143,7 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
     const provided = [...required.filter((o) => !extra.some((e) => key(e) === key(o))), ...extra];
 
     const services = new Services(client, network);
-    const hosts = await services.expose(find(tree, 'Service'));
+    const hosts = { ...env.hosts, ...await services.expose(find(tree, 'Service')) };
     // The Gateway's TLS passthrough listener, on the exposed hosts: partners dial the external name.
     Object.assign(hosts, await services.passthroughRoutes(find(tree, 'TLSRoute'), find(tree, 'Service'), EXPOSURE.externalPort));
     // The partners the tree federates with exist (as stand-ins) whenever its servers run.
@@ -148,7 +154,7 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
 
     const agentSockets = join(dir, 'node');
     const kubelet: Kubelet = {
-      client, processes, binaries: env.binaries, network,
+      client, processes, binaries: env.binaries, network, node: env.beside?.node,
       context: {
         client, workDir: dir, nodeRoot: agentSockets, hosts, caCertificates: read(webCa.cert),
         // The SPIFFE CSI driver publishes the agent's socket directory (a hostPath on the node) into pods.
@@ -156,7 +162,7 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
         claimDir: (claim) => { const d = join(dir, 'claims', claim); mkdirSync(d, { recursive: true }); return d; },
       },
     };
-    kubeletApi = await startKubeletApi(client, pki, cluster.ca, NODE_NAME);
+    kubeletApi = env.beside?.node ? await kubeletApiOnNode(env.beside.node.netns, { client, pki, ca: cluster.ca, network, processes }) : await startKubeletApi(client, pki, cluster.ca, NODE_NAME);
     const syncEnv = { client, kubelet, services, nodeName: NODE_NAME, processes, workDir: dir };
 
     // Argo CD's CreateNamespace=true creates the Application's destination namespace before anything
@@ -251,7 +257,7 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
     // After a sync that stopped, the later waves were never applied: their checks would only repeat that.
     if (api && !syncBroken) {
       await checkPodSecurity(client, tree, report);
-      await checkRbac(client, tree, report);
+      await checkRbac(client, tree, report, env.remoteServers);
       const first = builtDefaultEstate().clusters.find((chart) => chart.context.environment.name === tree.env);
       if (first?.context.cluster.name === tree.cluster && !syncBroken) {
         const counts = await checkPolicyCases(client, tree.env, at, report);
@@ -275,8 +281,20 @@ export async function clusterLevels(tree: ClusterTree, report: Report, env: Clus
   } finally {
     kubeletApi?.close();
     await processes.stopAll();
-    network.close();
+    if (!env.beside) network.close();
   }
+}
+
+/**
+ * The kubelet API of a second node: SPIRE's k8s workload attestor calls 127.0.0.1:10250 in the agent's
+ * network namespace (the node's), so a forwarder there sends it to the API this process serves on the bridge.
+ */
+async function kubeletApiOnNode(netns: string, env: { client: KubeClient; pki: Pki; ca: { cert: string; key: string }; network: NodeNetwork; processes: Processes }): Promise<{ close(): void }> {
+  const address = env.network.address();
+  const api = await startKubeletApi(env.client, env.pki, env.ca, NODE_NAME, address);
+  const forward = `require('net').createServer((c) => { const u = require('net').connect(${KUBELET_PORT}, '${address}'); c.pipe(u).pipe(c); c.on('error', () => u.destroy()); u.on('error', () => c.destroy()); }).listen(${KUBELET_PORT}, '127.0.0.1')`;
+  env.processes.start('kubelet-api-forward', 'ip', ['netns', 'exec', netns, process.execPath, '-e', forward]);
+  return api;
 }
 
 /** The destination namespace of the Argo CD Application that syncs this tree, and whether it creates it. */
