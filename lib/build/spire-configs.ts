@@ -189,7 +189,7 @@ export function serverConf(resolved: ResolvedCluster): string {
       name: agents.cluster,
       serviceAccountAllowList: [`${agents.namespace}:${agents.serviceAccount}`],
       audience: [agents.audience],
-      kubeConfigFile: agents.kubeConfigFile ?? server.remoteClusters.find((remote) => remote.cluster === agents.cluster)?.kubeconfigPath,
+      kubeConfigFile: agents.kubeConfigFile,
     })),
     bundle: {
       cluster: resolved.clusterName,

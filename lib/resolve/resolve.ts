@@ -439,16 +439,19 @@ function resolveRootServer(environment: EnvironmentConfig, root: NestedRoot, hos
     bundleConfigMap: NESTED_ROOT_NAMES.bundleConfigMap,
   });
   const remote = environment.clusters.filter((cluster) => cluster.name !== host.name);
+  const remoteClusters = remote.map((cluster) => ({
+    cluster: cluster.name,
+    kubeconfigPath: `${NESTED_ROOT.kubeconfigDir}/${cluster.name}`,
+    kubeconfigSecret: NESTED_ROOT_NAMES.kubeconfigSecret,
+  }));
   const server: ResolvedServer = {
     ...base,
+    // Agents of the clusters the root does not run in are reviewed through that cluster's kubeconfig.
     attestingAgents: environment.clusters.map((cluster) => ({
       cluster: cluster.name, namespace: agent.namespace, serviceAccount: agent.serviceAccountName, audience: agent.tokenAudience,
+      kubeConfigFile: remoteClusters.find((entry) => entry.cluster === cluster.name)?.kubeconfigPath,
     })),
-    remoteClusters: remote.map((cluster) => ({
-      cluster: cluster.name,
-      kubeconfigPath: `${NESTED_ROOT.kubeconfigDir}/${cluster.name}`,
-      kubeconfigSecret: NESTED_ROOT_NAMES.kubeconfigSecret,
-    })),
+    remoteClusters,
   };
   return {
     environment,

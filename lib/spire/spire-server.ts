@@ -163,16 +163,7 @@ export class SpireServer extends Construct {
     }
     if (datastore.type !== 'sqlite3' && datastore.clientCertificateSecret) {
       mounts.push({ name: 'db-client-certificate', mountPath: SPIRE_SERVER.dbClientCertDir, readOnly: true });
-      volumes.push({
-        name: 'db-client-certificate',
-        secret: {
-          secretName: datastore.clientCertificateSecret,
-          items: [{ key: TLS_SECRET_KEYS.certificate, path: TLS_SECRET_KEYS.certificate }, { key: TLS_SECRET_KEYS.privateKey, path: TLS_SECRET_KEYS.privateKey }],
-          // Root-owned (the kubelet), readable by the pod's fsGroup, nothing for others: lib/pq refuses a
-          // root-owned key with more than u=rw,g=r (ssl_permissions.go sslKeyPermissions).
-          defaultMode: 0o440,
-        },
-      });
+      volumes.push(tlsKeyPairVolume('db-client-certificate', datastore.clientCertificateSecret));
     }
     const upstream = settings.upstreamAuthority;
     if (upstream?.type === 'vault') {
@@ -184,14 +175,7 @@ export class SpireServer extends Construct {
       const { auth } = upstream;
       if (auth.method === 'cert') {
         mounts.push({ name: 'vault-client-certificate', mountPath: vault.clientCertDir, readOnly: true });
-        volumes.push({
-          name: 'vault-client-certificate',
-          secret: {
-            secretName: auth.certificateSecret,
-            items: [{ key: TLS_SECRET_KEYS.certificate, path: TLS_SECRET_KEYS.certificate }, { key: TLS_SECRET_KEYS.privateKey, path: TLS_SECRET_KEYS.privateKey }],
-            defaultMode: 0o440,
-          },
-        });
+        volumes.push(tlsKeyPairVolume('vault-client-certificate', auth.certificateSecret));
       }
       if (auth.method === 'kubernetes') {
         // The server's own ServiceAccount, in a token only Vault accepts (its audience), renewed by the kubelet.
@@ -301,4 +285,20 @@ export class SpireServer extends Construct {
         : undefined,
     ];
   }
+}
+
+/**
+ * A kubernetes.io/tls Secret's certificate and key as files. Root-owned (the kubelet), readable by the
+ * pod's fsGroup, nothing for others: lib/pq refuses a root-owned key with more than u=rw,g=r
+ * (ssl_permissions.go sslKeyPermissions).
+ */
+function tlsKeyPairVolume(name: string, secretName: string): k8s.Volume {
+  return {
+    name,
+    secret: {
+      secretName,
+      items: [{ key: TLS_SECRET_KEYS.certificate, path: TLS_SECRET_KEYS.certificate }, { key: TLS_SECRET_KEYS.privateKey, path: TLS_SECRET_KEYS.privateKey }],
+      defaultMode: 0o440,
+    },
+  };
 }
