@@ -100,7 +100,7 @@ health_checks {
       },
       keyManager: { type: 'disk', keysPath: '/run/spire/data/keys.json' },
       upstreamAuthority: { type: 'cert-manager', issuerName: 'spire-ca', issuerKind: 'ClusterIssuer', issuerGroup: 'cert-manager.io', namespace: 'spire-server' },
-      prometheusPort: 9988,
+      telemetry: { prometheusPort: 9988 },
       federation: { bundleEndpointPort: 8443, profile: { type: 'https_spiffe' } },
     });
     expect(full).toContain('connection_string = "dbname=spire user=spire host=db port=5432 sslmode=verify-full sslrootcert=/run/spire/db-ca/ca.crt"');
@@ -127,7 +127,7 @@ health_checks {
 
   test('never renders a key SPIRE 1.15 removed', () => {
     const removed = ['default_svid_ttl', 'service_account_whitelist', 'registration_uds_path', 'k8s_sat', 'omit_x509svid_uid', 'use_legacy_downstream_x509_ca_ttl', 'key_metadata_file', 'exclude_sn_from_ca_subject'];
-    const text = renderServerConf({ ...minimalServer, prometheusPort: 9988 });
+    const text = renderServerConf({ ...minimalServer, telemetry: { prometheusPort: 9988 } });
     for (const key of removed) expect(text).not.toContain(key);
   });
 });
@@ -192,7 +192,7 @@ health_checks {
       trustDomain: 'td.example', serverAddress: 's', serverPort: 443, dataDir: '/d', socketPath: '/s.sock',
       trustBundlePath: '/b', trustBundleFormat: 'spiffe', logLevel: 'DEBUG', logFormat: 'json', nodeAttestor: { type: 'k8s_psat', cluster: 'c1', tokenPath: '/t' }, keyManager: { type: 'memory' },
       kubelet: { verification: 'apiServerCA', caPath: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt', addressEnv: 'KUBELET_ADDRESS' },
-      health: { port: 9982, livePath: '/live', readyPath: '/ready' }, prometheusPort: 9988,
+      health: { port: 9982, livePath: '/live', readyPath: '/ready' }, telemetry: { prometheusPort: 9988 },
     });
     expect(text).toContain('kubelet_ca_path = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"');
     expect(text).toContain('node_name_env = "KUBELET_ADDRESS"');

@@ -8,13 +8,16 @@
  * federation create`, what the controller manager does with them). Proves the bundles then travel both
  * ways through the bundle endpoints (a JWT authority prepared after the locks were written reaches the
  * other side), and that an X509-SVID of one trust domain verifies with its federated bundle at the other.
+ * The example also sends metrics to a DogStatsD listener: the level listens at the address the trees'
+ * server.conf names and sees each running server's metrics arrive there.
  */
+import { createSocket, Socket } from 'node:dgram';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadEstateFile } from '../../lib/cli/estate-file';
 import { federationLockPath, lockText } from '../../lib/config/federation-locks';
 import { synthesize } from '../../lib/synth';
-import { NodeNetwork } from '../net';
+import { NODE_IP, NodeNetwork } from '../net';
 import { Processes, sleep } from '../processes';
 import { Report } from '../report';
 import { TreeServer, serverCommand, startTreeServer } from '../topology-server';
@@ -24,6 +27,21 @@ import { TopologyEnv, verifies } from './topology-ha';
 
 /** The clusters of examples/federated this level runs: two are enough for both directions. */
 const RUN = ['eu', 'us'];
+
+/** The DogStatsD listeners (`host:port`) a tree's server.conf sends metrics to. */
+function dogStatsdAddresses(tree: ClusterTree): string[] {
+  const conf = find(tree, 'ConfigMap').map((o) => o.data?.['server.conf'] as string | undefined).find((text) => text !== undefined) ?? '';
+  return [...conf.matchAll(/DogStatsd \{\s*address = "([^"]+)"/g)].map((match) => match[1]);
+}
+
+/** A UDP listener on the node that keeps the datagrams it receives, by sender address. */
+async function listenUdp(port: number): Promise<{ socket: Socket; received: Map<string, string[]> }> {
+  const received = new Map<string, string[]>();
+  const socket = createSocket('udp4');
+  socket.on('message', (message, from) => received.set(from.address, [...(received.get(from.address) ?? []), message.toString('utf8')]));
+  await new Promise<void>((done, fail) => { socket.once('error', fail); socket.bind(port, NODE_IP, () => done()); });
+  return { socket, received };
+}
 
 function keyIds(bundle: string): string[] {
   return (JSON.parse(bundle).keys as { kid?: string; x5c?: string[] }[]).map((key) => key.kid ?? key.x5c?.[0] ?? '').sort();
@@ -45,6 +63,7 @@ export async function federatedTopology(report: Report, env: TopologyEnv): Promi
   const clusters = input.estate.environments[0].clusters;
   const processes = new Processes(dir);
   const network = new NodeNetwork(`sgx${process.pid}fed`);
+  let statsd: { socket: Socket; received: Map<string, string[]> } | undefined;
   try {
     // Pods first, then the bundle endpoint addresses: every server's /etc/hosts names the others'.
     const pods = new Map(pending.map((tree) => [tree.cluster, network.podNetwork()]));
@@ -54,6 +73,14 @@ export async function federatedTopology(report: Report, env: TopologyEnv): Promi
       if (!host) throw new Error(`examples/federated cluster ${tree.cluster} has no bundleEndpoint`);
       const pod = pods.get(tree.cluster)!;
       hosts[host] = await network.service(443, () => ({ host: pod.ip, port: 8443 }));
+    }
+    // The DogStatsD listener the trees name, at the node's address.
+    const sinks = [...new Set(pending.flatMap(dogStatsdAddresses))];
+    report.check('topologies', sinks.length === 1, where, 'the servers\' telemetry names one DogStatsD listener', sinks.join(', ') || 'none');
+    if (sinks.length === 1) {
+      const [sinkHost, sinkPort] = sinks[0].split(':');
+      hosts[sinkHost] = NODE_IP;
+      statsd = await listenUdp(Number(sinkPort));
     }
     const servers = new Map<string, TreeServer>();
     for (const tree of pending) {
@@ -115,9 +142,19 @@ export async function federatedTopology(report: Report, env: TopologyEnv): Promi
         report.check('topologies', result.ok, where, `an X509-SVID of ${other.trustDomain} verifies with the federated bundle held by ${name}`, result.said);
       }
     }
+
+    if (statsd) {
+      for (const [name, pod] of pods) {
+        const lines = (statsd.received.get(pod.ip) ?? []).flatMap((datagram) => datagram.split('\n'));
+        const metrics = lines.filter((line) => /^spire_server\.[^:]+:[^|]+\|(c|g|ms|h|d|s)/.test(line));
+        report.check('topologies', metrics.length > 0, `${where} ${name}`, 'the server\'s metrics arrive at the DogStatsD listener',
+          `${lines.length} lines from ${pod.ip}, ${metrics.length} spire_server metrics; first: ${lines.slice(0, 2).join(' / ')}`);
+      }
+    }
   } catch (error) {
     report.fail(where, 'federated topology', (error as Error).stack ?? String(error));
   } finally {
+    statsd?.socket.close();
     await processes.stopAll();
     network.close();
   }

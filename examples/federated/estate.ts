@@ -28,6 +28,8 @@ export const estate: EstateConfig = {
       preset: 'staging',
       trustDomain: 'mesh.example.org',
       topology: { type: 'federated', trustDomainTemplate: '{cluster}.{trustDomain}' },
+      // Metrics also go to the Datadog agent's DogStatsD Service, beside the Prometheus listener.
+      monitoring: { dogStatsd: [{ address: 'datadog-agent.datadog.svc:8125' }] },
       clusters: [
         { name: 'eu', region: 'region-eu', apiServer: 'https://eu.k8s.example.org', bundleEndpoint: 'spire-bundle.eu.example.org' },
         { name: 'us', region: 'region-us', apiServer: 'https://us.k8s.example.org', bundleEndpoint: 'spire-bundle.us.example.org' },

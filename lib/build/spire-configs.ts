@@ -162,6 +162,11 @@ function upstreamOptions(resolved: ResolvedCluster): ServerUpstreamAuthority | u
 }
 
 /** The server's `server.conf`. */
+/** The DogStatsD listeners server and agents send metrics to, as the estate gives them. */
+function dogStatsdAddresses(resolved: ResolvedCluster): string[] {
+  return (resolved.environment.monitoring.dogStatsd ?? []).map((sink) => sink.address);
+}
+
 export function serverConf(resolved: ResolvedCluster): string {
   const { server } = resolved;
   const { settings } = server;
@@ -200,7 +205,7 @@ export function serverConf(resolved: ResolvedCluster): string {
       remote: server.remoteClusters.map((remote) => ({ cluster: remote.cluster, kubeconfigPath: remote.kubeconfigPath })),
     },
     health: { port: server.ports.health, livePath: server.healthPaths.live, readyPath: server.healthPaths.ready },
-    prometheusPort: server.ports.metrics,
+    telemetry: { prometheusPort: server.ports.metrics, dogStatsd: dogStatsdAddresses(resolved) },
     federation: server.federates ? { bundleEndpointPort: server.ports.federation, profile: bundleEndpointProfile(resolved) } : undefined,
   });
 }
@@ -271,7 +276,7 @@ export function agentConf(resolved: ResolvedCluster): string {
       ? { verification: 'skip' }
       : { verification: 'apiServerCA', caPath: SPIRE_AGENT.kubeletCaPath, addressEnv: SPIRE_AGENT.env.kubeletAddress },
     health: { port: agent.ports.health, livePath: SPIRE_HEALTH_PATHS.live, readyPath: SPIRE_HEALTH_PATHS.ready },
-    prometheusPort: agent.ports.metrics,
+    telemetry: { prometheusPort: agent.ports.metrics, dogStatsd: dogStatsdAddresses(resolved) },
     sds: agent.settings.sds,
     admin: agent.adminSocket
       ? { socketPath: `${agent.adminSocket.dir}/${agent.adminSocket.fileName}`, authorizedDelegates: agent.adminSocket.authorizedDelegates }

@@ -801,7 +801,14 @@ export const monitoringSettingsSchema = z.strictObject({
   prometheusSelector: z.record(z.string(), z.string()).describe('Label the Prometheus instance selects monitors and rules by.'),
   dashboardNamespace: z.string().describe('Namespace Grafana\'s dashboard sidecar watches.'),
   prometheusNamespace: z.string().describe('Namespace Prometheus scrapes from; the NetworkPolicies admit metrics traffic from it only.'),
-}).describe('Prometheus and Grafana integration.');
+  dogStatsd: z.array(z.strictObject({
+    address: z.string().describe('`host:port` of a DogStatsD listener (UDP), e.g. the Datadog agent\'s Service `datadog.kube-system.svc:8125`.'),
+  })).optional().describe(
+    'Also send the SPIRE server\'s and agents\' metrics to DogStatsD listeners (SPIRE telemetry `DogStatsd` sink, '
+    + 'pkg/common/telemetry/config.go FileConfig), as the hardened chart\'s telemetry.datadog does. The agents run on the host '
+    + 'network, so their address must resolve from the node. None: Prometheus only.',
+  ),
+}).describe('Prometheus and Grafana integration, and DogStatsD metrics.');
 
 // ---------------------------------------------------------------------------------------------- mesh
 

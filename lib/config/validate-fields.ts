@@ -56,6 +56,15 @@ export function isLabelValue(value: unknown): boolean {
   return typeof value === 'string' && LABEL_VALUE.test(value);
 }
 
+/** `host:port` with a DNS name or IPv4 address and a port of 1 to 65535, as a UDP sink address is dialled. */
+function hostPort(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const match = /^([a-z0-9.-]+):(\d{1,5})$/.exec(value);
+  if (!match) return false;
+  const port = Number(match[2]);
+  return port >= 1 && port <= 65535 && DNS_SUBDOMAIN.test(match[1]);
+}
+
 export function quantityValue(text: string): number | undefined {
   if (typeof text !== 'string') return undefined;
   const match = QUANTITY.exec(text);
@@ -295,6 +304,11 @@ export function checkEnvironmentFields(env: EnvironmentConfig, report: Report): 
   if (monitoring) {
     name(report, resource, 'monitoring.dashboardNamespace', monitoring.dashboardNamespace, 'label', 'namespace name');
     name(report, resource, 'monitoring.prometheusNamespace', monitoring.prometheusNamespace, 'label', 'namespace name');
+    for (const [index, sink] of (monitoring.dogStatsd ?? []).entries()) {
+      if (!hostPort(sink?.address)) {
+        report({ resource, field: `monitoring.dogStatsd[${index}].address`, value: sink?.address, rule: 'must be host:port (a DNS name or IPv4 address, and a port from 1 to 65535), no scheme', fix: 'write it like datadog.kube-system.svc:8125' });
+      }
+    }
     for (const [key, value] of Object.entries(monitoring.prometheusSelector ?? {})) {
       if (!LABEL_KEY.test(key) || typeof value !== 'string' || !LABEL_VALUE.test(value)) {
         report({ resource, field: `monitoring.prometheusSelector["${key}"]`, value, rule: 'is not a valid label', fix: 'use a label key like release and a value of at most 63 characters of A-Z a-z 0-9 - _ .' });

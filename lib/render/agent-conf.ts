@@ -1,6 +1,6 @@
 import { LogFormat, LogLevel } from '../config/types';
 import { HealthListener } from './hcl';
-import { HclBody, healthChecks, plugin, prometheusTelemetry, renderHcl } from './hcl';
+import { HclBody, healthChecks, plugin, renderHcl, telemetry, TelemetrySinks } from './hcl';
 
 export type AgentNodeAttestor =
   /** `cluster` must be a key of the server's k8s_psat `clusters`. */
@@ -55,7 +55,7 @@ export interface AgentConfOptions {
   | { readonly verification: 'skip' }
   | { readonly verification: 'apiServerCA'; readonly caPath: string; readonly addressEnv: string };
   readonly health: HealthListener;
-  readonly prometheusPort?: number;
+  readonly telemetry?: TelemetrySinks;
   /** Envoy SDS resource names; each one left out keeps SPIRE's default. */
   readonly sds?: {
     readonly defaultSvidName?: string;
@@ -118,6 +118,6 @@ export function renderAgentConf(options: AgentConfOptions): string {
       ],
     },
     healthChecks(options.health),
-    prometheusTelemetry(options.prometheusPort),
+    telemetry(options.telemetry ?? {}),
   ]);
 }

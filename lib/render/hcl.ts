@@ -91,7 +91,21 @@ export function healthChecks(health: HealthListener): HclBlock {
   };
 }
 
-/** The `telemetry` block that serves Prometheus metrics on `port`, or nothing without one. */
-export function prometheusTelemetry(port: number | undefined): HclBlock | undefined {
-  return port === undefined ? undefined : { block: 'telemetry', body: [{ block: 'Prometheus', body: [['host', '0.0.0.0'], ['port', port]] }] };
+/** Where SPIRE server and agent send metrics: a Prometheus listener on `prometheusPort`, and DogStatsD listeners. */
+export interface TelemetrySinks {
+  readonly prometheusPort?: number;
+  /** `host:port` of each DogStatsD listener. */
+  readonly dogStatsd?: readonly string[];
+}
+
+/**
+ * The `telemetry` block, or nothing without a sink. DogStatsd is a list of blocks, one per listener
+ * (spire pkg/common/telemetry/config.go, FileConfig.DogStatsd).
+ */
+export function telemetry(sinks: TelemetrySinks): HclBlock | undefined {
+  const body: HclBody = [
+    ...(sinks.prometheusPort === undefined ? [] : [{ block: 'Prometheus', body: [['host', '0.0.0.0'], ['port', sinks.prometheusPort]] } as HclBlock]),
+    ...(sinks.dogStatsd ?? []).map((address): HclBlock => ({ block: 'DogStatsd', body: [['address', address]] })),
+  ];
+  return body.length === 0 ? undefined : { block: 'telemetry', body };
 }

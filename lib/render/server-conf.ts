@@ -1,7 +1,7 @@
 import { LogFormat, LogLevel } from '../config/types';
 import { HealthListener } from './hcl';
 import { connectionString } from './libpq';
-import { HclAttribute, HclBlock, HclBody, healthChecks, plugin, prometheusTelemetry, renderHcl } from './hcl';
+import { HclAttribute, HclBlock, HclBody, healthChecks, plugin, renderHcl, telemetry, TelemetrySinks } from './hcl';
 
 interface ServerDatabase {
   readonly host: string;
@@ -217,7 +217,7 @@ export interface ServerConfOptions {
     readonly remote?: readonly { readonly cluster: string; readonly kubeconfigPath: string }[];
   };
   readonly health: HealthListener;
-  readonly prometheusPort?: number;
+  readonly telemetry?: TelemetrySinks;
   /**
    * Serve this trust domain's bundle to federation partners. Which partners it federates with is declared
    * once, as ClusterFederatedTrustDomain objects the controller manager reconciles: a `federates_with`
@@ -526,6 +526,6 @@ export function renderServerConf(options: ServerConfOptions): string {
     { block: 'server', body: server },
     { block: 'plugins', body: plugins },
     healthChecks(options.health),
-    prometheusTelemetry(options.prometheusPort),
+    telemetry(options.telemetry ?? {}),
   ]);
 }
