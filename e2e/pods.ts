@@ -163,6 +163,19 @@ function containerStatuses(pod: Json, ready: boolean): Json[] {
   }));
 }
 
+/** GET with a Host header of our choosing (a provider that answers only for its domains). */
+export function httpGetHost(host: string, port: number, path: string, hostHeader: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path, headers: { Host: hostHeader }, timeout: 5000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 export function httpStatus(host: string, port: number, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request({ host, port, path, timeout: 3000 }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });

@@ -11,7 +11,6 @@
 import { X509Certificate, createPublicKey, createVerify, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { DEFAULT_ESTATE } from '../../lib/config/estate';
 import { federationLockPath } from '../../lib/config/federation-locks';
@@ -22,7 +21,7 @@ import { validatedEstate } from '../../lib/estate/validated';
 import { ClusterChart } from '../../lib/build/cluster-chart';
 import { Cluster, KubeClient, startCluster } from '../kube';
 import { NodeNetwork } from '../net';
-import { Kubelet, PodHandle, createNode } from '../pods';
+import { Kubelet, PodHandle, createNode, httpGetHost } from '../pods';
 import { samplePodFor } from '../../lib/identity/policy';
 import { parseDuration } from '../../lib/duration';
 import { Pki, read } from '../pki';
@@ -563,10 +562,18 @@ async function liveChecks(tree: ClusterTree, report: Report, env: LiveEnv, binar
     const text = Object.values(config?.data ?? {})[0] as string;
     const domain = /domains = \["([^"]+)"/.exec(text)?.[1] ?? 'localhost';
     const port = Number(/insecure_addr = ":(\d+)"/.exec(text)?.[1] ?? 8080);
-    const discovery = await httpGetHost(oidcPod.ip, port, '/.well-known/openid-configuration', domain);
-    const jwks = await httpGetHost(oidcPod.ip, port, '/keys', domain);
-    from = `the OIDC discovery provider (${domain}, issuer ${JSON.parse(discovery.body || '{}').issuer ?? '?'})`;
+    const prefix = /server_path_prefix = "([^"]+)"/.exec(text)?.[1] ?? '';
+    const discovery = await httpGetHost(oidcPod.ip, port, `${prefix}/.well-known/openid-configuration`, domain);
+    const document = JSON.parse(discovery.body || '{}');
+    // The keys where the document says they are, when that is this provider; a jwks_uri elsewhere names a proxy's copy.
+    const jwksUrl = document.jwks_uri ? new URL(document.jwks_uri) : undefined;
+    const keysPath = jwksUrl && jwksUrl.host === domain ? jwksUrl.pathname : `${prefix}/keys`;
+    const jwks = await httpGetHost(oidcPod.ip, port, keysPath, domain);
+    from = `the OIDC discovery provider (${domain}${keysPath}, issuer ${document.issuer ?? '?'})`;
     keys = jwks.status === 200 ? JSON.parse(jwks.body).keys ?? [] : [];
+    const setKeyUse = /set_key_use = true/.test(text);
+    report.check('jwt', keys.length > 0 && keys.every((key) => (key.use === 'sig') === setKeyUse), at, `the provider's keys carry "use": "sig" exactly when set_key_use is on (${setKeyUse})`,
+      keys.map((key) => `${key.kid}: use ${key.use ?? 'absent'}`).join(', ') || `no keys (HTTP ${jwks.status})`);
   } else {
     keys = (JSON.parse((await run(binaries['spire-server'], ['bundle', 'show', '-format', 'spiffe', '-socketPath', shortPath(socket)])).out).keys ?? []).filter((k: Json) => k.use === 'jwt-svid');
   }
@@ -593,18 +600,6 @@ async function liveWorkloads(client: KubeClient, node: { name: string; uid: stri
     endpoints: endpoints.filter((e) => e.metadata.namespace === pod.metadata.namespace
       && (e.subsets ?? []).some((subset: Json) => (subset.addresses ?? []).some((a: Json) => a.targetRef?.uid === pod.metadata.uid))).map((e) => e.metadata.name),
   }));
-}
-
-function httpGetHost(host: string, port: number, path: string, hostHeader: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host, port, path, headers: { Host: hostHeader }, timeout: 5000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 /** Verifies a compact JWS with the JWK whose kid it names; true, or why not. */

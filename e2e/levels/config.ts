@@ -10,7 +10,7 @@ import { Report } from '../report';
 import { ClusterTree, K8sObject, objectsOf, where } from '../trees';
 import { podsFor } from '../sync';
 import { ObjectSource, PodContext, containerArgv, imageContent, materializeVolumes } from '../runtime';
-import { startPodContainer, httpStatus } from '../pods';
+import { startPodContainer, httpGetHost, httpStatus } from '../pods';
 import { Processes, sleep, tail, waitFor } from '../processes';
 import { prerequisites, PrerequisiteValues } from '../prerequisites';
 
@@ -184,11 +184,50 @@ async function checkContainer(
       last = `GET :${live.port}${live.path}: ${status}`;
       ok = status === 200;
     }
+    const document = ok ? await discoveryDocument(volumes) : undefined;
     await running.stop();
     const said = ok ? '' : `${last}; ${tail(running.output(), 2)}`;
     report.check('configs', ok, at, `${subject} config`, said);
     report.check('argv', ok, at, `${subject} argv ${JSON.stringify(argv)}`, said);
+    if (document) {
+      // The document the program serves names the issuer the server signs with, and the keys where the config says.
+      report.check('configs', document.ok, at, `${subject} serves ${document.path} with issuer ${document.wantIssuer} and jwks_uri ${document.wantJwks}`, document.said);
+    }
   }
+}
+
+/** The provider's config file text, from the volume that carries it. */
+function oidcConfig(volumes: Map<string, string>): string | undefined {
+  for (const dir of volumes.values()) {
+    if (!statSync(dir).isDirectory()) continue;
+    for (const file of readdirSync(dir)) {
+      if (file.endsWith('.conf')) return readFileSync(join(dir, file), 'utf8');
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The discovery document the running provider serves for its first domain, next to what its config says it
+ * must hold: issuer = jwt_issuer, jwks_uri = the configured one or the issuer's /keys (spire
+ * support/oidc-discovery-provider/handler.go serveWellKnown).
+ */
+async function discoveryDocument(volumes: Map<string, string>): Promise<{ ok: boolean; path: string; wantIssuer: string; wantJwks: string; said: string } | undefined> {
+  const text = oidcConfig(volumes);
+  if (!text) return undefined;
+  const value = (key: string) => new RegExp(`^${key} = "([^"]*)"`, 'm').exec(text)?.[1];
+  const domain = /domains = \["([^"]+)"/.exec(text)?.[1] ?? 'localhost';
+  const port = Number(/insecure_addr = ":(\d+)"/.exec(text)?.[1] ?? 8080);
+  const wantIssuer = value('jwt_issuer') ?? '';
+  // Where a relying party looks: the issuer URL's path followed by /.well-known/openid-configuration (OpenID
+  // Connect Discovery 1.0, section 4), not wherever the config happens to serve it.
+  const path = `${wantIssuer ? new URL(wantIssuer).pathname.replace(/\/$/, '') : ''}/.well-known/openid-configuration`;
+  const wantJwks = value('jwks_uri') ?? `${wantIssuer}/keys`;
+  const got = await httpGetHost('127.0.0.1', port, path, domain).catch((error: Error) => ({ status: 0, body: error.message }));
+  let document: { issuer?: string; jwks_uri?: string } = {};
+  try { document = JSON.parse(got.body); } catch { /* reported below */ }
+  const ok = got.status === 200 && document.issuer === wantIssuer && document.jwks_uri === wantJwks;
+  return { ok, path, wantIssuer, wantJwks, said: ok ? '' : `HTTP ${got.status}: ${got.body.slice(0, 300)}` };
 }
 
 /** The OIDC provider's live endpoint, read from the health_checks block of its config file. */

@@ -35,6 +35,15 @@ export const estate: EstateConfig = {
         { name: 'workload-b', region: 'region-b', apiServer: 'https://workload-b.k8s.example.org' },
       ],
       server: { caSubject: { country: 'US', organization: 'Example', commonName: 'Example SPIRE CA' } },
+      // JWT-SVIDs for relying parties outside SPIFFE: one issuer for the whole nested trust domain,
+      // https://oidc.example.org/staging, served under a path prefix of a shared host; a CDN serves the keys.
+      oidcDiscovery: {
+        domains: ['oidc.example.org'],
+        serverPathPrefix: '/staging',
+        jwksUri: 'https://keys.example.org/staging/keys',
+        logFormat: 'json',
+        resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+      },
       identities: [{
         name: 'checkout',
         spiffeIDTemplate: namespaceServiceAccountId(),

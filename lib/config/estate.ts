@@ -132,7 +132,12 @@ const staging = environment({
   clusters: [{ name: 'stg-euw1', region: 'eu-west-1', apiServer: 'https://stg-euw1.k8s.acme.example' }],
   server: ACME_SERVER,
   identities: standardIdentities({ ttl: '8h' }),
-  oidcDiscovery: { domains: ['oidc-discovery.staging.spire.acme.example'], resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } } },
+  oidcDiscovery: {
+    domains: ['oidc-discovery.staging.spire.acme.example'],
+    // Keys carry "use": "sig": some cloud IAM JWKS clients refuse keys without it.
+    setKeyUse: true,
+    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+  },
   // Cloud IAM verifies staging's JWT-SVIDs against the discovery document at https://oidc-discovery.staging...
   exposure: {
     issuer: ACME_ISSUER,

@@ -19,6 +19,16 @@ export function httpsUrl(host: string): string {
   return `https://${host}`;
 }
 
+/**
+ * The JWT issuer of an environment's OIDC discovery provider: its first domain, under its path prefix. The
+ * provider serves the discovery document at `<issuer>/.well-known/openid-configuration` and, without
+ * jwks_uri, the keys at `<issuer>/keys` (spire support/oidc-discovery-provider/handler.go NewHandler and
+ * serveWellKnown); the server's jwt_issuer must be the same URL.
+ */
+export function oidcIssuerUrl(settings: { readonly domains: readonly string[]; readonly serverPathPrefix?: string }): string {
+  return `${httpsUrl(settings.domains[0])}${settings.serverPathPrefix ?? ''}`;
+}
+
 /** Rules an environment's exposure must satisfy; each problem names the field, the value and the fix. */
 export function exposureProblems(env: EnvironmentConfig): string[] {
   const exposure = env.exposure;

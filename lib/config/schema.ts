@@ -794,6 +794,20 @@ export const oidcDiscoverySettingsSchema = z.strictObject({
     'Scheduling and marks of the provider pods. Defaults: no priorityClassName (an ordinary web service), no tolerations, '
     + 'no nodeSelector, no spread, no extra labels or annotations.',
   ),
+  logLevel: logLevelSchema.optional().describe('The provider\'s log level (log_level). None: INFO.'),
+  logFormat: logFormatSchema.optional().describe('The provider\'s log format (log_format). None: text.'),
+  setKeyUse: z.boolean().optional().describe(
+    'Put `"use": "sig"` on every served key (set_key_use), for JWKS clients that require it. None: false, as in SPIRE.',
+  ),
+  serverPathPrefix: z.string().optional().describe(
+    'Serve the discovery document and keys under this path (server_path_prefix), e.g. `/spire` for '
+    + '`https://<domain>/spire/.well-known/openid-configuration`, where one host serves several issuers. The JWT issuer, '
+    + 'server and provider alike, becomes `https://<first domain><prefix>`. None: at the root.',
+  ),
+  jwksUri: z.string().optional().describe(
+    'The absolute https URL the discovery document gives for the keys (jwks_uri), when a proxy or CDN serves them elsewhere. '
+    + 'None: the issuer URL followed by `/keys`.',
+  ),
 }).describe('The SPIRE OIDC discovery provider, for JWT-SVID verifiers outside SPIFFE.');
 
 export const monitoringSettingsSchema = z.strictObject({

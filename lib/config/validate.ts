@@ -117,6 +117,16 @@ export function validateEstate(estate: EstateConfig): string[] {
       for (const domain of env.oidcDiscovery.domains) {
         if (!DNS_NAME.test(domain)) report(where, { resource, field: 'oidcDiscovery.domains', value: domain, rule: 'is not a DNS name', fix: 'use a host name like oidc.example.com' });
       }
+      const { serverPathPrefix, jwksUri } = env.oidcDiscovery;
+      // The provider joins the prefix with its paths (handler.go NewHandler, url.JoinPath) and the issuer ends in it:
+      // a trailing slash or an empty segment would give an issuer no token names.
+      if (serverPathPrefix !== undefined && !/^(\/[A-Za-z0-9._~-]+)+$/.test(serverPathPrefix)) {
+        report(where, { resource, field: 'oidcDiscovery.serverPathPrefix', value: serverPathPrefix, rule: 'must be an absolute URL path of unreserved characters, without a trailing slash', fix: 'write it like /spire' });
+      }
+      const jwksProblem = jwksUri === undefined ? undefined : httpsUrlProblem(jwksUri);
+      if (jwksProblem) {
+        report(where, { resource, field: 'oidcDiscovery.jwksUri', value: jwksUri, rule: `is not an absolute https URL (${jwksProblem})`, fix: 'write it like https://keys.example.org/spire/keys' });
+      }
     }
     checkEnvironmentFields(env, (details) => report(where, details));
     checkCloudPlugins(env, (details) => report(where, details));

@@ -16,6 +16,16 @@ export interface OidcConfOptions {
    * @default SPIRE_HEALTH_PATHS, SPIRE's own
    */
   readonly healthPaths?: { readonly live: string; readonly ready: string };
+  /** @default 'INFO' */
+  readonly logLevel?: string;
+  /** None: SPIRE's default, text. */
+  readonly logFormat?: string;
+  /** `"use": "sig"` on every served key. */
+  readonly setKeyUse?: boolean;
+  /** Path under which the document and keys are served; the issuer must end in it. */
+  readonly serverPathPrefix?: string;
+  /** Absolute URL of the keys the document names instead of `<issuer>/keys`. */
+  readonly jwksUri?: string;
 }
 
 /** Renders oidc-discovery-provider's HCL config. Pure: the same options always give the same text. */
@@ -23,7 +33,11 @@ export function renderOidcConf(options: OidcConfOptions): string {
   return [
     `domains = ${JSON.stringify([...options.domains])}`,
     `jwt_issuer = ${JSON.stringify(options.jwtIssuer)}`,
-    'log_level = "INFO"',
+    `log_level = ${JSON.stringify(options.logLevel ?? 'INFO')}`,
+    ...(options.logFormat ? [`log_format = ${JSON.stringify(options.logFormat)}`] : []),
+    ...(options.setKeyUse ? ['set_key_use = true'] : []),
+    ...(options.serverPathPrefix ? [`server_path_prefix = ${JSON.stringify(options.serverPathPrefix)}`] : []),
+    ...(options.jwksUri ? [`jwks_uri = ${JSON.stringify(options.jwksUri)}`] : []),
     `insecure_addr = ":${options.httpPort}"`,
     '',
     'workload_api {',

@@ -3,7 +3,7 @@ import {
   CONTROLLER_MANAGER, CSI_DRIVER, DEFAULT_CLUSTER_DOMAIN, EXPOSURE, ISTIO, NESTED_ROOT, OIDC_DISCOVERY_PROVIDER, SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER,
 } from '../config/spire-facts';
 import { NestedRoot, clusterEnvironment, nestedRootOf } from '../config/topology';
-import { exposedHost, httpsUrl } from '../config/exposure';
+import { exposedHost, httpsUrl, oidcIssuerUrl } from '../config/exposure';
 import { ImageCatalogue } from '../config/versions';
 import { NAMESPACE_LABEL, namespaceServiceAccountId } from '../identity/spiffe-id';
 import { selectorLabels, standardLabels } from './labels';
@@ -94,7 +94,7 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
     socketPath: `${SPIRE_SERVER.socketDir}/${SPIRE_SERVER.socketFile}`,
     psatAudience: agent.tokenAudience,
     bundle: { namespace: agent.namespace, configMapName: role.bundleConfigMap, configMapKey: 'bundle.spiffe', format: 'spiffe' },
-    jwtIssuer: oidc ? `https://${oidc.domains[0]}` : undefined,
+    jwtIssuer: oidc ? oidcIssuerUrl(oidc) : undefined,
     // Partners fetch its bundle: those it federates with, the estate's other trust domains that reach it at its
     // bundleEndpoint, and anyone its exposed endpoint serves. The root of a nested topology federates with no one:
     // the downstream servers' bundle is the trust domain's.
@@ -209,7 +209,7 @@ function resolveOidc(environment: EnvironmentConfig, cluster: ClusterConfig, ser
     name,
     namespace: server.namespace,
     domains: settings.domains,
-    jwtIssuer: server.jwtIssuer ?? `https://${settings.domains[0]}`,
+    jwtIssuer: server.jwtIssuer ?? oidcIssuerUrl(settings),
     ports: OIDC_DISCOVERY_PROVIDER.ports,
     labels,
     selector,
@@ -272,7 +272,7 @@ function resolveExposure(environment: EnvironmentConfig, cluster: ClusterConfig,
         selector: oidc.selector,
         labels: standardLabels(`${oidc.name}-exposure`, 'exposure', cluster.name),
         certificate: cert,
-        issuerUrl: httpsUrl(oidc.domains[0]),
+        issuerUrl: oidcIssuerUrl(environment.oidcDiscovery!),
       };
     }
   }

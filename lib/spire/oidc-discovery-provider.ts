@@ -33,6 +33,11 @@ export class SpiffeOidcDiscoveryProvider extends Construct {
       httpPort: oidc.ports.http,
       healthPort: oidc.ports.health,
       healthPaths: SPIRE_HEALTH_PATHS,
+      logLevel: settings.logLevel,
+      logFormat: settings.logFormat,
+      setKeyUse: settings.setKeyUse,
+      serverPathPrefix: settings.serverPathPrefix,
+      jwksUri: settings.jwksUri,
     });
     const configFile = OIDC_DISCOVERY_PROVIDER.configFile;
 
