@@ -52,6 +52,22 @@ describe('nested topology: what synth builds', () => {
     expect(rootAgent.volumes).toContainEqual({ name: 'agent-socket-dir', hostPath: { path: '/run/spire/root-agent-sockets', type: 'DirectoryOrCreate' } });
   });
 
+  test.each(['workload-a', 'workload-b'])('in %s only the downstream server\'s namespace may mount the root\'s CSI driver (ValidatingAdmissionPolicy)', (cluster) => {
+    const policy = find(files, `staging/${cluster}/validatingadmissionpolicy-spiffe-csi-driver-root.yaml`);
+    const binding = find(files, `staging/${cluster}/validatingadmissionpolicybinding-spiffe-csi-driver-root.yaml`);
+    const mounted = find(files, `staging/${cluster}/spire-server/statefulset-spire-server.yaml`).spec.template.spec.volumes
+      .map((volume: any) => volume.csi?.driver).filter((driver: string | undefined) => driver && driver !== 'csi.spiffe.io');
+    expect(mounted).toEqual(['root.csi.spiffe.io']);
+    expect(policy.spec.failurePolicy).toBe('Fail');
+    expect(policy.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] }]);
+    expect(policy.spec.validations[0].expression).toContain("v.csi.driver == 'root.csi.spiffe.io'");
+    expect(binding.spec).toEqual({
+      policyName: policy.metadata.name,
+      validationActions: ['Deny'],
+      matchResources: { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['spire-server'] }] } },
+    });
+  });
+
   test('root agents listen on other node ports than the cluster\'s agents (both use the host network)', () => {
     const ports = (path: string) => find(files, path).spec.template.spec.containers[0].ports.map((port: any) => port.containerPort);
     const own = ports('staging/workload-b/spire-system/daemonset-spire-agent.yaml');

@@ -16,7 +16,7 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { APISERVER_PORT, Cluster, startCluster } from '../kube';
+import { APISERVER_PORT, Cluster, KubeClient, startCluster } from '../kube';
 import { NodeNetwork } from '../net';
 import { PodHandle } from '../pods';
 import { Processes, run, waitFor } from '../processes';
@@ -77,8 +77,41 @@ interface NestedCluster {
   readonly trustDomain: string;
 }
 
-async function checkNestedCluster(report: Report, env: TopologyEnv, { tree, rootSocket, trustDomain }: NestedCluster, { pods, node }: SyncedCluster): Promise<void> {
+/**
+ * A pod that mounts the root's CSI driver (the driver name as the tree's downstream server mounts it), as
+ * the apiserver judges it (dry run) in `namespace`: allowed, or the denial message.
+ */
+async function rootCsiPodAdmission(client: KubeClient, tree: ClusterTree, namespace: string): Promise<{ allowed: boolean; said: string }> {
+  const serverPod = objectsOf(tree).find((o) => o.kind === 'StatefulSet' && o.metadata.namespace === 'spire-server');
+  const driver = ((serverPod?.spec?.template?.spec?.volumes ?? []) as Json[]).map((v) => v.csi?.driver).find((name) => name && name !== 'csi.spiffe.io');
+  if (!driver) return { allowed: true, said: 'the downstream server mounts no root CSI volume' };
+  const pod = {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'root-socket-probe', namespace },
+    spec: {
+      serviceAccountName: 'spire-server', automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [{
+        name: 'probe', image: 'registry.example.org/probe@sha256:' + '0'.repeat(64),
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+        volumeMounts: [{ name: 'root', mountPath: '/root-agent', readOnly: true }],
+      }],
+      volumes: [{ name: 'root', csi: { driver, readOnly: true } }],
+    },
+  };
+  const response = await client.call('POST', `/api/v1/namespaces/${namespace}/pods?dryRun=All`, pod);
+  return { allowed: response.status < 300, said: `${response.status}: ${String(response.body?.message ?? response.text).slice(0, 300)}` };
+}
+
+async function checkNestedCluster(report: Report, env: TopologyEnv, { tree, rootSocket, trustDomain }: NestedCluster, { pods, node, client }: SyncedCluster): Promise<void> {
   const at = where(tree);
+  // Only the downstream server's namespace may mount the root agents' socket (the tree's ValidatingAdmissionPolicy).
+  for (const namespace of ['spire-server', 'checkout']) {
+    if (namespace !== 'spire-server') await client.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    if (namespace !== 'spire-server') await client.call('POST', `/api/v1/namespaces/${namespace}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'spire-server' } });
+    const judged = await rootCsiPodAdmission(client, tree, namespace);
+    const want = namespace === 'spire-server';
+    report.check('topologies', judged.allowed === want, at, `a pod mounting the root's CSI driver is ${want ? 'admitted' : 'denied'} in namespace ${namespace}`, judged.said);
+  }
   const downstreamSocket = serverSocket(tree, pods, 'spire-server');
   if (!report.check('topologies', !!downstreamSocket, at, 'downstream server pod runs with a reachable admin socket',
     `downstream socket not found; pods ${pods.map((p) => `${p.pod.metadata.namespace}/${p.pod.metadata.name}`).join(', ')}`)) return;

@@ -14,6 +14,7 @@ import { SpiffeOidcDiscoveryProvider } from '../spire/oidc-discovery-provider';
 import { SampleWorkload } from '../spire/sample-workload';
 import { MeshIntegration } from '../spire/mesh';
 import { SpiffeCsiDriver } from '../spire/spiffe-csi-driver';
+import { RootCsiAdmission } from '../spire/root-csi-admission';
 import { SpireAgent } from '../spire/spire-agent';
 import { RootServerAccess } from '../spire/root-server-access';
 import { SpireServer } from '../spire/spire-server';
@@ -58,6 +59,7 @@ export class ClusterChart extends Chart {
       const { rootAgents, root, remoteAccess } = resolved.nested;
       this.rootSide.push(new SpireAgent(this, 'RootAgent', { resolved: rootAgents }));
       this.rootSide.push(new SpiffeCsiDriver(this, 'RootCsiDriver', { resolved: rootAgents }));
+      this.rootSide.push(new RootCsiAdmission(this, 'RootCsiAdmission', { resolved, rootAgents }));
       if (root) {
         this.rootSide.push(new SpireServer(this, 'RootServer', { resolved: root.server }));
         this.rootSide.push(new DownstreamRegistrations(this, 'DownstreamRegistrations', { root: root.server, downstream: root.downstream }));
