@@ -176,7 +176,9 @@ export async function upstreamLevel(report: Report, env: { workDir: string; bina
   };
 
   await clusterLevels(tree, report, {
-    workDir: dir, binaries: env.binaries, shared: env.shared, levels: new Set(), failFast: true, inspect,
+    // The api level too: every object applied strictly, Pod Security, and the server's RBAC judged against what
+    // its plugins ask for (e2e/rbac.ts, the notifier's included).
+    workDir: dir, binaries: env.binaries, shared: env.shared, levels: new Set(['api']), failFast: true, inspect,
     provide: () => upstreamSecrets(tree, intermediate, root),
   });
 }
