@@ -136,6 +136,30 @@ function bundlePublisherOptions(resolved: ResolvedCluster): ServerBundlePublishe
 function upstreamOptions(resolved: ResolvedCluster): ServerUpstreamAuthority | undefined {
   const upstream = resolved.server.settings.upstreamAuthority;
   if (upstream === undefined || upstream.type === 'cert-manager' || upstream.type === 'gcp_cas' || upstream.type === 'awssecret') return upstream;
+  if (upstream.type === 'disk') {
+    const { upstreamDisk } = SPIRE_SERVER;
+    return {
+      type: 'disk',
+      certFilePath: `${upstreamDisk.caDir}/${upstreamDisk.certFile}`,
+      keyFilePath: `${upstreamDisk.caDir}/${upstreamDisk.keyFile}`,
+      bundleFilePath: upstream.bundle ? `${upstreamDisk.bundleDir}/${upstreamDisk.bundleFile}` : undefined,
+    };
+  }
+  if (upstream.type === 'ejbca') {
+    const { ejbca } = SPIRE_SERVER;
+    return {
+      type: 'ejbca',
+      hostname: upstream.hostname,
+      caName: upstream.caName,
+      endEntityProfileName: upstream.endEntityProfileName,
+      certificateProfileName: upstream.certificateProfileName,
+      endEntityName: upstream.endEntityName,
+      accountBindingId: upstream.accountBindingId,
+      clientCertPath: `${ejbca.clientDir}/${ejbca.certFile}`,
+      clientCertKeyPath: `${ejbca.clientDir}/${ejbca.keyFile}`,
+      caCertPath: upstream.caCert ? `${ejbca.caDir}/${ejbca.caFile}` : undefined,
+    };
+  }
   if (upstream.type === 'aws_pca') {
     const { supplementalBundle, ...pca } = upstream;
     return { ...pca, supplementalBundlePath: supplementalBundle ? `${SPIRE_SERVER.awsPcaBundleDir}/${SPIRE_SERVER.awsPcaBundleFile}` : undefined };
@@ -190,6 +214,7 @@ export function serverConf(resolved: ResolvedCluster): string {
       : upstreamOptions(resolved),
     nodeAttestors: nodeAttestorOptions(resolved),
     bundlePublishers: bundlePublisherOptions(resolved),
+    notifiers: server.notifiers,
     psatClusters: server.attestingAgents.map((agents) => ({
       name: agents.cluster,
       serviceAccountAllowList: [`${agents.namespace}:${agents.serviceAccount}`],
@@ -327,6 +352,39 @@ export function serverEnv(resolved: ResolvedCluster): k8s.EnvVar[] {
     ...cloud.env.map((variable) => ({ name: variable.name, value: variable.value })),
     ...serverUpstreamEnv(resolved),
   ];
+}
+
+/**
+ * The Secrets the disk and ejbca UpstreamAuthorities read, as read-only volumes at the paths upstreamOptions
+ * writes. Only the server mounts them: `spire-server validate` does not open these files (disk.go and
+ * ejbca.go buildConfig check that the paths are set; Configure loads them), so the PreSync validation never
+ * needs the CA key. The disk plugin reads its files again before each signing (disk.go reloadCA), so a
+ * renewed Secret, which the kubelet swaps into the volume, signs the next CA without a restart.
+ */
+export function serverUpstreamVolumes(server: ResolvedCluster['server']): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
+  const upstream = server.settings.upstreamAuthority;
+  const volumes: k8s.Volume[] = [];
+  const mounts: k8s.VolumeMount[] = [];
+  const add = (name: string, dir: string, secretName: string, items: { key: string; path: string }[]) => {
+    // Root-owned, readable by the pod's fsGroup: the CA key is for the server alone.
+    volumes.push({ name, secret: { secretName, items, defaultMode: 0o440 } });
+    mounts.push({ name, mountPath: dir, readOnly: true });
+  };
+  const keyPair = (secret: { readonly certificateKey?: string; readonly privateKeyKey?: string }, certFile: string, keyFile: string) => [
+    { key: secret.certificateKey ?? TLS_SECRET_KEYS.certificate, path: certFile },
+    { key: secret.privateKeyKey ?? TLS_SECRET_KEYS.privateKey, path: keyFile },
+  ];
+  if (upstream?.type === 'disk') {
+    const { upstreamDisk } = SPIRE_SERVER;
+    add('upstream-ca', upstreamDisk.caDir, upstream.secret.name, keyPair(upstream.secret, upstreamDisk.certFile, upstreamDisk.keyFile));
+    if (upstream.bundle) add('upstream-bundle', upstreamDisk.bundleDir, upstream.bundle.name, [{ key: upstream.bundle.key, path: upstreamDisk.bundleFile }]);
+  }
+  if (upstream?.type === 'ejbca') {
+    const { ejbca } = SPIRE_SERVER;
+    add('ejbca-client', ejbca.clientDir, upstream.clientCertificate.name, keyPair(upstream.clientCertificate, ejbca.certFile, ejbca.keyFile));
+    if (upstream.caCert) add('ejbca-ca', ejbca.caDir, upstream.caCert.name, [{ key: upstream.caCert.key, path: ejbca.caFile }]);
+  }
+  return { volumes, mounts };
 }
 
 /**

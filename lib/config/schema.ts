@@ -558,13 +558,83 @@ export const vaultUpstreamSchema = z.strictObject({
   auth: vaultAuthSchema,
 }).describe('A Vault PKI secrets engine that signs the server\'s CA.');
 
+/**
+ * Certificate and key of a CA in an existing Secret: a kubernetes.io/tls Secret (keys `tls.crt`, `tls.key`),
+ * or any Secret whose keys are named here. Mounted read-only; never rendered.
+ */
+export const keyPairSecretSchema = z.strictObject({
+  name: z.string().describe('Name of the Secret in the server namespace, created out of band.'),
+  certificateKey: z.string().optional().describe('Key of the PEM certificate (chain). Default: `tls.crt`.'),
+  privateKeyKey: z.string().optional().describe('Key of the PEM private key. Default: `tls.key`.'),
+}).describe('A certificate and its private key in an existing Secret.');
+
+/*
+ * UpstreamAuthority "disk" of SPIRE 1.15.2 (pkg/server/plugin/upstreamauthority/disk/disk.go Configuration,
+ * loadUpstreamCAAndCerts): cert_file_path, key_file_path and bundle_file_path, read from Secret volumes.
+ */
+export const diskUpstreamSchema = z.strictObject({
+  type: z.literal('disk').describe('A CA certificate and key from a Secret sign the server\'s CA (SPIRE UpstreamAuthority disk).'),
+  secret: keyPairSecretSchema.describe(
+    'The upstream CA: its certificate (first in the file; intermediates may follow when `bundle` is set) and key (cert_file_path, key_file_path).',
+  ),
+  bundle: secretKeyRefSchema.optional().describe(
+    'The upstream roots the CA certificate chains to (bundle_file_path), from the same or another Secret. None: the CA certificate must be '
+    + 'self-signed (it is then the root), as the plugin requires.',
+  ),
+}).describe('An upstream CA whose certificate and key are kept in a Secret.');
+
+/*
+ * UpstreamAuthority "ejbca" of SPIRE 1.15.2 (pkg/server/plugin/upstreamauthority/ejbca/ejbca.go Config and
+ * buildConfig; ejbca_client.go getAuthenticator reads the files): mTLS to EJBCA's REST API.
+ */
+export const ejbcaUpstreamSchema = z.strictObject({
+  type: z.literal('ejbca').describe('Keyfactor EJBCA signs the CA through its REST API, with mTLS (SPIRE UpstreamAuthority ejbca).'),
+  hostname: z.string().describe('Host and optional port of EJBCA, without scheme or path, e.g. `ejbca.example.org:8443` (hostname).'),
+  caName: z.string().describe('The EJBCA CA that signs the server\'s CA (ca_name).'),
+  endEntityProfileName: z.string().describe('End entity profile the enrolment uses (end_entity_profile_name).'),
+  certificateProfileName: z.string().describe('Certificate profile that issues intermediate CAs (certificate_profile_name).'),
+  endEntityName: z.string().optional().describe(
+    'How the end entity is named (end_entity_name): `cn`, `dns`, `uri`, `ip` (taken from the CSR) or a fixed name. None: the first of '
+    + 'cn, dns, uri, ip the CSR has.',
+  ),
+  accountBindingId: z.string().optional().describe('Account binding ID recorded with the issued certificates (account_binding_id). None: none.'),
+  clientCertificate: keyPairSecretSchema.describe('The client certificate and key the server authenticates to EJBCA with (client_cert_path, client_cert_key_path).'),
+  caCert: secretKeyRefSchema.optional().describe('The CA that verifies EJBCA\'s serving certificate (ca_cert_path). None: the system roots.'),
+}).describe('A Keyfactor EJBCA CA that signs the server\'s CA.');
+
 export const upstreamAuthoritySchema = z.discriminatedUnion('type', [
   certManagerUpstreamSchema,
   gcpCasUpstreamSchema,
   vaultUpstreamSchema,
   awsPcaUpstreamSchema,
   awsSecretUpstreamSchema,
-]).describe('What signs the server\'s CA: a cert-manager issuer, Google Certificate Authority Service, Vault\'s PKI engine, AWS Private CA or a CA kept in AWS Secrets Manager.');
+  diskUpstreamSchema,
+  ejbcaUpstreamSchema,
+]).describe(
+  'What signs the server\'s CA: a cert-manager issuer, Google Certificate Authority Service, Vault\'s PKI engine, AWS Private CA, a CA kept in '
+  + 'AWS Secrets Manager, a CA in a Secret (disk) or Keyfactor EJBCA.',
+);
+
+/*
+ * Notifier "k8sbundle" of SPIRE 1.15.2 (pkg/server/plugin/notifier/k8sbundle/k8sbundle.go cluster and
+ * Configuration): the bundle's X.509 authorities as PEM into one ConfigMap key, and into the caBundle of
+ * webhook configurations and APIServices labelled `<label>=true`, in this cluster.
+ */
+export const k8sBundleNotifierSchema = z.strictObject({
+  type: z.literal('k8sbundle').describe('SPIRE Notifier k8sbundle: keeps a PEM copy of the trust bundle in a ConfigMap and in labelled webhooks\' caBundle.'),
+  namespace: z.string().optional().describe('Namespace of the ConfigMap (namespace). Default: the server\'s namespace.'),
+  configMap: z.string().describe('The ConfigMap the PEM bundle is written to (config_map); the tree renders it empty, the notifier fills its key.'),
+  configMapKey: z.string().optional().describe('Key of the PEM bundle in the ConfigMap (config_map_key). Default: `bundle.crt`, as SPIRE.'),
+  webhookLabel: z.string().optional().describe(
+    'Label key (webhook_label): every ValidatingWebhookConfiguration and MutatingWebhookConfiguration labelled `<key>: "true"` gets the bundle as '
+    + 'its caBundle. None: no webhook is touched.',
+  ),
+  apiServiceLabel: z.string().optional().describe(
+    'Label key (api_service_label): every APIService labelled `<key>: "true"` gets the bundle as its caBundle. None: no APIService is touched.',
+  ),
+}).describe('Keeps a PEM copy of the trust bundle in a ConfigMap and in labelled webhooks and APIServices of this cluster.');
+
+export const notifierSchema = z.discriminatedUnion('type', [k8sBundleNotifierSchema]).describe('A Notifier of the server.');
 
 export const serverSettingsSchema = z.strictObject({
   replicas: z.number().describe('Server replicas: 1 on sqlite3, 2 or more on an external database they share.'),
@@ -585,6 +655,7 @@ export const serverSettingsSchema = z.strictObject({
   cloudCredentials: cloudCredentialsSchema.optional().describe('None: no cloud plugin on the server.'),
   bundlePublishers: z.array(bundlePublisherSchema).optional().describe('None: the bundle is published only to the agents\' ConfigMap.'),
   vmNodeAttestors: z.array(vmNodeAttestorSchema).optional().describe('None: only the clusters\' own agents attest.'),
+  notifiers: z.array(notifierSchema).optional().describe('Notifiers of the server (at most one of each type). None: none.'),
   resources: resourceSpecSchema,
   controllerManagerResources: resourceSpecSchema,
   controllerManagerLogLevel: z.enum(['debug', 'info', 'warn', 'error']).describe('Log level of the controller manager.'),

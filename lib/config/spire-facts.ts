@@ -72,6 +72,28 @@ export const SPIRE_SERVER = {
     tokenFile: 'token',
     defaultAudience: 'vault',
   },
+  /** The disk UpstreamAuthority's files, from Secret volumes: the upstream CA (cert_file_path, key_file_path) and its roots (bundle_file_path). */
+  upstreamDisk: {
+    caDir: '/run/spire/upstream-ca',
+    certFile: 'ca.crt',
+    keyFile: 'ca.key',
+    bundleDir: '/run/spire/upstream-bundle',
+    bundleFile: 'bundle.crt',
+  },
+  /** The ejbca UpstreamAuthority's files: the mTLS client certificate and key, and the CA that verifies EJBCA. */
+  ejbca: {
+    clientDir: '/run/spire/ejbca-client',
+    certFile: 'client.crt',
+    keyFile: 'client.key',
+    caDir: '/run/spire/ejbca-ca',
+    caFile: 'ca.crt',
+  },
+  /**
+   * The k8sbundle Notifier: its default ConfigMap key (pkg/server/plugin/notifier/k8sbundle/k8sbundle.go
+   * defaultConfigMapKey), and the value a webhook_label or api_service_label must have on an object for the
+   * notifier to select it (newClientsForCluster: `<label>=true`).
+   */
+  k8sBundle: { defaultConfigMapKey: 'bundle.crt', selectedLabelValue: 'true' },
   env: {
     /** The vault plugin reads these before its config (pkg/server/common/vault/client.go EnvVault*). */
     vaultToken: 'VAULT_TOKEN',

@@ -5,7 +5,7 @@ import {
   gitOpsSettingsSchema, identityPolicySchema, identitySpecSchema, imageCatalogueSchema, imageRefSchema, keyManagerSchema,
   labelSelectorSchema, logFormatSchema, logLevelSchema, monitoringSettingsSchema, oidcDiscoverySettingsSchema,
   resourceSpecSchema, secretDeliverySchema, serverSettingsSchema, staticEntrySpecSchema, syncWindowSchema,
-  upstreamAuthoritySchema, teamConfigSchema, tolerationSchema, podSpreadSchema, podOptionsSchema, replicatedPodOptionsSchema,
+  upstreamAuthoritySchema, keyPairSecretSchema, notifierSchema, teamConfigSchema, tolerationSchema, podSpreadSchema, podOptionsSchema, replicatedPodOptionsSchema,
   topologySchema,
   agentCloudCredentialsSchema, agentNodeAttestorSchema, awsCredentialsSchema, bundlePublisherSchema, cloudCredentialsSchema, keyIdentifierSchema, svidStoreSchema, vmNodeAttestorSchema,
   meshSchema, agentSdsSchema,
@@ -50,6 +50,8 @@ export type ExternalDatabase = Config<typeof externalDatabaseSchema>;
 export type Datastore = Config<typeof datastoreSchema>;
 export type KeyManager = Config<typeof keyManagerSchema>;
 export type UpstreamAuthority = Config<typeof upstreamAuthoritySchema>;
+export type KeyPairSecret = Config<typeof keyPairSecretSchema>;
+export type Notifier = Config<typeof notifierSchema>;
 export type CloudCredentials = Config<typeof cloudCredentialsSchema>;
 export type AgentCloudCredentials = Config<typeof agentCloudCredentialsSchema>;
 export type AwsCredentials = Config<typeof awsCredentialsSchema>;

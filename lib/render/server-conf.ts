@@ -88,7 +88,32 @@ export type ServerUpstreamAuthority =
     readonly bundleFileArn?: string;
     readonly assumeRoleArn?: string;
   }
-  | VaultUpstream;
+  | VaultUpstream
+  /** upstreamauthority/disk/disk.go Configuration: files from Secret volumes; none bundleFilePath: a self-signed CA. */
+  | { readonly type: 'disk'; readonly certFilePath: string; readonly keyFilePath: string; readonly bundleFilePath?: string }
+  /** upstreamauthority/ejbca/ejbca.go Config: the mTLS client files and EJBCA's CA as paths, never their content. */
+  | {
+    readonly type: 'ejbca';
+    readonly hostname: string;
+    readonly caName: string;
+    readonly endEntityProfileName: string;
+    readonly certificateProfileName: string;
+    readonly endEntityName?: string;
+    readonly accountBindingId?: string;
+    readonly clientCertPath: string;
+    readonly clientCertKeyPath: string;
+    readonly caCertPath?: string;
+  };
+
+/** notifier/k8sbundle/k8sbundle.go cluster: every key written, so SPIRE's defaults never decide silently. */
+export interface ServerK8sBundleNotifier {
+  readonly type: 'k8sbundle';
+  readonly namespace: string;
+  readonly configMap: string;
+  readonly configMapKey: string;
+  readonly webhookLabel?: string;
+  readonly apiServiceLabel?: string;
+}
 
 export type ServerNodeAttestor =
   | {
@@ -198,6 +223,7 @@ export interface ServerConfOptions {
   readonly nodeAttestors?: readonly ServerNodeAttestor[];
   /** BundlePublishers beside the agents' k8s_configmap one. */
   readonly bundlePublishers?: readonly ServerBundlePublisher[];
+  readonly notifiers?: readonly ServerK8sBundleNotifier[];
   /** k8s_psat: one entry per cluster whose agents attest to this server. */
   readonly psatClusters: readonly {
     readonly name: string;
@@ -360,6 +386,26 @@ function upstreamAuthority(options: ServerUpstreamAuthority): HclBlock {
       ['supplemental_bundle_path', options.supplementalBundlePath],
     ]);
   }
+  if (options.type === 'disk') {
+    return plugin('UpstreamAuthority', 'disk', [
+      ['cert_file_path', options.certFilePath],
+      ['key_file_path', options.keyFilePath],
+      ['bundle_file_path', options.bundleFilePath],
+    ]);
+  }
+  if (options.type === 'ejbca') {
+    return plugin('UpstreamAuthority', 'ejbca', [
+      ['hostname', options.hostname],
+      ['ca_name', options.caName],
+      ['end_entity_profile_name', options.endEntityProfileName],
+      ['certificate_profile_name', options.certificateProfileName],
+      ['end_entity_name', options.endEntityName],
+      ['account_binding_id', options.accountBindingId],
+      ['client_cert_path', options.clientCertPath],
+      ['client_cert_key_path', options.clientCertKeyPath],
+      ['ca_cert_path', options.caCertPath],
+    ]);
+  }
   if (options.type === 'awssecret') {
     // upstreamauthority/awssecret/awssecret.go Configuration.
     return plugin('UpstreamAuthority', 'awssecret', [
@@ -443,6 +489,17 @@ function bundlePublisher(options: ServerBundlePublisher): HclBlock {
   ]);
 }
 
+/** The root cluster's keys only (no `clusters` list): the notifier talks to the apiserver it runs beside, with its ServiceAccount. */
+function notifier(options: ServerK8sBundleNotifier): HclBlock {
+  return plugin('Notifier', 'k8sbundle', [
+    ['namespace', options.namespace],
+    ['config_map', options.configMap],
+    ['config_map_key', options.configMapKey],
+    ['webhook_label', options.webhookLabel],
+    ['api_service_label', options.apiServiceLabel],
+  ]);
+}
+
 function servingProfile(profile: BundleEndpointServingProfile): HclBlock {
   if (profile.type === 'https_spiffe') return { block: 'profile', labels: ['https_spiffe'], body: [] };
   return {
@@ -520,6 +577,7 @@ export function renderServerConf(options: ServerConfOptions): string {
       ...Object.fromEntries((options.bundle.remote ?? []).map((remote) => [remote.cluster, bundleTarget(remote.kubeconfigPath)])),
     }]]),
     ...(options.bundlePublishers ?? []).map(bundlePublisher),
+    ...(options.notifiers ?? []).map(notifier),
   ];
 
   return renderHcl([

@@ -105,6 +105,18 @@ export interface ResolvedServer {
   readonly persistentData?: { readonly storageSize: string; readonly storageClass?: string };
   /** The config reads variables (`${NAME}`), so the server runs with `-expandEnv`. */
   readonly expandEnv: boolean;
+  /** Notifiers, their defaults applied; a nested topology's root has none. */
+  readonly notifiers: readonly ResolvedK8sBundleNotifier[];
+}
+
+/** The k8sbundle Notifier: the ConfigMap it writes the PEM bundle to, and the labels that select webhooks and APIServices. */
+export interface ResolvedK8sBundleNotifier {
+  readonly type: 'k8sbundle';
+  readonly namespace: string;
+  readonly configMap: string;
+  readonly configMapKey: string;
+  readonly webhookLabel?: string;
+  readonly apiServiceLabel?: string;
 }
 
 /** Where a downstream server reaches the root server, and the root agent's Workload API socket it authenticates with. */

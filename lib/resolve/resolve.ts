@@ -130,6 +130,14 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
     expandEnv: (datastore.type === 'mysql' && !datastore.iamAuth) || cloud.configReadsEnv,
     upstream: role.upstream,
     remoteClusters: [],
+    notifiers: role.component === 'server' ? (settings.notifiers ?? []).map((notifier) => ({
+      type: notifier.type,
+      namespace: notifier.namespace ?? namespace,
+      configMap: notifier.configMap,
+      configMapKey: notifier.configMapKey ?? SPIRE_SERVER.k8sBundle.defaultConfigMapKey,
+      webhookLabel: notifier.webhookLabel,
+      apiServiceLabel: notifier.apiServiceLabel,
+    })) : [],
   };
 }
 
