@@ -24,8 +24,9 @@ describe('examples/mesh', () => {
 describe('examples/mesh agent options', () => {
   const conf: string = find(renderEstate(estate), 'staging/mesh-a/spire-system/configmap-spire-agent.yaml').data['agent.conf'];
 
-  test('attests by pod alone, runs the unix attestor and rebootstraps, as its README says', () => {
+  test('verifies the kubelet by its host certificate, attests by pod alone, runs the unix attestor and rebootstraps, as its README says', () => {
     expect(conf).toContain('disable_container_selectors = true');
+    expect(conf).toContain('kubelet_ca_path = "/run/spire/kubelet-serving-cert/kubelet.crt"');
     expect(conf).toContain('WorkloadAttestor "unix"');
     expect(conf).toContain('rebootstrap_mode = "auto"');
     expect(conf).toContain('rebootstrap_delay = "10m"');

@@ -11,10 +11,13 @@
  * (join_token: k8s_psat needs an apiserver's TokenReview, proven at the live level), and the k8s
  * attestor's token_path (in a pod, the service account token sits at the default path). The workload
  * runs outside any pod, where the k8s attestor gives no selectors without asking the kubelet (k8s.go
- * attestByPIDReference: "Not a Kubernetes pod").
+ * attestByPIDReference: "Not a Kubernetes pod"). With hostCert, kubelet_ca_path points at a certificate this
+ * level writes in the kubelet's manner; the agent must load it, and must refuse to start on a key file in
+ * its place. The TLS handshake with a kubelet is not made here (that needs a workload in a pod's cgroup).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Pki, read } from '../pki';
 import { Processes, run, tail, waitFor } from '../processes';
 import { Report } from '../report';
 import { shortPath } from '../runtime';
@@ -48,7 +51,10 @@ export async function workloadAttestationLevel(report: Report, env: { workDir: s
     if (!shipped) throw new Error('no spire-agent ConfigMap with agent.conf in the tree');
     const trustDomain = /^ {2}trust_domain = "([^"]+)"$/m.exec(shipped)![1];
     const attestors = ['WorkloadAttestor "k8s"', 'WorkloadAttestor "unix"'];
-    const rendered = report.check('attestation', attestors.every((name) => shipped.includes(name)), at, `agent.conf configures ${attestors.join(' and ')}`, shipped);
+    const caPathPattern = /^( {6}kubelet_ca_path = )"[^"]*"$/m;
+    const hostCert = caPathPattern.test(shipped) && !/^ {6}(node_name_env|skip_kubelet_verification) = /m.test(shipped);
+    const rendered = report.check('attestation', hostCert && attestors.every((name) => shipped.includes(name)), at,
+      `agent.conf configures ${attestors.join(' and ')}, the kubelet verified by hostCert`, shipped);
     if (!rendered) return;
 
     // The server: a stand-in of this level's own, sqlite3 and join_token.
@@ -105,6 +111,20 @@ export async function workloadAttestationLevel(report: Report, env: { workDir: s
     if (/^ {2}admin_socket_path = /m.test(conf)) conf = setAgentKey(conf, 'admin_socket_path', shortPath(join(agentDir, 'admin', 'admin.sock')));
     conf = conf.replace(/^ {2}NodeAttestor "[^"]+" \{\n[\s\S]*?^ {2}\}\n/m, '  NodeAttestor "join_token" {\n    plugin_data {}\n  }\n');
     conf = conf.replace(/^( {2}WorkloadAttestor "k8s" \{\n {4}plugin_data \{\n)/m, `$1      token_path = ${JSON.stringify(tokenFile)}\n`);
+    // hostCert: the node's kubelet.crt is mounted at kubelet_ca_path; here a certificate as the kubelet writes it
+    // (its serving certificate, then the CA that signed it) stands in for it. The k8s attestor loads it in
+    // Configure (k8s.go reloadKubeletClient, loadKubeletCA): a file with no certificate in it stops the agent.
+    const pki = new Pki(dir);
+    const kubeletCa = pki.ca('kubelet-ca', '/CN=e2e-node-ca@1');
+    const serving = pki.leaf(kubeletCa, 'kubelet-serving', '/CN=e2e-node@1', ['DNS:e2e-node', 'IP:127.0.0.1'], 'serverAuth');
+    const kubeletCert = join(agentDir, 'kubelet.crt');
+    writeFileSync(kubeletCert, read(serving.cert) + read(kubeletCa.cert));
+    const keyInstead = join(dir, 'agent-key-as-kubelet-ca.conf');
+    writeFileSync(keyInstead, conf.replace(caPathPattern, `$1${JSON.stringify(serving.key)}`));
+    const refused = await run(env.binaries['spire-agent'], ['run', '-config', keyInstead, '-joinToken', 'unused'], 30000);
+    report.check('attestation', !refused.ok && /kubelet CA/.test(refused.out), at,
+      'hostCert: with a key file at kubelet_ca_path the agent refuses to start (the certificate file is read and parsed)', tail(refused.out, 3));
+    conf = conf.replace(caPathPattern, `$1${JSON.stringify(kubeletCert)}`);
     const agentConf = join(dir, 'agent.conf');
     writeFileSync(agentConf, conf);
 

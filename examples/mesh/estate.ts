@@ -45,6 +45,9 @@ export const estate: EstateConfig = {
         availabilityTarget: '24h',
         workloadX509SvidKeyType: 'ec-p256',
         x509SvidCacheMaxSize: 2000,
+        // The kubelets serve self-signed certificates (no serving certificate rotation): the agent trusts each node's own
+        // certificate, read from the node, instead of skipping verification.
+        kubeletVerification: 'hostCert',
         workloadAttestors: {
           // Pods with Istio's holdApplicationUntilProxyStarts: the proxy asks for its SVID from a postStart hook, and
           // the kubelet reports no container status until that hook returns, so the attestor must attest by pod alone.
