@@ -20,13 +20,14 @@ import { examplesLevel } from './levels/examples';
 import { topologiesLevel } from './levels/topologies';
 import { upgradeLevel } from './levels/upgrade';
 import { upstreamLevel } from './levels/upstream';
+import { workloadAttestationLevel } from './levels/workload-attestation';
 import { MUTATIONS, copyDist } from './mutations';
 import { EXTERNAL_CRD_MODULES, downloadCrdDirs } from './external-crds';
 import { Pki, read } from './pki';
 import { PrerequisiteValues } from './prerequisites';
 
 const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
-const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'upgrade', 'upstream', 'mutations'] as const;
+const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'upgrade', 'upstream', 'workload-attestation', 'mutations'] as const;
 type Level = typeof LEVELS[number];
 
 interface Options { levels: Level[]; dist: string; shared: string; keep: boolean; trees: string[] }
@@ -126,6 +127,9 @@ async function main(): Promise<number> {
     }
     if (options.levels.includes('upstream')) {
       await stage('level upstream: examples/private-pki live, its CA signed by a root through disk, its bundle pushed by k8sbundle', () => upstreamLevel(report, { workDir, binaries, shared: options.shared }));
+    }
+    if (options.levels.includes('workload-attestation')) {
+      await stage('level workload-attestation: an example\'s WorkloadAttestors in the real agent; unix:uid decides who gets an SVID', () => workloadAttestationLevel(report, { workDir, binaries }));
     }
     if (options.levels.includes('mutations')) {
       await stage('mutations: each must make the e2e fail', () => mutationStage(options, report, { workDir, binaries, values }));

@@ -8,7 +8,7 @@ import {
 } from '../render/server-conf';
 import { AgentConfOptions } from '../render/agent-conf';
 import { GCP_IIT_AGENT_PATH_TEMPLATE, X509POP_AGENT_PATH_TEMPLATE } from '../resolve/cloud';
-import { KeyIdentifier } from '../config/types';
+import { AgentK8sWorkloadAttestor, KeyIdentifier } from '../config/types';
 import { ResolvedCluster } from '../resolve/model';
 
 /*
@@ -280,6 +280,21 @@ function agentNodeAttestor(resolved: ResolvedCluster): AgentConfOptions['nodeAtt
 }
 
 /** The agents' `agent.conf`: the server's address, bundle and audience come from the resolved server. */
+function kubeletVerification(resolved: ResolvedCluster): AgentConfOptions['kubelet'] {
+  const { agent } = resolved;
+  if (agent.kubeletServingCert) return { verification: 'hostCert', caPath: agent.kubeletServingCert.path };
+  return agent.settings.kubeletVerification === 'skip'
+    ? { verification: 'skip' }
+    : { verification: 'apiServerCA', caPath: SPIRE_AGENT.kubeletCaPath, addressEnv: SPIRE_AGENT.env.kubeletAddress };
+}
+
+/** The k8s attestor's own options; the hostCert path is the resolved agent's (kubeletServingCert). */
+function k8sAttestorOptions(k8s: AgentK8sWorkloadAttestor | undefined): AgentConfOptions['k8sAttestor'] {
+  if (k8s === undefined) return undefined;
+  const { kubeletServingCertHostPath: _hostPath, ...options } = k8s;
+  return options;
+}
+
 export function agentConf(resolved: ResolvedCluster): string {
   const { server, agent } = resolved;
   return renderAgentConf({
@@ -289,7 +304,7 @@ export function agentConf(resolved: ResolvedCluster): string {
     dataDir: SPIRE_AGENT.dataDir,
     socketPath: `${SPIRE_AGENT.socketDir}/${agent.socketFileName}`,
     trustBundlePath: `${SPIRE_AGENT.bundleDir}/${server.bundle.configMapKey}`,
-    trustBundleFormat: server.bundle.format,
+    trustBundleFormat: agent.settings.trustBundleUrl ? agent.settings.trustBundleUrl.format ?? 'spiffe' : server.bundle.format,
     logLevel: agent.settings.logLevel,
     logFormat: agent.settings.logFormat,
     nodeAttestor: agentNodeAttestor(resolved),
@@ -297,9 +312,11 @@ export function agentConf(resolved: ResolvedCluster): string {
     svidStores: (agent.settings.svidStores ?? []).map((store) => (store.type === 'gcp_secretmanager'
       ? { type: store.type, serviceAccountFile: `${SPIRE_AGENT.gcpCredentialsDir}/${SPIRE_AGENT.gcpCredentialsFile}` }
       : store)),
-    kubelet: agent.settings.kubeletVerification === 'skip'
-      ? { verification: 'skip' }
-      : { verification: 'apiServerCA', caPath: SPIRE_AGENT.kubeletCaPath, addressEnv: SPIRE_AGENT.env.kubeletAddress },
+    trustBundleUrl: agent.settings.trustBundleUrl?.url,
+    kubelet: kubeletVerification(resolved),
+    k8sAttestor: k8sAttestorOptions(agent.settings.workloadAttestors?.k8s),
+    unixAttestor: agent.settings.workloadAttestors?.unix,
+    rebootstrap: agent.settings.rebootstrapMode ? { mode: agent.settings.rebootstrapMode, delay: agent.settings.rebootstrapDelay } : undefined,
     health: { port: agent.ports.health, livePath: SPIRE_HEALTH_PATHS.live, readyPath: SPIRE_HEALTH_PATHS.ready },
     telemetry: { prometheusPort: agent.ports.metrics, dogStatsd: dogStatsdAddresses(resolved) },
     sds: agent.settings.sds,

@@ -734,15 +734,73 @@ export const agentAdminSocketSchema = z.strictObject({
   ),
 }).describe('The agent\'s admin API socket, on a host directory of its own next to the Workload API\'s.');
 
+/*
+ * The agent's WorkloadAttestors beyond the k8s attestor's kubelet verification: SPIRE 1.15.2
+ * pkg/agent/plugin/workloadattestor/k8s/k8s.go HCLConfig and pkg/agent/plugin/workloadattestor/unix/unix_posix.go
+ * Configuration.
+ */
+export const agentK8sWorkloadAttestorSchema = z.strictObject({
+  kubeletServingCertHostPath: z.string().optional().describe(
+    'With `kubeletVerification: hostCert`: the kubelet\'s self-signed serving certificate on every node, mounted alone and '
+    + 'read-only into the agent (never its directory, which holds the kubelet\'s key) and trusted as the kubelet\'s CA '
+    + '(kubelet_ca_path). Default: `/var/lib/kubelet/pki/kubelet.crt`, where the kubelet writes it when it has no serving '
+    + 'certificate of its own. Rotated serving certificates (`kubelet-server-*.pem`) are refused: those files hold the key, '
+    + 'and the cluster CA signs them, so `apiServerCA` verifies them.',
+  ),
+  disableContainerSelectors: z.boolean().optional().describe(
+    'Attest a workload whose container the kubelet does not report yet with its pod\'s selectors only, and never give '
+    + '`k8s:container-name`/`k8s:container-image` selectors (disable_container_selectors). Needed by Istio\'s '
+    + '`holdApplicationUntilProxyStarts`: the proxy asks for its SVID from a postStart hook, before the kubelet reports its '
+    + 'container. Default: false (container selectors on, and the attestor waits for the container).',
+  ),
+  useNewContainerLocator: z.boolean().optional().describe(
+    'Find a process\'s container from its mountinfo and cgroups (cgroup v2 aware) rather than the legacy cgroup matchers '
+    + '(use_new_container_locator). Default: true, SPIRE\'s default.',
+  ),
+  verboseContainerLocatorLogs: z.boolean().optional().describe(
+    'Log the mountinfo and cgroup lines the container locator reads (verbose_container_locator_logs), to debug a workload '
+    + 'that is not attested. Default: false.',
+  ),
+}).describe('Options of the k8s WorkloadAttestor beside `kubeletVerification`.');
+
+export const agentUnixWorkloadAttestorSchema = z.strictObject({
+  discoverWorkloadPath: z.boolean().optional().describe(
+    'Also give `unix:path` and `unix:sha256` selectors: the workload\'s binary and its digest (discover_workload_path). Default: false.',
+  ),
+  workloadSizeLimit: z.number().optional().describe(
+    'Largest binary, in bytes, whose sha256 the attestor computes (workload_size_limit); 0: no limit, negative: no '
+    + '`unix:sha256`. Only with discoverWorkloadPath. Default: 0.',
+  ),
+}).describe('The unix WorkloadAttestor: `unix:uid`, `unix:gid`, `unix:user`, `unix:group` (and optionally path and digest) selectors of the calling process.');
+
+export const agentWorkloadAttestorsSchema = z.strictObject({
+  k8s: agentK8sWorkloadAttestorSchema.optional().describe('None: SPIRE\'s defaults for these options.'),
+  unix: agentUnixWorkloadAttestorSchema.optional().describe(
+    'Run the unix WorkloadAttestor beside k8s, for processes on the node (hostPID) that identities select by `unix:` selectors. '
+    + 'None: no unix attestor.',
+  ),
+}).describe('The agent\'s WorkloadAttestors: k8s always, unix when asked for.');
+
+/** Where the agent takes the bundle it trusts the server with before its first attestation. */
+export const agentTrustBundleUrlSchema = z.strictObject({
+  url: z.string().describe(
+    'An https:// URL serving the trust domain\'s bundle (trust_bundle_url), checked against the agent image\'s Web PKI roots, e.g. '
+    + 'the object an aws_s3 or gcp_cloudstorage BundlePublisher writes. http:// is refused (a bundle fetched in the clear lets '
+    + 'anyone on the path choose the server the agent trusts).',
+  ),
+  format: z.enum(['spiffe', 'pem']).optional().describe('Format of what the URL serves (trust_bundle_format). Default: `spiffe`.'),
+}).describe('A bundle URL in place of the bundle ConfigMap.');
+
 export const agentSettingsSchema = z.strictObject({
   logLevel: logLevelSchema,
   nodeAttestor: agentNodeAttestorSchema.optional().describe('None: k8s_psat.'),
   svidStores: z.array(svidStoreSchema).optional().describe('None: SVIDs go to workloads only.'),
   cloudCredentials: agentCloudCredentialsSchema.optional().describe('None: no cloud plugin on the agents that needs them.'),
   logFormat: logFormatSchema,
-  kubeletVerification: z.enum(['skip', 'apiServerCA']).describe(
+  kubeletVerification: z.enum(['skip', 'apiServerCA', 'hostCert']).describe(
     'How the k8s workload attestor verifies the kubelet: `skip` (the upstream chart\'s default; kubelets with self-signed '
-    + 'serving certs) or `apiServerCA` (kubelet certs signed by the cluster CA).',
+    + 'serving certs), `apiServerCA` (kubelet certs signed by the cluster CA) or `hostCert` (the kubelet\'s self-signed '
+    + 'serving certificate, read from the node: workloadAttestors.k8s.kubeletServingCertHostPath).',
   ),
   resources: resourceSpecSchema,
   csiDriverResources: resourceSpecSchema,
@@ -769,6 +827,27 @@ export const agentSettingsSchema = z.strictObject({
     'How long the agent and its workloads must keep working while server or agent are down (availability_target): X509-SVIDs '
     + 'are renewed when this much lifetime is left. At least 24h, and every X509-SVID TTL at least 12h longer. None: SPIRE '
     + 'renews at half the lifetime.',
+  ),
+  workloadAttestors: agentWorkloadAttestorsSchema.optional().describe('None: the k8s attestor with SPIRE\'s defaults beside `kubeletVerification`, no unix attestor.'),
+  keyManager: z.enum(['memory', 'disk']).optional().describe(
+    'Where the agent keeps its own SVID\'s key (agent KeyManager). `memory`: a restarted agent attests again (cheap with '
+    + 'k8s_psat and x509pop); `disk`: the key and SVID stay in a node directory (hostPath) and survive restarts. Default: '
+    + '`disk` for gcp_iit (SPIRE admits an instance once, so an agent that lost its key could not come back; `memory` is refused '
+    + 'there), `memory` otherwise.',
+  ),
+  rebootstrapMode: z.enum(['never', 'auto', 'always']).optional().describe(
+    'What the agent does when the server presents a certificate its cached bundle does not know, e.g. after the server\'s CA '
+    + 'was replaced while the agent was away (rebootstrap_mode): `never` keeps failing, `auto` drops its bundle and attests '
+    + 'again from the bundle source when its node attestor allows it, `always` likewise and refuses to start when it does not '
+    + '(refused with gcp_iit). Default: `never`, SPIRE\'s default.',
+  ),
+  rebootstrapDelay: durationSchema.optional().describe(
+    'How long the agent keeps trying with its cached bundle before it rebootstraps (rebootstrap_delay); only with '
+    + 'rebootstrapMode auto or always. Default: 10m.',
+  ),
+  trustBundleUrl: agentTrustBundleUrlSchema.optional().describe(
+    'Bootstrap from a bundle URL instead of the bundle ConfigMap the server publishes (which is then not mounted). None: the '
+    + 'ConfigMap. Insecure bootstrap (no bundle at all, trusting whichever server answers first) is never offered.',
   ),
   csiDriverPod: podOptionsSchema.optional().describe(
     'Scheduling and marks of the CSI driver pods, which must run on the nodes the agents run on. Defaults: the agent\'s '

@@ -150,6 +150,15 @@ export const SPIRE_AGENT = {
   ports: { health: 9982, metrics: 9988 },
   /** The service account CA the k8s workload attestor verifies the kubelet with. */
   kubeletCaPath: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+  /**
+   * `hostCert`: where the kubelet writes its self-signed serving certificate (with the CA that signed it) when it is
+   * given none and does not rotate one (kubelet --cert-dir default /var/lib/kubelet/pki, file kubelet.crt; the key is
+   * kubelet.key beside it), and the file it becomes inside the agent.
+   */
+  kubeletServingCertHostPath: '/var/lib/kubelet/pki/kubelet.crt',
+  kubeletServingCertPath: '/run/spire/kubelet-serving-cert/kubelet.crt',
+  /** Rotated kubelet serving certificates (kubelet-server-current.pem and its dated files) hold certificate and key in one file. */
+  kubeletRotatedServingCertPrefix: 'kubelet-server-',
   env: { kubeletAddress: 'KUBELET_ADDRESS' },
 } as const;
 

@@ -9,6 +9,7 @@ import {
   topologySchema,
   agentCloudCredentialsSchema, agentNodeAttestorSchema, awsCredentialsSchema, bundlePublisherSchema, cloudCredentialsSchema, keyIdentifierSchema, svidStoreSchema, vmNodeAttestorSchema,
   meshSchema, agentSdsSchema,
+  agentK8sWorkloadAttestorSchema,
   exposureSchema, bundleEndpointExposureSchema, oidcDiscoveryExposureSchema, serverGrpcExposureSchema,
   certificateIssuerSchema, remoteAgentClusterSchema,
 } from './schema';
@@ -63,6 +64,7 @@ export type SvidStore = Config<typeof svidStoreSchema>;
 export type ServerSettings = Config<typeof serverSettingsSchema>;
 export type AgentSettings = Config<typeof agentSettingsSchema>;
 export type AgentSds = Config<typeof agentSdsSchema>;
+export type AgentK8sWorkloadAttestor = Config<typeof agentK8sWorkloadAttestorSchema>;
 export type Mesh = Config<typeof meshSchema>;
 export type IdentityPolicy = Config<typeof identityPolicySchema>;
 export type LabelSelectorSpec = Config<typeof labelSelectorSchema>;

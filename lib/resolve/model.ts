@@ -163,8 +163,13 @@ export interface ResolvedAgent {
   readonly selector: Record<string, string>;
   readonly pod: ResolvedPodOptions;
   readonly cloud: ResolvedCloudAccess;
-  /** The agent's data directory is on the node (hostPath), for a node attestor SPIRE admits once per node. */
+  /**
+   * The agent's data directory is on the node (hostPath), with its SVID's key beside it (KeyManager disk): the
+   * estate's `keyManager`, or `disk` for a node attestor SPIRE admits once per node.
+   */
   readonly dataOnHost: boolean;
+  /** `kubeletVerification: hostCert`: the kubelet's serving certificate on the node, and the file it is inside the agent. */
+  readonly kubeletServingCert?: { readonly hostPath: string; readonly path: string };
 }
 
 export interface ResolvedControllerManager {

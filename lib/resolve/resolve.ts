@@ -7,7 +7,7 @@ import { exposedHost, httpsUrl, oidcIssuerUrl } from '../config/exposure';
 import { ImageCatalogue } from '../config/versions';
 import { NAMESPACE_LABEL, namespaceServiceAccountId } from '../identity/spiffe-id';
 import { selectorLabels, standardLabels } from './labels';
-import { attestsOnce, parentIdTemplate, resolveAgentCloud, resolveServerCloud } from './cloud';
+import { agentKeyManager, parentIdTemplate, resolveAgentCloud, resolveServerCloud } from './cloud';
 import { AGENT_POD_DEFAULTS, OIDC_POD_DEFAULTS, SERVER_POD_DEFAULTS, csiDriverDefaults, resolvePodOptions } from './pods';
 import {
   DownstreamRegistration, ResolvedAgent, ResolvedCertificate, ResolvedCluster, ResolvedControllerManager, ResolvedCsiDriver, ResolvedEstate,
@@ -185,7 +185,11 @@ function resolveAgent(environment: EnvironmentConfig, cluster: ClusterConfig): R
     selector,
     pod: resolvePodOptions(environment.agent.pod, AGENT_POD_DEFAULTS, podLabels, selector),
     cloud: resolveAgentCloud(environment.agent),
-    dataOnHost: attestsOnce(environment.agent.nodeAttestor),
+    dataOnHost: agentKeyManager(environment.agent) === 'disk',
+    kubeletServingCert: environment.agent.kubeletVerification === 'hostCert' ? {
+      hostPath: environment.agent.workloadAttestors?.k8s?.kubeletServingCertHostPath ?? SPIRE_AGENT.kubeletServingCertHostPath,
+      path: SPIRE_AGENT.kubeletServingCertPath,
+    } : undefined,
   };
 }
 
