@@ -614,8 +614,8 @@ export const serverSettingsSchema = z.strictObject({
     'audit_log_enabled: one log line per API call with caller, request and outcome (with logFormat `json`, one JSON object each). Default: false.',
   ),
   rateLimit: z.strictObject({
-    attestation: z.boolean().optional().describe('Limit node attestation to SPIRE\'s fixed rate per caller IP (ratelimit attestation). Default: true.'),
-    signing: z.boolean().optional().describe('Limit SVID signing (BatchNewX509SVID, NewJWTSVID, ...) per caller IP (ratelimit signing). Default: true.'),
+    attestation: z.boolean().optional().describe('Limit node attestation to 1 per second per caller IP (ratelimit attestation; pkg/server/api/limits). Default: true.'),
+    signing: z.boolean().optional().describe('Limit SVID signing (BatchNewX509SVID, NewJWTSVID, BatchNewWITSVID, NewDownstreamX509CA) to 500 per second per caller IP (ratelimit signing; pkg/server/endpoints/middleware.go RateLimits). Default: true.'),
   }).optional().describe('The server\'s API rate limits (ratelimit block). None: both on, as in SPIRE.'),
   pruneAttestedNodes: z.strictObject({
     expiredFor: durationSchema.describe('Delete attested nodes whose SVID expired more than this long ago, checked about hourly (prune_attested_nodes_expired_for), e.g. `168h`.'),
