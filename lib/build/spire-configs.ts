@@ -31,6 +31,15 @@ function datastoreOptions(resolved: ResolvedCluster): ServerDatastore {
     maxOpenConns: datastore.maxOpenConns,
     maxIdleConns: datastore.maxIdleConns,
     iamAuthRegion: datastore.iamAuth?.region,
+    connMaxLifetime: datastore.connMaxLifetime,
+    disableMigration: datastore.disableMigration,
+    readReplica: datastore.readReplica && {
+      host: datastore.readReplica.host,
+      port: datastore.readReplica.port ?? datastore.port,
+      user: datastore.readReplica.user ?? datastore.user,
+      // Its own Secret's variable; else the primary's: postgres reads PGPASSWORD itself, mysql needs it in the DSN.
+      passwordEnv: resolved.server.datastoreReadOnlyPasswordEnv ?? (datastore.type === 'mysql' ? resolved.server.datastorePasswordEnv : undefined),
+    },
   };
   return datastore.type === 'postgres'
     ? { ...database, type: 'postgres', sslMode: resolved.server.databaseSslMode! }
@@ -232,6 +241,13 @@ export function serverConf(resolved: ResolvedCluster): string {
     health: { port: server.ports.health, livePath: server.healthPaths.live, readyPath: server.healthPaths.ready },
     telemetry: { prometheusPort: server.ports.metrics, dogStatsd: dogStatsdAddresses(resolved) },
     federation: server.federates ? { bundleEndpointPort: server.ports.federation, profile: bundleEndpointProfile(resolved) } : undefined,
+    agentTtl: settings.agentTtl,
+    adminIds: settings.adminIds,
+    auditLog: settings.auditLog,
+    rateLimit: settings.rateLimit,
+    pruneAttestedNodes: settings.pruneAttestedNodes,
+    maxAttestedNodeInfoStaleness: settings.maxAttestedNodeInfoStaleness,
+    credentialComposers: settings.credentialComposers?.map((composer) => composer.type),
   });
 }
 
@@ -362,9 +378,13 @@ export function serverEnv(resolved: ResolvedCluster): k8s.EnvVar[] {
   const { datastore } = resolved.server.settings;
   const { cloud } = resolved.server;
   const name = resolved.server.datastorePasswordEnv;
+  const readOnly = resolved.server.datastoreReadOnlyPasswordEnv;
+  const readOnlySecret = datastore.type === 'sqlite3' ? undefined : datastore.readReplica?.passwordSecret;
   return [
     ...(datastore.type === 'sqlite3' || name === undefined || datastore.passwordSecret === undefined ? []
       : [{ name, valueFrom: { secretKeyRef: { name: datastore.passwordSecret.name, key: datastore.passwordSecret.key } } }]),
+    ...(readOnly === undefined || readOnlySecret === undefined ? []
+      : [{ name: readOnly, valueFrom: { secretKeyRef: { name: readOnlySecret.name, key: readOnlySecret.key } } }]),
     ...cloud.secretEnv.map((variable) => ({ name: variable.name, valueFrom: { secretKeyRef: { name: variable.secret.name, key: variable.secret.key } } })),
     ...cloud.env.map((variable) => ({ name: variable.name, value: variable.value })),
     ...serverUpstreamEnv(resolved),

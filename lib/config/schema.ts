@@ -237,6 +237,29 @@ const databaseShape = {
   ),
   maxOpenConns: z.number().describe('Most open connections of one server (max_open_conns).'),
   maxIdleConns: z.number().describe('Most idle connections one server keeps (max_idle_conns); at most maxOpenConns.'),
+  connMaxLifetime: durationSchema.optional().describe(
+    'Longest a connection is reused before the server opens a new one (conn_max_lifetime), e.g. `1h`, so connections move to '
+    + 'database servers that come back after a failover. None: SPIRE\'s default, no limit (idle connections still close after 30s).',
+  ),
+  disableMigration: z.boolean().optional().describe(
+    'disable_migration: the server refuses to start on a database whose schema is older than its own instead of migrating it, so '
+    + 'schema changes happen only when an operator allows them. A new, empty database is still created. Default: false (SPIRE migrates).',
+  ),
+  readReplica: z.strictObject({
+    host: z.string().describe('DNS name or IPv4 address of the read replica (a replica of the same database).'),
+    port: z.number().optional().describe('TCP port of the replica. None: the primary\'s `port`.'),
+    user: z.string().optional().describe('Database user on the replica, e.g. a role with SELECT grants only. None: the primary\'s `user`.'),
+    passwordSecret: z.strictObject({
+      name: z.string().describe('Name of the Secret.'),
+      key: z.string().describe('Key of the password in the Secret.'),
+    }).optional().describe(
+      'Existing Secret holding the replica user\'s password, read into RODBPW and substituted by `-expandEnv` (so it must not contain '
+      + '`"`, `\\` or, on postgres, `\'`); a prerequisite in every delivery mode. Not with `iamAuth`. None: the primary\'s password.',
+    ),
+  }).optional().describe(
+    'A read replica the server sends the reads that may be slightly stale to (ro_connection_string): same database name, sslmode, CA '
+    + 'and client certificate as the primary. None: every read goes to the primary.',
+  ),
 };
 
 export const externalDatabaseSchema = z.strictObject(databaseShape)
@@ -649,6 +672,41 @@ export const serverSettingsSchema = z.strictObject({
   }).describe('Subject of the server\'s CA certificate.'),
   defaultX509SvidTtl: durationSchema.describe('X509-SVID TTL of identities that give none.'),
   defaultJwtSvidTtl: durationSchema.describe('JWT-SVID TTL of identities that give none.'),
+  agentTtl: durationSchema.optional().describe(
+    'TTL of the agents\' own X509-SVIDs (agent_ttl); counts towards caTtl\'s six-fold rule. None: SPIRE uses defaultX509SvidTtl.',
+  ),
+  adminIds: z.array(z.string()).optional().describe(
+    'SPIFFE IDs that are SPIRE admins whatever their entry says (admin_ids), of this trust domain or one the environment federates with. '
+    + 'Refused where identityPolicy.admin is `forbidden` or `spire-tooling`: whoever gets an SVID with such an ID (any entry, '
+    + 'static or team-requested) could create and delete every entry, which the policy keeps to flagged SPIRE tooling. None: no admin IDs.',
+  ),
+  auditLog: z.boolean().optional().describe(
+    'audit_log_enabled: one log line per API call with caller, request and outcome (with logFormat `json`, one JSON object each). Default: false.',
+  ),
+  rateLimit: z.strictObject({
+    attestation: z.boolean().optional().describe('Limit node attestation to 1 per second per caller IP (ratelimit attestation; pkg/server/api/limits). Default: true.'),
+    signing: z.boolean().optional().describe('Limit SVID signing (BatchNewX509SVID, NewJWTSVID, BatchNewWITSVID, NewDownstreamX509CA) to 500 per second per caller IP (ratelimit signing; pkg/server/endpoints/middleware.go RateLimits). Default: true.'),
+  }).optional().describe('The server\'s API rate limits (ratelimit block). None: both on, as in SPIRE.'),
+  pruneAttestedNodes: z.strictObject({
+    expiredFor: durationSchema.describe('Delete attested nodes whose SVID expired more than this long ago, checked about hourly (prune_attested_nodes_expired_for), e.g. `168h`.'),
+    includeTofu: z.boolean().optional().describe(
+      'Also prune nodes whose attestor admits a node once (join_token, gcp_iit, aws_iid, azure_msi: prune_tofu_nodes), which lets such a '
+      + 'node attest again with the same identity. Banned nodes are never pruned. Default: false.',
+    ),
+    batchSize: z.number().optional().describe('Most nodes deleted per run (prune_attested_nodes_batch_size). None: SPIRE\'s 1000.'),
+  }).optional().describe('Periodic removal of attested nodes whose SVIDs expired long ago. None: attested nodes are kept until evicted.'),
+  maxAttestedNodeInfoStaleness: durationSchema.optional().describe(
+    'How long the server trusts its cached view of an agent (banned, evicted, SVID serial) before reading the datastore again '
+    + '(max_attested_node_info_staleness); an evicted agent may be served that long. At most 1m. None: SPIRE\'s 0s, always read.',
+  ),
+  credentialComposers: z.array(z.discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('uniqueid').describe(
+        'SPIRE\'s built-in CredentialComposer uniqueid: adds an x500UniqueIdentifier attribute, derived from the SPIFFE ID, to the subject '
+        + 'of workload X509-SVIDs, so every workload\'s certificate subject is distinct (for software that keys on the subject DN).',
+      ),
+    }),
+  ])).optional().describe('CredentialComposer plugins; at most one of each type. None: SVIDs as SPIRE composes them.'),
   datastore: datastoreSchema,
   keyManager: keyManagerSchema,
   upstreamAuthority: upstreamAuthoritySchema.optional().describe('None: the server\'s CA is self-signed.'),

@@ -103,6 +103,11 @@ export const SPIRE_SERVER = {
     mysqlPassword: 'DBPW',
     /** postgres: lib/pq reads the password from this variable itself (lib/pq connector.go Config.fromEnv). */
     postgresPassword: 'PGPASSWORD',
+    /**
+     * The read replica's own password (ro_connection_string), substituted by `-expandEnv`: lib/pq reads PGPASSWORD for
+     * every connection of the process, so a second password has to be in the string (the hardened chart's name).
+     */
+    readOnlyDatabasePassword: 'RODBPW',
     /** Azure app-secret credentials: the client secret reaches the config through `-expandEnv` and this variable. */
     azureAppSecret: 'AZURE_APP_SECRET',
     /** azure_msi: the client secret of the n-th tenant's app registration is in AZURE_MSI_APP_SECRET_<n>. */

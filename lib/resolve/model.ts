@@ -84,6 +84,8 @@ export interface ResolvedServer {
   readonly attestingAgents: readonly AttestingAgents[];
   /** The variable the database password is given in, when the datastore has one. */
   readonly datastorePasswordEnv?: string;
+  /** The variable the read replica's own password is given in (`-expandEnv`); none when it shares the primary's. */
+  readonly datastoreReadOnlyPasswordEnv?: string;
   /** The postgres sslmode: as configured, else verify-full in production environments and require elsewhere. */
   readonly databaseSslMode?: 'require' | 'verify-ca' | 'verify-full';
   /** Labels of every server object; the pod template's are `pod.labels`. */

@@ -120,6 +120,8 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
     // RDS IAM authentication signs a token instead: no password variable.
     datastorePasswordEnv: datastore.type === 'sqlite3' || datastore.iamAuth ? undefined
       : datastore.type === 'postgres' ? SPIRE_SERVER.env.postgresPassword : SPIRE_SERVER.env.mysqlPassword,
+    // The replica's own Secret, if it has one; without one its connection uses the primary's password.
+    datastoreReadOnlyPasswordEnv: datastore.type !== 'sqlite3' && datastore.readReplica?.passwordSecret ? SPIRE_SERVER.env.readOnlyDatabasePassword : undefined,
     databaseSslMode: datastore.type === 'postgres' ? postgresSslMode(datastore.sslMode, environment.production) : undefined,
     podLabels,
     selector,
@@ -127,7 +129,7 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
     disruptionBudget: settings.replicas > 1 ? { maxUnavailable: 1 } : undefined,
     cloud,
     persistentData: persistentData ? { storageSize: persistentData.storageSize, storageClass: persistentData.storageClass } : undefined,
-    expandEnv: (datastore.type === 'mysql' && !datastore.iamAuth) || cloud.configReadsEnv,
+    expandEnv: (datastore.type === 'mysql' && !datastore.iamAuth) || (datastore.type !== 'sqlite3' && datastore.readReplica?.passwordSecret !== undefined) || cloud.configReadsEnv,
     upstream: role.upstream,
     remoteClusters: [],
     notifiers: role.component === 'server' ? (settings.notifiers ?? []).map((notifier) => ({

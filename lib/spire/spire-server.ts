@@ -291,7 +291,9 @@ export class SpireServer extends Construct {
     const caTtl = parseDuration(settings.caTtl);
     const x509 = parseDuration(settings.defaultX509SvidTtl);
     const identityTtls = environment.identities.map((identity) => parseDuration(identity.ttl ?? '') ?? 0);
-    const longest = Math.max(x509 ?? 0, ...identityTtls);
+    // The agents' own X509-SVIDs count too (agent_ttl): SPIRE shortens them like any other (run.go ttlChecks).
+    const agentTtl = parseDuration(settings.agentTtl ?? '') ?? 0;
+    const longest = Math.max(x509 ?? 0, agentTtl, ...identityTtls);
     return [
       settings.datastore.type === 'sqlite3' && settings.replicas !== 1
         ? {
