@@ -1,5 +1,5 @@
 /**
- * npm run e2e [-- --level config|examples|api|live|federation|topologies|gitops|upgrade|mutations]... [--dist DIR] [--keep]
+ * npm run e2e [-- --level config|examples|api|live|federation|topologies|gitops|upgrade|upstream|workload-attestation|server-settings|mutations]... [--dist DIR] [--keep]
  *
  * Proves dist/ on the real programs: SPIRE server, agent, OIDC discovery provider, controller manager,
  * kube-apiserver and etcd, built from their Go modules (e2e/go) at the versions the project ships.
@@ -19,13 +19,16 @@ import { gitopsLevel } from './levels/gitops';
 import { examplesLevel } from './levels/examples';
 import { topologiesLevel } from './levels/topologies';
 import { upgradeLevel } from './levels/upgrade';
+import { upstreamLevel } from './levels/upstream';
+import { workloadAttestationLevel } from './levels/workload-attestation';
+import { serverSettingsLevel } from './levels/server-settings';
 import { MUTATIONS, copyDist } from './mutations';
 import { EXTERNAL_CRD_MODULES, downloadCrdDirs } from './external-crds';
 import { Pki, read } from './pki';
 import { PrerequisiteValues } from './prerequisites';
 
 const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
-const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'upgrade', 'mutations'] as const;
+const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'upgrade', 'upstream', 'workload-attestation', 'server-settings', 'mutations'] as const;
 type Level = typeof LEVELS[number];
 
 interface Options { levels: Level[]; dist: string; shared: string; keep: boolean; trees: string[] }
@@ -122,6 +125,15 @@ async function main(): Promise<number> {
     }
     if (options.levels.includes('upgrade')) {
       await stage('level upgrade: the previous minor SPIRE hands its datastore to the shipped one', () => upgradeLevel(trees, report, { workDir, binaries, values }));
+    }
+    if (options.levels.includes('upstream')) {
+      await stage('level upstream: examples/private-pki live, its CA signed by a root through disk, its bundle pushed by k8sbundle', () => upstreamLevel(report, { workDir, binaries, shared: options.shared }));
+    }
+    if (options.levels.includes('workload-attestation')) {
+      await stage('level workload-attestation: an example\'s WorkloadAttestors in the real agent; unix:uid decides who gets an SVID', () => workloadAttestationLevel(report, { workDir, binaries }));
+    }
+    if (options.levels.includes('server-settings')) {
+      await stage('level server-settings: examples/ha\'s server core and datastore settings on the real server and PostgreSQL', () => serverSettingsLevel(report, { workDir, binaries }));
     }
     if (options.levels.includes('mutations')) {
       await stage('mutations: each must make the e2e fail', () => mutationStage(options, report, { workDir, binaries, values }));

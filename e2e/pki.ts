@@ -23,6 +23,17 @@ export class Pki {
     return pair;
   }
 
+  /** An intermediate CA signed by `ca`, allowed to sign CAs below it (no path length limit). */
+  subCa(ca: KeyPair, name: string, subject: string): KeyPair {
+    const pair = { cert: join(this.dir, `${name}.crt`), key: join(this.dir, `${name}.key`) };
+    const csr = join(this.dir, `${name}.csr`);
+    const ext = join(this.dir, `${name}.ext`);
+    writeFileSync(ext, ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'].join('\n'));
+    openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', subject, '-keyout', pair.key, '-out', csr]);
+    openssl(['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', pair.cert]);
+    return pair;
+  }
+
   /** A leaf signed by `ca`; `sans` like `DNS:x` or `IP:1.2.3.4`. */
   leaf(ca: KeyPair, name: string, subject: string, sans: string[], usage: 'serverAuth' | 'clientAuth'): KeyPair {
     const pair = { cert: join(this.dir, `${name}.crt`), key: join(this.dir, `${name}.key`) };

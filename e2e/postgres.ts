@@ -48,13 +48,13 @@ export function parseLibpq(conninfo: string): Record<string, string> {
   return result;
 }
 
-/** The connection string of the tree's server config, if it uses postgres. */
-export function postgresConnection(tree: ClusterTree): string | undefined {
+/** The connection string of the tree's server config, if it uses postgres; `ro_connection_string` with `readOnly`. */
+export function postgresConnection(tree: ClusterTree, readOnly = false): string | undefined {
   for (const o of objectsOf(tree)) {
     if (o.kind !== 'ConfigMap') continue;
     for (const text of Object.values(o.data ?? {}) as string[]) {
       if (!/database_type = "postgres"/.test(text)) continue;
-      const match = /connection_string = "((?:[^"\\]|\\.)*)"/.exec(text);
+      const match = new RegExp(`^\\s*${readOnly ? 'ro_' : ''}connection_string = "((?:[^"\\\\]|\\\\.)*)"`, 'm').exec(text);
       if (match) return match[1].replace(/\\(.)/g, '$1');
     }
   }
@@ -67,14 +67,28 @@ const PG_BIN = (() => {
   return versions.length ? join(base, versions[0], 'bin') : '';
 })();
 
-/** Starts PostgreSQL for the tree if its server uses it; returns the /etc/hosts entries pods need. */
-export async function startPostgres(tree: ClusterTree, dir: string, processes: Processes, pki: Pki, ca: KeyPair, password: string): Promise<{ hosts: Record<string, string>; target?: PostgresTarget }> {
+/**
+ * Starts PostgreSQL for the tree if its server uses it; returns the /etc/hosts entries pods need. A read
+ * replica (ro_connection_string) is the same database under the replica's host name; a replica user of its
+ * own gets `readOnlyPassword` and SELECT on the tables the server's user creates, nothing else.
+ */
+export async function startPostgres(tree: ClusterTree, dir: string, processes: Processes, pki: Pki, ca: KeyPair, password: string,
+  readOnlyPassword = password): Promise<{ hosts: Record<string, string>; target?: PostgresTarget; readOnly?: PostgresTarget }> {
   const conninfo = postgresConnection(tree);
   if (!conninfo) return { hosts: {} };
   if (!PG_BIN) throw new Error('PostgreSQL is not installed (apt-get install postgresql); .ci/run installs it');
-  // ${DBPW} is expanded by the server (-expandEnv); parse with a placeholder to find where to listen.
-  const fields = parseLibpq(conninfo.replace(/\$\{DBPW\}|\$DBPW/g, 'placeholder'));
+  // ${...} is expanded by the server (-expandEnv); parse with a placeholder to find where to listen.
+  const parse = (text: string) => parseLibpq(text.replace(/\$\{[A-Z_]+\}|\$DBPW/g, 'placeholder'));
+  const fields = parse(conninfo);
   const target: PostgresTarget = { host: fields.host, port: Number(fields.port ?? 5432), dbname: fields.dbname ?? 'spire', user: fields.user ?? 'spire' };
+  const readOnlyInfo = postgresConnection(tree, true);
+  const readOnlyFields = readOnlyInfo === undefined ? undefined : parse(readOnlyInfo);
+  const readOnly: PostgresTarget | undefined = readOnlyFields && {
+    host: readOnlyFields.host, port: Number(readOnlyFields.port ?? 5432), dbname: readOnlyFields.dbname ?? target.dbname, user: readOnlyFields.user ?? target.user,
+  };
+  if (readOnly && (readOnly.port !== target.port || readOnly.dbname !== target.dbname)) {
+    throw new Error(`the read replica (${readOnly.host}:${readOnly.port}/${readOnly.dbname}) is not the primary's database on its port; the e2e serves both from one PostgreSQL`);
+  }
   const data = join(dir, 'pgdata');
   mkdirSync(data, { recursive: true });
   const postgresUid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
@@ -83,7 +97,8 @@ export async function startPostgres(tree: ClusterTree, dir: string, processes: P
   chmodSync(data, 0o700);
   const asPostgres = (command: string, args: string[]) => execFileSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, command), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C']);
-  const server = pki.leaf(ca, 'postgres', `/CN=${target.host}`, [`DNS:${target.host}`], 'serverAuth');
+  const names = [...new Set([target.host, ...(readOnly ? [readOnly.host] : [])])];
+  const server = pki.leaf(ca, 'postgres', `/CN=${target.host}`, names.map((name) => `DNS:${name}`), 'serverAuth');
   for (const [source, name] of [[server.cert, 'server.crt'], [server.key, 'server.key']]) {
     copyFileSync(source, join(data, name));
     chownSync(join(data, name), postgresUid, postgresGid);
@@ -104,5 +119,20 @@ export async function startPostgres(tree: ClusterTree, dir: string, processes: P
   const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
   psql(`CREATE ROLE "${target.user}" LOGIN PASSWORD ${literal(password)}`);
   psql(`CREATE DATABASE "${target.dbname}" OWNER "${target.user}"`);
-  return { hosts: { [target.host]: NODE_IP }, target };
+  if (readOnly && readOnly.user !== target.user) {
+    psql(`CREATE ROLE "${readOnly.user}" LOGIN PASSWORD ${literal(readOnlyPassword)}`);
+    const inDatabase = (sql: string) => execFileSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'psql'), '-h', socketDir, '-p', String(target.port), '-U', 'postgres',
+      '-d', target.dbname, '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: ['ignore', 'pipe', 'pipe'] });
+    inDatabase(`GRANT USAGE ON SCHEMA public TO "${readOnly.user}"`);
+    // The server's user creates the tables at its first start: SELECT on those, whenever they appear.
+    inDatabase(`ALTER DEFAULT PRIVILEGES FOR ROLE "${target.user}" IN SCHEMA public GRANT SELECT ON TABLES TO "${readOnly.user}"`);
+  }
+  return { hosts: Object.fromEntries(names.map((name) => [name, NODE_IP])), target, readOnly };
+}
+
+/** What PostgreSQL's pg_stat_activity lists: the user of every open client connection to `dbname`. */
+export function connectedUsers(dir: string, target: PostgresTarget): string[] {
+  const out = execFileSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'psql'), '-h', join(dir, 'pgsocket'), '-p', String(target.port), '-U', 'postgres',
+    '-At', '-c', `SELECT usename FROM pg_stat_activity WHERE datname = '${target.dbname.replace(/'/g, "''")}'`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return out.split('\n').filter(Boolean);
 }

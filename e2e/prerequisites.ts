@@ -3,6 +3,7 @@
  * material) and the ConfigMaps the README lists as prerequisites. Anything else a pod references and the
  * tree does not ship is a fault of the tree, and the e2e reports it.
  */
+import { SPIRE_SERVER } from '../lib/config/spire-facts';
 import { ClusterTree, K8sObject, objectsOf, podTemplate } from './trees';
 
 /** A value shaped like the client secrets Azure generates for an app registration. */
@@ -49,6 +50,9 @@ export function prerequisites(tree: ClusterTree, values: PrerequisiteValues): K8
   // Azure client secrets are generated from A-Z a-z 0-9 ~ . _ -, which `-expandEnv` puts into the HCL string
   // as it is; the database password's quote and backslash would end that string (README, cloud plugins).
   const azureSecretKeys = new Set<string>();
+  // The read replica's own password likewise lands in the HCL string, inside single quotes for lib/pq: the README
+  // forbids " \ and ' in it; spaces, $ and = it takes, so the e2e's value keeps those.
+  const replicaPasswordKeys = new Set<string>();
   const note = (map: Map<string, Set<string>>, ns: string, name: string, key?: string) => {
     const id = `${ns}/${name}`;
     if (!map.has(id)) map.set(id, new Set());
@@ -79,6 +83,7 @@ export function prerequisites(tree: ClusterTree, values: PrerequisiteValues): K8
         const secretRef = variable.valueFrom?.secretKeyRef;
         if (secretRef) note(secrets, ns, secretRef.name, secretRef.key);
         if (secretRef && /^AZURE_/.test(variable.name)) azureSecretKeys.add(`${ns}/${secretRef.name}/${secretRef.key}`);
+        if (secretRef && variable.name === SPIRE_SERVER.env.readOnlyDatabasePassword) replicaPasswordKeys.add(`${ns}/${secretRef.name}/${secretRef.key}`);
       }
     }
   }
@@ -99,7 +104,9 @@ export function prerequisites(tree: ClusterTree, values: PrerequisiteValues): K8
     }
     const data: Record<string, string> = {};
     for (const key of keys.size ? keys : new Set(['password'])) {
-      data[key] = Buffer.from(azureSecretKeys.has(`${id}/${key}`) ? AZURE_CLIENT_SECRET : values.dbPassword).toString('base64');
+      const value = azureSecretKeys.has(`${id}/${key}`) ? AZURE_CLIENT_SECRET
+        : replicaPasswordKeys.has(`${id}/${key}`) ? values.dbPassword.replace(/["\\']/g, '') : values.dbPassword;
+      data[key] = Buffer.from(value).toString('base64');
     }
     objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, type: 'Opaque', data });
   }

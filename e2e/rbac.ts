@@ -42,6 +42,17 @@ function serverNeeds(serverConf: string): Permission[] {
     // which the apiserver authorizes as patch, and as create too while the ConfigMap does not exist.
     needs.push(...each(['patch', 'create'], '', ['configmaps'], 'k8s_configmap BundlePublisher: ApplyConfigMap (server-side apply)', { namespace: publisher[2], name: publisher[1] }));
   }
+  const notifier = /Notifier "k8sbundle" \{[\s\S]*?\n {2}\}\n/.exec(serverConf)?.[0];
+  if (notifier) {
+    // spire pkg/server/plugin/notifier/k8sbundle/k8sbundle.go: updateBundle (Get, then Patch) of its ConfigMap;
+    // with a label, informers (list, watch) and GetList, Get, Patch of both webhook kinds or of APIServices.
+    const value = (key: string) => new RegExp(`\\b${key} = "([^"]+)"`).exec(notifier)?.[1];
+    needs.push(...each(['get', 'patch'], '', ['configmaps'], 'k8sbundle Notifier: updateBundle of its ConfigMap', { namespace: value('namespace'), name: value('config_map') }));
+    if (value('webhook_label')) {
+      needs.push(...each(['get', 'list', 'watch', 'patch'], 'admissionregistration.k8s.io', ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'], 'k8sbundle Notifier: webhook informers and updateBundle'));
+    }
+    if (value('api_service_label')) needs.push(...each(['get', 'list', 'watch', 'patch'], 'apiregistration.k8s.io', ['apiservices'], 'k8sbundle Notifier: APIService informer and updateBundle'));
+  }
   return needs;
 }
 

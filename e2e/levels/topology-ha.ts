@@ -80,7 +80,8 @@ export async function haTopology(report: Report, env: TopologyEnv): Promise<void
       // In turn: the first server creates the schema, the second finds it.
       servers.push(await startTreeServer(tree, {
         dir: serverDir, processes, binaries: env.binaries, netns: network.podNetwork().netns, hosts: postgres.hosts,
-        secretEnv: { PGPASSWORD: password }, volumeFiles: { 'db-ca': { 'ca.crt': read(dbCa.cert) } },
+        // The example's read replica is a role of its own; startPostgres gives it the same password.
+        secretEnv: { PGPASSWORD: password, RODBPW: password }, volumeFiles: { 'db-ca': { 'ca.crt': read(dbCa.cert) } },
       }));
     }
     const names = servers.map((server) => `${server.tree.env}/${server.tree.cluster}`);

@@ -20,6 +20,14 @@ const database = {
   caConfigMap: 'spire-server-db-ca',
   maxOpenConns: 20,
   maxIdleConns: 5,
+  // Connections are renewed hourly, so they move to the primary that comes back after a failover.
+  connMaxLifetime: '1h',
+  // Reads that tolerate a little staleness go to a replica, as a role that may only SELECT.
+  readReplica: {
+    host: 'spire-db-ro.example.org',
+    user: 'spire_ro',
+    passwordSecret: { name: 'spire-server-db-ro', key: 'password' },
+  },
 };
 
 export const estate: EstateConfig = {
@@ -46,6 +54,18 @@ export const estate: EstateConfig = {
         replicas: 2,
         caSubject: { country: 'US', organization: 'Example', commonName: 'Example SPIRE CA' },
         datastore: database,
+        // Agents renew their own SVIDs every few hours rather than hourly: less load on the shared database.
+        agentTtl: '4h',
+        // One JSON line per API call (production logs JSON), for the audit trail of who changed which entry.
+        auditLog: true,
+        // SPIRE's defaults, stated: both servers' APIs stay rate limited per caller.
+        rateLimit: { attestation: true, signing: true },
+        // Nodes gone for a week leave the database (k8s_psat agents attest again if they come back).
+        pruneAttestedNodes: { expiredFor: '168h' },
+        // Ten seconds of cached agent state spare the shared database a read on every agent call.
+        maxAttestedNodeInfoStaleness: '10s',
+        // Distinct certificate subjects for software that keys on the subject DN.
+        credentialComposers: [{ type: 'uniqueid' }],
       },
       // The database password Secret and CA ConfigMap are created before the first sync.
       gitops: { secretDelivery: { type: 'prerequisite' } },

@@ -8,8 +8,9 @@ import { EstateConfig } from '../../lib/config/types';
  * as Istio's proxy expects it), the `istio-mesh` ClusterSPIFFEID that issues Istio's
  * spiffe://<trust domain>/ns/<namespace>/sa/<service account> IDs to pods the injection template marks,
  * and the istiod Helm values (ConfigMap spire-system/spire-istio-values) with meshConfig.trustDomain set to
- * this trust domain. The agent also serves its admin socket to one delegate, and renews SVIDs early enough
- * to ride out a day of server downtime.
+ * this trust domain. The agent also serves its admin socket to one delegate, renews SVIDs early enough
+ * to ride out a day of server downtime, attests pods whose proxy holds the application back by pod alone
+ * (no container selectors), runs the unix attestor beside k8s, and rebootstraps after a missed CA change.
  */
 
 export const estate: EstateConfig = {
@@ -44,6 +45,20 @@ export const estate: EstateConfig = {
         availabilityTarget: '24h',
         workloadX509SvidKeyType: 'ec-p256',
         x509SvidCacheMaxSize: 2000,
+        // The kubelets serve self-signed certificates (no serving certificate rotation): the agent trusts each node's own
+        // certificate, read from the node, instead of skipping verification.
+        kubeletVerification: 'hostCert',
+        workloadAttestors: {
+          // Pods with Istio's holdApplicationUntilProxyStarts: the proxy asks for its SVID from a postStart hook, and
+          // the kubelet reports no container status until that hook returns, so the attestor must attest by pod alone.
+          k8s: { disableContainerSelectors: true },
+          // unix:uid selectors beside the pod's: e.g. Istio's proxy runs as uid 1337.
+          unix: {},
+        },
+        // After a server CA replacement the agent missed, it drops its cached bundle after 10m and starts over from
+        // the bundle ConfigMap (k8s_psat attests again at no cost).
+        rebootstrapMode: 'auto',
+        rebootstrapDelay: '10m',
       },
       mesh: { type: 'istio', meshTrustDomain: 'mesh.example.org' },
     }),

@@ -8,7 +8,7 @@ import {
 } from '../render/server-conf';
 import { AgentConfOptions } from '../render/agent-conf';
 import { GCP_IIT_AGENT_PATH_TEMPLATE, X509POP_AGENT_PATH_TEMPLATE } from '../resolve/cloud';
-import { KeyIdentifier } from '../config/types';
+import { AgentK8sWorkloadAttestor, KeyIdentifier } from '../config/types';
 import { ResolvedCluster } from '../resolve/model';
 
 /*
@@ -31,6 +31,15 @@ function datastoreOptions(resolved: ResolvedCluster): ServerDatastore {
     maxOpenConns: datastore.maxOpenConns,
     maxIdleConns: datastore.maxIdleConns,
     iamAuthRegion: datastore.iamAuth?.region,
+    connMaxLifetime: datastore.connMaxLifetime,
+    disableMigration: datastore.disableMigration,
+    readReplica: datastore.readReplica && {
+      host: datastore.readReplica.host,
+      port: datastore.readReplica.port ?? datastore.port,
+      user: datastore.readReplica.user ?? datastore.user,
+      // Its own Secret's variable; else the primary's: postgres reads PGPASSWORD itself, mysql needs it in the DSN.
+      passwordEnv: resolved.server.datastoreReadOnlyPasswordEnv ?? (datastore.type === 'mysql' ? resolved.server.datastorePasswordEnv : undefined),
+    },
   };
   return datastore.type === 'postgres'
     ? { ...database, type: 'postgres', sslMode: resolved.server.databaseSslMode! }
@@ -136,6 +145,30 @@ function bundlePublisherOptions(resolved: ResolvedCluster): ServerBundlePublishe
 function upstreamOptions(resolved: ResolvedCluster): ServerUpstreamAuthority | undefined {
   const upstream = resolved.server.settings.upstreamAuthority;
   if (upstream === undefined || upstream.type === 'cert-manager' || upstream.type === 'gcp_cas' || upstream.type === 'awssecret') return upstream;
+  if (upstream.type === 'disk') {
+    const { upstreamDisk } = SPIRE_SERVER;
+    return {
+      type: 'disk',
+      certFilePath: `${upstreamDisk.caDir}/${upstreamDisk.certFile}`,
+      keyFilePath: `${upstreamDisk.caDir}/${upstreamDisk.keyFile}`,
+      bundleFilePath: upstream.bundle ? `${upstreamDisk.bundleDir}/${upstreamDisk.bundleFile}` : undefined,
+    };
+  }
+  if (upstream.type === 'ejbca') {
+    const { ejbca } = SPIRE_SERVER;
+    return {
+      type: 'ejbca',
+      hostname: upstream.hostname,
+      caName: upstream.caName,
+      endEntityProfileName: upstream.endEntityProfileName,
+      certificateProfileName: upstream.certificateProfileName,
+      endEntityName: upstream.endEntityName,
+      accountBindingId: upstream.accountBindingId,
+      clientCertPath: `${ejbca.clientDir}/${ejbca.certFile}`,
+      clientCertKeyPath: `${ejbca.clientDir}/${ejbca.keyFile}`,
+      caCertPath: upstream.caCert ? `${ejbca.caDir}/${ejbca.caFile}` : undefined,
+    };
+  }
   if (upstream.type === 'aws_pca') {
     const { supplementalBundle, ...pca } = upstream;
     return { ...pca, supplementalBundlePath: supplementalBundle ? `${SPIRE_SERVER.awsPcaBundleDir}/${SPIRE_SERVER.awsPcaBundleFile}` : undefined };
@@ -190,6 +223,7 @@ export function serverConf(resolved: ResolvedCluster): string {
       : upstreamOptions(resolved),
     nodeAttestors: nodeAttestorOptions(resolved),
     bundlePublishers: bundlePublisherOptions(resolved),
+    notifiers: server.notifiers,
     psatClusters: server.attestingAgents.map((agents) => ({
       name: agents.cluster,
       serviceAccountAllowList: [`${agents.namespace}:${agents.serviceAccount}`],
@@ -207,6 +241,13 @@ export function serverConf(resolved: ResolvedCluster): string {
     health: { port: server.ports.health, livePath: server.healthPaths.live, readyPath: server.healthPaths.ready },
     telemetry: { prometheusPort: server.ports.metrics, dogStatsd: dogStatsdAddresses(resolved) },
     federation: server.federates ? { bundleEndpointPort: server.ports.federation, profile: bundleEndpointProfile(resolved) } : undefined,
+    agentTtl: settings.agentTtl,
+    adminIds: settings.adminIds,
+    auditLog: settings.auditLog,
+    rateLimit: settings.rateLimit,
+    pruneAttestedNodes: settings.pruneAttestedNodes,
+    maxAttestedNodeInfoStaleness: settings.maxAttestedNodeInfoStaleness,
+    credentialComposers: settings.credentialComposers?.map((composer) => composer.type),
   });
 }
 
@@ -255,6 +296,21 @@ function agentNodeAttestor(resolved: ResolvedCluster): AgentConfOptions['nodeAtt
 }
 
 /** The agents' `agent.conf`: the server's address, bundle and audience come from the resolved server. */
+function kubeletVerification(resolved: ResolvedCluster): AgentConfOptions['kubelet'] {
+  const { agent } = resolved;
+  if (agent.kubeletServingCert) return { verification: 'hostCert', caPath: agent.kubeletServingCert.path };
+  return agent.settings.kubeletVerification === 'skip'
+    ? { verification: 'skip' }
+    : { verification: 'apiServerCA', caPath: SPIRE_AGENT.kubeletCaPath, addressEnv: SPIRE_AGENT.env.kubeletAddress };
+}
+
+/** The k8s attestor's own options; the hostCert path is the resolved agent's (kubeletServingCert). */
+function k8sAttestorOptions(k8s: AgentK8sWorkloadAttestor | undefined): AgentConfOptions['k8sAttestor'] {
+  if (k8s === undefined) return undefined;
+  const { kubeletServingCertHostPath: _hostPath, ...options } = k8s;
+  return options;
+}
+
 export function agentConf(resolved: ResolvedCluster): string {
   const { server, agent } = resolved;
   return renderAgentConf({
@@ -264,7 +320,7 @@ export function agentConf(resolved: ResolvedCluster): string {
     dataDir: SPIRE_AGENT.dataDir,
     socketPath: `${SPIRE_AGENT.socketDir}/${agent.socketFileName}`,
     trustBundlePath: `${SPIRE_AGENT.bundleDir}/${server.bundle.configMapKey}`,
-    trustBundleFormat: server.bundle.format,
+    trustBundleFormat: agent.settings.trustBundleUrl ? agent.settings.trustBundleUrl.format ?? 'spiffe' : server.bundle.format,
     logLevel: agent.settings.logLevel,
     logFormat: agent.settings.logFormat,
     nodeAttestor: agentNodeAttestor(resolved),
@@ -272,9 +328,11 @@ export function agentConf(resolved: ResolvedCluster): string {
     svidStores: (agent.settings.svidStores ?? []).map((store) => (store.type === 'gcp_secretmanager'
       ? { type: store.type, serviceAccountFile: `${SPIRE_AGENT.gcpCredentialsDir}/${SPIRE_AGENT.gcpCredentialsFile}` }
       : store)),
-    kubelet: agent.settings.kubeletVerification === 'skip'
-      ? { verification: 'skip' }
-      : { verification: 'apiServerCA', caPath: SPIRE_AGENT.kubeletCaPath, addressEnv: SPIRE_AGENT.env.kubeletAddress },
+    trustBundleUrl: agent.settings.trustBundleUrl?.url,
+    kubelet: kubeletVerification(resolved),
+    k8sAttestor: k8sAttestorOptions(agent.settings.workloadAttestors?.k8s),
+    unixAttestor: agent.settings.workloadAttestors?.unix,
+    rebootstrap: agent.settings.rebootstrapMode ? { mode: agent.settings.rebootstrapMode, delay: agent.settings.rebootstrapDelay } : undefined,
     health: { port: agent.ports.health, livePath: SPIRE_HEALTH_PATHS.live, readyPath: SPIRE_HEALTH_PATHS.ready },
     telemetry: { prometheusPort: agent.ports.metrics, dogStatsd: dogStatsdAddresses(resolved) },
     sds: agent.settings.sds,
@@ -320,13 +378,50 @@ export function serverEnv(resolved: ResolvedCluster): k8s.EnvVar[] {
   const { datastore } = resolved.server.settings;
   const { cloud } = resolved.server;
   const name = resolved.server.datastorePasswordEnv;
+  const readOnly = resolved.server.datastoreReadOnlyPasswordEnv;
+  const readOnlySecret = datastore.type === 'sqlite3' ? undefined : datastore.readReplica?.passwordSecret;
   return [
     ...(datastore.type === 'sqlite3' || name === undefined || datastore.passwordSecret === undefined ? []
       : [{ name, valueFrom: { secretKeyRef: { name: datastore.passwordSecret.name, key: datastore.passwordSecret.key } } }]),
+    ...(readOnly === undefined || readOnlySecret === undefined ? []
+      : [{ name: readOnly, valueFrom: { secretKeyRef: { name: readOnlySecret.name, key: readOnlySecret.key } } }]),
     ...cloud.secretEnv.map((variable) => ({ name: variable.name, valueFrom: { secretKeyRef: { name: variable.secret.name, key: variable.secret.key } } })),
     ...cloud.env.map((variable) => ({ name: variable.name, value: variable.value })),
     ...serverUpstreamEnv(resolved),
   ];
+}
+
+/**
+ * The Secrets the disk and ejbca UpstreamAuthorities read, as read-only volumes at the paths upstreamOptions
+ * writes. Only the server mounts them: `spire-server validate` does not open these files (disk.go and
+ * ejbca.go buildConfig check that the paths are set; Configure loads them), so the PreSync validation never
+ * needs the CA key. The disk plugin reads its files again before each signing (disk.go reloadCA), so a
+ * renewed Secret, which the kubelet swaps into the volume, signs the next CA without a restart.
+ */
+export function serverUpstreamVolumes(server: ResolvedCluster['server']): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
+  const upstream = server.settings.upstreamAuthority;
+  const volumes: k8s.Volume[] = [];
+  const mounts: k8s.VolumeMount[] = [];
+  const add = (name: string, dir: string, secretName: string, items: { key: string; path: string }[]) => {
+    // Root-owned, readable by the pod's fsGroup: the CA key is for the server alone.
+    volumes.push({ name, secret: { secretName, items, defaultMode: 0o440 } });
+    mounts.push({ name, mountPath: dir, readOnly: true });
+  };
+  const keyPair = (secret: { readonly certificateKey?: string; readonly privateKeyKey?: string }, certFile: string, keyFile: string) => [
+    { key: secret.certificateKey ?? TLS_SECRET_KEYS.certificate, path: certFile },
+    { key: secret.privateKeyKey ?? TLS_SECRET_KEYS.privateKey, path: keyFile },
+  ];
+  if (upstream?.type === 'disk') {
+    const { upstreamDisk } = SPIRE_SERVER;
+    add('upstream-ca', upstreamDisk.caDir, upstream.secret.name, keyPair(upstream.secret, upstreamDisk.certFile, upstreamDisk.keyFile));
+    if (upstream.bundle) add('upstream-bundle', upstreamDisk.bundleDir, upstream.bundle.name, [{ key: upstream.bundle.key, path: upstreamDisk.bundleFile }]);
+  }
+  if (upstream?.type === 'ejbca') {
+    const { ejbca } = SPIRE_SERVER;
+    add('ejbca-client', ejbca.clientDir, upstream.clientCertificate.name, keyPair(upstream.clientCertificate, ejbca.certFile, ejbca.keyFile));
+    if (upstream.caCert) add('ejbca-ca', ejbca.caDir, upstream.caCert.name, [{ key: upstream.caCert.key, path: ejbca.caFile }]);
+  }
+  return { volumes, mounts };
 }
 
 /**

@@ -237,6 +237,29 @@ const databaseShape = {
   ),
   maxOpenConns: z.number().describe('Most open connections of one server (max_open_conns).'),
   maxIdleConns: z.number().describe('Most idle connections one server keeps (max_idle_conns); at most maxOpenConns.'),
+  connMaxLifetime: durationSchema.optional().describe(
+    'Longest a connection is reused before the server opens a new one (conn_max_lifetime), e.g. `1h`, so connections move to '
+    + 'database servers that come back after a failover. None: SPIRE\'s default, no limit (idle connections still close after 30s).',
+  ),
+  disableMigration: z.boolean().optional().describe(
+    'disable_migration: the server refuses to start on a database whose schema is older than its own instead of migrating it, so '
+    + 'schema changes happen only when an operator allows them. A new, empty database is still created. Default: false (SPIRE migrates).',
+  ),
+  readReplica: z.strictObject({
+    host: z.string().describe('DNS name or IPv4 address of the read replica (a replica of the same database).'),
+    port: z.number().optional().describe('TCP port of the replica. None: the primary\'s `port`.'),
+    user: z.string().optional().describe('Database user on the replica, e.g. a role with SELECT grants only. None: the primary\'s `user`.'),
+    passwordSecret: z.strictObject({
+      name: z.string().describe('Name of the Secret.'),
+      key: z.string().describe('Key of the password in the Secret.'),
+    }).optional().describe(
+      'Existing Secret holding the replica user\'s password, read into RODBPW and substituted by `-expandEnv` (so it must not contain '
+      + '`"`, `\\` or, on postgres, `\'`); a prerequisite in every delivery mode. Not with `iamAuth`. None: the primary\'s password.',
+    ),
+  }).optional().describe(
+    'A read replica the server sends the reads that may be slightly stale to (ro_connection_string): same database name, sslmode, CA '
+    + 'and client certificate as the primary. None: every read goes to the primary.',
+  ),
 };
 
 export const externalDatabaseSchema = z.strictObject(databaseShape)
@@ -558,13 +581,83 @@ export const vaultUpstreamSchema = z.strictObject({
   auth: vaultAuthSchema,
 }).describe('A Vault PKI secrets engine that signs the server\'s CA.');
 
+/**
+ * Certificate and key of a CA in an existing Secret: a kubernetes.io/tls Secret (keys `tls.crt`, `tls.key`),
+ * or any Secret whose keys are named here. Mounted read-only; never rendered.
+ */
+export const keyPairSecretSchema = z.strictObject({
+  name: z.string().describe('Name of the Secret in the server namespace, created out of band.'),
+  certificateKey: z.string().optional().describe('Key of the PEM certificate (chain). Default: `tls.crt`.'),
+  privateKeyKey: z.string().optional().describe('Key of the PEM private key. Default: `tls.key`.'),
+}).describe('A certificate and its private key in an existing Secret.');
+
+/*
+ * UpstreamAuthority "disk" of SPIRE 1.15.2 (pkg/server/plugin/upstreamauthority/disk/disk.go Configuration,
+ * loadUpstreamCAAndCerts): cert_file_path, key_file_path and bundle_file_path, read from Secret volumes.
+ */
+export const diskUpstreamSchema = z.strictObject({
+  type: z.literal('disk').describe('A CA certificate and key from a Secret sign the server\'s CA (SPIRE UpstreamAuthority disk).'),
+  secret: keyPairSecretSchema.describe(
+    'The upstream CA: its certificate (first in the file; intermediates may follow when `bundle` is set) and key (cert_file_path, key_file_path).',
+  ),
+  bundle: secretKeyRefSchema.optional().describe(
+    'The upstream roots the CA certificate chains to (bundle_file_path), from the same or another Secret. None: the CA certificate must be '
+    + 'self-signed (it is then the root), as the plugin requires.',
+  ),
+}).describe('An upstream CA whose certificate and key are kept in a Secret.');
+
+/*
+ * UpstreamAuthority "ejbca" of SPIRE 1.15.2 (pkg/server/plugin/upstreamauthority/ejbca/ejbca.go Config and
+ * buildConfig; ejbca_client.go getAuthenticator reads the files): mTLS to EJBCA's REST API.
+ */
+export const ejbcaUpstreamSchema = z.strictObject({
+  type: z.literal('ejbca').describe('Keyfactor EJBCA signs the CA through its REST API, with mTLS (SPIRE UpstreamAuthority ejbca).'),
+  hostname: z.string().describe('Host and optional port of EJBCA, without scheme or path, e.g. `ejbca.example.org:8443` (hostname).'),
+  caName: z.string().describe('The EJBCA CA that signs the server\'s CA (ca_name).'),
+  endEntityProfileName: z.string().describe('End entity profile the enrolment uses (end_entity_profile_name).'),
+  certificateProfileName: z.string().describe('Certificate profile that issues intermediate CAs (certificate_profile_name).'),
+  endEntityName: z.string().optional().describe(
+    'How the end entity is named (end_entity_name): `cn`, `dns`, `uri`, `ip` (taken from the CSR) or a fixed name. None: the first of '
+    + 'cn, dns, uri, ip the CSR has.',
+  ),
+  accountBindingId: z.string().optional().describe('Account binding ID recorded with the issued certificates (account_binding_id). None: none.'),
+  clientCertificate: keyPairSecretSchema.describe('The client certificate and key the server authenticates to EJBCA with (client_cert_path, client_cert_key_path).'),
+  caCert: secretKeyRefSchema.optional().describe('The CA that verifies EJBCA\'s serving certificate (ca_cert_path). None: the system roots.'),
+}).describe('A Keyfactor EJBCA CA that signs the server\'s CA.');
+
 export const upstreamAuthoritySchema = z.discriminatedUnion('type', [
   certManagerUpstreamSchema,
   gcpCasUpstreamSchema,
   vaultUpstreamSchema,
   awsPcaUpstreamSchema,
   awsSecretUpstreamSchema,
-]).describe('What signs the server\'s CA: a cert-manager issuer, Google Certificate Authority Service, Vault\'s PKI engine, AWS Private CA or a CA kept in AWS Secrets Manager.');
+  diskUpstreamSchema,
+  ejbcaUpstreamSchema,
+]).describe(
+  'What signs the server\'s CA: a cert-manager issuer, Google Certificate Authority Service, Vault\'s PKI engine, AWS Private CA, a CA kept in '
+  + 'AWS Secrets Manager, a CA in a Secret (disk) or Keyfactor EJBCA.',
+);
+
+/*
+ * Notifier "k8sbundle" of SPIRE 1.15.2 (pkg/server/plugin/notifier/k8sbundle/k8sbundle.go cluster and
+ * Configuration): the bundle's X.509 authorities as PEM into one ConfigMap key, and into the caBundle of
+ * webhook configurations and APIServices labelled `<label>=true`, in this cluster.
+ */
+export const k8sBundleNotifierSchema = z.strictObject({
+  type: z.literal('k8sbundle').describe('SPIRE Notifier k8sbundle: keeps a PEM copy of the trust bundle in a ConfigMap and in labelled webhooks\' caBundle.'),
+  namespace: z.string().optional().describe('Namespace of the ConfigMap (namespace). Default: the server\'s namespace.'),
+  configMap: z.string().describe('The ConfigMap the PEM bundle is written to (config_map); the tree renders it empty, the notifier fills its key.'),
+  configMapKey: z.string().optional().describe('Key of the PEM bundle in the ConfigMap (config_map_key). Default: `bundle.crt`, as SPIRE.'),
+  webhookLabel: z.string().optional().describe(
+    'Label key (webhook_label): every ValidatingWebhookConfiguration and MutatingWebhookConfiguration labelled `<key>: "true"` gets the bundle as '
+    + 'its caBundle. None: no webhook is touched.',
+  ),
+  apiServiceLabel: z.string().optional().describe(
+    'Label key (api_service_label): every APIService labelled `<key>: "true"` gets the bundle as its caBundle. None: no APIService is touched.',
+  ),
+}).describe('Keeps a PEM copy of the trust bundle in a ConfigMap and in labelled webhooks and APIServices of this cluster.');
+
+export const notifierSchema = z.discriminatedUnion('type', [k8sBundleNotifierSchema]).describe('A Notifier of the server.');
 
 export const serverSettingsSchema = z.strictObject({
   replicas: z.number().describe('Server replicas: 1 on sqlite3, 2 or more on an external database they share.'),
@@ -579,12 +672,48 @@ export const serverSettingsSchema = z.strictObject({
   }).describe('Subject of the server\'s CA certificate.'),
   defaultX509SvidTtl: durationSchema.describe('X509-SVID TTL of identities that give none.'),
   defaultJwtSvidTtl: durationSchema.describe('JWT-SVID TTL of identities that give none.'),
+  agentTtl: durationSchema.optional().describe(
+    'TTL of the agents\' own X509-SVIDs (agent_ttl); counts towards caTtl\'s six-fold rule. None: SPIRE uses defaultX509SvidTtl.',
+  ),
+  adminIds: z.array(z.string()).optional().describe(
+    'SPIFFE IDs that are SPIRE admins whatever their entry says (admin_ids), of this trust domain or one the environment federates with. '
+    + 'Refused where identityPolicy.admin is `forbidden` or `spire-tooling`: whoever gets an SVID with such an ID (any entry, '
+    + 'static or team-requested) could create and delete every entry, which the policy keeps to flagged SPIRE tooling. None: no admin IDs.',
+  ),
+  auditLog: z.boolean().optional().describe(
+    'audit_log_enabled: one log line per API call with caller, request and outcome (with logFormat `json`, one JSON object each). Default: false.',
+  ),
+  rateLimit: z.strictObject({
+    attestation: z.boolean().optional().describe('Limit node attestation to 1 per second per caller IP (ratelimit attestation; pkg/server/api/limits). Default: true.'),
+    signing: z.boolean().optional().describe('Limit SVID signing (BatchNewX509SVID, NewJWTSVID, BatchNewWITSVID, NewDownstreamX509CA) to 500 per second per caller IP (ratelimit signing; pkg/server/endpoints/middleware.go RateLimits). Default: true.'),
+  }).optional().describe('The server\'s API rate limits (ratelimit block). None: both on, as in SPIRE.'),
+  pruneAttestedNodes: z.strictObject({
+    expiredFor: durationSchema.describe('Delete attested nodes whose SVID expired more than this long ago, checked about hourly (prune_attested_nodes_expired_for), e.g. `168h`.'),
+    includeTofu: z.boolean().optional().describe(
+      'Also prune nodes whose attestor admits a node once (join_token, gcp_iit, aws_iid, azure_msi: prune_tofu_nodes), which lets such a '
+      + 'node attest again with the same identity. Banned nodes are never pruned. Default: false.',
+    ),
+    batchSize: z.number().optional().describe('Most nodes deleted per run (prune_attested_nodes_batch_size). None: SPIRE\'s 1000.'),
+  }).optional().describe('Periodic removal of attested nodes whose SVIDs expired long ago. None: attested nodes are kept until evicted.'),
+  maxAttestedNodeInfoStaleness: durationSchema.optional().describe(
+    'How long the server trusts its cached view of an agent (banned, evicted, SVID serial) before reading the datastore again '
+    + '(max_attested_node_info_staleness); an evicted agent may be served that long. At most 1m. None: SPIRE\'s 0s, always read.',
+  ),
+  credentialComposers: z.array(z.discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('uniqueid').describe(
+        'SPIRE\'s built-in CredentialComposer uniqueid: adds an x500UniqueIdentifier attribute, derived from the SPIFFE ID, to the subject '
+        + 'of workload X509-SVIDs, so every workload\'s certificate subject is distinct (for software that keys on the subject DN).',
+      ),
+    }),
+  ])).optional().describe('CredentialComposer plugins; at most one of each type. None: SVIDs as SPIRE composes them.'),
   datastore: datastoreSchema,
   keyManager: keyManagerSchema,
   upstreamAuthority: upstreamAuthoritySchema.optional().describe('None: the server\'s CA is self-signed.'),
   cloudCredentials: cloudCredentialsSchema.optional().describe('None: no cloud plugin on the server.'),
   bundlePublishers: z.array(bundlePublisherSchema).optional().describe('None: the bundle is published only to the agents\' ConfigMap.'),
   vmNodeAttestors: z.array(vmNodeAttestorSchema).optional().describe('None: only the clusters\' own agents attest.'),
+  notifiers: z.array(notifierSchema).optional().describe('Notifiers of the server (at most one of each type). None: none.'),
   resources: resourceSpecSchema,
   controllerManagerResources: resourceSpecSchema,
   controllerManagerLogLevel: z.enum(['debug', 'info', 'warn', 'error']).describe('Log level of the controller manager.'),
@@ -663,15 +792,73 @@ export const agentAdminSocketSchema = z.strictObject({
   ),
 }).describe('The agent\'s admin API socket, on a host directory of its own next to the Workload API\'s.');
 
+/*
+ * The agent's WorkloadAttestors beyond the k8s attestor's kubelet verification: SPIRE 1.15.2
+ * pkg/agent/plugin/workloadattestor/k8s/k8s.go HCLConfig and pkg/agent/plugin/workloadattestor/unix/unix_posix.go
+ * Configuration.
+ */
+export const agentK8sWorkloadAttestorSchema = z.strictObject({
+  kubeletServingCertHostPath: z.string().optional().describe(
+    'With `kubeletVerification: hostCert`: the kubelet\'s self-signed serving certificate on every node, mounted alone and '
+    + 'read-only into the agent (never its directory, which holds the kubelet\'s key) and trusted as the kubelet\'s CA '
+    + '(kubelet_ca_path). Default: `/var/lib/kubelet/pki/kubelet.crt`, where the kubelet writes it when it has no serving '
+    + 'certificate of its own. Rotated serving certificates (`kubelet-server-*.pem`) are refused: those files hold the key, '
+    + 'and the cluster CA signs them, so `apiServerCA` verifies them.',
+  ),
+  disableContainerSelectors: z.boolean().optional().describe(
+    'Attest a workload whose container the kubelet does not report yet with its pod\'s selectors only, and never give '
+    + '`k8s:container-name`/`k8s:container-image` selectors (disable_container_selectors). Needed by Istio\'s '
+    + '`holdApplicationUntilProxyStarts`: the proxy asks for its SVID from a postStart hook, before the kubelet reports its '
+    + 'container. Default: false (container selectors on, and the attestor waits for the container).',
+  ),
+  useNewContainerLocator: z.boolean().optional().describe(
+    'Find a process\'s container from its mountinfo and cgroups (cgroup v2 aware) rather than the legacy cgroup matchers '
+    + '(use_new_container_locator). Default: true, SPIRE\'s default.',
+  ),
+  verboseContainerLocatorLogs: z.boolean().optional().describe(
+    'Log the mountinfo and cgroup lines the container locator reads (verbose_container_locator_logs), to debug a workload '
+    + 'that is not attested. Default: false.',
+  ),
+}).describe('Options of the k8s WorkloadAttestor beside `kubeletVerification`.');
+
+export const agentUnixWorkloadAttestorSchema = z.strictObject({
+  discoverWorkloadPath: z.boolean().optional().describe(
+    'Also give `unix:path` and `unix:sha256` selectors: the workload\'s binary and its digest (discover_workload_path). Default: false.',
+  ),
+  workloadSizeLimit: z.number().optional().describe(
+    'Largest binary, in bytes, whose sha256 the attestor computes (workload_size_limit); 0: no limit, negative: no '
+    + '`unix:sha256`. Only with discoverWorkloadPath. Default: 0.',
+  ),
+}).describe('The unix WorkloadAttestor: `unix:uid`, `unix:gid`, `unix:user`, `unix:group` (and optionally path and digest) selectors of the calling process.');
+
+export const agentWorkloadAttestorsSchema = z.strictObject({
+  k8s: agentK8sWorkloadAttestorSchema.optional().describe('None: SPIRE\'s defaults for these options.'),
+  unix: agentUnixWorkloadAttestorSchema.optional().describe(
+    'Run the unix WorkloadAttestor beside k8s, for processes on the node (hostPID) that identities select by `unix:` selectors. '
+    + 'None: no unix attestor.',
+  ),
+}).describe('The agent\'s WorkloadAttestors: k8s always, unix when asked for.');
+
+/** Where the agent takes the bundle it trusts the server with before its first attestation. */
+export const agentTrustBundleUrlSchema = z.strictObject({
+  url: z.string().describe(
+    'An https:// URL serving the trust domain\'s bundle (trust_bundle_url), checked against the agent image\'s Web PKI roots, e.g. '
+    + 'the object an aws_s3 or gcp_cloudstorage BundlePublisher writes. http:// is refused (a bundle fetched in the clear lets '
+    + 'anyone on the path choose the server the agent trusts).',
+  ),
+  format: z.enum(['spiffe', 'pem']).optional().describe('Format of what the URL serves (trust_bundle_format). Default: `spiffe`.'),
+}).describe('A bundle URL in place of the bundle ConfigMap.');
+
 export const agentSettingsSchema = z.strictObject({
   logLevel: logLevelSchema,
   nodeAttestor: agentNodeAttestorSchema.optional().describe('None: k8s_psat.'),
   svidStores: z.array(svidStoreSchema).optional().describe('None: SVIDs go to workloads only.'),
   cloudCredentials: agentCloudCredentialsSchema.optional().describe('None: no cloud plugin on the agents that needs them.'),
   logFormat: logFormatSchema,
-  kubeletVerification: z.enum(['skip', 'apiServerCA']).describe(
+  kubeletVerification: z.enum(['skip', 'apiServerCA', 'hostCert']).describe(
     'How the k8s workload attestor verifies the kubelet: `skip` (the upstream chart\'s default; kubelets with self-signed '
-    + 'serving certs) or `apiServerCA` (kubelet certs signed by the cluster CA).',
+    + 'serving certs), `apiServerCA` (kubelet certs signed by the cluster CA) or `hostCert` (the kubelet\'s self-signed '
+    + 'serving certificate, read from the node: workloadAttestors.k8s.kubeletServingCertHostPath).',
   ),
   resources: resourceSpecSchema,
   csiDriverResources: resourceSpecSchema,
@@ -698,6 +885,27 @@ export const agentSettingsSchema = z.strictObject({
     'How long the agent and its workloads must keep working while server or agent are down (availability_target): X509-SVIDs '
     + 'are renewed when this much lifetime is left. At least 24h, and every X509-SVID TTL at least 12h longer. None: SPIRE '
     + 'renews at half the lifetime.',
+  ),
+  workloadAttestors: agentWorkloadAttestorsSchema.optional().describe('None: the k8s attestor with SPIRE\'s defaults beside `kubeletVerification`, no unix attestor.'),
+  keyManager: z.enum(['memory', 'disk']).optional().describe(
+    'Where the agent keeps its own SVID\'s key (agent KeyManager). `memory`: a restarted agent attests again (cheap with '
+    + 'k8s_psat and x509pop); `disk`: the key and SVID stay in a node directory (hostPath) and survive restarts. Default: '
+    + '`disk` for gcp_iit (SPIRE admits an instance once, so an agent that lost its key could not come back; `memory` is refused '
+    + 'there), `memory` otherwise.',
+  ),
+  rebootstrapMode: z.enum(['never', 'auto', 'always']).optional().describe(
+    'What the agent does when the server presents a certificate its cached bundle does not know, e.g. after the server\'s CA '
+    + 'was replaced while the agent was away (rebootstrap_mode): `never` keeps failing, `auto` drops its bundle and attests '
+    + 'again from the bundle source when its node attestor allows it, `always` likewise and refuses to start when it does not '
+    + '(refused with gcp_iit). Default: `never`, SPIRE\'s default.',
+  ),
+  rebootstrapDelay: durationSchema.optional().describe(
+    'How long the agent keeps trying with its cached bundle before it rebootstraps (rebootstrap_delay); only with '
+    + 'rebootstrapMode auto or always. Default: 10m.',
+  ),
+  trustBundleUrl: agentTrustBundleUrlSchema.optional().describe(
+    'Bootstrap from a bundle URL instead of the bundle ConfigMap the server publishes (which is then not mounted). None: the '
+    + 'ConfigMap. Insecure bootstrap (no bundle at all, trusting whichever server answers first) is never offered.',
   ),
   csiDriverPod: podOptionsSchema.optional().describe(
     'Scheduling and marks of the CSI driver pods, which must run on the nodes the agents run on. Defaults: the agent\'s '

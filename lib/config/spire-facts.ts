@@ -72,6 +72,28 @@ export const SPIRE_SERVER = {
     tokenFile: 'token',
     defaultAudience: 'vault',
   },
+  /** The disk UpstreamAuthority's files, from Secret volumes: the upstream CA (cert_file_path, key_file_path) and its roots (bundle_file_path). */
+  upstreamDisk: {
+    caDir: '/run/spire/upstream-ca',
+    certFile: 'ca.crt',
+    keyFile: 'ca.key',
+    bundleDir: '/run/spire/upstream-bundle',
+    bundleFile: 'bundle.crt',
+  },
+  /** The ejbca UpstreamAuthority's files: the mTLS client certificate and key, and the CA that verifies EJBCA. */
+  ejbca: {
+    clientDir: '/run/spire/ejbca-client',
+    certFile: 'client.crt',
+    keyFile: 'client.key',
+    caDir: '/run/spire/ejbca-ca',
+    caFile: 'ca.crt',
+  },
+  /**
+   * The k8sbundle Notifier: its default ConfigMap key (pkg/server/plugin/notifier/k8sbundle/k8sbundle.go
+   * defaultConfigMapKey), and the value a webhook_label or api_service_label must have on an object for the
+   * notifier to select it (newClientsForCluster: `<label>=true`).
+   */
+  k8sBundle: { defaultConfigMapKey: 'bundle.crt', selectedLabelValue: 'true' },
   env: {
     /** The vault plugin reads these before its config (pkg/server/common/vault/client.go EnvVault*). */
     vaultToken: 'VAULT_TOKEN',
@@ -81,6 +103,11 @@ export const SPIRE_SERVER = {
     mysqlPassword: 'DBPW',
     /** postgres: lib/pq reads the password from this variable itself (lib/pq connector.go Config.fromEnv). */
     postgresPassword: 'PGPASSWORD',
+    /**
+     * The read replica's own password (ro_connection_string), substituted by `-expandEnv`: lib/pq reads PGPASSWORD for
+     * every connection of the process, so a second password has to be in the string (the hardened chart's name).
+     */
+    readOnlyDatabasePassword: 'RODBPW',
     /** Azure app-secret credentials: the client secret reaches the config through `-expandEnv` and this variable. */
     azureAppSecret: 'AZURE_APP_SECRET',
     /** azure_msi: the client secret of the n-th tenant's app registration is in AZURE_MSI_APP_SECRET_<n>. */
@@ -128,6 +155,15 @@ export const SPIRE_AGENT = {
   ports: { health: 9982, metrics: 9988 },
   /** The service account CA the k8s workload attestor verifies the kubelet with. */
   kubeletCaPath: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+  /**
+   * `hostCert`: where the kubelet writes its self-signed serving certificate (with the CA that signed it) when it is
+   * given none and does not rotate one (kubelet --cert-dir default /var/lib/kubelet/pki, file kubelet.crt; the key is
+   * kubelet.key beside it), and the file it becomes inside the agent.
+   */
+  kubeletServingCertHostPath: '/var/lib/kubelet/pki/kubelet.crt',
+  kubeletServingCertPath: '/run/spire/kubelet-serving-cert/kubelet.crt',
+  /** Rotated kubelet serving certificates (kubelet-server-current.pem and its dated files) hold certificate and key in one file. */
+  kubeletRotatedServingCertPrefix: 'kubelet-server-',
   env: { kubeletAddress: 'KUBELET_ADDRESS' },
 } as const;
 

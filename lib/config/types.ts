@@ -5,10 +5,11 @@ import {
   gitOpsSettingsSchema, identityPolicySchema, identitySpecSchema, imageCatalogueSchema, imageRefSchema, keyManagerSchema,
   labelSelectorSchema, logFormatSchema, logLevelSchema, monitoringSettingsSchema, oidcDiscoverySettingsSchema,
   resourceSpecSchema, secretDeliverySchema, serverSettingsSchema, staticEntrySpecSchema, syncWindowSchema,
-  upstreamAuthoritySchema, teamConfigSchema, tolerationSchema, podSpreadSchema, podOptionsSchema, replicatedPodOptionsSchema,
+  upstreamAuthoritySchema, keyPairSecretSchema, notifierSchema, teamConfigSchema, tolerationSchema, podSpreadSchema, podOptionsSchema, replicatedPodOptionsSchema,
   topologySchema,
   agentCloudCredentialsSchema, agentNodeAttestorSchema, awsCredentialsSchema, bundlePublisherSchema, cloudCredentialsSchema, keyIdentifierSchema, svidStoreSchema, vmNodeAttestorSchema,
   meshSchema, agentSdsSchema,
+  agentK8sWorkloadAttestorSchema,
   exposureSchema, bundleEndpointExposureSchema, oidcDiscoveryExposureSchema, serverGrpcExposureSchema,
   certificateIssuerSchema, remoteAgentClusterSchema,
 } from './schema';
@@ -50,6 +51,8 @@ export type ExternalDatabase = Config<typeof externalDatabaseSchema>;
 export type Datastore = Config<typeof datastoreSchema>;
 export type KeyManager = Config<typeof keyManagerSchema>;
 export type UpstreamAuthority = Config<typeof upstreamAuthoritySchema>;
+export type KeyPairSecret = Config<typeof keyPairSecretSchema>;
+export type Notifier = Config<typeof notifierSchema>;
 export type CloudCredentials = Config<typeof cloudCredentialsSchema>;
 export type AgentCloudCredentials = Config<typeof agentCloudCredentialsSchema>;
 export type AwsCredentials = Config<typeof awsCredentialsSchema>;
@@ -61,6 +64,7 @@ export type SvidStore = Config<typeof svidStoreSchema>;
 export type ServerSettings = Config<typeof serverSettingsSchema>;
 export type AgentSettings = Config<typeof agentSettingsSchema>;
 export type AgentSds = Config<typeof agentSdsSchema>;
+export type AgentK8sWorkloadAttestor = Config<typeof agentK8sWorkloadAttestorSchema>;
 export type Mesh = Config<typeof meshSchema>;
 export type IdentityPolicy = Config<typeof identityPolicySchema>;
 export type LabelSelectorSpec = Config<typeof labelSelectorSchema>;

@@ -6,11 +6,13 @@ import { postgresSslMode } from '../resolve/resolve';
 import { httpsUrlProblem, parseGoUrl } from './go-url';
 import { SecretFinding, findPlaceholders, findSecrets } from './secrets';
 import { agentAndMeshProblems } from './validate-agent-mesh';
+import { agentAttestationProblems } from './validate-agent-attestation';
 import { upstreamProblems } from './validate-upstream';
+import { datastoresOf, serverSettingsProblems } from './validate-server';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
 import { checkAwsFields } from './validate-aws';
 import { checkCloudPlugins } from './validate-cloud';
-import { Datastore, EnvironmentConfig, EstateConfig } from './types';
+import { EnvironmentConfig, EstateConfig } from './types';
 import { caHomeOf, clusterTrustDomain, topologyOf, topologyProblems } from './topology';
 import { exposureProblems } from './exposure';
 
@@ -132,8 +134,10 @@ export function validateEstate(estate: EstateConfig): string[] {
     checkCloudPlugins(env, (details) => report(where, details));
     checkAwsFields(env, (details) => report(where, details));
     problems.push(...datastoreProblems(env, where));
+    problems.push(...serverSettingsProblems(env, where));
     problems.push(...productionProblems(env, where));
     problems.push(...agentAndMeshProblems(env, where));
+    problems.push(...agentAttestationProblems(env, where));
     problems.push(...upstreamProblems(env, where));
     problems.push(...exposureProblems(env));
     const partners = new Set<string>();
@@ -234,16 +238,6 @@ export function sharedTrustDomainProblems(estate: EstateConfig): string[] {
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-/** The external databases of an environment: its own and each cluster's override, with where they come from. */
-function datastoresOf(env: EnvironmentConfig): { field: string; datastore: Datastore }[] {
-  return [
-    { field: 'server.datastore', datastore: env.server.datastore },
-    ...env.clusters
-      .filter((cluster) => cluster.serverOverrides?.datastore)
-      .map((cluster) => ({ field: `clusters["${cluster.name}"].serverOverrides.datastore`, datastore: cluster.serverOverrides!.datastore! })),
-  ];
-}
 
 /**
  * The values that go into the server's database connection string: what lib/pq (postgres) or

@@ -40,6 +40,11 @@ export interface AgentConfOptions {
   /** Workload API socket, inside the agent container. */
   readonly socketPath: string;
   readonly trustBundlePath: string;
+  /**
+   * Bootstrap from this https:// URL instead: it takes trust_bundle_path's place, since spire-agent accepts one of
+   * the two (cmd/spire-agent/cli/run/run.go validateConfig).
+   */
+  readonly trustBundleUrl?: string;
   readonly trustBundleFormat: 'spiffe' | 'pem';
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
@@ -53,7 +58,22 @@ export interface AgentConfOptions {
   readonly svidStores?: readonly AgentSvidStore[];
   readonly kubelet:
   | { readonly verification: 'skip' }
-  | { readonly verification: 'apiServerCA'; readonly caPath: string; readonly addressEnv: string };
+  | { readonly verification: 'apiServerCA'; readonly caPath: string; readonly addressEnv: string }
+  /**
+   * The kubelet's own serving certificate as its CA, reached on 127.0.0.1 with no node name: SPIRE then checks the
+   * chain and not the host name (pkg/agent/plugin/workloadattestor/k8s/k8s.go reloadKubeletClient).
+   */
+  | { readonly verification: 'hostCert'; readonly caPath: string };
+  /** The k8s attestor's options beside kubelet verification; each one left out keeps SPIRE's default. */
+  readonly k8sAttestor?: {
+    readonly disableContainerSelectors?: boolean;
+    readonly useNewContainerLocator?: boolean;
+    readonly verboseContainerLocatorLogs?: boolean;
+  };
+  /** The unix WorkloadAttestor, when the agent runs one. */
+  readonly unixAttestor?: { readonly discoverWorkloadPath?: boolean; readonly workloadSizeLimit?: number };
+  /** rebootstrap_mode and rebootstrap_delay (run.go NewAgentConfig); none: SPIRE's `never`. */
+  readonly rebootstrap?: { readonly mode: 'never' | 'auto' | 'always'; readonly delay?: string };
   readonly health: HealthListener;
   readonly telemetry?: TelemetrySinks;
   /** Envoy SDS resource names; each one left out keeps SPIRE's default. */
@@ -73,9 +93,18 @@ export interface AgentConfOptions {
 
 /** Renders SPIRE agent's `agent.conf` (HCL). Pure: the same options always give the same text. */
 export function renderAgentConf(options: AgentConfOptions): string {
-  const kubelet: HclBody = options.kubelet.verification === 'skip'
+  const kubeletVerification: HclBody = options.kubelet.verification === 'skip'
     ? [['skip_kubelet_verification', true]]
-    : [['kubelet_ca_path', options.kubelet.caPath], ['node_name_env', options.kubelet.addressEnv]];
+    : options.kubelet.verification === 'hostCert'
+      ? [['kubelet_ca_path', options.kubelet.caPath]]
+      : [['kubelet_ca_path', options.kubelet.caPath], ['node_name_env', options.kubelet.addressEnv]];
+  // use_new_container_locator is left out unless given: true is its default (spire pkg/agent/plugin/workloadattestor/k8s/k8s_posix.go).
+  const kubelet: HclBody = [
+    ...kubeletVerification,
+    ['disable_container_selectors', options.k8sAttestor?.disableContainerSelectors],
+    ['use_new_container_locator', options.k8sAttestor?.useNewContainerLocator],
+    ['verbose_container_locator_logs', options.k8sAttestor?.verboseContainerLocatorLogs],
+  ];
 
   return renderHcl([
     {
@@ -87,7 +116,8 @@ export function renderAgentConf(options: AgentConfOptions): string {
         ['server_address', options.serverAddress],
         ['server_port', String(options.serverPort)],
         ['socket_path', options.socketPath],
-        ['trust_bundle_path', options.trustBundlePath],
+        ['trust_bundle_path', options.trustBundleUrl === undefined ? options.trustBundlePath : undefined],
+        ['trust_bundle_url', options.trustBundleUrl],
         ['trust_bundle_format', options.trustBundleFormat],
         ['trust_domain', options.trustDomain],
         // The keys below are the agent section's (spire cmd/spire-agent/cli/run/run.go agentConfig and sdsConfig).
@@ -96,6 +126,8 @@ export function renderAgentConf(options: AgentConfOptions): string {
         ['x509_svid_cache_max_size', options.x509SvidCacheMaxSize],
         ['workload_x509_svid_key_type', options.workloadX509SvidKeyType],
         ['availability_target', options.availabilityTarget],
+        ['rebootstrap_mode', options.rebootstrap?.mode],
+        ['rebootstrap_delay', options.rebootstrap?.delay],
         options.sds ? {
           block: 'sds',
           body: [
@@ -112,8 +144,12 @@ export function renderAgentConf(options: AgentConfOptions): string {
       body: [
         nodeAttestor(options.nodeAttestor),
         options.keyManager.type === 'disk' ? plugin('KeyManager', 'disk', [['directory', options.keyManager.directory]]) : plugin('KeyManager', 'memory', []),
-        // use_new_container_locator is left out: true is its default (spire pkg/agent/plugin/workloadattestor/k8s/k8s_posix.go).
         plugin('WorkloadAttestor', 'k8s', kubelet),
+        // pkg/agent/plugin/workloadattestor/unix/unix_posix.go Configuration.
+        options.unixAttestor ? plugin('WorkloadAttestor', 'unix', [
+          ['discover_workload_path', options.unixAttestor.discoverWorkloadPath],
+          ['workload_size_limit', options.unixAttestor.workloadSizeLimit],
+        ]) : undefined,
         ...(options.svidStores ?? []).map(svidStore),
       ],
     },

@@ -17,6 +17,14 @@ interface ServerDatabase {
   readonly maxIdleConns: number;
   /** RDS IAM authentication in this region: database_type aws_postgres / aws_mysql, no password. */
   readonly iamAuthRegion?: string;
+  /** conn_max_lifetime, a Go duration; none: no limit. */
+  readonly connMaxLifetime?: string;
+  readonly disableMigration?: boolean;
+  /**
+   * ro_connection_string: the same database on another host, with the primary's TLS settings. `passwordEnv` is the variable
+   * `-expandEnv` substitutes for its password; none: postgres uses PGPASSWORD like the primary, IAM authentication none.
+   */
+  readonly readReplica?: { readonly host: string; readonly port: number; readonly user: string; readonly passwordEnv?: string };
 }
 
 export type ServerDatastore =
@@ -88,7 +96,32 @@ export type ServerUpstreamAuthority =
     readonly bundleFileArn?: string;
     readonly assumeRoleArn?: string;
   }
-  | VaultUpstream;
+  | VaultUpstream
+  /** upstreamauthority/disk/disk.go Configuration: files from Secret volumes; none bundleFilePath: a self-signed CA. */
+  | { readonly type: 'disk'; readonly certFilePath: string; readonly keyFilePath: string; readonly bundleFilePath?: string }
+  /** upstreamauthority/ejbca/ejbca.go Config: the mTLS client files and EJBCA's CA as paths, never their content. */
+  | {
+    readonly type: 'ejbca';
+    readonly hostname: string;
+    readonly caName: string;
+    readonly endEntityProfileName: string;
+    readonly certificateProfileName: string;
+    readonly endEntityName?: string;
+    readonly accountBindingId?: string;
+    readonly clientCertPath: string;
+    readonly clientCertKeyPath: string;
+    readonly caCertPath?: string;
+  };
+
+/** notifier/k8sbundle/k8sbundle.go cluster: every key written, so SPIRE's defaults never decide silently. */
+export interface ServerK8sBundleNotifier {
+  readonly type: 'k8sbundle';
+  readonly namespace: string;
+  readonly configMap: string;
+  readonly configMapKey: string;
+  readonly webhookLabel?: string;
+  readonly apiServiceLabel?: string;
+}
 
 export type ServerNodeAttestor =
   | {
@@ -198,6 +231,7 @@ export interface ServerConfOptions {
   readonly nodeAttestors?: readonly ServerNodeAttestor[];
   /** BundlePublishers beside the agents' k8s_configmap one. */
   readonly bundlePublishers?: readonly ServerBundlePublisher[];
+  readonly notifiers?: readonly ServerK8sBundleNotifier[];
   /** k8s_psat: one entry per cluster whose agents attest to this server. */
   readonly psatClusters: readonly {
     readonly name: string;
@@ -225,6 +259,17 @@ export interface ServerConfOptions {
    * doc/spire_server.md, federation), so deleting the object in Git would not end the federation.
    */
   readonly federation?: { readonly bundleEndpointPort: number; readonly profile: BundleEndpointServingProfile };
+  /** agent_ttl; none: the agents' SVIDs live defaultX509SvidTtl. */
+  readonly agentTtl?: string;
+  /** admin_ids: SPIFFE IDs granted admin rights whatever their entries say. */
+  readonly adminIds?: readonly string[];
+  readonly auditLog?: boolean;
+  /** The ratelimit block; a key left out keeps SPIRE's default (on). */
+  readonly rateLimit?: { readonly attestation?: boolean; readonly signing?: boolean };
+  readonly pruneAttestedNodes?: { readonly expiredFor: string; readonly includeTofu?: boolean; readonly batchSize?: number };
+  readonly maxAttestedNodeInfoStaleness?: string;
+  /** CredentialComposer plugins, all built into SPIRE and without options. */
+  readonly credentialComposers?: readonly 'uniqueid'[];
 }
 
 /**
@@ -237,47 +282,70 @@ export type BundleEndpointServingProfile =
   | { readonly type: 'https_spiffe' }
   | { readonly type: 'https_web'; readonly certFilePath: string; readonly keyFilePath: string; readonly fileSyncInterval: string };
 
+const envReference = (name: string) => `\${${name}}`;
+
+/*
+ * Pool and schema keys of the sql DataStore, shared by both connections (SPIRE
+ * pkg/server/datastore/sqlstore/sqlstore.go configuration and openDB: conn_max_lifetime is parsed with
+ * time.ParseDuration; disable_migration is read by migrateDB on the read-write connection only).
+ */
+function poolAndSchema(options: ServerDatabase): HclBody {
+  return [
+    ['max_open_conns', options.maxOpenConns],
+    ['max_idle_conns', options.maxIdleConns],
+    ['conn_max_lifetime', options.connMaxLifetime],
+    ['disable_migration', options.disableMigration],
+  ];
+}
+
 function datastore(options: ServerDatastore): HclBlock {
   if (options.type === 'sqlite3') {
     return plugin('DataStore', 'sql', [['database_type', 'sqlite3'], ['connection_string', options.path]]);
   }
   if (options.type === 'mysql') {
-    const password = options.passwordEnv === undefined ? '' : `\${${options.passwordEnv}}`;
     // go-sql-driver DSN; `tls=custom` makes SPIRE verify the server with root_ca_path. RDS IAM tokens are
     // sent in clear text inside TLS, which the driver allows only when told (SPIRE
     // doc/plugin_server_datastore_sql.md, aws_mysql sample).
     const iam = options.iamAuthRegion !== undefined;
     const tls = options.rootCertPath ? ['tls=custom'] : iam ? ['tls=true'] : [];
     const params = ['parseTime=true', ...(iam ? ['allowCleartextPasswords=1'] : []), ...tls].join('&');
+    const dsn = (user: string, passwordEnv: string | undefined, host: string, port: number) =>
+      `${user}:${passwordEnv === undefined ? '' : envReference(passwordEnv)}@tcp(${host}:${port})/${options.database}?${params}`;
+    const replica = options.readReplica;
     return plugin('DataStore', 'sql', [
       databaseType('mysql', options.iamAuthRegion),
-      ['connection_string', `${options.user}:${password}@tcp(${options.host}:${options.port})/${options.database}?${params}`],
+      ['connection_string', dsn(options.user, options.passwordEnv, options.host, options.port)],
+      // The replica is reached with the same TLS settings: configureConnection applies root_ca_path and the client pair to both.
+      ['ro_connection_string', replica ? dsn(replica.user, replica.passwordEnv, replica.host, replica.port) : undefined],
       ['root_ca_path', options.rootCertPath],
       // Read by SPIRE itself (pkg/server/datastore/sqlstore/mysql.go configureConnection), only as a pair.
       ['client_cert_path', options.clientCertPath],
       ['client_key_path', options.clientKeyPath],
-      ['max_open_conns', options.maxOpenConns],
-      ['max_idle_conns', options.maxIdleConns],
+      ...poolAndSchema(options),
     ]);
   }
   // No password here: inside the string it would need quoting that a value substituted at run time
   // cannot get. lib/pq takes it from PGPASSWORD (connector.go Config.fromEnv).
-  const connection = connectionString([
+  const libpq = (user: string, host: string, port: number) => connectionString([
     ['dbname', options.database],
-    ['user', options.user],
-    ['host', options.host],
-    ['port', options.port],
+    ['user', user],
+    ['host', host],
+    ['port', port],
     ['sslmode', options.sslMode],
     ['sslrootcert', options.rootCertPath],
     // lib/pq reads these itself (ssl.go sslClientCertificates); SPIRE passes the string on untouched.
     ['sslcert', options.clientCertPath],
     ['sslkey', options.clientKeyPath],
   ]);
+  const replica = options.readReplica;
+  // PGPASSWORD serves every connection of the process; a replica password of its own must be in its string,
+  // single-quoted for lib/pq (conn.go parseOpts), so only `'` and `\` in it would still be read differently.
+  const replicaConnection = replica && `${libpq(replica.user, replica.host, replica.port)}${replica.passwordEnv ? ` password='${envReference(replica.passwordEnv)}'` : ''}`;
   return plugin('DataStore', 'sql', [
     databaseType('postgres', options.iamAuthRegion),
-    ['connection_string', connection],
-    ['max_open_conns', options.maxOpenConns],
-    ['max_idle_conns', options.maxIdleConns],
+    ['connection_string', libpq(options.user, options.host, options.port)],
+    ['ro_connection_string', replicaConnection],
+    ...poolAndSchema(options),
   ]);
 }
 
@@ -294,8 +362,6 @@ function databaseType(engine: 'postgres' | 'mysql', iamAuthRegion: string | unde
 function keyIdentifier(identifier: KeyIdentifier): HclBody {
   return 'file' in identifier ? [['key_identifier_file', identifier.file]] : [['key_identifier_value', identifier.value]];
 }
-
-const envReference = (name: string) => `\${${name}}`;
 
 /*
  * Keys as the plugins' Config structs of SPIRE v1.15.2 name them: keymanager/gcpkms/gcpkms.go Config,
@@ -358,6 +424,26 @@ function upstreamAuthority(options: ServerUpstreamAuthority): HclBlock {
       ['ca_signing_template_arn', options.caSigningTemplateArn],
       ['assume_role_arn', options.assumeRoleArn],
       ['supplemental_bundle_path', options.supplementalBundlePath],
+    ]);
+  }
+  if (options.type === 'disk') {
+    return plugin('UpstreamAuthority', 'disk', [
+      ['cert_file_path', options.certFilePath],
+      ['key_file_path', options.keyFilePath],
+      ['bundle_file_path', options.bundleFilePath],
+    ]);
+  }
+  if (options.type === 'ejbca') {
+    return plugin('UpstreamAuthority', 'ejbca', [
+      ['hostname', options.hostname],
+      ['ca_name', options.caName],
+      ['end_entity_profile_name', options.endEntityProfileName],
+      ['certificate_profile_name', options.certificateProfileName],
+      ['end_entity_name', options.endEntityName],
+      ['account_binding_id', options.accountBindingId],
+      ['client_cert_path', options.clientCertPath],
+      ['client_cert_key_path', options.clientCertKeyPath],
+      ['ca_cert_path', options.caCertPath],
     ]);
   }
   if (options.type === 'awssecret') {
@@ -443,6 +529,17 @@ function bundlePublisher(options: ServerBundlePublisher): HclBlock {
   ]);
 }
 
+/** The root cluster's keys only (no `clusters` list): the notifier talks to the apiserver it runs beside, with its ServiceAccount. */
+function notifier(options: ServerK8sBundleNotifier): HclBlock {
+  return plugin('Notifier', 'k8sbundle', [
+    ['namespace', options.namespace],
+    ['config_map', options.configMap],
+    ['config_map_key', options.configMapKey],
+    ['webhook_label', options.webhookLabel],
+    ['api_service_label', options.apiServiceLabel],
+  ]);
+}
+
 function servingProfile(profile: BundleEndpointServingProfile): HclBlock {
   if (profile.type === 'https_spiffe') return { block: 'profile', labels: ['https_spiffe'], body: [] };
   return {
@@ -493,6 +590,17 @@ export function renderServerConf(options: ServerConfOptions): string {
         ['common_name', options.caSubject.commonName],
       ],
     },
+    // cmd/spire-server/cli/run/run.go serverConfig and NewServerConfig: admin_ids are parsed as SPIFFE IDs,
+    // agent_ttl, prune_attested_nodes_expired_for and max_attested_node_info_staleness as Go durations; the
+    // prune keys take effect only with expired_for set. None of them is experimental.
+    ['admin_ids', options.adminIds ? [...options.adminIds] : undefined],
+    ['agent_ttl', options.agentTtl],
+    ['audit_log_enabled', options.auditLog],
+    ['prune_attested_nodes_expired_for', options.pruneAttestedNodes?.expiredFor],
+    ['prune_tofu_nodes', options.pruneAttestedNodes?.includeTofu],
+    ['prune_attested_nodes_batch_size', options.pruneAttestedNodes?.batchSize],
+    ['max_attested_node_info_staleness', options.maxAttestedNodeInfoStaleness],
+    options.rateLimit ? { block: 'ratelimit', body: [['attestation', options.rateLimit.attestation], ['signing', options.rateLimit.signing]] } : undefined,
     options.federation ? federation(options.federation) : undefined,
   ];
 
@@ -520,6 +628,9 @@ export function renderServerConf(options: ServerConfOptions): string {
       ...Object.fromEntries((options.bundle.remote ?? []).map((remote) => [remote.cluster, bundleTarget(remote.kubeconfigPath)])),
     }]]),
     ...(options.bundlePublishers ?? []).map(bundlePublisher),
+    ...(options.notifiers ?? []).map(notifier),
+    // pkg/server/plugin/credentialcomposer/uniqueid/plugin.go: built in, no configuration.
+    ...(options.credentialComposers ?? []).map((name) => plugin('CredentialComposer', name, [])),
   ];
 
   return renderHcl([

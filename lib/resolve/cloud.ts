@@ -184,3 +184,11 @@ export function parentIdTemplate(attestor: AgentNodeAttestor | undefined): strin
 export function attestsOnce(attestor: AgentNodeAttestor | undefined): boolean {
   return attestor?.type === 'gcp_iit';
 }
+
+/**
+ * The agent's KeyManager: the estate's choice, else `disk` where the node attests once (a restarted agent
+ * without its key could not attest again) and `memory` where attesting again is cheap (k8s_psat, x509pop).
+ */
+export function agentKeyManager(settings: AgentSettings): 'memory' | 'disk' {
+  return settings.keyManager ?? (attestsOnce(settings.nodeAttestor) ? 'disk' : 'memory');
+}

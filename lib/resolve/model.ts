@@ -84,6 +84,8 @@ export interface ResolvedServer {
   readonly attestingAgents: readonly AttestingAgents[];
   /** The variable the database password is given in, when the datastore has one. */
   readonly datastorePasswordEnv?: string;
+  /** The variable the read replica's own password is given in (`-expandEnv`); none when it shares the primary's. */
+  readonly datastoreReadOnlyPasswordEnv?: string;
   /** The postgres sslmode: as configured, else verify-full in production environments and require elsewhere. */
   readonly databaseSslMode?: 'require' | 'verify-ca' | 'verify-full';
   /** Labels of every server object; the pod template's are `pod.labels`. */
@@ -105,6 +107,18 @@ export interface ResolvedServer {
   readonly persistentData?: { readonly storageSize: string; readonly storageClass?: string };
   /** The config reads variables (`${NAME}`), so the server runs with `-expandEnv`. */
   readonly expandEnv: boolean;
+  /** Notifiers, their defaults applied; a nested topology's root has none. */
+  readonly notifiers: readonly ResolvedK8sBundleNotifier[];
+}
+
+/** The k8sbundle Notifier: the ConfigMap it writes the PEM bundle to, and the labels that select webhooks and APIServices. */
+export interface ResolvedK8sBundleNotifier {
+  readonly type: 'k8sbundle';
+  readonly namespace: string;
+  readonly configMap: string;
+  readonly configMapKey: string;
+  readonly webhookLabel?: string;
+  readonly apiServiceLabel?: string;
 }
 
 /** Where a downstream server reaches the root server, and the root agent's Workload API socket it authenticates with. */
@@ -151,8 +165,13 @@ export interface ResolvedAgent {
   readonly selector: Record<string, string>;
   readonly pod: ResolvedPodOptions;
   readonly cloud: ResolvedCloudAccess;
-  /** The agent's data directory is on the node (hostPath), for a node attestor SPIRE admits once per node. */
+  /**
+   * The agent's data directory is on the node (hostPath), with its SVID's key beside it (KeyManager disk): the
+   * estate's `keyManager`, or `disk` for a node attestor SPIRE admits once per node.
+   */
   readonly dataOnHost: boolean;
+  /** `kubeletVerification: hostCert`: the kubelet's serving certificate on the node, and the file it is inside the agent. */
+  readonly kubeletServingCert?: { readonly hostPath: string; readonly path: string };
 }
 
 export interface ResolvedControllerManager {

@@ -7,7 +7,7 @@ import { exposedHost, httpsUrl, oidcIssuerUrl } from '../config/exposure';
 import { ImageCatalogue } from '../config/versions';
 import { NAMESPACE_LABEL, namespaceServiceAccountId } from '../identity/spiffe-id';
 import { selectorLabels, standardLabels } from './labels';
-import { attestsOnce, parentIdTemplate, resolveAgentCloud, resolveServerCloud } from './cloud';
+import { agentKeyManager, parentIdTemplate, resolveAgentCloud, resolveServerCloud } from './cloud';
 import { AGENT_POD_DEFAULTS, OIDC_POD_DEFAULTS, SERVER_POD_DEFAULTS, csiDriverDefaults, resolvePodOptions } from './pods';
 import {
   DownstreamRegistration, ResolvedAgent, ResolvedCertificate, ResolvedCluster, ResolvedControllerManager, ResolvedCsiDriver, ResolvedEstate,
@@ -120,6 +120,8 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
     // RDS IAM authentication signs a token instead: no password variable.
     datastorePasswordEnv: datastore.type === 'sqlite3' || datastore.iamAuth ? undefined
       : datastore.type === 'postgres' ? SPIRE_SERVER.env.postgresPassword : SPIRE_SERVER.env.mysqlPassword,
+    // The replica's own Secret, if it has one; without one its connection uses the primary's password.
+    datastoreReadOnlyPasswordEnv: datastore.type !== 'sqlite3' && datastore.readReplica?.passwordSecret ? SPIRE_SERVER.env.readOnlyDatabasePassword : undefined,
     databaseSslMode: datastore.type === 'postgres' ? postgresSslMode(datastore.sslMode, environment.production) : undefined,
     podLabels,
     selector,
@@ -127,9 +129,17 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
     disruptionBudget: settings.replicas > 1 ? { maxUnavailable: 1 } : undefined,
     cloud,
     persistentData: persistentData ? { storageSize: persistentData.storageSize, storageClass: persistentData.storageClass } : undefined,
-    expandEnv: (datastore.type === 'mysql' && !datastore.iamAuth) || cloud.configReadsEnv,
+    expandEnv: (datastore.type === 'mysql' && !datastore.iamAuth) || (datastore.type !== 'sqlite3' && datastore.readReplica?.passwordSecret !== undefined) || cloud.configReadsEnv,
     upstream: role.upstream,
     remoteClusters: [],
+    notifiers: role.component === 'server' ? (settings.notifiers ?? []).map((notifier) => ({
+      type: notifier.type,
+      namespace: notifier.namespace ?? namespace,
+      configMap: notifier.configMap,
+      configMapKey: notifier.configMapKey ?? SPIRE_SERVER.k8sBundle.defaultConfigMapKey,
+      webhookLabel: notifier.webhookLabel,
+      apiServiceLabel: notifier.apiServiceLabel,
+    })) : [],
   };
 }
 
@@ -177,7 +187,11 @@ function resolveAgent(environment: EnvironmentConfig, cluster: ClusterConfig): R
     selector,
     pod: resolvePodOptions(environment.agent.pod, AGENT_POD_DEFAULTS, podLabels, selector),
     cloud: resolveAgentCloud(environment.agent),
-    dataOnHost: attestsOnce(environment.agent.nodeAttestor),
+    dataOnHost: agentKeyManager(environment.agent) === 'disk',
+    kubeletServingCert: environment.agent.kubeletVerification === 'hostCert' ? {
+      hostPath: environment.agent.workloadAttestors?.k8s?.kubeletServingCertHostPath ?? SPIRE_AGENT.kubeletServingCertHostPath,
+      path: SPIRE_AGENT.kubeletServingCertPath,
+    } : undefined,
   };
 }
 

@@ -88,13 +88,15 @@ export class SpireAgent extends Construct {
               volumeMounts: [
                 { name: 'config', mountPath: SPIRE_AGENT.configDir, readOnly: true },
                 { name: 'data', mountPath: SPIRE_AGENT.dataDir },
-                { name: 'trust-bundle', mountPath: SPIRE_AGENT.bundleDir, readOnly: true },
+                // No bundle ConfigMap when the agent bootstraps from a bundle URL.
+                ...(settings.trustBundleUrl ? [] : [{ name: 'trust-bundle', mountPath: SPIRE_AGENT.bundleDir, readOnly: true }]),
                 { name: 'agent-socket-dir', mountPath: SPIRE_AGENT.socketDir },
                 { name: 'agent-token', mountPath: SPIRE_AGENT.tokenDir, readOnly: true },
                 { name: 'tmp', mountPath: SPIRE_AGENT.privateDir },
                 ...agent.cloud.files.map((file) => ({ name: file.volume, mountPath: file.dir, readOnly: true })),
                 ...(agent.cloud.hostDirectories ?? []).map((host) => ({ name: host.volume, mountPath: host.dir, readOnly: true })),
                 ...(agent.adminSocket ? [{ name: 'agent-admin-socket-dir', mountPath: agent.adminSocket.dir }] : []),
+                ...(agent.kubeletServingCert ? [{ name: 'kubelet-serving-cert', mountPath: agent.kubeletServingCert.path, readOnly: true }] : []),
               ],
             }],
             volumes: [
@@ -106,10 +108,12 @@ export class SpireAgent extends Construct {
               // Provisioned with the node: a missing directory is a fault to see at once, not one to create empty.
               ...(agent.cloud.hostDirectories ?? []).map((host) => ({ name: host.volume, hostPath: { path: host.hostPath, type: 'Directory' } })),
               { name: 'tmp', emptyDir: {} },
-              { name: 'trust-bundle', configMap: { name: server.bundle.configMapName } },
+              ...(settings.trustBundleUrl ? [] : [{ name: 'trust-bundle', configMap: { name: server.bundle.configMapName } }]),
               { name: 'agent-socket-dir', hostPath: { path: agent.socketHostDir, type: 'DirectoryOrCreate' } },
               // On the node, so that delegates running there (a CNI, a node proxy) reach the Delegated Identity API.
               ...(agent.adminSocket ? [{ name: 'agent-admin-socket-dir', hostPath: { path: agent.adminSocket.hostDir, type: 'DirectoryOrCreate' } }] : []),
+              // The one file, never its directory (the kubelet's serving key lies beside it); `File`: a node without it is a fault to see at once.
+              ...(agent.kubeletServingCert ? [{ name: 'kubelet-serving-cert', hostPath: { path: agent.kubeletServingCert.hostPath, type: 'File' } }] : []),
               {
                 name: 'agent-token',
                 projected: {

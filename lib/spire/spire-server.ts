@@ -5,7 +5,7 @@ import { NESTED_ROOT, SPIRE_SERVER, TLS_SECRET_KEYS } from '../config/spire-fact
 import { imageString } from '../config/versions';
 import { addChecks } from '../build/checks';
 import { RESTRICTED_CONTAINER, disruptionBudget, fileVolume, grant, httpProbe, podScheduling, podSecurityLabels, resources, restrictedPod } from '../build/k8s-helpers';
-import { controllerManagerConfig, serverCommand, serverConf, serverEnv, serverSecretVolumes } from '../build/spire-configs';
+import { controllerManagerConfig, serverCommand, serverConf, serverEnv, serverSecretVolumes, serverUpstreamVolumes } from '../build/spire-configs';
 import { parseDuration } from '../duration';
 import { ResolvedCluster, ResolvedServer } from '../resolve/model';
 import { SpireControllerManager } from './controller-manager';
@@ -106,6 +106,8 @@ export class SpireServer extends Construct {
       serviceAccount,
       rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [server.bundle.configMapName], verbs: ['patch', 'create'] }],
     });
+    // At most one (lib/config/validate-upstream.ts): SPIRE loads one plugin of a name.
+    for (const notifier of server.notifiers) this.grantK8sBundleNotifier(server, notifier);
     const upstream = server.settings.upstreamAuthority;
     if (upstream?.type === 'cert-manager') {
       grant(this, 'CertManagerRole', {
@@ -115,6 +117,37 @@ export class SpireServer extends Construct {
         serviceAccount,
         rules: [{ apiGroups: ['cert-manager.io'], resources: ['certificaterequests'], verbs: ['get', 'list', 'create', 'delete'] }],
       });
+    }
+  }
+
+  /**
+   * The k8sbundle Notifier (spire pkg/server/plugin/notifier/k8sbundle/k8sbundle.go): its ConfigMap, rendered
+   * without data because the notifier only patches an existing one (configMapClient.GetList gets it first and
+   * fails when it is missing) and the key it writes belongs to the notifier, not to Git; it reads and patches
+   * that ConfigMap alone (updateBundle: Get, then a strategic merge Patch). With a label, it lists and watches the
+   * webhook configurations (both kinds: newClientsForCluster builds a mutating and a validating client) or the
+   * APIServices, and gets and patches those carrying the label. List, watch and patch cannot be narrowed to
+   * objects the project does not know by name, so these are cluster-wide, on these resources only.
+   */
+  private grantK8sBundleNotifier(server: ResolvedServer, notifier: ResolvedServer['notifiers'][number]): void {
+    const labels = server.podLabels;
+    const serviceAccount = { name: server.serviceAccountName, namespace: server.namespace };
+    new k8s.KubeConfigMap(this, 'NotifierConfigMap', { metadata: { name: notifier.configMap, namespace: notifier.namespace, labels } });
+    grant(this, 'NotifierRole', {
+      name: 'spire-server-k8sbundle',
+      namespace: notifier.namespace,
+      labels,
+      serviceAccount,
+      rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [notifier.configMap], verbs: ['get', 'patch'] }],
+    });
+    const rules = [
+      ...(notifier.webhookLabel === undefined ? [] : [{
+        apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'], verbs: ['get', 'list', 'watch', 'patch'],
+      }]),
+      ...(notifier.apiServiceLabel === undefined ? [] : [{ apiGroups: ['apiregistration.k8s.io'], resources: ['apiservices'], verbs: ['get', 'list', 'watch', 'patch'] }]),
+    ];
+    if (rules.length > 0) {
+      grant(this, 'NotifierClusterRole', { name: `${server.namespace}-spire-server-k8sbundle`, labels, serviceAccount, rules });
     }
   }
 
@@ -155,6 +188,9 @@ export class SpireServer extends Construct {
     const secretFiles = serverSecretVolumes(server);
     mounts.push(...secretFiles.mounts);
     volumes.push(...secretFiles.volumes);
+    const upstreamFiles = serverUpstreamVolumes(server);
+    mounts.push(...upstreamFiles.mounts);
+    volumes.push(...upstreamFiles.volumes);
     if (datastore.type !== 'sqlite3' && (datastore.caConfigMap || datastore.caSecret)) {
       mounts.push({ name: 'db-ca', mountPath: SPIRE_SERVER.dbCaDir, readOnly: true });
       volumes.push(datastore.caSecret
@@ -255,7 +291,9 @@ export class SpireServer extends Construct {
     const caTtl = parseDuration(settings.caTtl);
     const x509 = parseDuration(settings.defaultX509SvidTtl);
     const identityTtls = environment.identities.map((identity) => parseDuration(identity.ttl ?? '') ?? 0);
-    const longest = Math.max(x509 ?? 0, ...identityTtls);
+    // The agents' own X509-SVIDs count too (agent_ttl): SPIRE shortens them like any other (run.go ttlChecks).
+    const agentTtl = parseDuration(settings.agentTtl ?? '') ?? 0;
+    const longest = Math.max(x509 ?? 0, agentTtl, ...identityTtls);
     return [
       settings.datastore.type === 'sqlite3' && settings.replicas !== 1
         ? {
@@ -280,6 +318,14 @@ export class SpireServer extends Construct {
           fix: `raise server.caTtl in ${env} to ${(6 * longest) / 3_600_000}h or more, or lower the identities' ttl`,
         }
         : undefined,
+      ...server.notifiers.map((notifier) => (notifier.namespace === server.bundle.namespace && notifier.configMap === server.bundle.configMapName
+        ? {
+          resource: 'Notifier "k8sbundle"', field: 'server.notifiers[].configMap', value: `${notifier.namespace}/${notifier.configMap}`,
+          rule: 'is the ConfigMap the k8s_configmap BundlePublisher keeps the agents\' SPIFFE bundle in: it is created and owned by the server at run '
+            + 'time, and rendering it for the notifier would hand it to Git (a prune would delete the agents\' bundle)',
+          fix: 'give the notifier a ConfigMap of its own, e.g. spire-bundle-pem',
+        }
+        : undefined)),
       server.attestingAgents.length === 0
         ? { resource: 'SpireServer "spire-server"', field: 'k8s_psat clusters', value: [], rule: 'no agents can attest', fix: 'create a SpireAgent for this server' }
         : undefined,
