@@ -912,6 +912,11 @@ export const agentSettingsSchema = z.strictObject({
     + 'resolved tolerations, nodeSelector and priorityClassName (so the two DaemonSets land on the same nodes), no extra '
     + 'labels or annotations.',
   ),
+  kubeletRootDir: z.string().optional().describe(
+    'The kubelet\'s root directory on the nodes (kubelet --root-dir), under which the CSI driver registers and mounts its '
+    + 'volumes (the hardened chart\'s spiffe-csi-driver kubeletPath): k0s, MicroK8s and some managed distributions move it. '
+    + 'None: `/var/lib/kubelet`.',
+  ),
 }).describe('The SPIRE agent and the SPIFFE CSI driver on every node.');
 
 // ---------------------------------------------------------------------------------------- identities

@@ -282,6 +282,10 @@ export function checkEnvironmentFields(env: EnvironmentConfig, report: Report): 
   resourceSpec(report, resource, 'server.controllerManagerResources', server.controllerManagerResources);
   resourceSpec(report, resource, 'agent.resources', agent.resources);
   resourceSpec(report, resource, 'agent.csiDriverResources', agent.csiDriverResources);
+  // The driver's hostPath volumes and its registration path are built under it: an absolute, normalized directory.
+  if (agent.kubeletRootDir !== undefined && !/^(\/[A-Za-z0-9._-]+)+$/.test(agent.kubeletRootDir) || /(^|\/)\.\.?(\/|$)/.test(agent.kubeletRootDir ?? '')) {
+    report({ resource: 'DaemonSet "spiffe-csi-driver"', field: 'agent.kubeletRootDir', value: agent.kubeletRootDir, rule: 'must be an absolute, normalized directory without a trailing slash', fix: 'write the kubelet\'s --root-dir, like /var/lib/k0s/kubelet' });
+  }
   if (env.oidcDiscovery) resourceSpec(report, resource, 'oidcDiscovery.resources', env.oidcDiscovery.resources);
   const workload = (part: keyof typeof WORKLOADS) => `${WORKLOADS[part].kind} "${WORKLOADS[part].name}"`;
   podOptions(report, workload('server'), 'server.pod', server.pod);

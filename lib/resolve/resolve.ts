@@ -204,7 +204,7 @@ function resolveCsiDriver(environment: EnvironmentConfig, cluster: ClusterConfig
     name,
     driverName: role.driverName,
     namespace: agent.namespace,
-    kubeletPath: CSI_DRIVER.kubeletDir,
+    kubeletPath: environment.agent.kubeletRootDir ?? CSI_DRIVER.kubeletDir,
     registrarHealthPort: role.registrarHealthPort,
     labels,
     selector,
