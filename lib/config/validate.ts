@@ -6,6 +6,7 @@ import { postgresSslMode } from '../resolve/resolve';
 import { httpsUrlProblem, parseGoUrl } from './go-url';
 import { SecretFinding, findPlaceholders, findSecrets } from './secrets';
 import { agentAndMeshProblems } from './validate-agent-mesh';
+import { controllerManagerProblems } from './validate-controller-manager';
 import { upstreamProblems } from './validate-upstream';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
 import { checkAwsFields } from './validate-aws';
@@ -124,6 +125,7 @@ export function validateEstate(estate: EstateConfig): string[] {
     problems.push(...datastoreProblems(env, where));
     problems.push(...productionProblems(env, where));
     problems.push(...agentAndMeshProblems(env, where));
+    problems.push(...controllerManagerProblems(env, where));
     problems.push(...upstreamProblems(env, where));
     problems.push(...exposureProblems(env));
     const partners = new Set<string>();
