@@ -62,7 +62,7 @@ export const estate: EstateConfig = {
           spiffeIdPath: '/ns/payments/sa/payments',
           parentIdPath: NODES,
           selectors: ['k8s:ns:payments', 'k8s:sa:payments'],
-          federatesWith: ['partner.example.net'],
+          jwtSvidTtl: '10m',
         },
       ],
       federation: [{ trustDomain: 'partner.example.net', bundleEndpointURL: 'https://bundle.partner.example.net', profile: { type: 'https_web' } }],
