@@ -101,8 +101,15 @@ describe('static manifest mode (examples/static-manifests)', () => {
     for (const kind of ['ClusterStaticEntry', 'ClusterFederatedTrustDomain', 'ClusterSPIFFEID', 'ValidatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']) {
       expect(kinds).not.toContain(kind);
     }
-    // No manager RBAC: it reads nothing from the Kubernetes API in this mode.
+    // No manager RBAC: it reads nothing from the Kubernetes API in this mode; k8s_psat's pod reads are then narrowed
+    // to the agents' namespace, since no manager rule lists every pod anyway.
     expect(objects.filter((o) => /controller-manager/.test(o.metadata.name) && /Role/.test(o.kind))).toStrictEqual([]);
+    const serverRole = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name === 'spire-server-spire-server');
+    expect(serverRole.rules).toContainEqual({ apiGroups: [''], resources: ['nodes'], verbs: ['get'] });
+    expect(serverRole.rules.flatMap((rule: any) => rule.resources)).not.toContain('pods');
+    const podsRole = objects.find((o) => o.kind === 'Role' && o.metadata.name === 'spire-server-agent-pods');
+    expect(podsRole.metadata.namespace).toBe('spire-system');
+    expect(podsRole.rules).toStrictEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }]);
   });
 
   test('the manager reads the mounted directory, elects no leader, reconciles no ClusterSPIFFEIDs, has no probes or ports', () => {

@@ -6,7 +6,8 @@
  *    ConfigMap is an entry of the server (`spire-server entry show`), under the cluster's entry ID prefix, and every
  *    ClusterFederatedTrustDomain a federation relationship (`spire-server federation list`);
  *  - an entry whose manifest is gone is deleted within gcInterval: the ConfigMap loses one file through the API, the
- *    volume loses it as the kubelet would update it, and the server no longer has the entry soon after.
+ *    volume loses it as the kubelet would update it, and the server no longer has the entry soon after;
+ *  - the server's ServiceAccount holds exactly what the server needs (e2e/rbac.ts): no RBAC for the manager.
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { parseDuration } from '../../lib/duration';
 import { CONTROLLER_MANAGER } from '../../lib/config/spire-facts';
 import { estate as staticExample } from '../../examples/static-manifests/estate';
 import { PodHandle } from '../pods';
+import { checkRbac } from '../rbac';
 import { run, waitFor } from '../processes';
 import { Report } from '../report';
 import { shortPath } from '../runtime';
@@ -153,6 +155,8 @@ async function inspect(synced: SyncedCluster, report: Report, binaries: Record<s
     const kept = expected.filter((e) => e !== removed).every((e) => gone.some((entry) => sameEntry(entry, e)));
     report.check('manager', kept, at, 'the other manifests\' entries are kept', 'an entry of a manifest still in the ConfigMap is gone too');
   }
+  // The server's ServiceAccount holds exactly what the server needs: static mode ships no RBAC for the manager.
+  await checkRbac(client, tree, report);
   report.check('manager', manager.exitCode() === undefined, at, 'the controller manager is still running (no probe or API call stopped it)', manager.output().trim().split('\n').slice(-5).join(' | '));
 }
 
