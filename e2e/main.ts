@@ -1,5 +1,5 @@
 /**
- * npm run e2e [-- --level config|examples|api|live|federation|topologies|gitops|upgrade|upstream|workload-attestation|server-settings|mutations]... [--dist DIR] [--keep]
+ * npm run e2e [-- --level config|examples|api|live|federation|topologies|gitops|upgrade|upstream|workload-attestation|server-settings|controller-manager|mutations]... [--dist DIR] [--keep]
  *
  * Proves dist/ on the real programs: SPIRE server, agent, OIDC discovery provider, controller manager,
  * kube-apiserver and etcd, built from their Go modules (e2e/go) at the versions the project ships.
@@ -22,13 +22,14 @@ import { upgradeLevel } from './levels/upgrade';
 import { upstreamLevel } from './levels/upstream';
 import { workloadAttestationLevel } from './levels/workload-attestation';
 import { serverSettingsLevel } from './levels/server-settings';
+import { controllerManagerLevel } from './levels/controller-manager';
 import { MUTATIONS, copyDist } from './mutations';
 import { EXTERNAL_CRD_MODULES, downloadCrdDirs } from './external-crds';
 import { Pki, read } from './pki';
 import { PrerequisiteValues } from './prerequisites';
 
 const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
-const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'upgrade', 'upstream', 'workload-attestation', 'server-settings', 'mutations'] as const;
+const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'upgrade', 'upstream', 'workload-attestation', 'server-settings', 'controller-manager', 'mutations'] as const;
 type Level = typeof LEVELS[number];
 
 interface Options { levels: Level[]; dist: string; shared: string; keep: boolean; trees: string[] }
@@ -119,6 +120,9 @@ async function main(): Promise<number> {
     }
     if (options.levels.includes('topologies')) {
       await stage('level topologies: each topology\'s example synthesized by the CLI and run live', () => topologiesLevel(report, { workDir, binaries, shared: options.shared }));
+    }
+    if (options.levels.includes('controller-manager')) {
+      await stage('level controller-manager: examples/static-manifests live, the real manager in static manifest mode', () => controllerManagerLevel(report, { workDir, binaries, shared: options.shared }));
     }
     if (options.levels.includes('gitops')) {
       await stage('level gitops: the Argo CD and Flux trees on kube-apiserver with the pinned CRDs', () => gitopsLevel(options.dist, report, { workDir, binaries, shared: options.shared }));

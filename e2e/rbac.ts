@@ -127,7 +127,9 @@ function needsOf(tree: ClusterTree, subject: Subject): Permission[] {
   const configs = objectsOf(tree).filter((o) => o.kind === 'ConfigMap' && o.metadata.namespace === subject.namespace).flatMap((o) => Object.values(o.data ?? {}) as string[]);
   const needs: Permission[] = [];
   if (subject.programs.has('spire-server')) needs.push(...serverNeeds(subject.serverConf ?? configs.find((text) => /^server \{/m.test(text)) ?? ''));
-  if (subject.programs.has('spire-controller-manager')) {
+  // In static manifest mode the manager reads nothing from the Kubernetes API (cmd/main.go staticRun: no client, no election).
+  const staticManager = configs.some((text) => /^kind: ControllerManagerConfig$/m.test(text) && /^staticManifestPath: /m.test(text));
+  if (subject.programs.has('spire-controller-manager') && !staticManager) {
     const webhook = objectsOf(tree).find((o) => o.kind === 'ValidatingWebhookConfiguration'
       && (o as any).webhooks?.[0]?.clientConfig?.service?.namespace === subject.namespace)?.metadata.name ?? 'spire-controller-manager-webhook';
     needs.push(...managerNeeds(subject.namespace, webhook));

@@ -207,6 +207,7 @@ describe('renderControllerManagerConfig', () => {
       trustDomain: 'td.example', clusterName: 'c1', clusterDomain: 'cluster.local', className: 'spire-c1', ignoreNamespaces: ['kube-system', 'a.b'],
       validatingWebhookConfigurationName: 'vwc', spireServerSocketPath: '/tmp/spire-server/private/api.sock', entryIDPrefix: 'c1',
       logLevel: 'info', metricsPort: 8082, healthPort: 8083, webhookPort: 9443,
+      logEncoding: 'json' as const, watchClassless: false, reconcile: { clusterSPIFFEIDs: true, clusterFederatedTrustDomains: true, clusterStaticEntries: true },
     };
     const single = renderControllerManagerConfig(base);
     expect(single).toContain('- ^kube-system$');

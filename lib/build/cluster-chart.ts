@@ -18,6 +18,7 @@ import { RootCsiAdmission } from '../spire/root-csi-admission';
 import { SpireAgent } from '../spire/spire-agent';
 import { RootServerAccess } from '../spire/root-server-access';
 import { SpireServer } from '../spire/spire-server';
+import { ControllerManagerManifests } from '../spire/controller-manager-manifests';
 import { SpireSyncHooks } from '../spire/sync-hooks';
 
 export interface ClusterChartProps {
@@ -51,7 +52,10 @@ export class ClusterChart extends Chart {
     new SpireServer(this, 'Server', { resolved });
     new SpireAgent(this, 'Agent', { resolved });
     new SpiffeCsiDriver(this, 'CsiDriver', { resolved });
-    new IdentityAdmissionPolicy(this, 'IdentityAdmissionPolicy', { resolved });
+    // Static manifest mode: no identity resource is reconciled, so there is nothing to admit; the manifests the
+    // manager reads are checked here, at synth, by the same policy.
+    const staticManifests = resolved.controllerManager.staticManifests ? new ControllerManagerManifests(this, 'ControllerManagerManifests', { resolved }) : undefined;
+    if (!staticManifests) new IdentityAdmissionPolicy(this, 'IdentityAdmissionPolicy', { resolved });
 
     if (resolved.nested) {
       // A nested topology: the root's agents on every node, whose socket the downstream server mounts
@@ -77,7 +81,10 @@ export class ClusterChart extends Chart {
       if (resolved.mesh.type === 'istio') this.addIdentity(resolved.mesh.identity);
     }
 
-    environment.federation.forEach((federation, index) => new FederatedTrustDomain(this, `Federation${index}`, { resolved, federation }));
+    environment.federation.forEach((federation, index) => {
+      const relationship = new FederatedTrustDomain(this, `Federation${index}`, { resolved, federation, asStaticManifest: staticManifests !== undefined });
+      staticManifests?.addManifest('federation', String((relationship.manifest.metadata as { name: string }).name), relationship.manifest);
+    });
     const staticNames = new Set<string>();
     environment.staticEntries.forEach((entry, index) => {
       if (staticNames.has(entry.name)) {
@@ -85,7 +92,8 @@ export class ClusterChart extends Chart {
         return;
       }
       staticNames.add(entry.name);
-      new StaticEntry(this, `StaticEntry${index}`, { resolved, entry });
+      const staticEntry = new StaticEntry(this, `StaticEntry${index}`, { resolved, entry, asStaticManifest: staticManifests !== undefined });
+      staticManifests?.addManifest('entry', entry.name, staticEntry.manifest);
     });
 
     if (Object.keys(resolved.exposure).length > 0) new SpireExposure(this, 'Exposure', { resolved });

@@ -35,12 +35,12 @@ export function restrictedPod(uid: number): k8s.PodSecurityContext {
   };
 }
 
-export function httpProbe(path: string, port: string | number, timing: { initialDelaySeconds: number; periodSeconds: number; failureThreshold?: number }): k8s.Probe {
+export function httpProbe(path: string, port: string | number, timing: { initialDelaySeconds: number; periodSeconds: number; timeoutSeconds?: number; failureThreshold?: number }): k8s.Probe {
   return {
     httpGet: { path, port: typeof port === 'number' ? k8s.IntOrString.fromNumber(port) : k8s.IntOrString.fromString(port) },
     initialDelaySeconds: timing.initialDelaySeconds,
     periodSeconds: timing.periodSeconds,
-    timeoutSeconds: 3,
+    timeoutSeconds: timing.timeoutSeconds ?? 3,
     failureThreshold: timing.failureThreshold ?? 3,
   };
 }

@@ -261,6 +261,8 @@ function bundleEndpointProfile(resolved: ResolvedCluster): BundleEndpointServing
 /** spire-controller-manager's config file. */
 export function controllerManagerConfig(resolved: ResolvedCluster): string {
   const { server, controllerManager } = resolved;
+  const { settings, staticManifests } = controllerManager;
+  const election = settings.leaderElection;
   return renderControllerManagerConfig({
     trustDomain: resolved.trustDomain,
     clusterName: resolved.clusterName,
@@ -277,8 +279,28 @@ export function controllerManagerConfig(resolved: ResolvedCluster): string {
     healthPort: controllerManager.ports.health,
     webhookPort: controllerManager.ports.webhook,
     // Always on, as the upstream chart has it: replicas may grow (a scale-up, a surge during a rollout),
-    // and a lone replica simply leads.
-    leaderElection: { resourceName: `${controllerManager.className}.spiffe.io`, resourceNamespace: server.namespace },
+    // and a lone replica simply leads. Static mode has none: the manager refuses leader election with
+    // static manifests (cmd/main.go parseConfig).
+    leaderElection: staticManifests ? undefined : {
+      resourceName: `${controllerManager.className}.spiffe.io`,
+      resourceNamespace: server.namespace,
+      leaseDuration: election?.leaseDuration,
+      renewDeadline: election?.renewDeadline,
+      retryPeriod: election?.retryPeriod,
+    },
+    logEncoding: settings.logEncoding ?? 'json',
+    gcInterval: settings.gcInterval,
+    watchClassless: settings.watchClassless ?? false,
+    entryIDPrefixCleanup: settings.entryIDPrefixCleanup,
+    // Written out in full: a reconcile block makes the manager take each absent kind as off (cmd/main.go parseConfig).
+    // Static mode cannot reconcile ClusterSPIFFEIDs: the manager has no Kubernetes client for pods and nodes there.
+    reconcile: {
+      clusterSPIFFEIDs: staticManifests ? false : settings.reconcile?.clusterSPIFFEIDs ?? true,
+      clusterFederatedTrustDomains: settings.reconcile?.clusterFederatedTrustDomains ?? true,
+      clusterStaticEntries: settings.reconcile?.clusterStaticEntries ?? true,
+    },
+    cacheNamespaces: settings.cacheNamespaces,
+    staticManifestPath: staticManifests?.dir,
   });
 }
 

@@ -659,6 +659,60 @@ export const k8sBundleNotifierSchema = z.strictObject({
 
 export const notifierSchema = z.discriminatedUnion('type', [k8sBundleNotifierSchema]).describe('A Notifier of the server.');
 
+/** A probe's timing, as Kubernetes takes it; each absent key keeps the value the construct gives today. */
+const probeTimingSchema = z.strictObject({
+  initialDelaySeconds: z.number().optional().describe('Seconds before the first probe. Default: 5.'),
+  periodSeconds: z.number().optional().describe('Seconds between probes. Default: 10 (liveness), 5 (readiness).'),
+  timeoutSeconds: z.number().optional().describe('Seconds a probe may take. Default: 3.'),
+  failureThreshold: z.number().optional().describe('Failed probes in a row before the kubelet acts. Default: 3.'),
+});
+
+/**
+ * spire-controller-manager v0.7.0's own options (its ControllerManagerConfig, api/v1alpha1/controllermanagerconfig_types.go),
+ * beside the server. Every key is optional; absent keys keep what the manager gets today.
+ */
+export const controllerManagerSchema = z.strictObject({
+  staticManifestMode: z.enum(['off', 'internal']).optional().describe(
+    'How the manager learns what to register. `off`: from ClusterStaticEntry and ClusterFederatedTrustDomain (and ClusterSPIFFEID) '
+    + 'resources in the cluster, checked at admission. `internal`: from files (staticManifestPath) of a ConfigMap synth renders from '
+    + 'the environment\'s staticEntries and federation; the manager then reads nothing from the Kubernetes API, so no ClusterSPIFFEID '
+    + '(identities, OIDC provider, mesh) can be registered, and there is no webhook, no admission policy, no leader election and no '
+    + 'health or metrics endpoint. The chart\'s `external` (a ConfigMap made outside the estate) is not offered: its entries would '
+    + 'bypass the synth-time identity policy, the only check left in this mode. Default: `off`.',
+  ),
+  gcInterval: durationSchema.optional().describe(
+    'gcInterval: how often the manager reconciles when nothing triggers it, which bounds how long an entry whose resource or manifest '
+    + 'is gone (or that was changed behind the manager\'s back) survives. Default: the manager\'s 10s.',
+  ),
+  logEncoding: z.enum(['json', 'console']).optional().describe('logEncoding of the manager. Default: `json` (the manager\'s own default is console).'),
+  leaderElection: z.strictObject({
+    leaseDuration: durationSchema.optional().describe('How long a lease lasts before another replica may take it (leaderElection.leaseDuration). Default: 15s.'),
+    renewDeadline: durationSchema.optional().describe('How long the leader retries renewing before it gives up leading; below leaseDuration. Default: 10s.'),
+    retryPeriod: durationSchema.optional().describe('Wait between attempts; renewDeadline must exceed 1.2 times it (client-go). Default: 2s.'),
+  }).optional().describe('Timing of the leader election every manager runs (controller-runtime defaults when absent). Not with staticManifestMode internal.'),
+  watchClassless: z.boolean().optional().describe(
+    'watchClassless: also reconcile resources without spec.className. For a migration from a classless install only: the admission '
+    + 'policy refuses new classless resources, so this reaches only those created before it. Default: false.',
+  ),
+  entryIDPrefixCleanup: z.string().optional().describe(
+    'entryIDPrefixCleanup: the manager deletes every entry whose ID starts with `<value>.`; with "" every entry whose ID has no dot, i.e. '
+    + 'every entry no prefixed manager made, entries created with `spire-server entry create` included. For moving a server\'s entries '
+    + 'from an older install\'s prefix; must not be the prefix of any manager of the environment. Default: none (nothing is deleted '
+    + 'outside the cluster\'s own prefix).',
+  ),
+  reconcile: z.strictObject({
+    clusterSPIFFEIDs: z.boolean().optional().describe('reconcile.clusterSPIFFEIDs. Default: true (false, and refused true, in static mode).'),
+    clusterStaticEntries: z.boolean().optional().describe('reconcile.clusterStaticEntries. Default: true.'),
+    clusterFederatedTrustDomains: z.boolean().optional().describe('reconcile.clusterFederatedTrustDomains. Default: true.'),
+  }).optional().describe('Which kinds the manager reconciles; a kind the environment uses must stay on.'),
+  cacheNamespaces: z.array(z.string()).optional().describe(
+    'cacheNamespaces: the only namespaces whose pods the manager sees. Pods elsewhere get no entries, and entries it made for them are '
+    + 'deleted. Must include the namespaces of the environment\'s identities. Default: every namespace.',
+  ),
+  livenessProbe: probeTimingSchema.optional().describe('Timing of the manager\'s liveness probe (/healthz). Not in static mode, where the manager serves none.'),
+  readinessProbe: probeTimingSchema.optional().describe('Timing of the manager\'s readiness probe (/readyz). Not in static mode, where the manager serves none.'),
+}).describe('Options of spire-controller-manager.');
+
 export const serverSettingsSchema = z.strictObject({
   replicas: z.number().describe('Server replicas: 1 on sqlite3, 2 or more on an external database they share.'),
   logLevel: logLevelSchema,
@@ -718,6 +772,7 @@ export const serverSettingsSchema = z.strictObject({
   controllerManagerResources: resourceSpecSchema,
   controllerManagerLogLevel: z.enum(['debug', 'info', 'warn', 'error']).describe('Log level of the controller manager.'),
   ignoreNamespaces: z.array(z.string()).describe('Namespaces the controller manager never registers workloads in (matched exactly).'),
+  controllerManager: controllerManagerSchema.optional().describe('None: every controller manager option at its default.'),
   pod: replicatedPodOptionsSchema.optional().describe(
     'Scheduling and marks of the server pods. Defaults: priorityClassName system-cluster-critical (the hardened chart\'s '
     + 'recommendation for the server), no tolerations, no nodeSelector, no spread, no extra labels or annotations.',

@@ -174,6 +174,14 @@ export const CONTROLLER_MANAGER = {
   /** controller-runtime's probe endpoints. */
   healthPaths: { live: '/healthz', ready: '/readyz' },
   env: { enableWebhooks: 'ENABLE_WEBHOOKS' },
+  /** Static manifest mode (staticManifestPath): the directory of manifest files the manager lists. */
+  staticManifests: { dir: '/run/spire/controller-manager-manifests' },
+  /** cmd/main.go defaultGCInterval: how often the manager reconciles when nothing triggers it. */
+  defaultGcInterval: '10s',
+  /** controller-runtime pkg/manager/manager.go defaults of the leader election. */
+  leaderElectionDefaults: { leaseDuration: '15s', renewDeadline: '10s', retryPeriod: '2s' },
+  /** client-go tools/leaderelection/leaderelection.go JitterFactor: renewDeadline must exceed retryPeriod times this. */
+  leaderElectionJitterFactor: 1.2,
 } as const;
 
 export const CSI_DRIVER = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  agentSettingsSchema, argoCdConfigSchema, bundleEndpointProfileSchema, clusterConfigSchema, datastoreSchema, durationSchema,
+  agentSettingsSchema, argoCdConfigSchema, controllerManagerSchema, bundleEndpointProfileSchema, clusterConfigSchema, datastoreSchema, durationSchema,
   environmentConfigSchema, estateConfigSchema, externalDatabaseSchema, federationSpecSchema, fluxConfigSchema, gitOpsEngineSchema,
   gitOpsSettingsSchema, identityPolicySchema, identitySpecSchema, imageCatalogueSchema, imageRefSchema, keyManagerSchema,
   labelSelectorSchema, logFormatSchema, logLevelSchema, monitoringSettingsSchema, oidcDiscoverySettingsSchema,
@@ -62,6 +62,7 @@ export type VmNodeAttestor = Config<typeof vmNodeAttestorSchema>;
 export type AgentNodeAttestor = Config<typeof agentNodeAttestorSchema>;
 export type SvidStore = Config<typeof svidStoreSchema>;
 export type ServerSettings = Config<typeof serverSettingsSchema>;
+export type ControllerManagerSettings = Config<typeof controllerManagerSchema>;
 export type AgentSettings = Config<typeof agentSettingsSchema>;
 export type AgentSds = Config<typeof agentSdsSchema>;
 export type AgentK8sWorkloadAttestor = Config<typeof agentK8sWorkloadAttestorSchema>;

@@ -7,6 +7,7 @@ import { httpsUrlProblem, parseGoUrl } from './go-url';
 import { SecretFinding, findPlaceholders, findSecrets } from './secrets';
 import { agentAndMeshProblems } from './validate-agent-mesh';
 import { agentAttestationProblems } from './validate-agent-attestation';
+import { controllerManagerProblems } from './validate-controller-manager';
 import { upstreamProblems } from './validate-upstream';
 import { datastoresOf, serverSettingsProblems } from './validate-server';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
@@ -138,6 +139,7 @@ export function validateEstate(estate: EstateConfig): string[] {
     problems.push(...productionProblems(env, where));
     problems.push(...agentAndMeshProblems(env, where));
     problems.push(...agentAttestationProblems(env, where));
+    problems.push(...controllerManagerProblems(env, where));
     problems.push(...upstreamProblems(env, where));
     problems.push(...exposureProblems(env));
     const partners = new Set<string>();

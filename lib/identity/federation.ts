@@ -11,14 +11,22 @@ export interface FederatedTrustDomainProps {
   readonly resolved: ResolvedCluster;
   /** The same spec feeds the server's `federates_with` block, so the two cannot disagree. */
   readonly federation: FederationSpec;
+  /**
+   * Static manifest mode: the relationship becomes a file of the manager's manifests ConfigMap (`manifest`) instead of a resource.
+   * @default false
+   */
+  readonly asStaticManifest?: boolean;
 }
 
 /** A ClusterFederatedTrustDomain: where SPIRE fetches a partner trust domain's bundle. */
 export class FederatedTrustDomain extends Construct {
+  /** The ClusterFederatedTrustDomain as a manifest, what the resource holds or a static manifest file carries. */
+  public readonly manifest: Record<string, unknown>;
+
   constructor(scope: Construct, id: string, props: FederatedTrustDomainProps) {
     super(scope, id);
     const { federation, resolved } = props;
-    new cftd.ClusterFederatedTrustDomain(this, 'Resource', {
+    const resource: cftd.ClusterFederatedTrustDomainProps = {
       metadata: { name: federation.trustDomain.replace(/[._]/g, '-'), labels: standardLabels('federation', 'identity', resolved.clusterName) },
       spec: {
         className: props.resolved.controllerManager.className,
@@ -29,7 +37,9 @@ export class FederatedTrustDomain extends Construct {
           : { type: cftd.ClusterFederatedTrustDomainSpecBundleEndpointProfileType.HTTPS_UNDERSCORE_WEB },
         trustDomainBundle: federation.trustDomainBundle,
       },
-    });
+    };
+    this.manifest = cftd.ClusterFederatedTrustDomain.manifest(resource);
+    if (!props.asStaticManifest) new cftd.ClusterFederatedTrustDomain(this, 'Resource', resource);
     addChecks(this, resolved, () => checkFederation(federation, resolved.environment));
   }
 }

@@ -80,7 +80,8 @@ export class SpireMonitoring extends Construct {
         selector: { matchLabels: server.selector },
         podMetricsEndpoints: [
           { port: 'metrics', path: '/metrics', interval: '30s' },
-          { port: 'cm-metrics', path: '/metrics', interval: '30s' },
+          // A manager in static manifest mode serves no metrics (lib/spire/controller-manager.ts).
+          ...(resolved.controllerManager.staticManifests ? [] : [{ port: 'cm-metrics', path: '/metrics', interval: '30s' }]),
         ],
       },
     });

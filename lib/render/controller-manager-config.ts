@@ -1,3 +1,4 @@
+import { parseDuration } from '../duration';
 import { toYaml } from './yaml';
 
 export interface ControllerManagerConfigOptions {
@@ -17,8 +18,36 @@ export interface ControllerManagerConfigOptions {
   readonly metricsPort: number;
   readonly healthPort: number;
   readonly webhookPort: number;
-  /** Only the leader reconciles; without it, two replicas would both write entries. */
-  readonly leaderElection?: { readonly resourceName: string; readonly resourceNamespace: string };
+  /** Only the leader reconciles; without it, two replicas would both write entries. Absent: no election (static mode). */
+  readonly leaderElection?: {
+    readonly resourceName: string;
+    readonly resourceNamespace: string;
+    /** Go durations; each absent one is controller-runtime's default. */
+    readonly leaseDuration?: string;
+    readonly renewDeadline?: string;
+    readonly retryPeriod?: string;
+  };
+  readonly logEncoding: 'json' | 'console';
+  /** A Go duration; absent: the manager's default (10s). */
+  readonly gcInterval?: string;
+  readonly watchClassless: boolean;
+  /** Entries whose ID starts with this prefix (and a dot) are deleted; "" deletes every entry whose ID has no dot. */
+  readonly entryIDPrefixCleanup?: string;
+  readonly reconcile: { readonly clusterSPIFFEIDs: boolean; readonly clusterFederatedTrustDomains: boolean; readonly clusterStaticEntries: boolean };
+  /** The namespaces the manager's cache holds; absent: all. */
+  readonly cacheNamespaces?: readonly string[];
+  /** Static manifest mode: the directory of manifest files the manager reads instead of the Kubernetes API. */
+  readonly staticManifestPath?: string;
+}
+
+/**
+ * gcInterval is a Go time.Duration field without a text form in the manager's config (api/v1alpha1/controllermanagerconfig_types.go
+ * ControllerManagerConfig.GCInterval), so it is decoded from JSON as an integer of nanoseconds, as the upstream chart writes it.
+ */
+function nanoseconds(duration: string): number {
+  const ms = parseDuration(duration);
+  if (ms === undefined) throw new Error(`gcInterval must be a Go duration, got ${JSON.stringify(duration)}`);
+  return Math.round(ms * 1e6);
 }
 
 function anchored(namespace: string): string {
@@ -38,21 +67,32 @@ export function renderControllerManagerConfig(options: ControllerManagerConfigOp
         leaderElect: true,
         resourceName: options.leaderElection.resourceName,
         resourceNamespace: options.leaderElection.resourceNamespace,
+        ...(options.leaderElection.leaseDuration ? { leaseDuration: options.leaderElection.leaseDuration } : {}),
+        ...(options.leaderElection.renewDeadline ? { renewDeadline: options.leaderElection.renewDeadline } : {}),
+        ...(options.leaderElection.retryPeriod ? { retryPeriod: options.leaderElection.retryPeriod } : {}),
       }
       : { leaderElect: false },
     logLevel: options.logLevel,
-    logEncoding: 'json',
+    logEncoding: options.logEncoding,
+    ...(options.gcInterval ? { gcInterval: nanoseconds(options.gcInterval) } : {}),
     trustDomain: options.trustDomain,
     clusterName: options.clusterName,
     clusterDomain: options.clusterDomain,
     className: options.className,
-    watchClassless: false,
+    watchClassless: options.watchClassless,
     entryIDPrefix: options.entryIDPrefix,
+    ...(options.entryIDPrefixCleanup !== undefined ? { entryIDPrefixCleanup: options.entryIDPrefixCleanup } : {}),
     ...(options.parentIDTemplate ? { parentIDTemplate: options.parentIDTemplate } : {}),
     ignoreNamespaces: options.ignoreNamespaces.map(anchored),
     validatingWebhookConfigurationName: options.validatingWebhookConfigurationName,
     spireServerSocketPath: options.spireServerSocketPath,
-    reconcile: { clusterSPIFFEIDs: true, clusterFederatedTrustDomains: true, clusterStaticEntries: true },
+    reconcile: {
+      clusterSPIFFEIDs: options.reconcile.clusterSPIFFEIDs,
+      clusterFederatedTrustDomains: options.reconcile.clusterFederatedTrustDomains,
+      clusterStaticEntries: options.reconcile.clusterStaticEntries,
+    },
+    ...(options.cacheNamespaces ? { cacheNamespaces: Object.fromEntries(options.cacheNamespaces.map((namespace) => [namespace, {}])) } : {}),
+    ...(options.staticManifestPath ? { staticManifestPath: options.staticManifestPath } : {}),
   };
   return toYaml(config);
 }

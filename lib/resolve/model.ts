@@ -1,4 +1,4 @@
-import { AgentSettings, ClusterConfig, EnvironmentConfig, IdentitySpec, ServerSettings } from '../config/types';
+import { AgentSettings, ClusterConfig, ControllerManagerSettings, EnvironmentConfig, IdentitySpec, ServerSettings } from '../config/types';
 import { ImageCatalogue } from '../config/versions';
 import { ResolvedCloudAccess } from './cloud';
 
@@ -184,6 +184,13 @@ export interface ResolvedControllerManager {
   /** The parent ID of pod entries, when the agents do not attest with k8s_psat (the manager's default). */
   readonly parentIdTemplate?: string;
   readonly ports: { readonly webhook: number; readonly metrics: number; readonly health: number; readonly webhookService: number };
+  /** The estate's options for the manager (server.controllerManager); absent keys mean the defaults the schema names. */
+  readonly settings: ControllerManagerSettings;
+  /**
+   * Static manifest mode: the manager reads ClusterStaticEntry and ClusterFederatedTrustDomain manifests from the files of this
+   * ConfigMap, mounted at `dir`, and nothing from the Kubernetes API. Absent: it reconciles the cluster's resources.
+   */
+  readonly staticManifests?: { readonly configMapName: string; readonly dir: string };
 }
 
 export interface ResolvedCsiDriver {

@@ -1,4 +1,4 @@
-import { ClusterConfig, EnvironmentConfig, EstateConfig, ServerSettings } from '../config/types';
+import { ClusterConfig, ControllerManagerSettings, EnvironmentConfig, EstateConfig, ServerSettings } from '../config/types';
 import {
   CONTROLLER_MANAGER, CSI_DRIVER, DEFAULT_CLUSTER_DOMAIN, EXPOSURE, ISTIO, NESTED_ROOT, OIDC_DISCOVERY_PROVIDER, SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER,
 } from '../config/spire-facts';
@@ -367,7 +367,7 @@ export function resolveCluster(written: EnvironmentConfig, cluster: ClusterConfi
     },
     server,
     agent,
-    controllerManager: controllerManagerOf(cluster, `spire-${cluster.name}`, 'spire-controller-manager', parentIdTemplate(environment.agent.nodeAttestor)),
+    controllerManager: controllerManagerOf(cluster, `spire-${cluster.name}`, 'spire-controller-manager', environment.server.controllerManager ?? {}, parentIdTemplate(environment.agent.nodeAttestor)),
     csiDriver: resolveCsiDriver(environment, cluster, agent),
     oidcDiscovery,
     exposure,
@@ -378,7 +378,7 @@ export function resolveCluster(written: EnvironmentConfig, cluster: ClusterConfi
 }
 
 /** `parentIdTemplate`: how the manager names an entry's agent when the agents do not attest with k8s_psat (lib/resolve/cloud.ts). */
-function controllerManagerOf(cluster: ClusterConfig, className: string, name: string, parentIdTemplate?: string): ResolvedControllerManager {
+function controllerManagerOf(cluster: ClusterConfig, className: string, name: string, settings: ControllerManagerSettings, parentIdTemplate?: string): ResolvedControllerManager {
   return {
     className,
     parentIdTemplate,
@@ -387,7 +387,20 @@ function controllerManagerOf(cluster: ClusterConfig, className: string, name: st
     webhookServiceName: `${name}-webhook`,
     clusterDomain: cluster.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
     ports: CONTROLLER_MANAGER.ports,
+    settings,
+    staticManifests: settings.staticManifestMode === 'internal'
+      ? { configMapName: `${name}-manifests`, dir: CONTROLLER_MANAGER.staticManifests.dir }
+      : undefined,
   };
+}
+
+/**
+ * The options of a nested root's manager: the environment's, but never static (the root's registrations are resources its
+ * manager reads from the API; static mode is refused for nested environments anyway).
+ */
+function rootManagerSettings(environment: EnvironmentConfig): ControllerManagerSettings {
+  const { staticManifestMode: _static, ...rest } = environment.server.controllerManager ?? {};
+  return rest;
 }
 
 /**
@@ -480,7 +493,7 @@ function resolveRootServer(environment: EnvironmentConfig, root: NestedRoot, hos
     exposure: {},
     server,
     agent,
-    controllerManager: controllerManagerOf(host, rootClassName(environment), 'spire-root-controller-manager'),
+    controllerManager: controllerManagerOf(host, rootClassName(environment), 'spire-root-controller-manager', rootManagerSettings(environment)),
     csiDriver: resolveRootCsiDriver(environment, host, agent),
   };
 }
@@ -532,7 +545,7 @@ function resolveNested(environment: EnvironmentConfig, cluster: ClusterConfig, i
     exposure: {},
     server: seenFromHere,
     agent,
-    controllerManager: controllerManagerOf(cluster, rootClassName(environment), 'spire-root-controller-manager'),
+    controllerManager: controllerManagerOf(cluster, rootClassName(environment), 'spire-root-controller-manager', rootManagerSettings(environment)),
     csiDriver: resolveRootCsiDriver(environment, cluster, agent),
   };
   if (cluster.name === root.cluster && rootServer) {

@@ -37,33 +37,52 @@ export class SpireControllerManager extends Construct {
     const { server, controllerManager: manager } = resolved;
     const labels = server.podLabels;
     const namespace = server.namespace;
+    const { settings, staticManifests } = manager;
 
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: manager.configMapName, namespace, labels },
       data: { [CONTROLLER_MANAGER.configFile]: controllerManagerConfig(resolved) },
     });
 
-    this.volumes = [{ name: 'controller-manager-config', configMap: { name: manager.configMapName } }];
-    this.container = {
+    this.volumes = [
+      { name: 'controller-manager-config', configMap: { name: manager.configMapName } },
+      ...(staticManifests ? [{ name: 'controller-manager-manifests', configMap: { name: staticManifests.configMapName } }] : []),
+    ];
+    const command = containerCommand(resolved.images.controllerManager, [CONTROLLER_MANAGER_BIN, `--config=${CONTROLLER_MANAGER.configDir}/${CONTROLLER_MANAGER.configFile}`]);
+    const common = {
       name: 'spire-controller-manager',
       image: imageString(resolved.images.controllerManager),
-      ...containerCommand(resolved.images.controllerManager, [CONTROLLER_MANAGER_BIN, `--config=${CONTROLLER_MANAGER.configDir}/${CONTROLLER_MANAGER.configFile}`]),
+      ...command,
+      resources: resources(server.settings.controllerManagerResources),
+      securityContext: RESTRICTED_CONTAINER,
+    };
+    const mounts = [
+      { name: 'server-socket', mountPath: SPIRE_SERVER.socketDir, readOnly: true },
+      { name: 'controller-manager-config', mountPath: CONTROLLER_MANAGER.configDir, readOnly: true },
+      // A writable /tmp on a read-only root, as the upstream chart gives it (its own part of the pod's tmp).
+      { name: 'tmp', mountPath: '/tmp', subPath: 'spire-controller-manager' },
+    ];
+    if (staticManifests) {
+      // Static mode serves nothing: cmd/main.go staticRun starts the manager, and with it the health and metrics
+      // listeners, only after its reconcilers have stopped, so a probe would only ever fail and kill the container.
+      this.container = {
+        ...common,
+        env: [{ name: CONTROLLER_MANAGER.env.enableWebhooks, value: 'false' }],
+        volumeMounts: [...mounts, { name: 'controller-manager-manifests', mountPath: staticManifests.dir, readOnly: true }],
+      };
+      return;
+    }
+    this.container = {
+      ...common,
       env: [{ name: CONTROLLER_MANAGER.env.enableWebhooks, value: 'true' }],
       ports: [
         { name: 'https', containerPort: manager.ports.webhook, protocol: 'TCP' },
         { name: 'cm-metrics', containerPort: manager.ports.metrics, protocol: 'TCP' },
         { name: 'cm-healthz', containerPort: manager.ports.health, protocol: 'TCP' },
       ],
-      livenessProbe: httpProbe(CONTROLLER_MANAGER.healthPaths.live, 'cm-healthz', { initialDelaySeconds: 5, periodSeconds: 10 }),
-      readinessProbe: httpProbe(CONTROLLER_MANAGER.healthPaths.ready, 'cm-healthz', { initialDelaySeconds: 5, periodSeconds: 5 }),
-      resources: resources(server.settings.controllerManagerResources),
-      securityContext: RESTRICTED_CONTAINER,
-      volumeMounts: [
-        { name: 'server-socket', mountPath: SPIRE_SERVER.socketDir, readOnly: true },
-        { name: 'controller-manager-config', mountPath: CONTROLLER_MANAGER.configDir, readOnly: true },
-        // A writable /tmp on a read-only root, as the upstream chart gives it (its own part of the pod's tmp).
-        { name: 'tmp', mountPath: '/tmp', subPath: 'spire-controller-manager' },
-      ],
+      livenessProbe: httpProbe(CONTROLLER_MANAGER.healthPaths.live, 'cm-healthz', { initialDelaySeconds: 5, periodSeconds: 10, ...settings.livenessProbe }),
+      readinessProbe: httpProbe(CONTROLLER_MANAGER.healthPaths.ready, 'cm-healthz', { initialDelaySeconds: 5, periodSeconds: 5, ...settings.readinessProbe }),
+      volumeMounts: mounts,
     };
 
     new k8s.KubeService(this, 'WebhookService', {

@@ -86,16 +86,29 @@ export class SpireServer extends Construct {
   private createRbac(server: ResolvedServer): void {
     const labels = server.podLabels;
     const serviceAccount = { name: server.serviceAccountName, namespace: server.namespace };
+    // k8s_psat validates agent tokens through the TokenReview API and reads their pods and nodes. Beside a manager
+    // that reconciles ClusterSPIFFEIDs, the service account lists and watches every pod anyway, and the pods rule
+    // stays cluster-wide as it always was; beside a manager in static manifest mode (no RBAC of its own), it is
+    // narrowed to the namespaces of the agents this cluster's API serves.
+    const localAgentNamespaces = [...new Set(server.attestingAgents.filter((agent) => agent.kubeConfigFile === undefined).map((agent) => agent.namespace))].sort();
+    const narrowPods = this.resolved.controllerManager.staticManifests !== undefined;
     grant(this, 'ClusterRole', {
       name: `${server.namespace}-spire-server`,
       labels,
       serviceAccount,
       rules: [
-        // k8s_psat validates agent tokens through the TokenReview API and reads their pods and nodes.
         { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
-        { apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get'] },
+        { apiGroups: [''], resources: narrowPods ? ['nodes'] : ['pods', 'nodes'], verbs: ['get'] },
       ],
     });
+    if (narrowPods) {
+      for (const namespace of localAgentNamespaces) {
+        grant(this, `AgentPodsRole-${namespace}`, {
+          name: 'spire-server-agent-pods', namespace, labels, serviceAccount,
+          rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }],
+        });
+      }
+    }
     // The k8s_configmap BundlePublisher creates and updates the bundle ConfigMap with server-side apply
     // (spire pkg/server/plugin/bundlepublisher/k8sconfigmap/client.go ApplyConfigMap), which the apiserver
     // authorizes as patch, and as create while the ConfigMap does not exist; it never reads it.
