@@ -76,6 +76,13 @@ function keyManagerOptions(resolved: ResolvedCluster): ServerKeyManager {
   }
 }
 
+/** The agents' k8s_psat label keys that become selectors, the same for every cluster whose agents attest here. */
+function psatLabelKeys(resolved: ResolvedCluster): { allowedNodeLabelKeys?: readonly string[]; allowedPodLabelKeys?: readonly string[] } {
+  const attestor = resolved.agent.settings.nodeAttestor;
+  if (attestor?.type !== 'k8s_psat') return {};
+  return { allowedNodeLabelKeys: attestor.allowedNodeLabelKeys, allowedPodLabelKeys: attestor.allowedPodLabelKeys };
+}
+
 /** NodeAttestors beside k8s_psat: the agents' own, when it is not k8s_psat, and those for VM agents. */
 function nodeAttestorOptions(resolved: ResolvedCluster): ServerNodeAttestor[] {
   const { settings, cloud } = resolved.server;
@@ -94,7 +101,11 @@ function nodeAttestorOptions(resolved: ResolvedCluster): ServerNodeAttestor[] {
     });
   }
   const caBundlePath = `${SPIRE_SERVER.x509popCaDir}/${SPIRE_SERVER.x509popCaFile}`;
-  if (agents?.type === 'x509pop') attestors.push({ type: 'x509pop', caBundlePath, agentPathTemplate: X509POP_AGENT_PATH_TEMPLATE });
+  if (agents?.type === 'x509pop') {
+    attestors.push({
+      type: 'x509pop', caBundlePath, agentPathTemplate: X509POP_AGENT_PATH_TEMPLATE, maxIntermediates: agents.maxIntermediates, maxRsaKeySize: agents.maxRsaKeySize,
+    });
+  }
   for (const attestor of settings.vmNodeAttestors ?? []) {
     if (attestor.type === 'aws_iid') {
       const { type, ...options } = attestor;
@@ -106,7 +117,13 @@ function nodeAttestorOptions(resolved: ResolvedCluster): ServerNodeAttestor[] {
       continue;
     }
     if (attestor.type === 'x509pop') {
-      attestors.push({ type: 'x509pop', caBundlePath, agentPathTemplate: attestor.agentPathTemplate });
+      const { type, caBundleConfigMap, ...options } = attestor;
+      attestors.push({ type, caBundlePath, ...options });
+      continue;
+    }
+    if (attestor.type === 'http_challenge') {
+      const { type, ...options } = attestor;
+      attestors.push({ type, ...options });
       continue;
     }
     attestors.push({
@@ -190,6 +207,7 @@ export function serverConf(resolved: ResolvedCluster): string {
       serviceAccountAllowList: [`${agents.namespace}:${agents.serviceAccount}`],
       audience: [agents.audience],
       kubeConfigFile: agents.kubeConfigFile,
+      ...psatLabelKeys(resolved),
     })),
     bundle: {
       cluster: resolved.clusterName,
