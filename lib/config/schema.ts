@@ -544,7 +544,7 @@ export const vmNodeAttestorSchema = z.discriminatedUnion('type', [
   + 'IDs would collide and SPIRE (trust on first use) would admit one node only; aws_iid likewise, since the controller manager '
   + 'parents the clusters\' workload entries on agent IDs it derives from the Node, which an EC2 instance ID is not; http_challenge '
   + 'likewise, since the server would have to reach every node by its name over plain HTTP, and proves less than k8s_psat, which '
-  + 'every cluster has.',
+  + 'every cluster has. tpm_direct is not offered: an external plugin this project can neither build nor validate (README).',
 );
 
 /*
