@@ -193,3 +193,100 @@ describe('aws_iid organization check', () => {
     expectProblem(problemsOf(withOrg({ orgAccountMapTtl: 'soon' })), /verifyOrganization\.orgAccountMapTtl: must be a Go duration/);
   });
 });
+
+describe('tpm_direct for VM agents (external plugin)', () => {
+  // The chart's defaults for v1.9.0 (its values.yaml checksum); the digest here is a placeholder.
+  const TPM = {
+    type: 'tpm_direct' as const,
+    image: {
+      repository: 'ghcr.io/spiffe/spire-tpm-plugin-tpm-attestor-server',
+      tag: 'v1.9.0',
+      digest: `sha256:${'0'.repeat(64)}`,
+      entrypoint: ['/bin/sh', '-c', './${BINARY_ENV}'],
+      cmd: [],
+    },
+    pluginChecksum: '46d0caad8c25a027dd11c93e18b58a8bc6fbd9f1fe2e36fa2a0dd440986de4dc',
+    caConfigMap: 'tpm-cas',
+    hashesConfigMap: 'tpm-hashes',
+  };
+  const withTpm = (change: object) => staging({ vmNodeAttestors: [{ ...TPM, ...change }] });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const podOf = (files: Map<string, string>, path: string): any => {
+    const doc = parse(files.get(`staging/stg-euw1/spire-server/${path}`)!);
+    return doc.spec.template.spec;
+  };
+  const files = renderEstate(withTpm({}));
+
+  test('the server runs it as an external plugin named tpm, with its checksum and both directories', () => {
+    expect(pluginBlock(serverConfOf(files), 'NodeAttestor', 'tpm')).toBe([
+      '  NodeAttestor "tpm" {',
+      '    plugin_cmd = "/run/spire/plugins/tpm/tpm_attestor_server"',
+      '    plugin_checksum = "46d0caad8c25a027dd11c93e18b58a8bc6fbd9f1fe2e36fa2a0dd440986de4dc"',
+      '    plugin_data {',
+      '      ca_path = "/run/spire/tpm-direct/cas"',
+      '      hash_path = "/run/spire/tpm-direct/hashes"',
+      '    }',
+      '  }',
+    ].join('\n'));
+  });
+
+  test('an init container copies the binary into the server pod, which mounts it and the ConfigMaps read-only', () => {
+    const pod = podOf(files, 'statefulset-spire-server.yaml');
+    expect(pod.initContainers).toEqual([expect.objectContaining({
+      name: 'tpm-plugin',
+      image: `ghcr.io/spiffe/spire-tpm-plugin-tpm-attestor-server:v1.9.0@sha256:${'0'.repeat(64)}`,
+      command: ['cp'],
+      args: ['/app/tpm_attestor_server', '/run/spire/plugins/tpm/tpm_attestor_server'],
+      volumeMounts: [{ name: 'tpm-plugin', mountPath: '/run/spire/plugins/tpm' }],
+    })]);
+    expect(pod.initContainers[0].securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    const server = pod.containers.find((container: { name: string }) => container.name === 'spire-server');
+    expect(server.volumeMounts).toEqual(expect.arrayContaining([
+      { name: 'tpm-plugin', mountPath: '/run/spire/plugins/tpm', readOnly: true },
+      { name: 'tpm-cas', mountPath: '/run/spire/tpm-direct/cas', readOnly: true },
+      { name: 'tpm-hashes', mountPath: '/run/spire/tpm-direct/hashes', readOnly: true },
+    ]));
+    expect(pod.volumes).toEqual(expect.arrayContaining([
+      { name: 'tpm-plugin', emptyDir: {} }, { name: 'tpm-cas', configMap: { name: 'tpm-cas' } }, { name: 'tpm-hashes', configMap: { name: 'tpm-hashes' } },
+    ]));
+  });
+
+  test('the PreSync validation gets the binary too, since spire-server validate starts external plugins', () => {
+    const pod = podOf(files, 'job-spire-server-validate.yaml');
+    expect(pod.initContainers.map((container: { name: string }) => container.name)).toEqual(['tpm-plugin']);
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'tpm-plugin', mountPath: '/run/spire/plugins/tpm', readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: 'tpm-plugin', emptyDir: {} });
+  });
+
+  test('only the directories given are written, and pluginPath moves the copy\'s source', () => {
+    const conf = serverConfOf(renderEstate(withTpm({ caConfigMap: undefined, pluginPath: '/opt/tpm' })));
+    expect(pluginBlock(conf, 'NodeAttestor', 'tpm')).toContain('    plugin_data {\n      hash_path = "/run/spire/tpm-direct/hashes"\n    }');
+    expect(podOf(renderEstate(withTpm({ pluginPath: '/opt/tpm' })), 'statefulset-spire-server.yaml').initContainers[0].args[0]).toBe('/opt/tpm');
+  });
+
+  test('without it the server pod has no init container', () => {
+    expect(podOf(renderEstate(staging({})), 'statefulset-spire-server.yaml').initContainers).toBeUndefined();
+  });
+
+  test('fails a checksum that is not a sha256', () => {
+    expectProblem(problemsOf(withTpm({ pluginChecksum: 'abc' })),
+      /server\.vmNodeAttestors\[0\]\.pluginChecksum: is not a sha256 in hex \(64 hex digits\), which SPIRE demands of plugin_checksum, got "abc"/);
+  });
+
+  test('fails neither CAs nor hashes', () => {
+    expectProblem(problemsOf(withTpm({ caConfigMap: undefined, hashesConfigMap: undefined })),
+      /server\.vmNodeAttestors\[0\]\.caConfigMap: or hashesConfigMap is needed \(the plugin: "either ca_path, hash_path, or both are required"\), got nothing/);
+  });
+
+  test('fails a relative plugin path and an invalid ConfigMap name', () => {
+    expectProblem(problemsOf(withTpm({ pluginPath: 'app/tpm' })), /server\.vmNodeAttestors\[0\]\.pluginPath: must be an absolute path in the image, without \.\./);
+    expectProblem(problemsOf(withTpm({ hashesConfigMap: 'TPM_Hashes' })), /server\.vmNodeAttestors\[0\]\.hashesConfigMap: is not a valid ConfigMap name/);
+  });
+
+  test('fails an image without a digest where requireImageDigests', () => {
+    const estate = estateWith('production', (env) => ({
+      ...env, server: { ...env.server, vmNodeAttestors: [{ ...TPM, image: { ...TPM.image, digest: undefined } }] },
+    }));
+    expect(problemsOf(estate).filter((problem) => /container tpm-plugin image: must be pinned by digest/.test(problem)).length).toBeGreaterThan(0);
+  });
+});

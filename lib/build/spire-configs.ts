@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER, SPIRE_SERVER_BIN, TLS_SECRET_KEYS } from '../config/spire-facts';
-import { ContainerCommand, containerCommand } from '../config/versions';
+import { ContainerCommand, containerCommand, imageString } from '../config/versions';
+import { RESTRICTED_CONTAINER } from './k8s-helpers';
 import { renderAgentConf } from '../render/agent-conf';
 import { renderControllerManagerConfig } from '../render/controller-manager-config';
 import {
@@ -124,6 +125,17 @@ function nodeAttestorOptions(resolved: ResolvedCluster): ServerNodeAttestor[] {
     if (attestor.type === 'http_challenge') {
       const { type, ...options } = attestor;
       attestors.push({ type, ...options });
+      continue;
+    }
+    if (attestor.type === 'tpm_direct') {
+      attestors.push({
+        type: 'tpm_direct',
+        pluginName: SPIRE_SERVER.tpmPluginName,
+        pluginCmd: `${SPIRE_SERVER.tpmPluginDir}/${SPIRE_SERVER.tpmPluginFile}`,
+        pluginChecksum: attestor.pluginChecksum,
+        caPath: attestor.caConfigMap ? SPIRE_SERVER.tpmCaDir : undefined,
+        hashPath: attestor.hashesConfigMap ? SPIRE_SERVER.tpmHashDir : undefined,
+      });
       continue;
     }
     attestors.push({
@@ -340,6 +352,45 @@ export function serverEnv(resolved: ResolvedCluster): k8s.EnvVar[] {
     ...cloud.env.map((variable) => ({ name: variable.name, value: variable.value })),
     ...serverUpstreamEnv(resolved),
   ];
+}
+
+/**
+ * External plugin binaries, copied by an init container from their image into an emptyDir the server reads
+ * them from (the tpm_direct NodeAttestor). `spire-server validate` starts every external plugin and checks
+ * its checksum before calling Validate (pkg/common/catalog/catalog.go ValidatePluginConfigs, which loads
+ * each plugin; external.go loadExternal), so the PreSync validation needs the binary too. The plugin's data
+ * directories (`dataMounts`) only the server reads: the plugin has no Validate, and SPIRE ignores that.
+ */
+export function serverPluginBinaries(server: ResolvedCluster['server'], containerResources: k8s.ResourceRequirements): {
+  initContainers: k8s.Container[]; mounts: k8s.VolumeMount[]; volumes: k8s.Volume[]; dataMounts: k8s.VolumeMount[]; dataVolumes: k8s.Volume[];
+} {
+  const tpm = (server.settings.vmNodeAttestors ?? []).find((attestor) => attestor.type === 'tpm_direct');
+  if (tpm?.type !== 'tpm_direct') return { initContainers: [], mounts: [], volumes: [], dataMounts: [], dataVolumes: [] };
+  const target = `${SPIRE_SERVER.tpmPluginDir}/${SPIRE_SERVER.tpmPluginFile}`;
+  const dataMounts: k8s.VolumeMount[] = [];
+  const dataVolumes: k8s.Volume[] = [];
+  if (tpm.caConfigMap) {
+    dataMounts.push({ name: 'tpm-cas', mountPath: SPIRE_SERVER.tpmCaDir, readOnly: true });
+    dataVolumes.push({ name: 'tpm-cas', configMap: { name: tpm.caConfigMap } });
+  }
+  if (tpm.hashesConfigMap) {
+    dataMounts.push({ name: 'tpm-hashes', mountPath: SPIRE_SERVER.tpmHashDir, readOnly: true });
+    dataVolumes.push({ name: 'tpm-hashes', configMap: { name: tpm.hashesConfigMap } });
+  }
+  return {
+    initContainers: [{
+      name: 'tpm-plugin',
+      image: imageString(tpm.image),
+      ...containerCommand(tpm.image, ['cp', tpm.pluginPath ?? SPIRE_SERVER.tpmPluginImagePath, target]),
+      resources: containerResources,
+      securityContext: RESTRICTED_CONTAINER,
+      volumeMounts: [{ name: 'tpm-plugin', mountPath: SPIRE_SERVER.tpmPluginDir }],
+    }],
+    mounts: [{ name: 'tpm-plugin', mountPath: SPIRE_SERVER.tpmPluginDir, readOnly: true }],
+    volumes: [{ name: 'tpm-plugin', emptyDir: {} }],
+    dataMounts,
+    dataVolumes,
+  };
 }
 
 /**

@@ -538,13 +538,35 @@ export const vmNodeAttestorSchema = z.discriminatedUnion('type', [
       + 'when the port is privileged: requiredPort below 1024, or allowNonRootPorts false without requiredPort. Default: true, SPIRE\'s.',
     ),
   }),
+  /* github.com/spiffe/spire-tpm-plugin v1.9.0 (module github.com/bloomberg/spire-tpm-plugin) pkg/server/server.go Config and Configure. */
+  z.strictObject({
+    type: z.literal('tpm_direct').describe(
+      'VMs with a TPM 2.0 proving their endorsement key (the third-party external plugin `tpm`, marked experimental upstream). '
+      + 'An init container copies the plugin binary from its image into the server pod and the PreSync validation; SPIRE starts it '
+      + 'only if its sha256 is pluginChecksum. The agent ID is /spire/agent/tpm/<public key hash>. Not proven by spire-server '
+      + 'validate or the e2e, which cannot build the plugin (README).',
+    ),
+    image: imageRefSchema.describe(
+      'The plugin\'s image, e.g. ghcr.io/spiffe/spire-tpm-plugin-tpm-attestor-server v1.9.0; pinned by digest where requireImageDigests.',
+    ),
+    pluginPath: z.string().optional().describe('Absolute path of the binary in the image. Default: `/app/tpm_attestor_server`, the upstream image\'s.'),
+    pluginChecksum: z.string().describe('plugin_checksum: the sha256 of the binary, 64 hex digits; SPIRE refuses to start a binary with another.'),
+    caConfigMap: z.string().optional().describe(
+      'Existing ConfigMap in the server namespace whose every key is a TPM manufacturer CA certificate (PEM or DER) that '
+      + 'endorsement key certificates must chain to (ca_path). None: no CA is trusted.',
+    ),
+    hashesConfigMap: z.string().optional().describe(
+      'Existing ConfigMap in the server namespace whose keys are the endorsement key public hashes allowed to attest, values '
+      + 'ignored (hash_path). None: no hash is allowed by name. At least one of caConfigMap and hashesConfigMap.',
+    ),
+  }),
 ]).describe(
   'A NodeAttestor for agents on VMs outside the clusters (their workloads are registered as staticEntries under their agent '
   + 'ID). Not for the clusters\' own agents: on AKS every node of a pool shares the kubelet\'s managed identity, so their agent '
   + 'IDs would collide and SPIRE (trust on first use) would admit one node only; aws_iid likewise, since the controller manager '
   + 'parents the clusters\' workload entries on agent IDs it derives from the Node, which an EC2 instance ID is not; http_challenge '
   + 'likewise, since the server would have to reach every node by its name over plain HTTP, and proves less than k8s_psat, which '
-  + 'every cluster has. tpm_direct is not offered: an external plugin this project can neither build nor validate (README).',
+  + 'every cluster has; tpm_direct likewise, since the manager cannot derive an endorsement key hash from a Node.',
 );
 
 /*

@@ -1,11 +1,11 @@
 import { ViolationDetails } from './violation';
 import { EnvironmentConfig, VmNodeAttestor } from './types';
-import { labelKeyProblem } from './validate-fields';
+import { DNS_SUBDOMAIN, labelKeyProblem } from './validate-fields';
 
 /*
  * The NodeAttestor options beyond each plugin's required keys, checked against what SPIRE v1.15.2 accepts
  * (each rule cites the buildConfig that `spire-server validate` runs) and against what this project demands
- * on top: an http_challenge hostname pattern that matches whole names only.
+ * on top: an http_challenge hostname pattern that matches whole names only, a tpm_direct binary checked by its sha256.
  */
 
 type Report = (details: ViolationDetails) => void;
@@ -82,6 +82,33 @@ function httpChallenge(report: Report, resource: string, field: string, attestor
   }
 }
 
+/** SPIRE pkg/common/catalog/external.go buildSecureConfig: plugin_checksum is hex of a sha256, 32 bytes. */
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+
+/** spire-tpm-plugin v1.9.0 pkg/server/server.go Configure, and what the init container needs. */
+function tpmDirect(report: Report, resource: string, field: string, attestor: Extract<VmNodeAttestor, { type: 'tpm_direct' }>): void {
+  if (!SHA256_HEX.test(attestor.pluginChecksum)) {
+    report({ resource, field: `${field}.pluginChecksum`, value: attestor.pluginChecksum, rule: 'is not a sha256 in hex (64 hex digits), which SPIRE demands of plugin_checksum', fix: 'give sha256sum of the plugin binary in the image' });
+  }
+  if (!attestor.caConfigMap && !attestor.hashesConfigMap) {
+    report({
+      resource, field: `${field}.caConfigMap`, value: undefined,
+      rule: 'or hashesConfigMap is needed (the plugin: "either ca_path, hash_path, or both are required")',
+      fix: 'name a ConfigMap of TPM manufacturer CAs, or one whose keys are the allowed endorsement key hashes',
+    });
+  }
+  for (const key of ['caConfigMap', 'hashesConfigMap'] as const) {
+    const name = attestor[key];
+    if (name !== undefined && (!DNS_SUBDOMAIN.test(name) || name.length > 253)) {
+      report({ resource, field: `${field}.${key}`, value: name, rule: 'is not a valid ConfigMap name', fix: 'use lowercase letters, digits, - and .' });
+    }
+  }
+  const path = attestor.pluginPath;
+  if (path !== undefined && (!path.startsWith('/') || path.split('/').includes('..'))) {
+    report({ resource, field: `${field}.pluginPath`, value: path, rule: 'must be an absolute path in the image, without ..', fix: 'give the binary\'s path, e.g. /app/tpm_attestor_server' });
+  }
+}
+
 function labelKeys(report: Report, resource: string, field: string, keys: readonly string[] | undefined): void {
   const seen = new Set<string>();
   for (const [index, key] of (keys ?? []).entries()) {
@@ -106,5 +133,6 @@ export function checkNodeAttestors(env: EnvironmentConfig, report: Report): void
     const field = `server.vmNodeAttestors[${index}]`;
     if (attestor.type === 'x509pop') x509popLimits(report, resource, field, attestor);
     if (attestor.type === 'http_challenge') httpChallenge(report, resource, field, attestor);
+    if (attestor.type === 'tpm_direct') tpmDirect(report, resource, field, attestor);
   }
 }

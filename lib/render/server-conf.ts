@@ -133,6 +133,15 @@ export type ServerNodeAttestor =
     readonly maxIntermediates?: number;
     readonly maxRsaKeySize?: number;
   }
+  /** An external plugin (spire-tpm-plugin pkg/server/server.go Config): SPIRE starts `pluginCmd` if its sha256 is `pluginChecksum`. */
+  | {
+    readonly type: 'tpm_direct';
+    readonly pluginName: string;
+    readonly pluginCmd: string;
+    readonly pluginChecksum: string;
+    readonly caPath?: string;
+    readonly hashPath?: string;
+  }
   /** nodeattestor/httpchallenge/httpchallenge.go Config: none of the optional keys means SPIRE's default. */
   | {
     readonly type: 'http_challenge';
@@ -419,6 +428,18 @@ function nodeAttestor(options: ServerNodeAttestor): HclBlock {
       ['max_intermediates', options.maxIntermediates],
       ['max_rsa_key_size', options.maxRsaKeySize],
     ]);
+  }
+  if (options.type === 'tpm_direct') {
+    // pkg/common/catalog/config.go: plugin_cmd makes it external, plugin_checksum is its sha256 (external.go buildSecureConfig).
+    return {
+      block: 'NodeAttestor',
+      labels: [options.pluginName],
+      body: [
+        ['plugin_cmd', options.pluginCmd],
+        ['plugin_checksum', options.pluginChecksum],
+        { block: 'plugin_data', body: [['ca_path', options.caPath], ['hash_path', options.hashPath]] },
+      ],
+    };
   }
   if (options.type === 'http_challenge') {
     return plugin('NodeAttestor', 'http_challenge', [
