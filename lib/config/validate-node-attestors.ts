@@ -1,6 +1,7 @@
 import { ViolationDetails } from './violation';
 import { EnvironmentConfig, VmNodeAttestor } from './types';
 import { DNS_SUBDOMAIN, labelKeyProblem } from './validate-fields';
+import { SPIRE_SERVER } from './spire-facts';
 
 /*
  * The NodeAttestor options beyond each plugin's required keys, checked against what SPIRE v1.15.2 accepts
@@ -105,7 +106,7 @@ function tpmDirect(report: Report, resource: string, field: string, attestor: Ex
   }
   const path = attestor.pluginPath;
   if (path !== undefined && (!path.startsWith('/') || path.split('/').includes('..'))) {
-    report({ resource, field: `${field}.pluginPath`, value: path, rule: 'must be an absolute path in the image, without ..', fix: 'give the binary\'s path, e.g. /app/tpm_attestor_server' });
+    report({ resource, field: `${field}.pluginPath`, value: path, rule: 'must be an absolute path in the image, without ..', fix: `give the binary's path, e.g. ${SPIRE_SERVER.tpmPluginImagePath}` });
   }
 }
 
