@@ -1,5 +1,5 @@
 /**
- * npm run e2e [-- --level config|examples|api|live|federation|topologies|gitops|upgrade|upstream|workload-attestation|server-settings|controller-manager|mutations]... [--dist DIR] [--keep]
+ * npm run e2e [-- --level config|examples|api|live|federation|topologies|gitops|upgrade|upstream|workload-attestation|server-settings|controller-manager|node-attestation|mutations]... [--dist DIR] [--keep]
  *
  * Proves dist/ on the real programs: SPIRE server, agent, OIDC discovery provider, controller manager,
  * kube-apiserver and etcd, built from their Go modules (e2e/go) at the versions the project ships.
@@ -23,13 +23,14 @@ import { upstreamLevel } from './levels/upstream';
 import { workloadAttestationLevel } from './levels/workload-attestation';
 import { serverSettingsLevel } from './levels/server-settings';
 import { controllerManagerLevel } from './levels/controller-manager';
+import { nodeAttestationLevel } from './levels/node-attestation';
 import { MUTATIONS, copyDist } from './mutations';
 import { EXTERNAL_CRD_MODULES, downloadCrdDirs } from './external-crds';
 import { Pki, read } from './pki';
 import { PrerequisiteValues } from './prerequisites';
 
 const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
-const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'upgrade', 'upstream', 'workload-attestation', 'server-settings', 'controller-manager', 'mutations'] as const;
+const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'upgrade', 'upstream', 'workload-attestation', 'server-settings', 'controller-manager', 'node-attestation', 'mutations'] as const;
 type Level = typeof LEVELS[number];
 
 interface Options { levels: Level[]; dist: string; shared: string; keep: boolean; trees: string[] }
@@ -138,6 +139,9 @@ async function main(): Promise<number> {
     }
     if (options.levels.includes('server-settings')) {
       await stage('level server-settings: examples/ha\'s server core and datastore settings on the real server and PostgreSQL', () => serverSettingsLevel(report, { workDir, binaries }));
+    }
+    if (options.levels.includes('node-attestation')) {
+      await stage('level node-attestation: the on-prem example\'s http_challenge with the real server and agents', () => nodeAttestationLevel(report, { workDir, binaries }));
     }
     if (options.levels.includes('mutations')) {
       await stage('mutations: each must make the e2e fail', () => mutationStage(options, report, { workDir, binaries, values }));

@@ -6,7 +6,7 @@ import { namespaceServiceAccountId } from '../../lib/identity/spiffe-id';
 /*
  * SPIRE on a bare-metal cluster: node provisioning gives every node a certificate from the site's own CA
  * (subject CN = the Kubernetes node name), and the agents attest with it (x509pop); agents on VMs outside
- * the cluster attest with one-time join tokens. Replace the CA ConfigMap, the node certificate directory and
+ * the cluster attest with one-time join tokens or by serving an HTTP challenge on their DNS name. Replace the CA ConfigMap, the node certificate directory and
  * the names with yours (examples/on-prem/README.md lists them).
  */
 
@@ -17,8 +17,19 @@ const onPrem = environment({
   clusters: [{ name: 'dc1', region: 'dc1', apiServer: 'https://dc1.k8s.example.org' }],
   server: {
     caSubject: { country: 'US', organization: 'Example Org', commonName: 'Example SPIRE CA' },
-    // VMs beside the cluster: an operator runs `spire-server token generate -spiffeID ...` per VM.
-    vmNodeAttestors: [{ type: 'join_token' }],
+    vmNodeAttestors: [
+      // VMs beside the cluster: an operator runs `spire-server token generate -spiffeID ...` per VM.
+      { type: 'join_token' },
+      // VMs with a DNS name under vms.onprem.example.org: their agent serves a nonce on port 80, which only
+      // root can bind, so a VM may attest again after a restart (tofu false) without an operator.
+      {
+        type: 'http_challenge',
+        allowedDnsPatterns: ['^[a-z0-9-]+\\.vms\\.onprem\\.example\\.org$'],
+        requiredPort: 80,
+        allowNonRootPorts: false,
+        tofu: false,
+      },
+    ],
   },
   agent: {
     nodeAttestor: {
@@ -27,6 +38,9 @@ const onPrem = environment({
       nodeCertificateDir: '/etc/spire-agent/pki',
       certificateFile: 'node.crt',
       keyFile: 'node.key',
+      // The site CA issues node certificates through one intermediate, with keys of at most 4096 bits.
+      maxIntermediates: 1,
+      maxRsaKeySize: 4096,
     },
   },
   identities: [

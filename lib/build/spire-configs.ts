@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER, SPIRE_SERVER_BIN, TLS_SECRET_KEYS } from '../config/spire-facts';
-import { ContainerCommand, containerCommand } from '../config/versions';
+import { ContainerCommand, containerCommand, imageString } from '../config/versions';
+import { RESTRICTED_CONTAINER } from './k8s-helpers';
 import { renderAgentConf } from '../render/agent-conf';
 import { renderControllerManagerConfig } from '../render/controller-manager-config';
 import {
@@ -85,6 +86,13 @@ function keyManagerOptions(resolved: ResolvedCluster): ServerKeyManager {
   }
 }
 
+/** The agents' k8s_psat label keys that become selectors, the same for every cluster whose agents attest here. */
+function psatLabelKeys(resolved: ResolvedCluster): { allowedNodeLabelKeys?: readonly string[]; allowedPodLabelKeys?: readonly string[] } {
+  const attestor = resolved.agent.settings.nodeAttestor;
+  if (attestor?.type !== 'k8s_psat') return {};
+  return { allowedNodeLabelKeys: attestor.allowedNodeLabelKeys, allowedPodLabelKeys: attestor.allowedPodLabelKeys };
+}
+
 /** NodeAttestors beside k8s_psat: the agents' own, when it is not k8s_psat, and those for VM agents. */
 function nodeAttestorOptions(resolved: ResolvedCluster): ServerNodeAttestor[] {
   const { settings, cloud } = resolved.server;
@@ -103,7 +111,11 @@ function nodeAttestorOptions(resolved: ResolvedCluster): ServerNodeAttestor[] {
     });
   }
   const caBundlePath = `${SPIRE_SERVER.x509popCaDir}/${SPIRE_SERVER.x509popCaFile}`;
-  if (agents?.type === 'x509pop') attestors.push({ type: 'x509pop', caBundlePath, agentPathTemplate: X509POP_AGENT_PATH_TEMPLATE });
+  if (agents?.type === 'x509pop') {
+    attestors.push({
+      type: 'x509pop', caBundlePath, agentPathTemplate: X509POP_AGENT_PATH_TEMPLATE, maxIntermediates: agents.maxIntermediates, maxRsaKeySize: agents.maxRsaKeySize,
+    });
+  }
   for (const attestor of settings.vmNodeAttestors ?? []) {
     if (attestor.type === 'aws_iid') {
       const { type, ...options } = attestor;
@@ -115,7 +127,24 @@ function nodeAttestorOptions(resolved: ResolvedCluster): ServerNodeAttestor[] {
       continue;
     }
     if (attestor.type === 'x509pop') {
-      attestors.push({ type: 'x509pop', caBundlePath, agentPathTemplate: attestor.agentPathTemplate });
+      const { type, caBundleConfigMap, ...options } = attestor;
+      attestors.push({ type, caBundlePath, ...options });
+      continue;
+    }
+    if (attestor.type === 'http_challenge') {
+      const { type, ...options } = attestor;
+      attestors.push({ type, ...options });
+      continue;
+    }
+    if (attestor.type === 'tpm_direct') {
+      attestors.push({
+        type: 'tpm_direct',
+        pluginName: SPIRE_SERVER.tpmPluginName,
+        pluginCmd: `${SPIRE_SERVER.tpmPluginDir}/${SPIRE_SERVER.tpmPluginFile}`,
+        pluginChecksum: attestor.pluginChecksum,
+        caPath: attestor.caConfigMap ? SPIRE_SERVER.tpmCaDir : undefined,
+        hashPath: attestor.hashesConfigMap ? SPIRE_SERVER.tpmHashDir : undefined,
+      });
       continue;
     }
     attestors.push({
@@ -229,6 +258,7 @@ export function serverConf(resolved: ResolvedCluster): string {
       serviceAccountAllowList: [`${agents.namespace}:${agents.serviceAccount}`],
       audience: [agents.audience],
       kubeConfigFile: agents.kubeConfigFile,
+      ...psatLabelKeys(resolved),
     })),
     bundle: {
       cluster: resolved.clusterName,
@@ -444,6 +474,45 @@ export function serverUpstreamVolumes(server: ResolvedCluster['server']): { volu
     if (upstream.caCert) add('ejbca-ca', ejbca.caDir, upstream.caCert.name, [{ key: upstream.caCert.key, path: ejbca.caFile }]);
   }
   return { volumes, mounts };
+}
+
+/**
+ * External plugin binaries, copied by an init container from their image into an emptyDir the server reads
+ * them from (the tpm_direct NodeAttestor). `spire-server validate` starts every external plugin and checks
+ * its checksum before calling Validate (pkg/common/catalog/catalog.go ValidatePluginConfigs, which loads
+ * each plugin; external.go loadExternal), so the PreSync validation needs the binary too. The plugin's data
+ * directories (`dataMounts`) only the server reads: the plugin has no Validate, and SPIRE ignores that.
+ */
+export function serverPluginBinaries(server: ResolvedCluster['server'], containerResources: k8s.ResourceRequirements): {
+  initContainers: k8s.Container[]; mounts: k8s.VolumeMount[]; volumes: k8s.Volume[]; dataMounts: k8s.VolumeMount[]; dataVolumes: k8s.Volume[];
+} {
+  const tpm = (server.settings.vmNodeAttestors ?? []).find((attestor) => attestor.type === 'tpm_direct');
+  if (tpm?.type !== 'tpm_direct') return { initContainers: [], mounts: [], volumes: [], dataMounts: [], dataVolumes: [] };
+  const target = `${SPIRE_SERVER.tpmPluginDir}/${SPIRE_SERVER.tpmPluginFile}`;
+  const dataMounts: k8s.VolumeMount[] = [];
+  const dataVolumes: k8s.Volume[] = [];
+  if (tpm.caConfigMap) {
+    dataMounts.push({ name: 'tpm-cas', mountPath: SPIRE_SERVER.tpmCaDir, readOnly: true });
+    dataVolumes.push({ name: 'tpm-cas', configMap: { name: tpm.caConfigMap } });
+  }
+  if (tpm.hashesConfigMap) {
+    dataMounts.push({ name: 'tpm-hashes', mountPath: SPIRE_SERVER.tpmHashDir, readOnly: true });
+    dataVolumes.push({ name: 'tpm-hashes', configMap: { name: tpm.hashesConfigMap } });
+  }
+  return {
+    initContainers: [{
+      name: 'tpm-plugin',
+      image: imageString(tpm.image),
+      ...containerCommand(tpm.image, ['cp', tpm.pluginPath ?? SPIRE_SERVER.tpmPluginImagePath, target]),
+      resources: containerResources,
+      securityContext: RESTRICTED_CONTAINER,
+      volumeMounts: [{ name: 'tpm-plugin', mountPath: SPIRE_SERVER.tpmPluginDir }],
+    }],
+    mounts: [{ name: 'tpm-plugin', mountPath: SPIRE_SERVER.tpmPluginDir, readOnly: true }],
+    volumes: [{ name: 'tpm-plugin', emptyDir: {} }],
+    dataMounts,
+    dataVolumes,
+  };
 }
 
 /**

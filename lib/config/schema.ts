@@ -477,6 +477,12 @@ const configMapKeySchema = z.strictObject({
   key: z.string().describe('Key in the ConfigMap.'),
 });
 
+/* pkg/server/plugin/nodeattestor/x509pop/x509pop.go Config and buildConfig: both must be greater than 0. */
+const x509popLimits = {
+  maxIntermediates: z.number().optional().describe('max_intermediates: the most intermediate certificates an agent may present. Default: 5, SPIRE\'s.'),
+  maxRsaKeySize: z.number().optional().describe('max_rsa_key_size: the largest RSA key, in bits, of the agent\'s certificate. Default: 8192, SPIRE\'s.'),
+};
+
 /** An extra NodeAttestor on the server, for SPIRE agents on virtual machines outside the clusters. */
 export const vmNodeAttestorSchema = z.discriminatedUnion('type', [
   z.strictObject({
@@ -512,6 +518,15 @@ export const vmNodeAttestorSchema = z.discriminatedUnion('type', [
     ),
     accountIdsForLocalValidation: z.array(z.string()).optional().describe('account_ids_for_local_validation: the AWS accounts whose instances may attest. None: any.'),
     partition: z.enum(['aws', 'aws-cn', 'aws-us-gov']).optional().describe('partition. Default: aws.'),
+    /* pkg/server/plugin/nodeattestor/awsiid/organization.go orgValidationConfig; iid.go validateOrganizationConfig. */
+    verifyOrganization: z.strictObject({
+      managementAccountId: z.string().describe('management_account_id: the 12-digit ID of the organization\'s management account.'),
+      assumeOrgRole: z.string().describe('assume_org_role: name of the role in the management account the server assumes to list the organization\'s accounts.'),
+      managementAccountRegion: z.string().optional().describe('management_account_region. Default: us-west-2, SPIRE\'s.'),
+      orgAccountMapTtl: durationSchema.optional().describe('org_account_map_ttl: how long the list of member accounts is cached; at least 1m. Default: 3m, SPIRE\'s.'),
+    }).optional().describe(
+      'verify_organization: admit only instances of accounts that are ACTIVE members of this AWS Organization. None: no organization check.',
+    ),
   }),
   z.strictObject({
     type: z.literal('join_token').describe(
@@ -523,12 +538,58 @@ export const vmNodeAttestorSchema = z.discriminatedUnion('type', [
     type: z.literal('x509pop').describe('VMs holding a certificate and key of a CA you run (SPIRE NodeAttestor x509pop, external_pki mode).'),
     caBundleConfigMap: configMapKeySchema.describe('Existing ConfigMap in the server namespace with the PEM CA bundle the VMs\' certificates chain to (ca_bundle_path).'),
     agentPathTemplate: z.string().optional().describe('agent_path_template, a Go template over the certificate. None: `/x509pop/{{ .Fingerprint }}`, SPIRE\'s default.'),
+    ...x509popLimits,
+  }),
+  /* pkg/server/plugin/nodeattestor/httpchallenge/httpchallenge.go Config and buildConfig. */
+  z.strictObject({
+    type: z.literal('http_challenge').describe(
+      'VMs that prove their DNS name (SPIRE NodeAttestor http_challenge): the agent serves a nonce on a port of the VM and the server '
+      + 'fetches it over plain HTTP from http://<hostname>:<port>/.well-known/spiffe/nodeattestor/http_challenge/<agentname>/challenge; '
+      + 'the agent ID is /spire/agent/http_challenge/<hostname>. The VM agent\'s own options (hostname, agentname, port, '
+      + 'advertised_port) are in its agent.conf, outside the estate.',
+    ),
+    allowedDnsPatterns: z.array(z.string()).describe(
+      'allowed_dns_patterns: Go regular expressions, one of which the hostname must match; each anchored with ^ and $ here, '
+      + 'since SPIRE also accepts a match anywhere in the name. At least one: SPIRE would otherwise admit any hostname the server can reach.',
+    ),
+    requiredPort: z.number().optional().describe('required_port: the one port agents may be challenged on. None: any port.'),
+    allowNonRootPorts: z.boolean().optional().describe(
+      'allow_non_root_ports: accept ports 1024 and above, which any user of the VM could bind. Default: true, SPIRE\'s.',
+    ),
+    tofu: z.boolean().optional().describe(
+      'tofu: trust on first use, a hostname attests once (later attempts are refused until its agent is evicted). May be false only '
+      + 'when the port is privileged: requiredPort below 1024, or allowNonRootPorts false without requiredPort. Default: true, SPIRE\'s.',
+    ),
+  }),
+  /* github.com/spiffe/spire-tpm-plugin v1.9.0 (module github.com/bloomberg/spire-tpm-plugin) pkg/server/server.go Config and Configure. */
+  z.strictObject({
+    type: z.literal('tpm_direct').describe(
+      'VMs with a TPM 2.0 proving their endorsement key (the third-party external plugin `tpm`, marked experimental upstream). '
+      + 'An init container copies the plugin binary from its image into the server pod and the PreSync validation; SPIRE starts it '
+      + 'only if its sha256 is pluginChecksum. The agent ID is /spire/agent/tpm/<public key hash>. Not proven by spire-server '
+      + 'validate or the e2e, which cannot build the plugin (README).',
+    ),
+    image: imageRefSchema.describe(
+      'The plugin\'s image, e.g. ghcr.io/spiffe/spire-tpm-plugin-tpm-attestor-server v1.9.0; pinned by digest where requireImageDigests.',
+    ),
+    pluginPath: z.string().optional().describe('Absolute path of the binary in the image. Default: `/app/tpm_attestor_server`, the upstream image\'s.'),
+    pluginChecksum: z.string().describe('plugin_checksum: the sha256 of the binary, 64 hex digits; SPIRE refuses to start a binary with another.'),
+    caConfigMap: z.string().optional().describe(
+      'Existing ConfigMap in the server namespace whose every key is a TPM manufacturer CA certificate (PEM or DER) that '
+      + 'endorsement key certificates must chain to (ca_path). None: no CA is trusted.',
+    ),
+    hashesConfigMap: z.string().optional().describe(
+      'Existing ConfigMap in the server namespace whose keys are the endorsement key public hashes allowed to attest, values '
+      + 'ignored (hash_path). None: no hash is allowed by name. At least one of caConfigMap and hashesConfigMap.',
+    ),
   }),
 ]).describe(
   'A NodeAttestor for agents on VMs outside the clusters (their workloads are registered as staticEntries under their agent '
   + 'ID). Not for the clusters\' own agents: on AKS every node of a pool shares the kubelet\'s managed identity, so their agent '
   + 'IDs would collide and SPIRE (trust on first use) would admit one node only; aws_iid likewise, since the controller manager '
-  + 'parents the clusters\' workload entries on agent IDs it derives from the Node, which an EC2 instance ID is not.',
+  + 'parents the clusters\' workload entries on agent IDs it derives from the Node, which an EC2 instance ID is not; http_challenge '
+  + 'likewise, since the server would have to reach every node by its name over plain HTTP, and proves less than k8s_psat, which '
+  + 'every cluster has; tpm_direct likewise, since the manager cannot derive an endorsement key hash from a Node.',
 );
 
 /*
@@ -784,7 +845,16 @@ export const serverSettingsSchema = z.strictObject({
  * also runs k8s_psat, so an environment can move its agents from one to the other.
  */
 export const agentNodeAttestorSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('k8s_psat').describe('A projected ServiceAccount token the server checks with the TokenReview API.') }),
+  /* pkg/server/plugin/nodeattestor/k8spsat/psat.go ClusterConfig: service_account_allow_list and audience are the agents' own (not options). */
+  z.strictObject({
+    type: z.literal('k8s_psat').describe('A projected ServiceAccount token the server checks with the TokenReview API.'),
+    allowedNodeLabelKeys: z.array(z.string()).optional().describe(
+      'Node label keys that become agent selectors `k8s_psat:agent_node_label:<key>:<value>` (server allowed_node_label_keys, every cluster). None: none.',
+    ),
+    allowedPodLabelKeys: z.array(z.string()).optional().describe(
+      'Agent pod label keys that become agent selectors `k8s_psat:agent_pod_label:<key>:<value>` (server allowed_pod_label_keys, every cluster). None: none.',
+    ),
+  }),
   z.strictObject({
     type: z.literal('gcp_iit').describe(
       'The GCE instance identity token of the node (SPIRE NodeAttestor gcp_iit): GKE nodes. Agents keep their data on the node '
@@ -810,6 +880,7 @@ export const agentNodeAttestorSchema = z.discriminatedUnion('type', [
     nodeCertificateDir: z.string().describe('Absolute directory on every node holding its certificate and key, mounted read-only into the agent; the files are never in Git.'),
     certificateFile: z.string().optional().describe('File name of the node certificate (PEM) in nodeCertificateDir (agent certificate_path). None: `node.crt`.'),
     keyFile: z.string().optional().describe('File name of the node\'s private key (PEM) in nodeCertificateDir (agent private_key_path). None: `node.key`.'),
+    ...x509popLimits,
   }),
 ]).describe('The NodeAttestor the clusters\' agents use: `k8s_psat` (any cluster), `gcp_iit` (GKE) or `x509pop` (node certificates).');
 

@@ -51,6 +51,17 @@ export const SPIRE_SERVER = {
   /** The x509pop NodeAttestor's CA bundle (ca_bundle_path), from its ConfigMap. */
   x509popCaDir: '/run/spire/x509pop-ca',
   x509popCaFile: 'ca-bundle.pem',
+  /**
+   * The tpm_direct NodeAttestor, an external plugin (github.com/spiffe/spire-tpm-plugin, named `tpm`): where an
+   * init container copies its binary (plugin_cmd), where the binary is in the upstream image, and the
+   * directories of endorsement key CAs (ca_path) and allowed public key hashes (hash_path), from ConfigMaps.
+   */
+  tpmPluginName: 'tpm',
+  tpmPluginDir: '/run/spire/plugins/tpm',
+  tpmPluginFile: 'tpm_attestor_server',
+  tpmPluginImagePath: '/app/tpm_attestor_server',
+  tpmCaDir: '/run/spire/tpm-direct/cas',
+  tpmHashDir: '/run/spire/tpm-direct/hashes',
   /** The client certificate and key the server authenticates to the database with, from `datastore.clientCertificateSecret`. */
   dbClientCertDir: '/run/spire/db-client',
   /** aws_pca: the supplemental bundle (supplemental_bundle_path), from a ConfigMap. */

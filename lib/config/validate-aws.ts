@@ -1,4 +1,5 @@
 import { ViolationDetails } from './violation';
+import { parseDuration } from '../duration';
 import { parseGoUrl } from './go-url';
 import { CONFIG_KEY, DNS_SUBDOMAIN } from './validate-fields';
 import { keyIdentifier } from './validate-cloud';
@@ -19,6 +20,8 @@ const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_ARN = new RegExp(`^arn:${PARTITION}:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$`);
 /** A role name: what aws_iid's assume_role takes (it builds the ARN from the agent's account). */
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+/** awsiid/organization.go orgAccountMinListTTL. */
+const ORG_ACCOUNT_MAP_MIN_TTL_MS = 60_000;
 const PCA_ARN = new RegExp(`^arn:${PARTITION}:acm-pca:[a-z0-9-]+:\\d{12}:certificate-authority/[0-9a-f-]{36}$`);
 const PCA_TEMPLATE_ARN = new RegExp(`^arn:${PARTITION}:acm-pca:::template/[A-Za-z0-9_]+/V\\d+$`);
 const SECRET_ARN = new RegExp(`^arn:${PARTITION}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[\\w/+=.@-]+$`);
@@ -122,6 +125,23 @@ export function checkAwsFields(env: EnvironmentConfig, report: Report): void {
     }
     for (const account of attestor.accountIdsForLocalValidation ?? []) {
       if (!ACCOUNT_ID.test(account)) report({ resource, field: `${field}.accountIdsForLocalValidation`, value: account, rule: 'is not a 12-digit AWS account ID', fix: 'use the account ID, e.g. 111122223333' });
+    }
+    // iid.go validateOrganizationConfig: both IDs present, the TTL a Go duration of at least 1m.
+    const organization = attestor.verifyOrganization;
+    if (organization) {
+      const orgField = `${field}.verifyOrganization`;
+      if (!ACCOUNT_ID.test(organization.managementAccountId)) {
+        report({ resource, field: `${orgField}.managementAccountId`, value: organization.managementAccountId, rule: 'is not a 12-digit AWS account ID', fix: 'give the organization\'s management account ID, e.g. 111122223333' });
+      }
+      if (!ROLE_NAME.test(organization.assumeOrgRole)) {
+        report({ resource, field: `${orgField}.assumeOrgRole`, value: organization.assumeOrgRole, rule: 'is not an IAM role name (aws_iid builds its ARN in the management account)', fix: 'give the role\'s name only, e.g. spire-server-list-accounts' });
+      }
+      if (organization.managementAccountRegion !== undefined) region(report, resource, `${orgField}.managementAccountRegion`, organization.managementAccountRegion);
+      const ttl = organization.orgAccountMapTtl;
+      const ttlMs = ttl === undefined ? undefined : parseDuration(ttl);
+      if (ttl !== undefined && (ttlMs === undefined || ttlMs < ORG_ACCOUNT_MAP_MIN_TTL_MS)) {
+        report({ resource, field: `${orgField}.orgAccountMapTtl`, value: ttl, rule: 'must be a Go duration of at least 1m (SPIRE aws_iid org_account_map_ttl)', fix: 'give e.g. 5m, or leave it out for 3m' });
+      }
     }
     const template = attestor.agentPathTemplate;
     if (template !== undefined && !template.startsWith('/')) {

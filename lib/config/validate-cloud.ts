@@ -192,6 +192,7 @@ export function checkCloudPlugins(env: EnvironmentConfig, report: Report): void 
     if (vmAttestorTypes.has(vmAttestor.type)) report({ resource, field: `${field}.type`, value: vmAttestor.type, rule: 'appears twice; SPIRE loads one plugin of a name', fix: 'keep one (azure_msi: list every tenant in it)' });
     vmAttestorTypes.add(vmAttestor.type);
     if (vmAttestor.type === 'aws_iid') continue; // lib/config/validate-aws.ts
+    if (vmAttestor.type === 'http_challenge' || vmAttestor.type === 'tpm_direct') continue; // lib/config/validate-node-attestors.ts
     // join_token.go buildConfig: no keys; tokens are made with `spire-server token generate`.
     if (vmAttestor.type === 'join_token') continue;
     if (vmAttestor.type === 'x509pop') {

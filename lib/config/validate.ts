@@ -13,6 +13,7 @@ import { datastoresOf, serverSettingsProblems } from './validate-server';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
 import { checkAwsFields } from './validate-aws';
 import { checkCloudPlugins } from './validate-cloud';
+import { checkNodeAttestors } from './validate-node-attestors';
 import { EnvironmentConfig, EstateConfig } from './types';
 import { caHomeOf, clusterTrustDomain, topologyOf, topologyProblems } from './topology';
 import { exposureProblems } from './exposure';
@@ -134,6 +135,7 @@ export function validateEstate(estate: EstateConfig): string[] {
     checkEnvironmentFields(env, (details) => report(where, details));
     checkCloudPlugins(env, (details) => report(where, details));
     checkAwsFields(env, (details) => report(where, details));
+    checkNodeAttestors(env, (details) => report(where, details));
     problems.push(...datastoreProblems(env, where));
     problems.push(...serverSettingsProblems(env, where));
     problems.push(...productionProblems(env, where));

@@ -148,11 +148,41 @@ export type ServerNodeAttestor =
     readonly agentPathTemplate?: string;
     readonly accountIdsForLocalValidation?: readonly string[];
     readonly partition?: string;
+    /** nodeattestor/awsiid/organization.go orgValidationConfig. */
+    readonly verifyOrganization?: {
+      readonly managementAccountId: string;
+      readonly assumeOrgRole: string;
+      readonly managementAccountRegion?: string;
+      readonly orgAccountMapTtl?: string;
+    };
   }
   /** Tokens are made with `spire-server token generate`; the plugin takes no options. */
   | { readonly type: 'join_token' }
   /** external_pki mode: the CA bundle is a file; none agentPathTemplate: SPIRE's `/x509pop/<fingerprint>`. */
-  | { readonly type: 'x509pop'; readonly caBundlePath: string; readonly agentPathTemplate?: string };
+  | {
+    readonly type: 'x509pop';
+    readonly caBundlePath: string;
+    readonly agentPathTemplate?: string;
+    readonly maxIntermediates?: number;
+    readonly maxRsaKeySize?: number;
+  }
+  /** An external plugin (spire-tpm-plugin pkg/server/server.go Config): SPIRE starts `pluginCmd` if its sha256 is `pluginChecksum`. */
+  | {
+    readonly type: 'tpm_direct';
+    readonly pluginName: string;
+    readonly pluginCmd: string;
+    readonly pluginChecksum: string;
+    readonly caPath?: string;
+    readonly hashPath?: string;
+  }
+  /** nodeattestor/httpchallenge/httpchallenge.go Config: none of the optional keys means SPIRE's default. */
+  | {
+    readonly type: 'http_challenge';
+    readonly allowedDnsPatterns: readonly string[];
+    readonly requiredPort?: number;
+    readonly allowNonRootPorts?: boolean;
+    readonly tofu?: boolean;
+  };
 
 export type ServerBundlePublisher =
   | {
@@ -239,6 +269,9 @@ export interface ServerConfOptions {
     readonly audience: readonly string[];
     /** A cluster the server does not run in: the kubeconfig it reviews that cluster's tokens with. */
     readonly kubeConfigFile?: string;
+    /** Label keys of the agent's Node and pod that become agent selectors; none: none. */
+    readonly allowedNodeLabelKeys?: readonly string[];
+    readonly allowedPodLabelKeys?: readonly string[];
   }[];
   /** Where the trust bundle is published for agents (BundlePublisher k8s_configmap). */
   readonly bundle: {
@@ -475,7 +508,32 @@ function upstreamAuthority(options: ServerUpstreamAuthority): HclBlock {
 function nodeAttestor(options: ServerNodeAttestor): HclBlock {
   if (options.type === 'join_token') return plugin('NodeAttestor', 'join_token', []);
   if (options.type === 'x509pop') {
-    return plugin('NodeAttestor', 'x509pop', [['ca_bundle_path', options.caBundlePath], ['agent_path_template', options.agentPathTemplate]]);
+    return plugin('NodeAttestor', 'x509pop', [
+      ['ca_bundle_path', options.caBundlePath],
+      ['agent_path_template', options.agentPathTemplate],
+      ['max_intermediates', options.maxIntermediates],
+      ['max_rsa_key_size', options.maxRsaKeySize],
+    ]);
+  }
+  if (options.type === 'tpm_direct') {
+    // pkg/common/catalog/config.go: plugin_cmd makes it external, plugin_checksum is its sha256 (external.go buildSecureConfig).
+    return {
+      block: 'NodeAttestor',
+      labels: [options.pluginName],
+      body: [
+        ['plugin_cmd', options.pluginCmd],
+        ['plugin_checksum', options.pluginChecksum],
+        { block: 'plugin_data', body: [['ca_path', options.caPath], ['hash_path', options.hashPath]] },
+      ],
+    };
+  }
+  if (options.type === 'http_challenge') {
+    return plugin('NodeAttestor', 'http_challenge', [
+      ['allowed_dns_patterns', [...options.allowedDnsPatterns]],
+      ['required_port', options.requiredPort],
+      ['allow_non_root_ports', options.allowNonRootPorts],
+      ['tofu', options.tofu],
+    ]);
   }
   if (options.type === 'gcp_iit') {
     return plugin('NodeAttestor', 'gcp_iit', [
@@ -496,6 +554,15 @@ function nodeAttestor(options: ServerNodeAttestor): HclBlock {
       ['agent_path_template', options.agentPathTemplate],
       ['account_ids_for_local_validation', options.accountIdsForLocalValidation ? [...options.accountIdsForLocalValidation] : undefined],
       ['partition', options.partition],
+      options.verifyOrganization ? {
+        block: 'verify_organization',
+        body: [
+          ['management_account_id', options.verifyOrganization.managementAccountId],
+          ['assume_org_role', options.verifyOrganization.assumeOrgRole],
+          ['management_account_region', options.verifyOrganization.managementAccountRegion],
+          ['org_account_map_ttl', options.verifyOrganization.orgAccountMapTtl],
+        ],
+      } : undefined,
     ]);
   }
   const tenants = Object.fromEntries(options.tenants.map((tenant) => [tenant.tenantId, Object.fromEntries(Object.entries({
@@ -608,6 +675,8 @@ export function renderServerConf(options: ServerConfOptions): string {
     service_account_allow_list: [...cluster.serviceAccountAllowList],
     audience: [...cluster.audience],
     ...(cluster.kubeConfigFile ? { kube_config_file: cluster.kubeConfigFile } : {}),
+    ...(cluster.allowedNodeLabelKeys ? { allowed_node_label_keys: [...cluster.allowedNodeLabelKeys] } : {}),
+    ...(cluster.allowedPodLabelKeys ? { allowed_pod_label_keys: [...cluster.allowedPodLabelKeys] } : {}),
   }]));
   const bundleTarget = (kubeconfigPath?: string) => ({
     configmap_name: options.bundle.configMapName,

@@ -5,7 +5,7 @@ import { NESTED_ROOT, SPIRE_SERVER, TLS_SECRET_KEYS } from '../config/spire-fact
 import { imageString } from '../config/versions';
 import { addChecks } from '../build/checks';
 import { RESTRICTED_CONTAINER, disruptionBudget, fileVolume, grant, httpProbe, podScheduling, podSecurityLabels, resources, restrictedPod } from '../build/k8s-helpers';
-import { controllerManagerConfig, serverCommand, serverConf, serverEnv, serverSecretVolumes, serverUpstreamVolumes } from '../build/spire-configs';
+import { controllerManagerConfig, serverCommand, serverConf, serverEnv, serverPluginBinaries, serverSecretVolumes, serverUpstreamVolumes } from '../build/spire-configs';
 import { parseDuration } from '../duration';
 import { ResolvedCluster, ResolvedServer } from '../resolve/model';
 import { SpireControllerManager } from './controller-manager';
@@ -204,6 +204,10 @@ export class SpireServer extends Construct {
     const upstreamFiles = serverUpstreamVolumes(server);
     mounts.push(...upstreamFiles.mounts);
     volumes.push(...upstreamFiles.volumes);
+    // Within the server's own requests: a pod reserves the larger of its init containers' and its containers' sum.
+    const plugins = serverPluginBinaries(server, resources(settings.resources));
+    mounts.push(...plugins.mounts, ...plugins.dataMounts);
+    volumes.push(...plugins.volumes, ...plugins.dataVolumes);
     if (datastore.type !== 'sqlite3' && (datastore.caConfigMap || datastore.caSecret)) {
       mounts.push({ name: 'db-ca', mountPath: SPIRE_SERVER.dbCaDir, readOnly: true });
       volumes.push(datastore.caSecret
@@ -260,6 +264,7 @@ export class SpireServer extends Construct {
             serviceAccountName: server.serviceAccountName,
             ...podScheduling(server.pod),
             securityContext: restrictedPod(1000),
+            ...(plugins.initContainers.length > 0 ? { initContainers: plugins.initContainers } : {}),
             containers: [
               {
                 name: 'spire-server',

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SPIRE_SERVER } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
-import { serverCommand, serverConf, serverEnv, serverSecretVolumes } from '../build/spire-configs';
+import { serverCommand, serverConf, serverEnv, serverPluginBinaries, serverSecretVolumes } from '../build/spire-configs';
 import { standardLabels } from '../resolve/labels';
 import { RESTRICTED_CONTAINER, fileVolume, restrictedPod } from '../build/k8s-helpers';
 import { ResolvedCluster } from '../resolve/model';
@@ -49,6 +49,7 @@ export class SpireSyncHooks extends Construct {
     if (props.preSyncValidation) {
       const secretFiles = serverSecretVolumes(server);
       const validateFiles = server.cloud.files.filter((file) => file.readByValidate);
+      const plugins = serverPluginBinaries(server, HOOK_RESOURCES);
       const labels = standardLabels(SpireSyncHooks.validateName, 'sync-hook', resolved.clusterName);
       new k8s.KubeConfigMap(this, 'ValidateConfig', {
         metadata: { name: SpireSyncHooks.validateName, namespace, labels, annotations: hookAnnotations('PreSync', -1) },
@@ -64,6 +65,7 @@ export class SpireSyncHooks extends Construct {
             spec: {
               restartPolicy: 'Never',
               securityContext: restrictedPod(1000),
+              ...(plugins.initContainers.length > 0 ? { initContainers: plugins.initContainers } : {}),
               containers: [{
                 name: 'validate',
                 image: imageString(images.spireServer),
@@ -78,6 +80,7 @@ export class SpireSyncHooks extends Construct {
                   { name: 'tmp', mountPath: '/tmp' },
                   ...secretFiles.mounts,
                   ...validateFiles.map((file) => ({ name: file.volume, mountPath: file.dir, readOnly: true })),
+                  ...plugins.mounts,
                 ],
               }],
               volumes: [
@@ -86,6 +89,7 @@ export class SpireSyncHooks extends Construct {
                 { name: 'tmp', emptyDir: {} },
                 ...secretFiles.volumes,
                 ...validateFiles.map(fileVolume),
+                ...plugins.volumes,
               ],
             },
           },
