@@ -10,6 +10,7 @@ import { upstreamProblems } from './validate-upstream';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
 import { checkAwsFields } from './validate-aws';
 import { checkCloudPlugins } from './validate-cloud';
+import { checkImagePullFields, checkWorkloadFields } from './validate-workloads';
 import { Datastore, EnvironmentConfig, EstateConfig } from './types';
 import { caHomeOf, clusterTrustDomain, topologyOf, topologyProblems } from './topology';
 import { exposureProblems } from './exposure';
@@ -59,6 +60,7 @@ export function validateEstate(estate: EstateConfig): string[] {
   }
 
   checkEstateFields(estate, (details) => report('estate', details));
+  checkImagePullFields(estate, (details) => report('estate', details));
 
   const environmentNames = new Set<string>();
   for (const [index, env] of estate.environments.entries()) {
@@ -119,6 +121,7 @@ export function validateEstate(estate: EstateConfig): string[] {
       }
     }
     checkEnvironmentFields(env, (details) => report(where, details));
+    checkWorkloadFields(env, (details) => report(where, details));
     checkCloudPlugins(env, (details) => report(where, details));
     checkAwsFields(env, (details) => report(where, details));
     problems.push(...datastoreProblems(env, where));

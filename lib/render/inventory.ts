@@ -5,6 +5,7 @@ import { teamFileOf } from '../config/team-identities';
 import { pendingFederations, trustDomainsOf } from '../config/topology';
 import { EnvironmentConfig, EstateConfig, LabelSelectorSpec } from '../config/types';
 import { SPIRE_AGENT } from '../config/spire-facts';
+import { ImageRef, catalogueImages } from '../config/versions';
 import { samplePodFor } from '../identity/policy';
 import { sortedByCodePoint } from './kustomization';
 import { trustGraph } from './trust-graph';
@@ -208,9 +209,9 @@ export function renderInventory(estate: EstateConfig, clusters: readonly Cluster
   }
   lines.push(...exposureSection(clusters));
   lines.push('', '## Images', '', '| image | repository | tag | digest |', '|---|---|---|---|');
-  const images = estate.images as unknown as Record<string, { repository: string; tag: string; digest?: string }>;
-  for (const name of sortedByCodePoint(Object.keys(images))) {
-    const image = images[name];
+  const images = new Map<string, ImageRef>(catalogueImages(estate.images));
+  for (const name of sortedByCodePoint([...images.keys()])) {
+    const image = images.get(name)!;
     lines.push(`| ${name} | ${image.repository} | ${image.tag} | ${image.digest ? code(image.digest) : 'none recorded'} |`);
   }
   lines.push('');

@@ -9,6 +9,7 @@ import { NAMESPACE_LABEL, namespaceServiceAccountId } from '../identity/spiffe-i
 import { selectorLabels, standardLabels } from './labels';
 import { attestsOnce, parentIdTemplate, resolveAgentCloud, resolveServerCloud } from './cloud';
 import { AGENT_POD_DEFAULTS, OIDC_POD_DEFAULTS, SERVER_POD_DEFAULTS, csiDriverDefaults, resolvePodOptions } from './pods';
+import { AGENT_MAX_UNAVAILABLE_DEFAULT, PROBE_DEFAULTS, keyIdentifiedByPodName, mostServerReplicas, resolveImagePull, resolveProbes, resolveServerWorkload } from './workloads';
 import {
   DownstreamRegistration, ResolvedAgent, ResolvedCertificate, ResolvedCluster, ResolvedControllerManager, ResolvedCsiDriver, ResolvedEstate,
   ResolvedExposure, ResolvedMesh, ResolvedNested, ResolvedOidcDiscoveryProvider, ResolvedServer, ResolvedUpstream,
@@ -124,10 +125,12 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
     podLabels,
     selector,
     pod: { ...pod, labels: { ...pod.labels, ...cloud.podLabels } },
-    disruptionBudget: settings.replicas > 1 ? { maxUnavailable: 1 } : undefined,
+    // An autoscaler that may run more than one replica gets the budget too: it protects whatever count it chose.
+    disruptionBudget: mostServerReplicas(settings) > 1 ? { maxUnavailable: 1 } : undefined,
+    workload: resolveServerWorkload(settings),
     cloud,
     persistentData: persistentData ? { storageSize: persistentData.storageSize, storageClass: persistentData.storageClass } : undefined,
-    expandEnv: (datastore.type === 'mysql' && !datastore.iamAuth) || cloud.configReadsEnv,
+    expandEnv: (datastore.type === 'mysql' && !datastore.iamAuth) || cloud.configReadsEnv || keyIdentifiedByPodName(settings),
     upstream: role.upstream,
     remoteClusters: [],
   };
@@ -178,6 +181,10 @@ function resolveAgent(environment: EnvironmentConfig, cluster: ClusterConfig): R
     pod: resolvePodOptions(environment.agent.pod, AGENT_POD_DEFAULTS, podLabels, selector),
     cloud: resolveAgentCloud(environment.agent),
     dataOnHost: attestsOnce(environment.agent.nodeAttestor),
+    workload: {
+      maxUnavailable: environment.agent.workload?.maxUnavailable ?? AGENT_MAX_UNAVAILABLE_DEFAULT,
+      probes: resolveProbes(environment.agent.workload?.probes, PROBE_DEFAULTS.agent),
+    },
   };
 }
 
@@ -216,6 +223,7 @@ function resolveOidc(environment: EnvironmentConfig, cluster: ClusterConfig, ser
     replicas,
     pod: resolvePodOptions(settings.pod, OIDC_POD_DEFAULTS, labels, selector),
     disruptionBudget: replicas > 1 ? { maxUnavailable: 1 } : undefined,
+    probes: resolveProbes(settings.probes, PROBE_DEFAULTS.oidcDiscoveryProvider),
     identity: {
       name,
       spiffeIDTemplate: namespaceServiceAccountId(),
@@ -340,6 +348,7 @@ export function resolveCluster(written: EnvironmentConfig, cluster: ClusterConfi
     environment,
     cluster,
     images,
+    imagePull: resolveImagePull(images),
     where: `${environment.name}/${cluster.name}`,
     outputPath: `${environment.name}/${cluster.name}`,
     trustDomain: environment.trustDomain,
@@ -457,6 +466,7 @@ function resolveRootServer(environment: EnvironmentConfig, root: NestedRoot, hos
     environment,
     cluster: host,
     images,
+    imagePull: resolveImagePull(images),
     where: `${environment.name}/${host.name} (root)`,
     outputPath: `${environment.name}/${host.name}`,
     trustDomain: environment.trustDomain,
@@ -509,6 +519,7 @@ function resolveNested(environment: EnvironmentConfig, cluster: ClusterConfig, i
     environment,
     cluster,
     images,
+    imagePull: resolveImagePull(images),
     where: `${environment.name}/${cluster.name} (root agents)`,
     outputPath: `${environment.name}/${cluster.name}`,
     trustDomain: environment.trustDomain,

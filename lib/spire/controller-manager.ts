@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CONTROLLER_MANAGER, CONTROLLER_MANAGER_BIN, SPIRE_SERVER } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
-import { RESTRICTED_CONTAINER, grant, httpProbe, resources } from '../build/k8s-helpers';
+import { RESTRICTED_CONTAINER, grant, httpProbe, imagePullPolicy, resources } from '../build/k8s-helpers';
 import { controllerManagerConfig } from '../build/spire-configs';
 import { ResolvedCluster } from '../resolve/model';
 
@@ -47,6 +47,7 @@ export class SpireControllerManager extends Construct {
     this.container = {
       name: 'spire-controller-manager',
       image: imageString(resolved.images.controllerManager),
+      ...imagePullPolicy(resolved.imagePull),
       ...containerCommand(resolved.images.controllerManager, [CONTROLLER_MANAGER_BIN, `--config=${CONTROLLER_MANAGER.configDir}/${CONTROLLER_MANAGER.configFile}`]),
       env: [{ name: CONTROLLER_MANAGER.env.enableWebhooks, value: 'true' }],
       ports: [
@@ -54,8 +55,8 @@ export class SpireControllerManager extends Construct {
         { name: 'cm-metrics', containerPort: manager.ports.metrics, protocol: 'TCP' },
         { name: 'cm-healthz', containerPort: manager.ports.health, protocol: 'TCP' },
       ],
-      livenessProbe: httpProbe(CONTROLLER_MANAGER.healthPaths.live, 'cm-healthz', { initialDelaySeconds: 5, periodSeconds: 10 }),
-      readinessProbe: httpProbe(CONTROLLER_MANAGER.healthPaths.ready, 'cm-healthz', { initialDelaySeconds: 5, periodSeconds: 5 }),
+      livenessProbe: httpProbe(CONTROLLER_MANAGER.healthPaths.live, 'cm-healthz', server.workload.controllerManagerProbes.liveness),
+      readinessProbe: httpProbe(CONTROLLER_MANAGER.healthPaths.ready, 'cm-healthz', server.workload.controllerManagerProbes.readiness),
       resources: resources(server.settings.controllerManagerResources),
       securityContext: RESTRICTED_CONTAINER,
       volumeMounts: [

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CSI_DRIVER, CSI_DRIVER_BIN, CSI_NODE_DRIVER_REGISTRAR_BIN } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
-import { HARDENED_CONTAINER, httpProbe, podScheduling, resources } from '../build/k8s-helpers';
+import { HARDENED_CONTAINER, httpProbe, imagePullPolicy, imagePullSecrets, podScheduling, resources } from '../build/k8s-helpers';
 import { ResolvedCluster } from '../resolve/model';
 
 export interface SpiffeCsiDriverProps {
@@ -51,10 +51,12 @@ export class SpiffeCsiDriver extends Construct {
             serviceAccountName: driver.name,
             automountServiceAccountToken: false,
             ...podScheduling(driver.pod),
+            ...imagePullSecrets(resolved.imagePull),
             containers: [
               {
                 name: 'spiffe-csi-driver',
                 image: imageString(resolved.images.csiDriver),
+                ...imagePullPolicy(resolved.imagePull),
                 ...containerCommand(resolved.images.csiDriver, [
                   CSI_DRIVER_BIN,
                   '-workload-api-socket-dir', CSI_DRIVER.agentSocketDir,
@@ -77,6 +79,7 @@ export class SpiffeCsiDriver extends Construct {
               {
                 name: 'node-driver-registrar',
                 image: imageString(resolved.images.csiNodeDriverRegistrar),
+                ...imagePullPolicy(resolved.imagePull),
                 ...containerCommand(resolved.images.csiNodeDriverRegistrar, [
                   CSI_NODE_DRIVER_REGISTRAR_BIN,
                   '-csi-address', csiSocket,
