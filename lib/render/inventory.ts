@@ -178,6 +178,32 @@ function exposureSection(clusters: readonly ClusterChart[]): string[] {
  * attestation per cluster, every identity (where it came from, which pods it selects, effective TTLs,
  * DNS names, admin, federation) and the static entries. Rows are ordered by name (code point).
  */
+/**
+ * The registry Secrets every pod names (images.pullSecrets) and the namespaces they must exist in: the
+ * kubelet reads a pod's imagePullSecrets from the pod's own namespace, and the trees never carry them.
+ */
+function pullSecretsSection(estate: EstateConfig, clusters: readonly ClusterChart[]): string[] {
+  const secrets = estate.images.pullSecrets ?? [];
+  if (secrets.length === 0) return [];
+  const lines = [
+    `Every pod pulls its images with the Secrets ${secrets.map(code).join(', ')} (kubernetes.io/dockerconfigjson, created out of band), `
+    + 'which must exist in each of these namespaces:',
+    '',
+    '| cluster | namespaces |',
+    '|---|---|',
+  ];
+  for (const chart of clusters) {
+    const namespaces = new Set(chart.node.findAll()
+      .filter((construct): construct is ApiObject => construct instanceof ApiObject)
+      .map((object) => object.toJson())
+      .filter((manifest) => manifest.spec?.template?.spec?.imagePullSecrets !== undefined)
+      .map((manifest) => manifest.metadata.namespace as string));
+    lines.push(`| ${chart.context.where} | ${sortedByCodePoint([...namespaces]).map(code).join(', ')} |`);
+  }
+  lines.push('');
+  return lines;
+}
+
 export function renderInventory(estate: EstateConfig, clusters: readonly ClusterChart[]): string {
   const lines = [
     '# SPIRE estate inventory',
@@ -214,7 +240,7 @@ export function renderInventory(estate: EstateConfig, clusters: readonly Cluster
     const image = images.get(name)!;
     lines.push(`| ${name} | ${image.repository} | ${image.tag} | ${image.digest ? code(image.digest) : 'none recorded'} |`);
   }
-  lines.push('');
+  lines.push('', ...pullSecretsSection(estate, clusters));
 
   for (const env of estate.environments) {
     const charts = clusters.filter((candidate) => candidate.context.environment.name === env.name);
