@@ -1,5 +1,5 @@
 /**
- * npm run e2e [-- --level config|examples|api|live|federation|topologies|gitops|upgrade|mutations]... [--dist DIR] [--keep]
+ * npm run e2e [-- --level config|examples|api|live|federation|topologies|gitops|upgrade|workloads|mutations]... [--dist DIR] [--keep]
  *
  * Proves dist/ on the real programs: SPIRE server, agent, OIDC discovery provider, controller manager,
  * kube-apiserver and etcd, built from their Go modules (e2e/go) at the versions the project ships.
@@ -18,6 +18,7 @@ import { clusterLevels } from './levels/cluster';
 import { gitopsLevel } from './levels/gitops';
 import { examplesLevel } from './levels/examples';
 import { topologiesLevel } from './levels/topologies';
+import { workloadsLevel } from './levels/workloads';
 import { upgradeLevel } from './levels/upgrade';
 import { MUTATIONS, copyDist } from './mutations';
 import { EXTERNAL_CRD_MODULES, downloadCrdDirs } from './external-crds';
@@ -25,7 +26,7 @@ import { Pki, read } from './pki';
 import { PrerequisiteValues } from './prerequisites';
 
 const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
-const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'upgrade', 'mutations'] as const;
+const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'upgrade', 'workloads', 'mutations'] as const;
 type Level = typeof LEVELS[number];
 
 interface Options { levels: Level[]; dist: string; shared: string; keep: boolean; trees: string[] }
@@ -122,6 +123,9 @@ async function main(): Promise<number> {
     }
     if (options.levels.includes('upgrade')) {
       await stage('level upgrade: the previous minor SPIRE hands its datastore to the shipped one', () => upgradeLevel(trees, report, { workDir, binaries, values }));
+    }
+    if (options.levels.includes('workloads')) {
+      await stage('level workloads: the server as a Deployment with an autoscaler (examples/gcp) on kube-apiserver', () => workloadsLevel(report, { workDir, binaries }));
     }
     if (options.levels.includes('mutations')) {
       await stage('mutations: each must make the e2e fail', () => mutationStage(options, report, { workDir, binaries, values }));
