@@ -274,8 +274,10 @@ export class SpireServer extends Construct {
   /**
    * The HorizontalPodAutoscaler that owns the replica count. Its metrics are the spire-server container's
    * (ContainerResource, stable since Kubernetes 1.30), never the controller manager's beside it. The workload
-   * leaves `replicas` out: Argo CD compares only the fields its desired manifest sets, and Flux's server-side
-   * apply owns only those, so neither resets the count the autoscaler chose.
+   * leaves `replicas` out: Argo CD's diff is a three-way merge of the last applied manifest, the desired one
+   * and the live object (argoproj/gitops-engine pkg/diff/diff.go ThreeWayDiff), so a field absent from both
+   * manifests is never compared or reset; Flux's server-side apply owns only the fields its manifest sets
+   * (the e2e workloads level re-applies the Deployment after a scale and checks the count is kept).
    */
   private createAutoscaler(server: ResolvedServer, autoscaling: NonNullable<ResolvedServer['workload']['autoscaling']>): void {
     const target = (resource: 'cpu' | 'memory', percent: number | undefined): k8s.MetricSpecV2[] => (percent === undefined ? [] : [{
