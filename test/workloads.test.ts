@@ -64,6 +64,9 @@ describe('defaults (what dist/ has)', () => {
     expect(timing(container(agent.spec.template, 'spire-agent').livenessProbe)).toStrictEqual([15, 60, 3, 2]);
     expect(timing(container(agent.spec.template, 'spire-agent').readinessProbe)).toStrictEqual([10, 30, 3, 3]);
     expect(agent.spec.updateStrategy.rollingUpdate.maxUnavailable).toBe(1);
+    const registrar = container(one(objects, 'DaemonSet', 'spiffe-csi-driver').spec.template, 'node-driver-registrar');
+    expect(timing(registrar.livenessProbe)).toStrictEqual([5, 10, 3, 3]);
+    expect(timing(registrar.readinessProbe)).toStrictEqual([5, 10, 3, 3]);
   });
 
   test('no pull secrets and no pull policy on SPIRE\'s pods', () => {
@@ -149,7 +152,11 @@ describe('tuning', () => {
           controllerManagerProbes: { liveness: { initialDelaySeconds: 30 } },
         },
       },
-      agent: { ...env.agent, workload: { maxUnavailable: 3, probes: { readiness: { periodSeconds: 10 } } } },
+      agent: {
+        ...env.agent,
+        workload: { maxUnavailable: 3, probes: { readiness: { periodSeconds: 10 } } },
+        csiDriverWorkload: { maxUnavailable: 2, probes: { liveness: { timeoutSeconds: 5 } } },
+      },
       oidcDiscovery: { domains: ['oidc.example.org'], resources: env.server.resources, probes: { liveness: { failureThreshold: 5 } } },
     });
     const statefulSet = one(objects, 'StatefulSet', 'spire-server');
@@ -162,6 +169,9 @@ describe('tuning', () => {
     const agent = one(objects, 'DaemonSet', 'spire-agent');
     expect(agent.spec.updateStrategy.rollingUpdate.maxUnavailable).toBe(3);
     expect(container(agent.spec.template, 'spire-agent').readinessProbe).toMatchObject({ initialDelaySeconds: 10, periodSeconds: 10 });
+    const csi = one(objects, 'DaemonSet', 'spiffe-csi-driver');
+    expect(csi.spec.updateStrategy.rollingUpdate.maxUnavailable).toBe(2);
+    expect(container(csi.spec.template, 'node-driver-registrar').livenessProbe).toMatchObject({ initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
     const oidc = one(objects, 'Deployment', 'spire-oidc-discovery-provider');
     expect(container(oidc.spec.template, 'spiffe-oidc-discovery-provider').livenessProbe).toMatchObject({ failureThreshold: 5, periodSeconds: 10 });
   });
@@ -238,12 +248,12 @@ describe('refusals', () => {
         ...env.server,
         workload: { terminationGracePeriodSeconds: -1, probes: { liveness: { periodSeconds: 0, initialDelaySeconds: 1.5 } }, autoscaling: { minReplicas: 2, maxReplicas: 2, targetCPUUtilizationPercentage: 0 } },
       },
-      agent: { ...env.agent, workload: { maxUnavailable: 0, probes: { readiness: { failureThreshold: 0, timeoutSeconds: 0 } } } },
+      agent: { ...env.agent, workload: { maxUnavailable: 0, probes: { readiness: { failureThreshold: 0, timeoutSeconds: 0 } } }, csiDriverWorkload: { maxUnavailable: 1.5 } },
     }).join('\n');
     for (const field of [
       'server.workload.terminationGracePeriodSeconds', 'server.workload.probes.liveness.periodSeconds', 'server.workload.probes.liveness.initialDelaySeconds',
       'server.workload.autoscaling.targetCPUUtilizationPercentage', 'agent.workload.maxUnavailable', 'agent.workload.probes.readiness.failureThreshold',
-      'agent.workload.probes.readiness.timeoutSeconds',
+      'agent.workload.probes.readiness.timeoutSeconds', 'agent.csiDriverWorkload.maxUnavailable',
     ]) {
       expect(problems).toContain(`${field}: must be a whole number`);
     }

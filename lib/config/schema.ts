@@ -796,6 +796,16 @@ export const agentSettingsSchema = z.strictObject({
       + 'readiness initialDelaySeconds 10, periodSeconds 30, timeoutSeconds 3, failureThreshold 3.',
     ),
   }).optional().describe('The agents\' DaemonSet: its rolling update and probes. None: the defaults named in its fields.'),
+  csiDriverWorkload: z.strictObject({
+    maxUnavailable: z.number().optional().describe(
+      'CSI driver pods the DaemonSet\'s rolling update replaces at once (at least 1); a node without its driver mounts no new '
+      + 'Workload API volumes meanwhile. None: 1.',
+    ),
+    probes: probesSchema.optional().describe(
+      'node-driver-registrar container probes (its /healthz checks the driver\'s CSI socket; the driver itself serves no health '
+      + 'endpoint). Defaults: liveness and readiness initialDelaySeconds 5, periodSeconds 10, timeoutSeconds 3, failureThreshold 3.',
+    ),
+  }).optional().describe('The CSI driver\'s DaemonSet: its rolling update and the registrar\'s probes. None: the defaults named in its fields.'),
 }).describe('The SPIRE agent and the SPIFFE CSI driver on every node.');
 
 // ---------------------------------------------------------------------------------------- identities

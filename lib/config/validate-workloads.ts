@@ -39,8 +39,10 @@ export function checkWorkloadFields(env: EnvironmentConfig, report: Report): voi
   probes(report, resource, 'server.workload.controllerManagerProbes', workload?.controllerManagerProbes);
   probes(report, resource, 'agent.workload.probes', env.agent?.workload?.probes);
   probes(report, resource, 'oidcDiscovery.probes', env.oidcDiscovery?.probes);
+  probes(report, resource, 'agent.csiDriverWorkload.probes', env.agent?.csiDriverWorkload?.probes);
   integerAtLeast(report, resource, 'server.workload.terminationGracePeriodSeconds', workload?.terminationGracePeriodSeconds, 0, 'give seconds, e.g. 30');
   integerAtLeast(report, resource, 'agent.workload.maxUnavailable', env.agent?.workload?.maxUnavailable, 1, 'give a count of agents, e.g. 1');
+  integerAtLeast(report, resource, 'agent.csiDriverWorkload.maxUnavailable', env.agent?.csiDriverWorkload?.maxUnavailable, 1, 'give a count of driver pods, e.g. 1');
   const autoscaling = workload?.autoscaling;
   if (autoscaling) {
     integerAtLeast(report, resource, 'server.workload.autoscaling.minReplicas', autoscaling.minReplicas, 1, 'give a count, e.g. 2');

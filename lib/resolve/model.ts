@@ -218,6 +218,8 @@ export interface ResolvedCsiDriver {
   readonly labels: Record<string, string>;
   readonly selector: Record<string, string>;
   readonly pod: ResolvedPodOptions;
+  /** The DaemonSet's rolling update and the node-driver-registrar's probes. */
+  readonly workload: { readonly maxUnavailable: number; readonly probes: ResolvedProbes };
 }
 
 export interface ResolvedOidcDiscoveryProvider {

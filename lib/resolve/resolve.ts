@@ -9,7 +9,7 @@ import { NAMESPACE_LABEL, namespaceServiceAccountId } from '../identity/spiffe-i
 import { selectorLabels, standardLabels } from './labels';
 import { attestsOnce, parentIdTemplate, resolveAgentCloud, resolveServerCloud } from './cloud';
 import { AGENT_POD_DEFAULTS, OIDC_POD_DEFAULTS, SERVER_POD_DEFAULTS, csiDriverDefaults, resolvePodOptions } from './pods';
-import { AGENT_MAX_UNAVAILABLE_DEFAULT, PROBE_DEFAULTS, keyIdentifiedByPodName, mostServerReplicas, resolveImagePull, resolveProbes, resolveServerWorkload } from './workloads';
+import { AGENT_MAX_UNAVAILABLE_DEFAULT, CSI_DRIVER_MAX_UNAVAILABLE_DEFAULT, PROBE_DEFAULTS, keyIdentifiedByPodName, mostServerReplicas, resolveImagePull, resolveProbes, resolveServerWorkload } from './workloads';
 import {
   DownstreamRegistration, ResolvedAgent, ResolvedCertificate, ResolvedCluster, ResolvedControllerManager, ResolvedCsiDriver, ResolvedEstate,
   ResolvedExposure, ResolvedMesh, ResolvedNested, ResolvedOidcDiscoveryProvider, ResolvedServer, ResolvedUpstream,
@@ -202,6 +202,10 @@ function resolveCsiDriver(environment: EnvironmentConfig, cluster: ClusterConfig
     labels,
     selector,
     pod: resolvePodOptions(environment.agent.csiDriverPod, csiDriverDefaults(agent.pod), labels, selector),
+    workload: {
+      maxUnavailable: environment.agent.csiDriverWorkload?.maxUnavailable ?? CSI_DRIVER_MAX_UNAVAILABLE_DEFAULT,
+      probes: resolveProbes(environment.agent.csiDriverWorkload?.probes, PROBE_DEFAULTS.csiNodeDriverRegistrar),
+    },
   };
 }
 

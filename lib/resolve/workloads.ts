@@ -25,10 +25,12 @@ export const PROBE_DEFAULTS = {
   controllerManager: { liveness: timing(5, 10), readiness: timing(5, 5) },
   agent: { liveness: timing(15, 60, 2), readiness: timing(10, 30) },
   oidcDiscoveryProvider: { liveness: timing(5, 10), readiness: timing(5, 5) },
+  csiNodeDriverRegistrar: { liveness: timing(5, 10), readiness: timing(5, 10) },
 } as const satisfies Record<string, ResolvedProbes>;
 
-/** The agents' DaemonSet replaces this many at a time when the estate does not say. */
+/** The agents' and the CSI driver's DaemonSets replace this many at a time when the estate does not say. */
 export const AGENT_MAX_UNAVAILABLE_DEFAULT = 1;
+export const CSI_DRIVER_MAX_UNAVAILABLE_DEFAULT = 1;
 /**
  * The hardened chart's autoscaling default when neither target is given: the spire-server containers at
  * four fifths of their CPU request (a fraction here, so the number is not mistaken for a port of SPIRE's).

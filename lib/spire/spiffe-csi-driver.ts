@@ -44,7 +44,7 @@ export class SpiffeCsiDriver extends Construct {
       metadata: { name: driver.name, namespace: driver.namespace, labels },
       spec: {
         selector: { matchLabels: driver.selector },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(driver.workload.maxUnavailable) } },
         template: {
           metadata: { labels: driver.pod.labels, ...(Object.keys(driver.pod.annotations).length > 0 ? { annotations: driver.pod.annotations } : {}) },
           spec: {
@@ -87,8 +87,8 @@ export class SpiffeCsiDriver extends Construct {
                   '-health-port', String(driver.registrarHealthPort),
                 ]),
                 ports: [{ name: 'healthz', containerPort: driver.registrarHealthPort, protocol: 'TCP' }],
-                livenessProbe: httpProbe(CSI_DRIVER.registrarHealthPath, 'healthz', { initialDelaySeconds: 5, periodSeconds: 10 }),
-                readinessProbe: httpProbe(CSI_DRIVER.registrarHealthPath, 'healthz', { initialDelaySeconds: 5, periodSeconds: 10 }),
+                livenessProbe: httpProbe(CSI_DRIVER.registrarHealthPath, 'healthz', driver.workload.probes.liveness),
+                readinessProbe: httpProbe(CSI_DRIVER.registrarHealthPath, 'healthz', driver.workload.probes.readiness),
                 resources: resources(settings.csiDriverResources),
                 securityContext: HARDENED_CONTAINER,
                 volumeMounts: [
