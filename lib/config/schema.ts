@@ -802,8 +802,8 @@ export const agentSettingsSchema = z.strictObject({
       + 'Workload API volumes meanwhile. None: 1.',
     ),
     probes: probesSchema.optional().describe(
-      'node-driver-registrar container probes (its /healthz checks the driver\'s CSI socket; the driver itself serves no health '
-      + 'endpoint). Defaults: liveness and readiness initialDelaySeconds 5, periodSeconds 10, timeoutSeconds 3, failureThreshold 3.',
+      'node-driver-registrar container probes (its health endpoint checks the driver\'s CSI socket; the driver itself serves none '
+      + 'of its own). Defaults: liveness and readiness initialDelaySeconds 5, periodSeconds 10, timeoutSeconds 3, failureThreshold 3.',
     ),
   }).optional().describe('The CSI driver\'s DaemonSet: its rolling update and the registrar\'s probes. None: the defaults named in its fields.'),
 }).describe('The SPIRE agent and the SPIFFE CSI driver on every node.');
