@@ -1,5 +1,5 @@
 /**
- * npm run e2e [-- --level config|examples|api|live|federation|topologies|gitops|upgrade|upstream|workload-attestation|server-settings|controller-manager|node-attestation|mutations]... [--dist DIR] [--keep]
+ * npm run e2e [-- --level config|examples|api|live|federation|topologies|gitops|upgrade|upstream|workload-attestation|server-settings|controller-manager|node-attestation|workloads|mutations]... [--dist DIR] [--keep]
  *
  * Proves dist/ on the real programs: SPIRE server, agent, OIDC discovery provider, controller manager,
  * kube-apiserver and etcd, built from their Go modules (e2e/go) at the versions the project ships.
@@ -18,6 +18,7 @@ import { clusterLevels } from './levels/cluster';
 import { gitopsLevel } from './levels/gitops';
 import { examplesLevel } from './levels/examples';
 import { topologiesLevel } from './levels/topologies';
+import { workloadsLevel } from './levels/workloads';
 import { upgradeLevel } from './levels/upgrade';
 import { upstreamLevel } from './levels/upstream';
 import { workloadAttestationLevel } from './levels/workload-attestation';
@@ -30,7 +31,7 @@ import { Pki, read } from './pki';
 import { PrerequisiteValues } from './prerequisites';
 
 const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
-const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'upgrade', 'upstream', 'workload-attestation', 'server-settings', 'controller-manager', 'node-attestation', 'mutations'] as const;
+const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'upgrade', 'upstream', 'workload-attestation', 'server-settings', 'controller-manager', 'node-attestation', 'workloads', 'mutations'] as const;
 type Level = typeof LEVELS[number];
 
 interface Options { levels: Level[]; dist: string; shared: string; keep: boolean; trees: string[] }
@@ -142,6 +143,9 @@ async function main(): Promise<number> {
     }
     if (options.levels.includes('node-attestation')) {
       await stage('level node-attestation: the on-prem example\'s http_challenge with the real server and agents', () => nodeAttestationLevel(report, { workDir, binaries }));
+    }
+    if (options.levels.includes('workloads')) {
+      await stage('level workloads: the server as a Deployment with an autoscaler (examples/gcp) on kube-apiserver', () => workloadsLevel(report, { workDir, binaries }));
     }
     if (options.levels.includes('mutations')) {
       await stage('mutations: each must make the e2e fail', () => mutationStage(options, report, { workDir, binaries, values }));

@@ -4,7 +4,7 @@
  */
 
 /** The counters of the summary line, in its order. */
-export const COUNTERS = ['configs', 'argv', 'objects', 'pss', 'rbac', 'entries', 'agents', 'jwt', 'federation', 'examples', 'topologies', 'upgrade', 'upstream', 'attestation', 'settings', 'manager', 'nodeAttestation'] as const;
+export const COUNTERS = ['configs', 'argv', 'objects', 'pss', 'rbac', 'entries', 'agents', 'jwt', 'federation', 'examples', 'topologies', 'upgrade', 'upstream', 'attestation', 'settings', 'manager', 'nodeAttestation', 'workloads'] as const;
 export type Counter = typeof COUNTERS[number];
 
 export class Report {

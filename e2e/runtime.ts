@@ -43,7 +43,10 @@ export function repositoryOf(image: string): string {
 
 export function imageContent(image: string): ImageContent | undefined {
   const repository = repositoryOf(image);
-  return IMAGES.find((content) => content.image.repository === repository);
+  // A registry mirror (another repository, the same digest) serves the same image.
+  const digest = image.includes('@') ? image.split('@')[1] : undefined;
+  return IMAGES.find((content) => content.image.repository === repository)
+    ?? (digest ? IMAGES.find((content) => content.image.digest === digest) : undefined);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,7 +1,7 @@
-import { DEFAULT_IMAGES, ImageRef, SPIRE_SERVER_BIN, containerCommand, effectiveArgv, imageString } from '../lib/config/versions';
+import { DEFAULT_IMAGES, ImageRef, SPIRE_SERVER_BIN, catalogueImages, containerCommand, effectiveArgv, imageString } from '../lib/config/versions';
 import { defaultFiles, manifests } from './helpers/estate';
 
-const byImage = new Map<string, ImageRef>(Object.values(DEFAULT_IMAGES).map((image) => [imageString(image), image]));
+const byImage = new Map<string, ImageRef>(catalogueImages(DEFAULT_IMAGES).map(([, image]) => [imageString(image), image]));
 
 interface Run { readonly where: string; readonly container: string; readonly argv: string[] }
 

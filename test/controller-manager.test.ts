@@ -66,11 +66,13 @@ describe('renderControllerManagerConfig: options', () => {
 });
 
 describe('server.controllerManager in a cluster tree', () => {
-  test('probe timing and tuning reach the sidecar and its config', () => {
+  test('probe timing (server.workload.controllerManagerProbes) and tuning reach the sidecar and its config', () => {
     const files = renderEstate(estateWith('staging', (env) => withManager({
       gcInterval: '30s', logEncoding: 'console', leaderElection: { leaseDuration: '40s' },
-      livenessProbe: { periodSeconds: 20, timeoutSeconds: 4, failureThreshold: 6 }, readinessProbe: { initialDelaySeconds: 1 },
-    }, env)));
+    }, {
+      ...env,
+      server: { ...env.server, workload: { controllerManagerProbes: { liveness: { periodSeconds: 20, timeoutSeconds: 4, failureThreshold: 6 }, readiness: { initialDelaySeconds: 1 } } } },
+    })));
     const tree = 'staging/stg-euw1/spire-server';
     const config = parse(parse(files.get(`${tree}/configmap-spire-controller-manager.yaml`)!).data['controller-manager-config.yaml']);
     expect(config.gcInterval).toBe(30_000_000_000);
@@ -144,7 +146,6 @@ describe('fails: what the manager or client-go would refuse', () => {
       /server\.controllerManager\.leaderElection\.renewDeadline: must be shorter than leaseDuration \(10s\), or client-go refuses to elect and the manager exits, got "10s"/],
     ['retryPeriod too close to renewDeadline', { leaderElection: { retryPeriod: '9s' } },
       /server\.controllerManager\.leaderElection\.retryPeriod: must be shorter than renewDeadline \(10s\) divided by 1\.2, .*got "9s"/],
-    ['a probe time that is not whole', { livenessProbe: { periodSeconds: 2.5 } }, /server\.controllerManager\.livenessProbe\.periodSeconds: must be a whole number of at least 1, got 2\.5/],
     ['entryIDPrefixCleanup of the cluster\'s own prefix', { entryIDPrefixCleanup: 'stg-euw1.' },
       /server\.controllerManager\.entryIDPrefixCleanup: is the entry ID prefix of cluster "stg-euw1" of this environment/],
   ])('fails: %s', (_name, settings, message) => {
@@ -185,8 +186,8 @@ describe('fails: static manifest mode combinations that cannot work', () => {
       /server.controllerManager.reconcile.clusterSPIFFEIDs: with server.controllerManager.staticManifestMode internal the manager refuses to start with it, got true/],
     ['leader election timing', (env: EnvironmentConfig) => withManager({ ...env.server.controllerManager, leaderElection: { leaseDuration: '20s' } }, env),
       /server.controllerManager.leaderElection: with server.controllerManager.staticManifestMode internal has nothing to act on/],
-    ['probe timing', (env: EnvironmentConfig) => withManager({ ...env.server.controllerManager, readinessProbe: { periodSeconds: 3 } }, env),
-      /server.controllerManager.readinessProbe: with server.controllerManager.staticManifestMode internal has nothing to act on/],
+    ['probe timing', (env: EnvironmentConfig) => ({ ...env, server: { ...env.server, workload: { controllerManagerProbes: { readiness: { periodSeconds: 3 } } } } }),
+      /server.workload.controllerManagerProbes: with server.controllerManager.staticManifestMode internal has nothing to act on/],
     ['cacheNamespaces', (env: EnvironmentConfig) => withManager({ ...env.server.controllerManager, cacheNamespaces: ['checkout'] }, env),
       /server.controllerManager.cacheNamespaces: with server.controllerManager.staticManifestMode internal has nothing to act on/],
   ])('fails: %s', (_name, change, message) => {

@@ -1,6 +1,6 @@
 import { environment } from '../../lib/config/presets';
-import { EstateConfig } from '../../lib/config/types';
-import { DEFAULT_IMAGES } from '../../lib/config/versions';
+import { EstateConfig, ImageCatalogue, ImageRef } from '../../lib/config/types';
+import { DEFAULT_IMAGES, IMAGE_NAMES } from '../../lib/config/versions';
 import { namespaceServiceAccountId } from '../../lib/identity/spiffe-id';
 
 /*
@@ -12,6 +12,21 @@ import { namespaceServiceAccountId } from '../../lib/identity/spiffe-id';
  */
 
 const TENANT = '00000000-0000-0000-0000-000000000001';
+
+/**
+ * The images, mirrored into a private Azure Container Registry (e.g. `az acr import`), which copies them
+ * by digest: the same digests, another registry.
+ */
+const REGISTRY = 'spireexample.azurecr.io';
+function mirrored(image: ImageRef): ImageRef {
+  return { ...image, repository: `${REGISTRY}/${image.repository.split('/').slice(1).join('/')}` };
+}
+const images: ImageCatalogue = {
+  ...DEFAULT_IMAGES,
+  ...Object.fromEntries(IMAGE_NAMES.map((name) => [name, mirrored(DEFAULT_IMAGES[name])])),
+  // A docker-registry Secret in every namespace the trees run pods in (the inventory lists them).
+  pullSecrets: ['acr-pull'],
+};
 /** The managed identity of the VMs' agents (their SPIFFE IDs end in its principal ID). */
 const VM_PRINCIPAL = '00000000-0000-0000-0000-000000000004';
 
@@ -83,6 +98,6 @@ export const estate: EstateConfig = {
     notifications: { service: 'slack', recipients: ['spire-alerts'] },
   },
   flux: { namespace: 'flux-system', interval: '5m' },
-  images: DEFAULT_IMAGES,
+  images,
   environments: [aks],
 };

@@ -5,7 +5,8 @@ import { namespaceServiceAccountId } from '../../lib/identity/spiffe-id';
 
 /*
  * SPIRE on GKE: signing keys in Cloud KMS, the CA signed by Certificate Authority Service, agents attested
- * by their nodes' instance identity tokens (gcp_iit), the servers on a Cloud SQL for PostgreSQL database,
+ * by their nodes' instance identity tokens (gcp_iit), the servers on a Cloud SQL for PostgreSQL database
+ * as a Deployment that a HorizontalPodAutoscaler scales (nothing of theirs is on a volume),
  * the trust bundle also published to a Cloud Storage bucket, and every Google API reached through GKE
  * Workload Identity. Replace the project, key ring, CA pool, bucket, database host and service accounts
  * with yours (examples/gcp/README.md lists them).
@@ -20,8 +21,15 @@ const gke = environment({
   clusters: [{ name: 'gke-usc1', region: 'us-central1', apiServer: 'https://gke-usc1.k8s.example.org' }],
   server: {
     caSubject: { country: 'US', organization: 'Example Org', commonName: 'Example SPIRE CA' },
-    // Two servers on one Cloud SQL database: one restarts while the other signs.
+    // Two servers on one Cloud SQL database: one restarts while the other signs. The autoscaler adds up to
+    // three more under load; it owns the count, so the Deployment carries none.
     replicas: 2,
+    workload: {
+      kind: 'Deployment',
+      autoscaling: { minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 75 },
+      // A stopping server finishes the signing requests it holds before the pod is killed.
+      terminationGracePeriodSeconds: 60,
+    },
     datastore: {
       type: 'postgres',
       // The instance's private IP address or a DNS name for it (Cloud SQL private service access).
@@ -38,8 +46,9 @@ const gke = environment({
     keyManager: {
       type: 'gcp_kms',
       keyRing: `projects/${PROJECT}/locations/us-central1/keyRings/spire`,
-      // Each replica keeps its own identifier on its claim, so the two never touch each other's keys.
-      keyIdentifier: { type: 'file', storageSize: '1Gi' },
+      // Each pod is its own key identifier (its name), so no two servers touch each other's keys and no
+      // claim is needed; a new pod creates keys of its own, and those of pods gone are destroyed once stale.
+      keyIdentifier: { type: 'podName' },
     },
     upstreamAuthority: {
       type: 'gcp_cas',

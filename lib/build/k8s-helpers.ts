@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ResourceSpec } from '../config/types';
-import { ResolvedDisruptionBudget, ResolvedPodOptions } from '../resolve/model';
+import { ResolvedDisruptionBudget, ResolvedImagePull, ResolvedPodOptions } from '../resolve/model';
 import { MountedFile } from '../resolve/cloud';
 
 export function resources(spec: ResourceSpec): k8s.ResourceRequirements {
@@ -43,6 +43,16 @@ export function httpProbe(path: string, port: string | number, timing: { initial
     timeoutSeconds: timing.timeoutSeconds ?? 3,
     failureThreshold: timing.failureThreshold ?? 3,
   };
+}
+
+/** The pod spec's imagePullSecrets: left out when there are none, so trees without them stay as they were. */
+export function imagePullSecrets(pull: ResolvedImagePull): Pick<k8s.PodSpec, 'imagePullSecrets'> {
+  return pull.secrets.length > 0 ? { imagePullSecrets: pull.secrets.map((name) => ({ name })) } : {};
+}
+
+/** A container's imagePullPolicy: left out (Kubernetes' default) unless the estate sets one. */
+export function imagePullPolicy(pull: ResolvedImagePull): Pick<k8s.Container, 'imagePullPolicy'> {
+  return pull.policy ? { imagePullPolicy: pull.policy } : {};
 }
 
 export function podSecurityLabels(level: 'restricted' | 'baseline' | 'privileged'): Record<string, string> {

@@ -4,7 +4,7 @@ import { manifestFileName, renderKustomization } from '../render/kustomization';
 import { toYaml } from '../render/yaml';
 import { BuiltEstate, OutputTree } from './estate';
 import { ClusterChart } from './cluster-chart';
-import { NESTED_DOWNSTREAM_WAVE_SHIFT, syncWaveOf } from './sync-waves';
+import { NESTED_DOWNSTREAM_WAVE_SHIFT, syncWaveOfObject } from './sync-waves';
 
 /** One object of a tree as it will be written: its path under dist/ and its YAML. */
 export interface LaidOutObject {
@@ -34,7 +34,7 @@ function applySyncWaves(chart: Chart): void {
   for (const construct of chart.node.findAll()) {
     if (!(construct instanceof ApiObject)) continue;
     if (construct.metadata.toJson().annotations?.['argocd.argoproj.io/hook']) continue;
-    const wave = syncWaveOf(construct.kind);
+    const wave = syncWaveOfObject(construct.kind, construct.metadata.getLabel('app.kubernetes.io/component'));
     // A kind the table lacks (only an extension adds one) is reported by the check stage.
     if (!wave) continue;
     construct.metadata.addAnnotation('argocd.argoproj.io/sync-wave', String(waveOf(chart, construct, wave.wave)));

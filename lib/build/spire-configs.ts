@@ -11,6 +11,7 @@ import { AgentConfOptions } from '../render/agent-conf';
 import { GCP_IIT_AGENT_PATH_TEMPLATE, X509POP_AGENT_PATH_TEMPLATE } from '../resolve/cloud';
 import { AgentK8sWorkloadAttestor, KeyIdentifier } from '../config/types';
 import { ResolvedCluster } from '../resolve/model';
+import { keyIdentifiedByPodName } from '../resolve/workloads';
 
 /*
  * The SPIRE config files and command lines of one cluster, from its resolved model alone: every
@@ -48,7 +49,12 @@ function datastoreOptions(resolved: ResolvedCluster): ServerDatastore {
 }
 
 function keyIdentifier(identifier: KeyIdentifier): RenderedKeyIdentifier {
-  return identifier.type === 'file' ? { file: `${SPIRE_SERVER.dataDir}/${SPIRE_SERVER.keyIdentifierFile}` } : { value: identifier.value };
+  switch (identifier.type) {
+    case 'file': return { file: `${SPIRE_SERVER.dataDir}/${SPIRE_SERVER.keyIdentifierFile}` };
+    // Expanded by `-expandEnv` (cmd/spire-server/cli/run/run.go ParseConfig) before the plugin sees it.
+    case 'podName': return { value: `\${${SPIRE_SERVER.env.podName}}` };
+    case 'value': return { value: identifier.value };
+  }
 }
 
 function keyManagerOptions(resolved: ResolvedCluster): ServerKeyManager {
@@ -439,6 +445,7 @@ export function serverEnv(resolved: ResolvedCluster): k8s.EnvVar[] {
       : [{ name: readOnly, valueFrom: { secretKeyRef: { name: readOnlySecret.name, key: readOnlySecret.key } } }]),
     ...cloud.secretEnv.map((variable) => ({ name: variable.name, valueFrom: { secretKeyRef: { name: variable.secret.name, key: variable.secret.key } } })),
     ...cloud.env.map((variable) => ({ name: variable.name, value: variable.value })),
+    ...(keyIdentifiedByPodName(resolved.server.settings) ? [{ name: SPIRE_SERVER.env.podName, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] : []),
     ...serverUpstreamEnv(resolved),
   ];
 }

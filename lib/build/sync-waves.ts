@@ -40,6 +40,8 @@ const WAVES: Record<string, number> = {
   HTTPRoute: -1,
   ReferenceGrant: -1,
   StatefulSet: 0,
+  // The server's autoscaler, with the workload it scales (lib/spire/spire-server.ts).
+  HorizontalPodAutoscaler: 0,
   ClusterSPIFFEID: 1,
   ClusterFederatedTrustDomain: 1,
   ClusterStaticEntry: 1,
@@ -64,6 +66,18 @@ const CUSTOM_RESOURCES = new Set([
   'TLSRoute', 'HTTPRoute', 'ReferenceGrant',
 ]);
 
+
+/**
+ * Components whose workload is a server whatever its kind: a server run as a Deployment (server.workload.kind)
+ * keeps the StatefulSet's wave, since the identities of the next wave need its webhook.
+ */
+const SERVER_COMPONENTS = new Set(['server', 'root-server']);
+
+/** The wave of one object: its kind's, except a server's Deployment, which takes the server's. */
+export function syncWaveOfObject(kind: string, component: string | undefined): { wave: number; customResource: boolean } | undefined {
+  if (kind === 'Deployment' && component !== undefined && SERVER_COMPONENTS.has(component)) return syncWaveOf('StatefulSet');
+  return syncWaveOf(kind);
+}
 
 /** The wave of a kind, or undefined for a kind the table lacks (one an extension added). */
 export function syncWaveOf(kind: string): { wave: number; customResource: boolean } | undefined {

@@ -78,6 +78,25 @@ export const replicatedPodOptionsSchema = z.strictObject({
   spread: podSpreadSchema.optional().describe('None: the scheduler places replicas as it likes (possibly together).'),
 }).describe('How the pods of a replicated component are scheduled, spread and marked.');
 
+// ------------------------------------------------------------------------------------------- probes
+
+/*
+ * The timing of a container's liveness or readiness probe (the hardened chart's livenessProbe and
+ * readinessProbe values). What is probed (path and port) is SPIRE's and stays in lib/config/spire-facts.ts;
+ * each field left out keeps the component's default, named in lib/resolve/workloads.ts.
+ */
+export const probeTimingSchema = z.strictObject({
+  initialDelaySeconds: z.number().optional().describe('Seconds after the container starts before the first probe (0 or more). None: the component\'s default.'),
+  periodSeconds: z.number().optional().describe('Seconds between probes (at least 1). None: the component\'s default.'),
+  timeoutSeconds: z.number().optional().describe('Seconds one probe may take (at least 1). None: 3.'),
+  failureThreshold: z.number().optional().describe('Failed probes in a row before the container is restarted (liveness) or taken out of its Services (readiness); at least 1. None: the component\'s default.'),
+}).describe('Timing of one probe; what it probes is SPIRE\'s health endpoint.');
+
+export const probesSchema = z.strictObject({
+  liveness: probeTimingSchema.optional().describe('None: the component\'s default liveness timing.'),
+  readiness: probeTimingSchema.optional().describe('None: the component\'s default readiness timing.'),
+}).describe('Probe timing of one container.');
+
 // ---------------------------------------------------------------------------------------------- images
 
 export const imageRefSchema = z.strictObject({
@@ -100,7 +119,16 @@ export const imageCatalogueSchema = z.strictObject({
   csiNodeDriverRegistrar: imageRefSchema,
   oidcDiscoveryProvider: imageRefSchema,
   healthProbe: imageRefSchema.describe('Small image with `wget`, used by the PostSync health check hook.'),
-}).describe('Every container image the estate runs (lib/config/versions.ts holds the shipped catalogue).');
+  pullSecrets: z.array(z.string()).optional().describe(
+    'Names of existing kubernetes.io/dockerconfigjson Secrets the kubelet pulls every image with (imagePullSecrets of every '
+    + 'pod the trees run: server, agent, CSI driver, OIDC provider, sync hooks, sample workload). Each must exist in every '
+    + 'namespace those pods run in (README "Images"); never rendered. None: images are pulled anonymously or with the nodes\' credentials.',
+  ),
+  pullPolicy: z.enum(['IfNotPresent', 'Always']).optional().describe(
+    'imagePullPolicy of every container. `Never` is not offered: a node without the image could never start the pod. None: '
+    + 'Kubernetes\' default (IfNotPresent for a tagged image) on SPIRE\'s own containers; the sample workload keeps Always.',
+  ),
+}).describe('Every container image the estate runs (lib/config/versions.ts holds the shipped catalogue) and how the nodes pull them.');
 
 // ------------------------------------------------------------------------------------------ delivery
 
@@ -356,6 +384,14 @@ export const keyIdentifierSchema = z.discriminatedUnion('type', [
     type: z.literal('file').describe('Generated on first start into key_identifier_file on a PersistentVolumeClaim of each replica: one identifier per replica.'),
     storageSize: z.string().describe('Size of the claim holding the file (a Kubernetes quantity).'),
     storageClass: z.string().optional().describe('StorageClass of the claim; none: the cluster\'s default.'),
+  }),
+  z.strictObject({
+    type: z.literal('podName').describe(
+      'key_identifier_value set to the pod\'s own name (`${POD_NAME}`, the server runs with -expandEnv): one identifier per pod and '
+      + 'nothing on a volume, so the server can be a Deployment. Every new pod creates new keys (a new CA, published beside the '
+      + 'others); the keys of pods gone are destroyed by the other servers once stale for two weeks (the plugins\' disposal of '
+      + 'keys of other server IDs in the trust domain).',
+    ),
   }),
   z.strictObject({
     type: z.literal('value').describe('A fixed key_identifier_value: one server only (two replicas with one identifier would manage the same keys).'),
@@ -720,14 +756,6 @@ export const k8sBundleNotifierSchema = z.strictObject({
 
 export const notifierSchema = z.discriminatedUnion('type', [k8sBundleNotifierSchema]).describe('A Notifier of the server.');
 
-/** A probe's timing, as Kubernetes takes it; each absent key keeps the value the construct gives today. */
-const probeTimingSchema = z.strictObject({
-  initialDelaySeconds: z.number().optional().describe('Seconds before the first probe. Default: 5.'),
-  periodSeconds: z.number().optional().describe('Seconds between probes. Default: 10 (liveness), 5 (readiness).'),
-  timeoutSeconds: z.number().optional().describe('Seconds a probe may take. Default: 3.'),
-  failureThreshold: z.number().optional().describe('Failed probes in a row before the kubelet acts. Default: 3.'),
-});
-
 /**
  * spire-controller-manager v0.7.0's own options (its ControllerManagerConfig, api/v1alpha1/controllermanagerconfig_types.go),
  * beside the server. Every key is optional; absent keys keep what the manager gets today.
@@ -770,9 +798,52 @@ export const controllerManagerSchema = z.strictObject({
     'cacheNamespaces: the only namespaces whose pods the manager sees. Pods elsewhere get no entries, and entries it made for them are '
     + 'deleted. Must include the namespaces of the environment\'s identities. Default: every namespace.',
   ),
-  livenessProbe: probeTimingSchema.optional().describe('Timing of the manager\'s liveness probe (/healthz). Not in static mode, where the manager serves none.'),
-  readinessProbe: probeTimingSchema.optional().describe('Timing of the manager\'s readiness probe (/readyz). Not in static mode, where the manager serves none.'),
 }).describe('Options of spire-controller-manager.');
+
+/*
+ * The server's Kubernetes workload: the hardened chart's spire-server `kind`, `autoscaling`,
+ * `terminationGracePeriodSeconds`, probe and persistence values.
+ */
+export const serverAutoscalingSchema = z.strictObject({
+  minReplicas: z.number().describe('Fewest server replicas the HorizontalPodAutoscaler keeps (at least 1; at least 2 in production).'),
+  maxReplicas: z.number().describe('Most server replicas it scales to (at least minReplicas).'),
+  targetCPUUtilizationPercentage: z.number().optional().describe(
+    'Average CPU use of the spire-server containers, in percent of their request, the autoscaler aims at. None: 80 when no memory target is given either (the chart\'s default), else no CPU target.',
+  ),
+  targetMemoryUtilizationPercentage: z.number().optional().describe(
+    'Average memory use of the spire-server containers, in percent of their request, the autoscaler aims at. None: no memory target.',
+  ),
+}).describe(
+  'A HorizontalPodAutoscaler (autoscaling/v2) owns the server\'s replica count: the workload is rendered without `replicas`, '
+  + 'so Argo CD and Flux never reset what the autoscaler chose. Its metrics are the spire-server container\'s alone '
+  + '(ContainerResource: the chart\'s scaleOnSPIREServerOnly, always on), never the controller manager beside it. Needs an '
+  + 'external datastore; `server.replicas` must lie between minReplicas and maxReplicas.',
+);
+
+export const serverWorkloadSchema = z.strictObject({
+  kind: z.enum(['StatefulSet', 'Deployment']).optional().describe(
+    '`Deployment` only when nothing of the server\'s state is on its own volume: an external datastore and a KeyManager '
+    + 'other than `disk` whose key identifier is not a file. None: StatefulSet.',
+  ),
+  autoscaling: serverAutoscalingSchema.optional().describe('None: `server.replicas` replicas, no autoscaler.'),
+  terminationGracePeriodSeconds: z.number().optional().describe('Seconds a stopping server pod gets to finish (0 or more). None: Kubernetes\' 30.'),
+  probes: probesSchema.optional().describe(
+    'spire-server container probes. Defaults: liveness initialDelaySeconds 15, periodSeconds 60, timeoutSeconds 3, failureThreshold 2; '
+    + 'readiness initialDelaySeconds 5, periodSeconds 5, timeoutSeconds 3, failureThreshold 3.',
+  ),
+  controllerManagerProbes: probesSchema.optional().describe(
+    'Controller manager container probes. Defaults: liveness and readiness initialDelaySeconds 5, timeoutSeconds 3, failureThreshold 3; '
+    + 'periodSeconds 10 (liveness) and 5 (readiness).',
+  ),
+  volumeAccessMode: z.enum(['ReadWriteOnce', 'ReadWriteOncePod']).optional().describe(
+    'Access mode of the StatefulSet\'s data claims (sqlite3, disk keys, key identifier file). ReadWriteOncePod needs a CSI '
+    + 'volume driver. None: ReadWriteOnce.',
+  ),
+}).describe(
+  'The server\'s Kubernetes workload. The chart\'s hostPath and emptyDir persistence are not offered: a hostPath ties the '
+  + 'server\'s CA keys and database to one node and is refused by the restricted Pod Security level, and an emptyDir loses '
+  + 'them on every restart (the chart keeps it for tests); a server whose state is elsewhere is a Deployment instead.',
+);
 
 export const serverSettingsSchema = z.strictObject({
   replicas: z.number().describe('Server replicas: 1 on sqlite3, 2 or more on an external database they share.'),
@@ -838,6 +909,7 @@ export const serverSettingsSchema = z.strictObject({
     'Scheduling and marks of the server pods. Defaults: priorityClassName system-cluster-critical (the hardened chart\'s '
     + 'recommendation for the server), no tolerations, no nodeSelector, no spread, no extra labels or annotations.',
   ),
+  workload: serverWorkloadSchema.optional().describe('None: a StatefulSet of `replicas` pods with the default probes.'),
 }).describe('The SPIRE server and the controller manager beside it.');
 
 /**
@@ -1043,6 +1115,26 @@ export const agentSettingsSchema = z.strictObject({
     + 'volumes (the hardened chart\'s spiffe-csi-driver kubeletPath): k0s, MicroK8s and some managed distributions move it. '
     + 'None: `/var/lib/kubelet`.',
   ),
+  workload: z.strictObject({
+    maxUnavailable: z.number().optional().describe(
+      'Agents the DaemonSet\'s rolling update replaces at once (updateStrategy.rollingUpdate.maxUnavailable, at least 1); a node '
+      + 'whose agent is restarting serves no new SVIDs meanwhile. None: 1.',
+    ),
+    probes: probesSchema.optional().describe(
+      'spire-agent container probes. Defaults: liveness initialDelaySeconds 15, periodSeconds 60, timeoutSeconds 3, failureThreshold 2; '
+      + 'readiness initialDelaySeconds 10, periodSeconds 30, timeoutSeconds 3, failureThreshold 3.',
+    ),
+  }).optional().describe('The agents\' DaemonSet: its rolling update and probes. None: the defaults named in its fields.'),
+  csiDriverWorkload: z.strictObject({
+    maxUnavailable: z.number().optional().describe(
+      'CSI driver pods the DaemonSet\'s rolling update replaces at once (at least 1); a node without its driver mounts no new '
+      + 'Workload API volumes meanwhile. None: 1.',
+    ),
+    probes: probesSchema.optional().describe(
+      'node-driver-registrar container probes (its health endpoint checks the driver\'s CSI socket; the driver itself serves none '
+      + 'of its own). Defaults: liveness and readiness initialDelaySeconds 5, periodSeconds 10, timeoutSeconds 3, failureThreshold 3.',
+    ),
+  }).optional().describe('The CSI driver\'s DaemonSet: its rolling update and the registrar\'s probes. None: the defaults named in its fields.'),
 }).describe('The SPIRE agent and the SPIFFE CSI driver on every node.');
 
 // ---------------------------------------------------------------------------------------- identities
@@ -1146,6 +1238,9 @@ export const oidcDiscoverySettingsSchema = z.strictObject({
   jwksUri: z.string().optional().describe(
     'The absolute https URL the discovery document gives for the keys (jwks_uri), when a proxy or CDN serves them elsewhere. '
     + 'None: the issuer URL followed by `/keys`.',
+  ),
+  probes: probesSchema.optional().describe(
+    'Provider container probes. Defaults: initialDelaySeconds 5, timeoutSeconds 3, failureThreshold 3; periodSeconds 10 (liveness) and 5 (readiness).',
   ),
 }).describe('The SPIRE OIDC discovery provider, for JWT-SVID verifiers outside SPIFFE.');
 

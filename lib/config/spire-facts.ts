@@ -112,6 +112,8 @@ export const SPIRE_SERVER = {
     vaultAppRoleSecretId: 'VAULT_APPROLE_SECRET_ID',
     /** mysql: the password reaches the DSN through `-expandEnv` and this variable. */
     mysqlPassword: 'DBPW',
+    /** A cloud KeyManager's key_identifier_value `podName`: the pod's name (downward API), through `-expandEnv`. */
+    podName: 'POD_NAME',
     /** postgres: lib/pq reads the password from this variable itself (lib/pq connector.go Config.fromEnv). */
     postgresPassword: 'PGPASSWORD',
     /**

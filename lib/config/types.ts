@@ -12,6 +12,7 @@ import {
   agentK8sWorkloadAttestorSchema,
   exposureSchema, bundleEndpointExposureSchema, oidcDiscoveryExposureSchema, serverGrpcExposureSchema,
   certificateIssuerSchema, remoteAgentClusterSchema,
+  probeTimingSchema, probesSchema, serverWorkloadSchema,
 } from './schema';
 
 /*
@@ -93,3 +94,8 @@ export type OidcDiscoveryExposure = Config<typeof oidcDiscoveryExposureSchema>;
 export type ServerGrpcExposure = Config<typeof serverGrpcExposureSchema>;
 export type CertificateIssuer = Config<typeof certificateIssuerSchema>;
 export type RemoteAgentCluster = Config<typeof remoteAgentClusterSchema>;
+/** Timing of one probe, and of a container's two (lib/config/schema.ts probeTimingSchema). */
+export type ProbeTimingSpec = Config<typeof probeTimingSchema>;
+export type ProbesSpec = Config<typeof probesSchema>;
+/** The server's Kubernetes workload as the estate states it (lib/config/schema.ts serverWorkloadSchema). */
+export type ServerWorkloadSpec = Config<typeof serverWorkloadSchema>;

@@ -78,6 +78,7 @@ export function keyIdentifier(report: Report, env: EnvironmentConfig, field: str
     }
     const replicas = [
       { where: 'server.replicas', count: env.server.replicas },
+      ...(env.server.workload?.autoscaling ? [{ where: 'server.workload.autoscaling.maxReplicas', count: env.server.workload.autoscaling.maxReplicas }] : []),
       ...env.clusters.filter((cluster) => cluster.serverOverrides?.replicas !== undefined)
         .map((cluster) => ({ where: `clusters["${cluster.name}"].serverOverrides.replicas`, count: cluster.serverOverrides!.replicas! })),
     ];
@@ -86,11 +87,11 @@ export function keyIdentifier(report: Report, env: EnvironmentConfig, field: str
         report({
           resource, field: `${field}.value`, value,
           rule: `is one identifier for ${count} server replicas (${where}); replicas with one identifier would rotate and delete each other's keys`,
-          fix: "use keyIdentifier { type: 'file', storageSize: '1Gi' }: each replica keeps its own on its claim",
+          fix: "use keyIdentifier { type: 'file', storageSize: '1Gi' } (each replica keeps its own on its claim) or { type: 'podName' }",
         });
       }
     }
-  } else {
+  } else if (identifier.type === 'file') {
     if (quantityValue(identifier.storageSize) === undefined) {
       report({ resource, field: `${field}.storageSize`, value: identifier.storageSize, rule: 'is not a Kubernetes quantity', fix: 'write it like 1Gi' });
     }

@@ -60,15 +60,6 @@ export function controllerManagerProblems(env: EnvironmentConfig, where: string)
     }
   }
 
-  for (const probe of ['livenessProbe', 'readinessProbe'] as const) {
-    for (const [key, value] of Object.entries(settings[probe] ?? {})) {
-      const floor = key === 'initialDelaySeconds' ? 0 : 1;
-      if (!Number.isInteger(value) || (value as number) < floor) {
-        report({ field: field(`${probe}.${key}`), value, rule: `must be a whole number of at least ${floor}`, fix: 'give whole seconds (or a count)' });
-      }
-    }
-  }
-
   const clusterNames = env.clusters.map((cluster) => cluster.name);
   const cleanup = settings.entryIDPrefixCleanup;
   // The manager appends the dot itself (cmd/main.go addDotSuffix); every cluster's manager prefixes its entries with the cluster's name.
@@ -151,15 +142,14 @@ function staticModeProblems(env: EnvironmentConfig, where: string, clusterSpiffe
     });
   }
   const ignored: [string, unknown][] = [
-    ['leaderElection', settings.leaderElection],
-    ['livenessProbe', settings.livenessProbe],
-    ['readinessProbe', settings.readinessProbe],
-    ['cacheNamespaces', settings.cacheNamespaces],
+    ['server.controllerManager.leaderElection', settings.leaderElection],
+    ['server.workload.controllerManagerProbes', env.server.workload?.controllerManagerProbes],
+    ['server.controllerManager.cacheNamespaces', settings.cacheNamespaces],
   ];
   for (const [key, value] of ignored) {
     if (value !== undefined) {
       report({
-        field: `server.controllerManager.${key}`, value,
+        field: key, value,
         rule: `${mode} has nothing to act on (no leader election, no health endpoint, no Kubernetes cache)`,
         fix: 'leave it out',
       });

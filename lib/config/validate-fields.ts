@@ -1,6 +1,6 @@
 import { ViolationDetails } from './violation';
 import { EnvironmentConfig, EstateConfig, LabelSelectorSpec, ReplicatedPodOptions, ResourceSpec } from './types';
-import { ImageRef } from './versions';
+import { IMAGE_NAMES, ImageRef } from './versions';
 import { PROJECT_LABEL_KEYS } from '../resolve/labels';
 import { DEFAULT_CONTAINER_ANNOTATION, PROJECT_ANNOTATION_PREFIX } from '../resolve/pods';
 import { WORKLOADS } from '../resolve/resolve';
@@ -219,7 +219,7 @@ function podOptions(report: Report, resource: string, field: string, options: Re
 /** Estate-wide fields that are not an environment's. */
 export function checkEstateFields(estate: EstateConfig, report: Report): void {
   const images = (estate.images ?? {}) as unknown as Record<string, ImageRef>;
-  for (const key of ['spireServer', 'spireAgent', 'controllerManager', 'csiDriver', 'csiNodeDriverRegistrar', 'oidcDiscoveryProvider', 'healthProbe']) {
+  for (const key of IMAGE_NAMES) {
     checkImage(report, key, images[key]);
   }
   name(report, 'Argo CD settings', 'argocd.namespace', estate.argocd?.namespace, 'label', 'namespace name');

@@ -14,6 +14,7 @@ import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
 import { checkAwsFields } from './validate-aws';
 import { checkCloudPlugins } from './validate-cloud';
 import { checkNodeAttestors } from './validate-node-attestors';
+import { checkImagePullFields, checkWorkloadFields } from './validate-workloads';
 import { EnvironmentConfig, EstateConfig } from './types';
 import { caHomeOf, clusterTrustDomain, topologyOf, topologyProblems } from './topology';
 import { exposureProblems } from './exposure';
@@ -63,6 +64,7 @@ export function validateEstate(estate: EstateConfig): string[] {
   }
 
   checkEstateFields(estate, (details) => report('estate', details));
+  checkImagePullFields(estate, (details) => report('estate', details));
 
   const environmentNames = new Set<string>();
   for (const [index, env] of estate.environments.entries()) {
@@ -133,6 +135,7 @@ export function validateEstate(estate: EstateConfig): string[] {
       }
     }
     checkEnvironmentFields(env, (details) => report(where, details));
+    checkWorkloadFields(env, (details) => report(where, details));
     checkCloudPlugins(env, (details) => report(where, details));
     checkAwsFields(env, (details) => report(where, details));
     checkNodeAttestors(env, (details) => report(where, details));

@@ -11,6 +11,16 @@ import { ImageCatalogue, ImageRef } from './types';
 
 export type { ImageCatalogue, ImageRef };
 
+/** The catalogue's images by name (its other fields say how they are pulled). */
+export const IMAGE_NAMES = [
+  'spireServer', 'spireAgent', 'controllerManager', 'csiDriver', 'csiNodeDriverRegistrar', 'oidcDiscoveryProvider', 'healthProbe',
+] as const satisfies readonly (keyof ImageCatalogue)[];
+
+/** Every image of the catalogue, by name, in the catalogue's order. */
+export function catalogueImages(catalogue: ImageCatalogue): [typeof IMAGE_NAMES[number], ImageRef][] {
+  return IMAGE_NAMES.map((name) => [name, catalogue[name]]);
+}
+
 export function imageString(image: ImageRef): string {
   return image.digest ? `${image.repository}:${image.tag}@${image.digest}` : `${image.repository}:${image.tag}`;
 }

@@ -206,7 +206,7 @@ export class FluxChart extends Chart {
           patch: toYaml({ $patch: 'delete', apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: daemonSet.metadata.name, namespace: daemonSet.metadata.namespace } }),
         })),
         healthChecks: [
-          { apiVersion: 'apps/v1', kind: 'StatefulSet', name: cluster.context.server.name, namespace: cluster.context.server.namespace },
+          { apiVersion: 'apps/v1', kind: cluster.context.server.workload.kind, name: cluster.context.server.name, namespace: cluster.context.server.namespace },
         ],
       },
     });

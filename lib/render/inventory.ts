@@ -5,6 +5,7 @@ import { teamFileOf } from '../config/team-identities';
 import { pendingFederations, trustDomainsOf } from '../config/topology';
 import { EnvironmentConfig, EstateConfig, LabelSelectorSpec } from '../config/types';
 import { SPIRE_AGENT } from '../config/spire-facts';
+import { ImageRef, catalogueImages } from '../config/versions';
 import { samplePodFor } from '../identity/policy';
 import { sortedByCodePoint } from './kustomization';
 import { trustGraph } from './trust-graph';
@@ -177,6 +178,32 @@ function exposureSection(clusters: readonly ClusterChart[]): string[] {
  * attestation per cluster, every identity (where it came from, which pods it selects, effective TTLs,
  * DNS names, admin, federation) and the static entries. Rows are ordered by name (code point).
  */
+/**
+ * The registry Secrets every pod names (images.pullSecrets) and the namespaces they must exist in: the
+ * kubelet reads a pod's imagePullSecrets from the pod's own namespace, and the trees never carry them.
+ */
+function pullSecretsSection(estate: EstateConfig, clusters: readonly ClusterChart[]): string[] {
+  const secrets = estate.images.pullSecrets ?? [];
+  if (secrets.length === 0) return [];
+  const lines = [
+    `Every pod pulls its images with the Secrets ${secrets.map(code).join(', ')} (kubernetes.io/dockerconfigjson, created out of band), `
+    + 'which must exist in each of these namespaces:',
+    '',
+    '| cluster | namespaces |',
+    '|---|---|',
+  ];
+  for (const chart of clusters) {
+    const namespaces = new Set(chart.node.findAll()
+      .filter((construct): construct is ApiObject => construct instanceof ApiObject)
+      .map((object) => object.toJson())
+      .filter((manifest) => manifest.spec?.template?.spec?.imagePullSecrets !== undefined)
+      .map((manifest) => manifest.metadata.namespace as string));
+    lines.push(`| ${chart.context.where} | ${sortedByCodePoint([...namespaces]).map(code).join(', ')} |`);
+  }
+  lines.push('');
+  return lines;
+}
+
 export function renderInventory(estate: EstateConfig, clusters: readonly ClusterChart[]): string {
   const lines = [
     '# SPIRE estate inventory',
@@ -208,12 +235,12 @@ export function renderInventory(estate: EstateConfig, clusters: readonly Cluster
   }
   lines.push(...exposureSection(clusters));
   lines.push('', '## Images', '', '| image | repository | tag | digest |', '|---|---|---|---|');
-  const images = estate.images as unknown as Record<string, { repository: string; tag: string; digest?: string }>;
-  for (const name of sortedByCodePoint(Object.keys(images))) {
-    const image = images[name];
+  const images = new Map<string, ImageRef>(catalogueImages(estate.images));
+  for (const name of sortedByCodePoint([...images.keys()])) {
+    const image = images.get(name)!;
     lines.push(`| ${name} | ${image.repository} | ${image.tag} | ${image.digest ? code(image.digest) : 'none recorded'} |`);
   }
-  lines.push('');
+  lines.push('', ...pullSecretsSection(estate, clusters));
 
   for (const env of estate.environments) {
     const charts = clusters.filter((candidate) => candidate.context.environment.name === env.name);

@@ -43,6 +43,44 @@ export interface ResolvedPodOptions {
   };
 }
 
+/** Timing of one probe, every field filled in (lib/resolve/workloads.ts holds the defaults). */
+export interface ProbeTiming {
+  readonly initialDelaySeconds: number;
+  readonly periodSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly failureThreshold: number;
+}
+
+export interface ResolvedProbes {
+  readonly liveness: ProbeTiming;
+  readonly readiness: ProbeTiming;
+}
+
+/** The server's Kubernetes workload (lib/resolve/workloads.ts). */
+export interface ResolvedServerWorkload {
+  readonly kind: 'StatefulSet' | 'Deployment';
+  /** None when a HorizontalPodAutoscaler owns the count: the manifest leaves `replicas` out. */
+  readonly replicas?: number;
+  readonly autoscaling?: {
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    readonly targetCPUUtilizationPercentage?: number;
+    readonly targetMemoryUtilizationPercentage?: number;
+  };
+  readonly terminationGracePeriodSeconds?: number;
+  readonly probes: ResolvedProbes;
+  readonly controllerManagerProbes: ResolvedProbes;
+  readonly volumeAccessMode: 'ReadWriteOnce' | 'ReadWriteOncePod';
+}
+
+/** How every pod of a tree pulls its images. */
+export interface ResolvedImagePull {
+  /** Names of existing docker-registry Secrets, in each pod's namespace. */
+  readonly secrets: readonly string[];
+  /** None: Kubernetes' default. */
+  readonly policy?: 'IfNotPresent' | 'Always';
+}
+
 /** A PodDisruptionBudget over the component's selector. */
 export interface ResolvedDisruptionBudget {
   readonly maxUnavailable: number;
@@ -92,8 +130,9 @@ export interface ResolvedServer {
   readonly podLabels: Record<string, string>;
   readonly selector: Record<string, string>;
   readonly pod: ResolvedPodOptions;
-  /** With more than one replica: at most one down at a time during voluntary disruptions. */
+  /** With more than one replica (or an autoscaler that may run more): at most one down at a time during voluntary disruptions. */
   readonly disruptionBudget?: ResolvedDisruptionBudget;
+  readonly workload: ResolvedServerWorkload;
   /** A downstream server of a nested topology: the root that signs its CA (UpstreamAuthority `spire`). */
   readonly upstream?: ResolvedUpstream;
   /**
@@ -172,6 +211,8 @@ export interface ResolvedAgent {
   readonly dataOnHost: boolean;
   /** `kubeletVerification: hostCert`: the kubelet's serving certificate on the node, and the file it is inside the agent. */
   readonly kubeletServingCert?: { readonly hostPath: string; readonly path: string };
+  /** The DaemonSet's rolling update and the container's probes. */
+  readonly workload: { readonly maxUnavailable: number; readonly probes: ResolvedProbes };
 }
 
 export interface ResolvedControllerManager {
@@ -203,6 +244,8 @@ export interface ResolvedCsiDriver {
   readonly labels: Record<string, string>;
   readonly selector: Record<string, string>;
   readonly pod: ResolvedPodOptions;
+  /** The DaemonSet's rolling update and the node-driver-registrar's probes. */
+  readonly workload: { readonly maxUnavailable: number; readonly probes: ResolvedProbes };
 }
 
 export interface ResolvedOidcDiscoveryProvider {
@@ -216,6 +259,7 @@ export interface ResolvedOidcDiscoveryProvider {
   readonly replicas: number;
   readonly pod: ResolvedPodOptions;
   readonly disruptionBudget?: ResolvedDisruptionBudget;
+  readonly probes: ResolvedProbes;
   /** The identity the provider needs; the cluster chart registers it like any other. */
   readonly identity: IdentitySpec;
 }
@@ -312,6 +356,7 @@ export interface ResolvedCluster {
   readonly environment: EnvironmentConfig;
   readonly cluster: ClusterConfig;
   readonly images: ImageCatalogue;
+  readonly imagePull: ResolvedImagePull;
   /** `environment/cluster`, for messages. */
   readonly where: string;
   /** Directory of the tree, relative to dist/. */

@@ -9,6 +9,7 @@ import { NAMESPACE_LABEL, namespaceServiceAccountId } from '../identity/spiffe-i
 import { selectorLabels, standardLabels } from './labels';
 import { agentKeyManager, parentIdTemplate, resolveAgentCloud, resolveServerCloud } from './cloud';
 import { AGENT_POD_DEFAULTS, OIDC_POD_DEFAULTS, SERVER_POD_DEFAULTS, csiDriverDefaults, resolvePodOptions } from './pods';
+import { AGENT_MAX_UNAVAILABLE_DEFAULT, CSI_DRIVER_MAX_UNAVAILABLE_DEFAULT, PROBE_DEFAULTS, keyIdentifiedByPodName, mostServerReplicas, resolveImagePull, resolveProbes, resolveServerWorkload } from './workloads';
 import {
   DownstreamRegistration, ResolvedAgent, ResolvedCertificate, ResolvedCluster, ResolvedControllerManager, ResolvedCsiDriver, ResolvedEstate,
   ResolvedExposure, ResolvedMesh, ResolvedNested, ResolvedOidcDiscoveryProvider, ResolvedServer, ResolvedUpstream,
@@ -126,10 +127,12 @@ function resolveServer(environment: EnvironmentConfig, cluster: ClusterConfig, a
     podLabels,
     selector,
     pod: { ...pod, labels: { ...pod.labels, ...cloud.podLabels } },
-    disruptionBudget: settings.replicas > 1 ? { maxUnavailable: 1 } : undefined,
+    // An autoscaler that may run more than one replica gets the budget too: it protects whatever count it chose.
+    disruptionBudget: mostServerReplicas(settings) > 1 ? { maxUnavailable: 1 } : undefined,
+    workload: resolveServerWorkload(settings),
     cloud,
     persistentData: persistentData ? { storageSize: persistentData.storageSize, storageClass: persistentData.storageClass } : undefined,
-    expandEnv: (datastore.type === 'mysql' && !datastore.iamAuth) || (datastore.type !== 'sqlite3' && datastore.readReplica?.passwordSecret !== undefined) || cloud.configReadsEnv,
+    expandEnv: (datastore.type === 'mysql' && !datastore.iamAuth) || (datastore.type !== 'sqlite3' && datastore.readReplica?.passwordSecret !== undefined) || cloud.configReadsEnv || keyIdentifiedByPodName(settings),
     upstream: role.upstream,
     remoteClusters: [],
     notifiers: role.component === 'server' ? (settings.notifiers ?? []).map((notifier) => ({
@@ -192,6 +195,10 @@ function resolveAgent(environment: EnvironmentConfig, cluster: ClusterConfig): R
       hostPath: environment.agent.workloadAttestors?.k8s?.kubeletServingCertHostPath ?? SPIRE_AGENT.kubeletServingCertHostPath,
       path: SPIRE_AGENT.kubeletServingCertPath,
     } : undefined,
+    workload: {
+      maxUnavailable: environment.agent.workload?.maxUnavailable ?? AGENT_MAX_UNAVAILABLE_DEFAULT,
+      probes: resolveProbes(environment.agent.workload?.probes, PROBE_DEFAULTS.agent),
+    },
   };
 }
 
@@ -209,6 +216,10 @@ function resolveCsiDriver(environment: EnvironmentConfig, cluster: ClusterConfig
     labels,
     selector,
     pod: resolvePodOptions(environment.agent.csiDriverPod, csiDriverDefaults(agent.pod), labels, selector),
+    workload: {
+      maxUnavailable: environment.agent.csiDriverWorkload?.maxUnavailable ?? CSI_DRIVER_MAX_UNAVAILABLE_DEFAULT,
+      probes: resolveProbes(environment.agent.csiDriverWorkload?.probes, PROBE_DEFAULTS.csiNodeDriverRegistrar),
+    },
   };
 }
 
@@ -230,6 +241,7 @@ function resolveOidc(environment: EnvironmentConfig, cluster: ClusterConfig, ser
     replicas,
     pod: resolvePodOptions(settings.pod, OIDC_POD_DEFAULTS, labels, selector),
     disruptionBudget: replicas > 1 ? { maxUnavailable: 1 } : undefined,
+    probes: resolveProbes(settings.probes, PROBE_DEFAULTS.oidcDiscoveryProvider),
     identity: {
       name,
       spiffeIDTemplate: namespaceServiceAccountId(),
@@ -354,6 +366,7 @@ export function resolveCluster(written: EnvironmentConfig, cluster: ClusterConfi
     environment,
     cluster,
     images,
+    imagePull: resolveImagePull(images),
     where: `${environment.name}/${cluster.name}`,
     outputPath: `${environment.name}/${cluster.name}`,
     trustDomain: environment.trustDomain,
@@ -484,6 +497,7 @@ function resolveRootServer(environment: EnvironmentConfig, root: NestedRoot, hos
     environment,
     cluster: host,
     images,
+    imagePull: resolveImagePull(images),
     where: `${environment.name}/${host.name} (root)`,
     outputPath: `${environment.name}/${host.name}`,
     trustDomain: environment.trustDomain,
@@ -536,6 +550,7 @@ function resolveNested(environment: EnvironmentConfig, cluster: ClusterConfig, i
     environment,
     cluster,
     images,
+    imagePull: resolveImagePull(images),
     where: `${environment.name}/${cluster.name} (root agents)`,
     outputPath: `${environment.name}/${cluster.name}`,
     trustDomain: environment.trustDomain,

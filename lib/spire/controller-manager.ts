@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CONTROLLER_MANAGER, CONTROLLER_MANAGER_BIN, SPIRE_SERVER } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
-import { RESTRICTED_CONTAINER, grant, httpProbe, resources } from '../build/k8s-helpers';
+import { RESTRICTED_CONTAINER, grant, httpProbe, imagePullPolicy, resources } from '../build/k8s-helpers';
 import { controllerManagerConfig } from '../build/spire-configs';
 import { ResolvedCluster } from '../resolve/model';
 
@@ -37,7 +37,7 @@ export class SpireControllerManager extends Construct {
     const { server, controllerManager: manager } = resolved;
     const labels = server.podLabels;
     const namespace = server.namespace;
-    const { settings, staticManifests } = manager;
+    const { staticManifests } = manager;
 
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: manager.configMapName, namespace, labels },
@@ -52,6 +52,7 @@ export class SpireControllerManager extends Construct {
     const common = {
       name: 'spire-controller-manager',
       image: imageString(resolved.images.controllerManager),
+      ...imagePullPolicy(resolved.imagePull),
       ...command,
       resources: resources(server.settings.controllerManagerResources),
       securityContext: RESTRICTED_CONTAINER,
@@ -80,8 +81,8 @@ export class SpireControllerManager extends Construct {
         { name: 'cm-metrics', containerPort: manager.ports.metrics, protocol: 'TCP' },
         { name: 'cm-healthz', containerPort: manager.ports.health, protocol: 'TCP' },
       ],
-      livenessProbe: httpProbe(CONTROLLER_MANAGER.healthPaths.live, 'cm-healthz', { initialDelaySeconds: 5, periodSeconds: 10, ...settings.livenessProbe }),
-      readinessProbe: httpProbe(CONTROLLER_MANAGER.healthPaths.ready, 'cm-healthz', { initialDelaySeconds: 5, periodSeconds: 5, ...settings.readinessProbe }),
+      livenessProbe: httpProbe(CONTROLLER_MANAGER.healthPaths.live, 'cm-healthz', server.workload.controllerManagerProbes.liveness),
+      readinessProbe: httpProbe(CONTROLLER_MANAGER.healthPaths.ready, 'cm-healthz', server.workload.controllerManagerProbes.readiness),
       volumeMounts: mounts,
     };
 

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { OIDC_DISCOVERY_PROVIDER, OIDC_DISCOVERY_PROVIDER_BIN, SPIRE_HEALTH_PATHS, WORKLOAD_API } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
-import { RESTRICTED_CONTAINER, disruptionBudget, httpProbe, podScheduling, resources, restrictedPod } from '../build/k8s-helpers';
+import { RESTRICTED_CONTAINER, disruptionBudget, httpProbe, imagePullPolicy, imagePullSecrets, podScheduling, resources, restrictedPod } from '../build/k8s-helpers';
 import { renderOidcConf } from '../render/oidc-conf';
 import { ResolvedCluster, ResolvedOidcDiscoveryProvider } from '../resolve/model';
 
@@ -71,17 +71,19 @@ export class SpiffeOidcDiscoveryProvider extends Construct {
             serviceAccountName: oidc.name,
             automountServiceAccountToken: false,
             ...podScheduling(oidc.pod),
+            ...imagePullSecrets(resolved.imagePull),
             securityContext: restrictedPod(1000),
             containers: [{
               name: 'spiffe-oidc-discovery-provider',
               image: imageString(resolved.images.oidcDiscoveryProvider),
+              ...imagePullPolicy(resolved.imagePull),
               ...containerCommand(resolved.images.oidcDiscoveryProvider, [OIDC_DISCOVERY_PROVIDER_BIN, '-config', `${OIDC_DISCOVERY_PROVIDER.configDir}/${configFile}`]),
               ports: [
                 { name: 'http', containerPort: oidc.ports.http, protocol: 'TCP' },
                 { name: 'healthz', containerPort: oidc.ports.health, protocol: 'TCP' },
               ],
-              livenessProbe: httpProbe(SPIRE_HEALTH_PATHS.live, 'healthz', { initialDelaySeconds: 5, periodSeconds: 10 }),
-              readinessProbe: httpProbe(SPIRE_HEALTH_PATHS.ready, 'healthz', { initialDelaySeconds: 5, periodSeconds: 5 }),
+              livenessProbe: httpProbe(SPIRE_HEALTH_PATHS.live, 'healthz', oidc.probes.liveness),
+              readinessProbe: httpProbe(SPIRE_HEALTH_PATHS.ready, 'healthz', oidc.probes.readiness),
               resources: resources(settings.resources),
               securityContext: RESTRICTED_CONTAINER,
               volumeMounts: [

@@ -1,4 +1,4 @@
-import { Duration, Size } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SPIRE_AGENT_BIN, WORKLOAD_API } from '../config/spire-facts';
@@ -48,6 +48,8 @@ export class SampleWorkload extends Construct {
       containers: [{
         name: 'svid-watcher',
         image: imageString(resolved.images.spireAgent),
+        // cdk8s-plus's default is Always; the estate's policy, when it sets one, holds here too.
+        ...(resolved.imagePull.policy ? { imagePullPolicy: kplus.ImagePullPolicy[resolved.imagePull.policy === 'Always' ? 'ALWAYS' : 'IF_NOT_PRESENT'] } : {}),
         ...containerCommand(resolved.images.spireAgent, [SPIRE_AGENT_BIN, 'api', 'watch', '-socketPath', socketPath]),
         resources: {
           cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(100) },
@@ -71,5 +73,9 @@ export class SampleWorkload extends Construct {
     deployment.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/name': spec.name, 'app.kubernetes.io/instance': resolved.clusterName } }));
     for (const [key, value] of Object.entries(labels)) deployment.podMetadata.addLabel(key, value);
     giveSpiffeIdentity(deployment, { identity, resolved });
+    // cdk8s-plus takes one registry Secret object; the estate names any number of existing ones.
+    if (resolved.imagePull.secrets.length > 0) {
+      ApiObject.of(deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/imagePullSecrets', resolved.imagePull.secrets.map((name) => ({ name }))));
+    }
   }
 }

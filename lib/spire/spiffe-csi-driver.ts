@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CSI_DRIVER, CSI_DRIVER_BIN, CSI_NODE_DRIVER_REGISTRAR_BIN } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
-import { HARDENED_CONTAINER, httpProbe, podScheduling, resources } from '../build/k8s-helpers';
+import { HARDENED_CONTAINER, httpProbe, imagePullPolicy, imagePullSecrets, podScheduling, resources } from '../build/k8s-helpers';
 import { ResolvedCluster } from '../resolve/model';
 
 export interface SpiffeCsiDriverProps {
@@ -44,17 +44,19 @@ export class SpiffeCsiDriver extends Construct {
       metadata: { name: driver.name, namespace: driver.namespace, labels },
       spec: {
         selector: { matchLabels: driver.selector },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(driver.workload.maxUnavailable) } },
         template: {
           metadata: { labels: driver.pod.labels, ...(Object.keys(driver.pod.annotations).length > 0 ? { annotations: driver.pod.annotations } : {}) },
           spec: {
             serviceAccountName: driver.name,
             automountServiceAccountToken: false,
             ...podScheduling(driver.pod),
+            ...imagePullSecrets(resolved.imagePull),
             containers: [
               {
                 name: 'spiffe-csi-driver',
                 image: imageString(resolved.images.csiDriver),
+                ...imagePullPolicy(resolved.imagePull),
                 ...containerCommand(resolved.images.csiDriver, [
                   CSI_DRIVER_BIN,
                   '-workload-api-socket-dir', CSI_DRIVER.agentSocketDir,
@@ -77,6 +79,7 @@ export class SpiffeCsiDriver extends Construct {
               {
                 name: 'node-driver-registrar',
                 image: imageString(resolved.images.csiNodeDriverRegistrar),
+                ...imagePullPolicy(resolved.imagePull),
                 ...containerCommand(resolved.images.csiNodeDriverRegistrar, [
                   CSI_NODE_DRIVER_REGISTRAR_BIN,
                   '-csi-address', csiSocket,
@@ -84,8 +87,8 @@ export class SpiffeCsiDriver extends Construct {
                   '-health-port', String(driver.registrarHealthPort),
                 ]),
                 ports: [{ name: 'healthz', containerPort: driver.registrarHealthPort, protocol: 'TCP' }],
-                livenessProbe: httpProbe(CSI_DRIVER.registrarHealthPath, 'healthz', { initialDelaySeconds: 5, periodSeconds: 10 }),
-                readinessProbe: httpProbe(CSI_DRIVER.registrarHealthPath, 'healthz', { initialDelaySeconds: 5, periodSeconds: 10 }),
+                livenessProbe: httpProbe(CSI_DRIVER.registrarHealthPath, 'healthz', driver.workload.probes.liveness),
+                readinessProbe: httpProbe(CSI_DRIVER.registrarHealthPath, 'healthz', driver.workload.probes.readiness),
                 resources: resources(settings.csiDriverResources),
                 securityContext: HARDENED_CONTAINER,
                 volumeMounts: [

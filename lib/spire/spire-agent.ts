@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SPIRE_AGENT, SPIRE_AGENT_BIN, SPIRE_HEALTH_PATHS } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
-import { HARDENED_CONTAINER, fileVolume, grant, httpProbe, podScheduling, podSecurityLabels, resources } from '../build/k8s-helpers';
+import { HARDENED_CONTAINER, fileVolume, grant, httpProbe, imagePullPolicy, imagePullSecrets, podScheduling, podSecurityLabels, resources } from '../build/k8s-helpers';
 import { agentConf } from '../build/spire-configs';
 import { ResolvedCluster } from '../resolve/model';
 
@@ -53,7 +53,7 @@ export class SpireAgent extends Construct {
       metadata: { name: agent.name, namespace: agent.namespace, labels },
       spec: {
         selector: { matchLabels: agent.selector },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(agent.workload.maxUnavailable) } },
         template: {
           metadata: {
             labels: agent.pod.labels,
@@ -62,6 +62,7 @@ export class SpireAgent extends Construct {
           spec: {
             serviceAccountName: agent.serviceAccountName,
             ...podScheduling(agent.pod),
+            ...imagePullSecrets(resolved.imagePull),
             // The attestor reads workload processes' cgroups and reaches the kubelet on the node.
             hostPid: true,
             hostNetwork: true,
@@ -69,6 +70,7 @@ export class SpireAgent extends Construct {
             containers: [{
               name: 'spire-agent',
               image: imageString(resolved.images.spireAgent),
+              ...imagePullPolicy(resolved.imagePull),
               ...containerCommand(resolved.images.spireAgent, [SPIRE_AGENT_BIN, 'run', '-config', `${SPIRE_AGENT.configDir}/${SPIRE_AGENT.configFile}`]),
               env: [
                 ...settings.kubeletVerification === 'apiServerCA'
@@ -80,8 +82,8 @@ export class SpireAgent extends Construct {
                 { name: 'healthz', containerPort: agent.ports.health, protocol: 'TCP' },
                 { name: 'metrics', containerPort: agent.ports.metrics, protocol: 'TCP' },
               ],
-              livenessProbe: httpProbe(SPIRE_HEALTH_PATHS.live, 'healthz', { initialDelaySeconds: 15, periodSeconds: 60, failureThreshold: 2 }),
-              readinessProbe: httpProbe(SPIRE_HEALTH_PATHS.ready, 'healthz', { initialDelaySeconds: 10, periodSeconds: 30 }),
+              livenessProbe: httpProbe(SPIRE_HEALTH_PATHS.live, 'healthz', agent.workload.probes.liveness),
+              readinessProbe: httpProbe(SPIRE_HEALTH_PATHS.ready, 'healthz', agent.workload.probes.readiness),
               resources: resources(settings.resources),
               // Root, to own the socket in the host directory, but with no capabilities or escalation.
               securityContext: HARDENED_CONTAINER,

@@ -4,7 +4,9 @@ import { Construct } from 'constructs';
 import { NESTED_ROOT, SPIRE_SERVER, TLS_SECRET_KEYS } from '../config/spire-facts';
 import { imageString } from '../config/versions';
 import { addChecks } from '../build/checks';
-import { RESTRICTED_CONTAINER, disruptionBudget, fileVolume, grant, httpProbe, podScheduling, podSecurityLabels, resources, restrictedPod } from '../build/k8s-helpers';
+import {
+  RESTRICTED_CONTAINER, disruptionBudget, fileVolume, grant, httpProbe, imagePullPolicy, imagePullSecrets, podScheduling, podSecurityLabels, resources, restrictedPod,
+} from '../build/k8s-helpers';
 import { controllerManagerConfig, serverCommand, serverConf, serverEnv, serverPluginBinaries, serverSecretVolumes, serverUpstreamVolumes } from '../build/spire-configs';
 import { parseDuration } from '../duration';
 import { ResolvedCluster, ResolvedServer } from '../resolve/model';
@@ -60,8 +62,8 @@ export class SpireServer extends Construct {
     });
 
     // The StatefulSet's governing Service must be headless: it gives each replica its stable DNS name
-    // (spire-server-0.spire-server-headless...), which a ClusterIP Service does not.
-    new k8s.KubeService(this, 'HeadlessService', {
+    // (spire-server-0.spire-server-headless...), which a ClusterIP Service does not. A Deployment has none.
+    if (server.workload.kind === 'StatefulSet') new k8s.KubeService(this, 'HeadlessService', {
       metadata: { name: server.headlessServiceName, namespace: server.namespace, labels },
       spec: {
         clusterIp: 'None',
@@ -72,7 +74,7 @@ export class SpireServer extends Construct {
     });
 
     this.createRbac(server);
-    this.createStatefulSet(server);
+    this.createWorkload(server);
 
     if (server.disruptionBudget) {
       disruptionBudget(this, 'DisruptionBudget', {
@@ -164,7 +166,7 @@ export class SpireServer extends Construct {
     }
   }
 
-  private createStatefulSet(server: ResolvedServer): void {
+  private createWorkload(server: ResolvedServer): void {
     const { resolved } = this;
     const { settings } = server;
     const images = resolved.images;
@@ -244,62 +246,155 @@ export class SpireServer extends Construct {
     // Rolls the pods when either config file changes.
     const checksum = createHash('sha256').update(serverConf(resolved)).update(controllerManagerConfig(resolved)).digest('hex');
 
-    new k8s.KubeStatefulSet(this, 'StatefulSet', {
+    const { workload } = server;
+    const template: k8s.PodTemplateSpec = {
+      metadata: {
+        labels: server.pod.labels,
+        annotations: {
+          ...server.pod.annotations,
+          'kubectl.kubernetes.io/default-container': 'spire-server',
+          'spire-gitops/config-checksum': checksum,
+        },
+      },
+      spec: {
+        serviceAccountName: server.serviceAccountName,
+        ...podScheduling(server.pod),
+        ...imagePullSecrets(resolved.imagePull),
+        ...(workload.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: workload.terminationGracePeriodSeconds } : {}),
+        securityContext: restrictedPod(1000),
+        ...(plugins.initContainers.length > 0 ? { initContainers: plugins.initContainers.map((container) => ({ ...container, ...imagePullPolicy(resolved.imagePull) })) } : {}),
+        containers: [
+          {
+            name: 'spire-server',
+            image: imageString(images.spireServer),
+            ...imagePullPolicy(resolved.imagePull),
+            ...serverCommand(resolved, 'run', `${SPIRE_SERVER.configDir}/${SPIRE_SERVER.configFile}`),
+            env,
+            ports: [
+              { name: 'grpc', containerPort: server.ports.grpc, protocol: 'TCP' },
+              { name: 'healthz', containerPort: server.ports.health, protocol: 'TCP' },
+              { name: 'metrics', containerPort: server.ports.metrics, protocol: 'TCP' },
+              ...(server.federates ? [{ name: 'federation', containerPort: server.ports.federation, protocol: 'TCP' }] : []),
+            ],
+            livenessProbe: httpProbe(server.healthPaths.live, 'healthz', workload.probes.liveness),
+            readinessProbe: httpProbe(server.healthPaths.ready, 'healthz', workload.probes.readiness),
+            resources: resources(settings.resources),
+            securityContext: RESTRICTED_CONTAINER,
+            volumeMounts: mounts,
+          },
+          this.controllerManager.container,
+        ],
+        volumes,
+      },
+    };
+    const metadata = { name: server.name, namespace: server.namespace, labels: server.podLabels };
+    if (workload.kind === 'Deployment') {
+      // Nothing of the server's state is on a volume of its own (check() refuses it otherwise): any pod may
+      // replace any other, so a new one starts before an old one stops and the count never drops in a rollout.
+      new k8s.KubeDeployment(this, 'Deployment', {
+        metadata,
+        spec: {
+          ...(workload.replicas !== undefined ? { replicas: workload.replicas } : {}),
+          selector: { matchLabels: server.selector },
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+          template,
+        },
+      });
+    } else {
+      new k8s.KubeStatefulSet(this, 'StatefulSet', {
+        metadata,
+        spec: {
+          ...(workload.replicas !== undefined ? { replicas: workload.replicas } : {}),
+          serviceName: server.headlessServiceName,
+          selector: { matchLabels: server.selector },
+          podManagementPolicy: 'Parallel',
+          template,
+          volumeClaimTemplates: storage
+            ? [{
+              metadata: { name: 'spire-data' },
+              spec: {
+                accessModes: [workload.volumeAccessMode],
+                resources: { requests: { storage: k8s.Quantity.fromString(storage.storageSize) } },
+                ...(storage.storageClass ? { storageClassName: storage.storageClass } : {}),
+              },
+            }]
+            : undefined,
+        },
+      });
+    }
+    if (workload.autoscaling) this.createAutoscaler(server, workload.autoscaling);
+  }
+
+  /**
+   * The HorizontalPodAutoscaler that owns the replica count. Its metrics are the spire-server container's
+   * (ContainerResource, stable since Kubernetes 1.30), never the controller manager's beside it. The workload
+   * leaves `replicas` out: Argo CD's diff is a three-way merge of the last applied manifest, the desired one
+   * and the live object (argoproj/gitops-engine pkg/diff/diff.go ThreeWayDiff), so a field absent from both
+   * manifests is never compared or reset; Flux's server-side apply owns only the fields its manifest sets
+   * (the e2e workloads level re-applies the Deployment after a scale and checks the count is kept).
+   */
+  private createAutoscaler(server: ResolvedServer, autoscaling: NonNullable<ResolvedServer['workload']['autoscaling']>): void {
+    const target = (resource: 'cpu' | 'memory', percent: number | undefined): k8s.MetricSpecV2[] => (percent === undefined ? [] : [{
+      type: 'ContainerResource',
+      containerResource: { name: resource, container: 'spire-server', target: { type: 'Utilization', averageUtilization: percent } },
+    }]);
+    new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
       metadata: { name: server.name, namespace: server.namespace, labels: server.podLabels },
       spec: {
-        replicas: settings.replicas,
-        serviceName: server.headlessServiceName,
-        selector: { matchLabels: server.selector },
-        podManagementPolicy: 'Parallel',
-        template: {
-          metadata: {
-            labels: server.pod.labels,
-            annotations: {
-              ...server.pod.annotations,
-              'kubectl.kubernetes.io/default-container': 'spire-server',
-              'spire-gitops/config-checksum': checksum,
-            },
-          },
-          spec: {
-            serviceAccountName: server.serviceAccountName,
-            ...podScheduling(server.pod),
-            securityContext: restrictedPod(1000),
-            ...(plugins.initContainers.length > 0 ? { initContainers: plugins.initContainers } : {}),
-            containers: [
-              {
-                name: 'spire-server',
-                image: imageString(images.spireServer),
-                ...serverCommand(resolved, 'run', `${SPIRE_SERVER.configDir}/${SPIRE_SERVER.configFile}`),
-                env,
-                ports: [
-                  { name: 'grpc', containerPort: server.ports.grpc, protocol: 'TCP' },
-                  { name: 'healthz', containerPort: server.ports.health, protocol: 'TCP' },
-                  { name: 'metrics', containerPort: server.ports.metrics, protocol: 'TCP' },
-                  ...(server.federates ? [{ name: 'federation', containerPort: server.ports.federation, protocol: 'TCP' }] : []),
-                ],
-                livenessProbe: httpProbe(server.healthPaths.live, 'healthz', { initialDelaySeconds: 15, periodSeconds: 60, failureThreshold: 2 }),
-                readinessProbe: httpProbe(server.healthPaths.ready, 'healthz', { initialDelaySeconds: 5, periodSeconds: 5 }),
-                resources: resources(settings.resources),
-                securityContext: RESTRICTED_CONTAINER,
-                volumeMounts: mounts,
-              },
-              this.controllerManager.container,
-            ],
-            volumes,
-          },
-        },
-        volumeClaimTemplates: storage
-          ? [{
-            metadata: { name: 'spire-data' },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              resources: { requests: { storage: k8s.Quantity.fromString(storage.storageSize) } },
-              ...(storage.storageClass ? { storageClassName: storage.storageClass } : {}),
-            },
-          }]
-          : undefined,
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: server.workload.kind, name: server.name },
+        minReplicas: autoscaling.minReplicas,
+        maxReplicas: autoscaling.maxReplicas,
+        metrics: [...target('cpu', autoscaling.targetCPUUtilizationPercentage), ...target('memory', autoscaling.targetMemoryUtilizationPercentage)],
       },
     });
+  }
+
+  /** The workload's kind and autoscaler against where the server keeps its state. */
+  private workloadProblems() {
+    const { environment, server } = this.resolved;
+    const { settings, workload } = server;
+    const resource = `SpireServer "${server.name}"`;
+    const env = environment.name;
+    const problems = [];
+    const state = stateOnVolume(settings);
+    if (workload.kind === 'Deployment' && state) {
+      problems.push({
+        resource, field: 'server.workload.kind', value: 'Deployment',
+        rule: `needs every piece of the server's state off its own volume, but ${state.why} (${state.field} ${state.value})`,
+        fix: `keep the StatefulSet in ${env}, or use an external datastore with a cloud KeyManager whose keyIdentifier is 'podName' (or 'memory' keys)`,
+      });
+    }
+    const autoscaling = workload.autoscaling;
+    if (autoscaling) {
+      if (settings.datastore.type === 'sqlite3') {
+        problems.push({
+          resource, field: 'server.workload.autoscaling', value: autoscaling,
+          rule: 'scales the server, but sqlite3 allows exactly one replica',
+          fix: `use a postgres or mysql datastore in ${env}, or remove server.workload.autoscaling`,
+        });
+      }
+      if (autoscaling.minReplicas < 1 || autoscaling.maxReplicas < autoscaling.minReplicas) {
+        problems.push({
+          resource, field: 'server.workload.autoscaling', value: { minReplicas: autoscaling.minReplicas, maxReplicas: autoscaling.maxReplicas },
+          rule: 'needs minReplicas at least 1 and maxReplicas at least minReplicas',
+          fix: 'set e.g. minReplicas 2 and maxReplicas 5',
+        });
+      } else if (settings.replicas < autoscaling.minReplicas || settings.replicas > autoscaling.maxReplicas) {
+        problems.push({
+          resource, field: 'server.replicas', value: settings.replicas,
+          rule: `lies outside the autoscaler's range ${autoscaling.minReplicas} to ${autoscaling.maxReplicas} (the count is the autoscaler's; server.replicas is what the one-replica rules read)`,
+          fix: `set server.replicas in ${env} to ${autoscaling.minReplicas}`,
+        });
+      }
+      if (environment.production && autoscaling.minReplicas < 2) {
+        problems.push({
+          resource, field: 'server.workload.autoscaling.minReplicas', value: autoscaling.minReplicas,
+          rule: 'must be at least 2 in a production environment: with one server, every restart stops signing',
+          fix: `set minReplicas to 2 or more in ${env}`,
+        });
+      }
+    }
+    return problems;
   }
 
   private check() {
@@ -313,6 +408,7 @@ export class SpireServer extends Construct {
     const agentTtl = parseDuration(settings.agentTtl ?? '') ?? 0;
     const longest = Math.max(x509 ?? 0, agentTtl, ...identityTtls);
     return [
+      ...this.workloadProblems(),
       settings.datastore.type === 'sqlite3' && settings.replicas !== 1
         ? {
           resource: 'SpireServer "spire-server"', field: 'server.replicas', value: settings.replicas,
@@ -349,6 +445,21 @@ export class SpireServer extends Construct {
         : undefined,
     ];
   }
+}
+
+/** What of the server's state is on its own volume, and why: a Deployment cannot keep it. */
+function stateOnVolume(settings: ResolvedServer['settings']): { field: string; value: string; why: string } | undefined {
+  const { datastore, keyManager } = settings;
+  if (datastore.type === 'sqlite3') return { field: 'server.datastore.type', value: 'sqlite3', why: 'the sqlite3 database is a file in the data directory' };
+  // keymanager/disk/disk.go: keys_path, a file the keys are written to.
+  if (keyManager.type === 'disk') return { field: 'server.keyManager.type', value: 'disk', why: 'the disk KeyManager keeps the CA keys in a file (keys_path) in the data directory' };
+  if ('keyIdentifier' in keyManager && keyManager.keyIdentifier.type === 'file') {
+    return {
+      field: 'server.keyManager.keyIdentifier.type', value: 'file',
+      why: `the ${keyManager.type} key identifier is a file (key_identifier_file) in the data directory; a new pod would create new keys and lose the old ones`,
+    };
+  }
+  return undefined;
 }
 
 /**

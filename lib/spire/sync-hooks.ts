@@ -4,7 +4,7 @@ import { SPIRE_SERVER } from '../config/spire-facts';
 import { containerCommand, imageString } from '../config/versions';
 import { serverCommand, serverConf, serverEnv, serverPluginBinaries, serverSecretVolumes } from '../build/spire-configs';
 import { standardLabels } from '../resolve/labels';
-import { RESTRICTED_CONTAINER, fileVolume, restrictedPod } from '../build/k8s-helpers';
+import { RESTRICTED_CONTAINER, fileVolume, imagePullPolicy, imagePullSecrets, restrictedPod } from '../build/k8s-helpers';
 import { ResolvedCluster } from '../resolve/model';
 
 export interface SpireSyncHooksProps {
@@ -66,9 +66,11 @@ export class SpireSyncHooks extends Construct {
               restartPolicy: 'Never',
               securityContext: restrictedPod(1000),
               ...(plugins.initContainers.length > 0 ? { initContainers: plugins.initContainers } : {}),
+              ...imagePullSecrets(resolved.imagePull),
               containers: [{
                 name: 'validate',
                 image: imageString(images.spireServer),
+                ...imagePullPolicy(resolved.imagePull),
                 // `spire-server validate`, not the image's ENTRYPOINT (`spire-server run`) with validate appended.
                 ...serverCommand(resolved, 'validate', `${SPIRE_SERVER.validateConfigDir}/${SPIRE_SERVER.configFile}`),
                 env: serverEnv(resolved),
@@ -111,9 +113,11 @@ export class SpireSyncHooks extends Construct {
               restartPolicy: 'Never',
               automountServiceAccountToken: false,
               securityContext: restrictedPod(1000),
+              ...imagePullSecrets(resolved.imagePull),
               containers: [{
                 name: 'check',
                 image: imageString(images.healthProbe),
+                ...imagePullPolicy(resolved.imagePull),
                 // Up to 5 minutes for the server to report ready; a non-zero exit fails the sync.
                 ...containerCommand(images.healthProbe, ['/bin/sh', '-c', `for i in $(seq 1 60); do wget -q -T 5 -O /dev/null ${url} && exit 0; sleep 5; done; echo "SPIRE server at ${url} never became ready" >&2; exit 1`]),
                 resources: HOOK_RESOURCES,
