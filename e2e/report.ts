@@ -43,6 +43,11 @@ export class Report {
     console.log(`${this.prefix}${line}`);
   }
 
+  /** How many checks of `counter` ran so far, passed or not. */
+  ran(counter: Counter): number {
+    return this.total.get(counter) ?? 0;
+  }
+
   get failed(): number {
     return this.failures.length;
   }

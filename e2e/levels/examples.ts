@@ -36,6 +36,10 @@ export async function examplesLevel(report: Report, env: { workDir: string; bina
     mkdirSync(out, { recursive: true });
     const failure = await synthesizeExample(name, out);
     if (!report.check('examples', failure === undefined, `examples/${name}`, 'spire-gitops synth', failure)) continue;
+    const before = report.ran('configs');
     await configLevel(clusterTrees(out), report, { workDir: join(env.workDir, 'examples-work', name), binaries: env.binaries, values: env.values });
+    // An example whose images match no program the e2e builds would pass with nothing judged.
+    const judged = report.ran('configs') - before;
+    report.check('examples', judged > 0, `examples/${name}`, 'the real programs judged its configs', `${judged} configs judged`);
   }
 }
