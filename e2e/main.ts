@@ -1,5 +1,6 @@
 /**
- * npm run e2e [-- --level config|examples|api|live|federation|topologies|gitops|upgrade|upstream|workload-attestation|server-settings|controller-manager|node-attestation|workloads|mutations]... [--dist DIR] [--keep]
+ * npm run e2e [-- --level LEVEL]... [--tree ENV/CLUSTER]... [--dist DIR] [--shared DIR] [--keep]
+ * (LEVEL: a name of the LEVEL_TABLE below; without --level, all of them, in the table's order)
  *
  * Proves dist/ on the real programs: SPIRE server, agent, OIDC discovery provider, controller manager,
  * kube-apiserver and etcd, built from their Go modules (e2e/go) at the versions the project ships.
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NODE_NETNS_ENV, deleteNetworkNamespace, enterOwnNetworkNamespace } from './net';
 import { Report, stage } from './report';
-import { clusterTrees } from './trees';
+import { ClusterTree, clusterTrees } from './trees';
 import { configLevel } from './levels/config';
 import { clusterLevels } from './levels/cluster';
 import { gitopsLevel } from './levels/gitops';
@@ -31,19 +32,76 @@ import { Pki, read } from './pki';
 import { PrerequisiteValues } from './prerequisites';
 
 const BINARIES_ENV = 'SPIRE_GITOPS_E2E_BINARIES';
-const LEVELS = ['config', 'examples', 'api', 'live', 'federation', 'topologies', 'gitops', 'upgrade', 'upstream', 'workload-attestation', 'server-settings', 'controller-manager', 'node-attestation', 'workloads', 'mutations'] as const;
-type Level = typeof LEVELS[number];
 
-interface Options { levels: Level[]; dist: string; shared: string; keep: boolean; trees: string[] }
+/** What every level's stage may read: the arguments, the trees, the programs and the e2e's work directory. */
+interface LevelContext {
+  readonly options: Options;
+  readonly report: Report;
+  readonly trees: ClusterTree[];
+  readonly workDir: string;
+  readonly binaries: Record<string, string>;
+  readonly values: PrerequisiteValues;
+}
+
+/** One stage of the run: its title as the log prints it, and what it does. */
+interface Stage { readonly title: string; readonly body: () => Promise<void> }
+
+/**
+ * One entry of the level table: the `--level` names that select it, and the stages it runs for the names of
+ * it that were asked for (in the order they were asked for).
+ */
+interface LevelEntry {
+  readonly names: readonly string[];
+  readonly stages: (context: LevelContext, wanted: string[]) => Stage[];
+}
+
+/** The work directory and the programs, what every level runs with. */
+const programs = (c: LevelContext) => ({ workDir: c.workDir, binaries: c.binaries });
+/** ...with the values of the operator's prerequisites. */
+const withValues = (c: LevelContext) => ({ ...programs(c), values: c.values });
+/** ...with the reference material (CRDs, schemas). */
+const withShared = (c: LevelContext) => ({ ...programs(c), shared: c.options.shared });
+
+/** A level of one name and one stage. */
+function level(name: string, title: string, body: (context: LevelContext) => Promise<void>): LevelEntry {
+  return { names: [name], stages: (context) => [{ title, body: () => body(context) }] };
+}
+
+/** The levels in the order they run; adding a level is adding its entry here. */
+const LEVEL_TABLE: readonly LevelEntry[] = [
+  level('config', 'level config: real programs on every shipped config and argv', (c) => configLevel(c.trees, c.report, withValues(c))),
+  level('examples', 'level examples: every example estate synthesized by the CLI, its configs judged by the real programs', (c) => examplesLevel(c.report, withValues(c))),
+  {
+    // A tree can only be judged live once it has been synced: the three share one apiserver per tree.
+    names: ['api', 'live', 'federation'],
+    stages: (c, wanted) => c.trees.map((tree) => ({
+      title: `levels ${wanted.join('+')}: ${tree.env}/${tree.cluster} on kube-apiserver and etcd`,
+      body: () => clusterLevels(tree, c.report, { workDir: c.workDir, binaries: c.binaries, shared: c.options.shared, levels: new Set(wanted) }),
+    })),
+  },
+  level('topologies', 'level topologies: each topology\'s example synthesized by the CLI and run live', (c) => topologiesLevel(c.report, withShared(c))),
+  level('controller-manager', 'level controller-manager: examples/static-manifests live, the real manager in static manifest mode', (c) => controllerManagerLevel(c.report, withShared(c))),
+  level('gitops', 'level gitops: the Argo CD and Flux trees on kube-apiserver with the pinned CRDs', (c) => gitopsLevel(c.options.dist, c.report, withShared(c))),
+  level('upgrade', 'level upgrade: the previous minor SPIRE hands its datastore to the shipped one', (c) => upgradeLevel(c.trees, c.report, withValues(c))),
+  level('upstream', 'level upstream: examples/private-pki live, its CA signed by a root through disk, its bundle pushed by k8sbundle', (c) => upstreamLevel(c.report, withShared(c))),
+  level('workload-attestation', 'level workload-attestation: an example\'s WorkloadAttestors in the real agent; unix:uid decides who gets an SVID', (c) => workloadAttestationLevel(c.report, programs(c))),
+  level('server-settings', 'level server-settings: examples/ha\'s server core and datastore settings on the real server and PostgreSQL', (c) => serverSettingsLevel(c.report, programs(c))),
+  level('node-attestation', 'level node-attestation: the on-prem example\'s http_challenge with the real server and agents', (c) => nodeAttestationLevel(c.report, programs(c))),
+  level('workloads', 'level workloads: the server as a Deployment with an autoscaler (examples/gcp) on kube-apiserver', (c) => workloadsLevel(c.report, programs(c))),
+  level('mutations', 'mutations: each must make the e2e fail', (c) => mutationStage(c.options, c.report, withValues(c))),
+];
+const LEVELS = LEVEL_TABLE.flatMap((entry) => entry.names);
+
+interface Options { levels: string[]; dist: string; shared: string; keep: boolean; trees: string[] }
 
 function parseArgs(argv: string[]): Options {
   const options: Options = { levels: [], dist: resolve(__dirname, '..', 'dist'), shared: resolve(__dirname, '..', '..', 'shared'), keep: false, trees: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--level') {
-      const level = argv[++i] as Level;
-      if (!LEVELS.includes(level)) throw new Error(`--level takes one of ${LEVELS.join(', ')}, got ${level}`);
-      options.levels.push(level);
+      const name = argv[++i];
+      if (!LEVELS.includes(name)) throw new Error(`--level takes one of ${LEVELS.join(', ')}, got ${name}`);
+      options.levels.push(name);
     } else if (arg === '--dist') {
       options.dist = resolve(argv[++i]);
     } else if (arg === '--shared') {
@@ -107,48 +165,11 @@ async function main(): Promise<number> {
     },
   };
   try {
-    if (options.levels.includes('config')) {
-      await stage('level config: real programs on every shipped config and argv', () => configLevel(trees, report, { workDir, binaries, values }));
-    }
-    if (options.levels.includes('examples')) {
-      await stage('level examples: every example estate synthesized by the CLI, its configs judged by the real programs', () => examplesLevel(report, { workDir, binaries, values }));
-    }
-    const clusterLevelsWanted = new Set<string>(options.levels.filter((level) => level === 'api' || level === 'live' || level === 'federation'));
-    if (clusterLevelsWanted.size > 0) {
-      for (const tree of trees) {
-        await stage(`levels ${[...clusterLevelsWanted].join('+')}: ${tree.env}/${tree.cluster} on kube-apiserver and etcd`, () =>
-          clusterLevels(tree, report, { workDir, binaries, shared: options.shared, levels: clusterLevelsWanted }));
-      }
-    }
-    if (options.levels.includes('topologies')) {
-      await stage('level topologies: each topology\'s example synthesized by the CLI and run live', () => topologiesLevel(report, { workDir, binaries, shared: options.shared }));
-    }
-    if (options.levels.includes('controller-manager')) {
-      await stage('level controller-manager: examples/static-manifests live, the real manager in static manifest mode', () => controllerManagerLevel(report, { workDir, binaries, shared: options.shared }));
-    }
-    if (options.levels.includes('gitops')) {
-      await stage('level gitops: the Argo CD and Flux trees on kube-apiserver with the pinned CRDs', () => gitopsLevel(options.dist, report, { workDir, binaries, shared: options.shared }));
-    }
-    if (options.levels.includes('upgrade')) {
-      await stage('level upgrade: the previous minor SPIRE hands its datastore to the shipped one', () => upgradeLevel(trees, report, { workDir, binaries, values }));
-    }
-    if (options.levels.includes('upstream')) {
-      await stage('level upstream: examples/private-pki live, its CA signed by a root through disk, its bundle pushed by k8sbundle', () => upstreamLevel(report, { workDir, binaries, shared: options.shared }));
-    }
-    if (options.levels.includes('workload-attestation')) {
-      await stage('level workload-attestation: an example\'s WorkloadAttestors in the real agent; unix:uid decides who gets an SVID', () => workloadAttestationLevel(report, { workDir, binaries }));
-    }
-    if (options.levels.includes('server-settings')) {
-      await stage('level server-settings: examples/ha\'s server core and datastore settings on the real server and PostgreSQL', () => serverSettingsLevel(report, { workDir, binaries }));
-    }
-    if (options.levels.includes('node-attestation')) {
-      await stage('level node-attestation: the on-prem example\'s http_challenge with the real server and agents', () => nodeAttestationLevel(report, { workDir, binaries }));
-    }
-    if (options.levels.includes('workloads')) {
-      await stage('level workloads: the server as a Deployment with an autoscaler (examples/gcp) on kube-apiserver', () => workloadsLevel(report, { workDir, binaries }));
-    }
-    if (options.levels.includes('mutations')) {
-      await stage('mutations: each must make the e2e fail', () => mutationStage(options, report, { workDir, binaries, values }));
+    const context: LevelContext = { options, report, trees, workDir, binaries, values };
+    for (const entry of LEVEL_TABLE) {
+      const wanted = [...new Set(options.levels.filter((name) => entry.names.includes(name)))];
+      if (wanted.length === 0) continue;
+      for (const { title, body } of entry.stages(context, wanted)) await stage(title, body);
     }
   } catch (error) {
     report.fail('e2e', 'run', (error as Error).stack ?? String(error));

@@ -18,6 +18,7 @@ import { NODE_IP, NodeNetwork } from '../net';
 import { Processes, Running, run, sleep, tail, waitFor } from '../processes';
 import { Report } from '../report';
 import { shortPath } from '../runtime';
+import { serverCli, serverHealthy, standInAgentConf, writeStandInServer } from '../standin-spire';
 import { clusterTrees, objectsOf } from '../trees';
 import { synthesizeExample } from './examples';
 
@@ -75,38 +76,13 @@ export async function nodeAttestationLevel(report: Report, env: { workDir: strin
     const vms = [ADMITTED_HOST, FOREIGN_HOST, UNPRIVILEGED_HOST].map((host) => ({ host, ...network.podNetwork() }));
     const hostsFile = join(dir, 'hosts');
     writeFileSync(hostsFile, ['127.0.0.1 localhost', ...vms.map((vm) => `${vm.ip} ${vm.host}`), ''].join('\n'));
-    const serverSocket = shortPath(join(dir, 'server', 'api.sock'));
-    mkdirSync(join(dir, 'server'), { recursive: true });
-    const serverConf = join(dir, 'server.conf');
-    writeFileSync(serverConf, [
-      'server {',
-      '  bind_address = "0.0.0.0"',
-      `  bind_port = "${SERVER_PORT}"`,
-      `  trust_domain = "${trustDomain}"`,
-      `  data_dir = "${join(dir, 'server-data')}"`,
-      `  socket_path = "${serverSocket}"`,
-      '  log_level = "DEBUG"',
-      '}',
-      'plugins {',
-      '  DataStore "sql" {',
-      `    plugin_data { database_type = "sqlite3" connection_string = "${join(dir, 'datastore.sqlite3')}" }`,
-      '  }',
-      '  KeyManager "memory" {',
-      '    plugin_data {}',
-      '  }',
-      block.trimEnd(),
-      '}',
-      '',
-    ].join('\n'));
+    // A stand-in server around the subject: the shipped http_challenge block.
+    const { conf: serverConf, socket: serverSocket } = writeStandInServer(dir, { trustDomain, bindAddress: '0.0.0.0', bindPort: SERVER_PORT, plugins: [block] });
     // The server's own /etc/hosts: the VMs' names, as the site's DNS would give them.
     const server = processes.start('spire-server', 'unshare', ['--mount', '--propagation', 'private', 'bash', '-c',
       `mount --bind ${JSON.stringify(hostsFile)} /etc/hosts && exec ${JSON.stringify(env.binaries['spire-server'])} run -config ${JSON.stringify(serverConf)}`]);
-    const cli = async (args: string[]) => {
-      const result = await run(env.binaries['spire-server'], [...args, '-socketPath', serverSocket], 30000);
-      if (!result.ok) throw new Error(`spire-server ${args.slice(0, 2).join(' ')}: ${tail(result.out, 3)}`);
-      return result.out;
-    };
-    await waitFor('the server to be healthy', 60000, async () => ((await run(env.binaries['spire-server'], ['healthcheck', '-socketPath', serverSocket], 10000)).ok ? true : undefined), server);
+    const cli = serverCli('spire-server', env.binaries['spire-server'], serverSocket);
+    await serverHealthy('the server to be healthy', env.binaries['spire-server'], serverSocket, server);
     writeFileSync(join(dir, 'bundle.pem'), await cli(['bundle', 'show', '-format', 'pem']));
 
     /** One VM's agent, in the VM's network namespace, claiming its name on `port`. */
@@ -115,29 +91,10 @@ export async function nodeAttestationLevel(report: Report, env: { workDir: strin
       mkdirSync(data, { recursive: true });
       const socket = shortPath(join(data, 'api.sock'));
       const conf = join(dir, `${name}.conf`);
-      writeFileSync(conf, [
-        'agent {',
-        `  data_dir = "${data}"`,
-        '  log_level = "DEBUG"',
-        `  server_address = "${NODE_IP}"`,
-        `  server_port = "${SERVER_PORT}"`,
-        `  socket_path = "${socket}"`,
-        `  trust_bundle_path = "${join(dir, 'bundle.pem')}"`,
-        `  trust_domain = "${trustDomain}"`,
-        '}',
-        'plugins {',
-        '  NodeAttestor "http_challenge" {',
-        `    plugin_data { hostname = "${vm.host}" port = ${port} }`,
-        '  }',
-        '  KeyManager "memory" {',
-        '    plugin_data {}',
-        '  }',
-        '  WorkloadAttestor "unix" {',
-        '    plugin_data {}',
-        '  }',
-        '}',
-        '',
-      ].join('\n'));
+      writeFileSync(conf, standInAgentConf({
+        trustDomain, serverAddress: NODE_IP, serverPort: SERVER_PORT, dataDir: data, socketPath: socket, trustBundlePath: join(dir, 'bundle.pem'),
+        nodeAttestor: { name: 'http_challenge', data: { hostname: vm.host, port } },
+      }));
       return { running: processes.start(name, 'ip', ['netns', 'exec', vm.netns, env.binaries['spire-agent'], 'run', '-config', conf]), socket };
     };
     /** The output of an agent once the server's refusal shows in it (or the agent has exited). */

@@ -20,6 +20,7 @@ import { Pki, read } from '../pki';
 import { connectedUsers, startPostgres } from '../postgres';
 import { Processes, Running, tail, waitFor } from '../processes';
 import { Report } from '../report';
+import { startJoinTokenAgent, standInAgentConf, withJoinTokenAttestor } from '../standin-spire';
 import { serverCommand, serverConfOf, startTreeServer } from '../topology-server';
 import { ClusterTree, clusterTrees } from '../trees';
 import { synthesizeExample } from './examples';
@@ -42,7 +43,7 @@ function withJoinToken(tree: ClusterTree): ClusterTree {
   const files = tree.files.map((file) => ({
     ...file,
     objects: file.objects.map((o) => (o.kind === 'ConfigMap' && typeof o.data?.['server.conf'] === 'string'
-      ? { ...o, data: { ...o.data, 'server.conf': o.data['server.conf'].replace(/^plugins \{\n/m, 'plugins {\n  NodeAttestor "join_token" {\n    plugin_data {}\n  }\n') } }
+      ? { ...o, data: { ...o.data, 'server.conf': withJoinTokenAttestor(o.data['server.conf']) } }
       : o)),
   }));
   return { ...tree, files };
@@ -113,35 +114,15 @@ export async function serverSettingsLevel(report: Report, env: { workDir: string
       `prune_attested_nodes_expired_for: the node manager prunes nodes expired for ${expiredFor}, TOFU nodes kept`, JSON.stringify(pruning ?? 'no prune line'));
 
     // An agent attests with a join token; its SVID lives agent_ttl, not default_x509_svid_ttl.
-    const token = /Token: (\S+)/.exec(await cli(['token', 'generate', '-spiffeID', agentId, '-ttl', '600']))![1];
     const agentDir = join(dir, 'agent');
     mkdirSync(agentDir, { recursive: true });
     writeFileSync(join(agentDir, 'bundle.pem'), await cli(['bundle', 'show', '-format', 'pem']));
     const agentConf = join(agentDir, 'agent.conf');
-    writeFileSync(agentConf, [
-      'agent {',
-      `  data_dir = "${agentDir}"`,
-      '  log_level = "DEBUG"',
-      `  server_address = "${pod.ip}"`,
-      `  server_port = "${/^\s*bind_port = "(\d+)"$/m.exec(conf)![1]}"`,
-      `  socket_path = "${join(agentDir, 'api.sock')}"`,
-      `  trust_bundle_path = "${join(agentDir, 'bundle.pem')}"`,
-      `  trust_domain = "${trustDomain}"`,
-      '}',
-      'plugins {',
-      '  NodeAttestor "join_token" {',
-      '    plugin_data {}',
-      '  }',
-      '  KeyManager "memory" {',
-      '    plugin_data {}',
-      '  }',
-      '  WorkloadAttestor "unix" {',
-      '    plugin_data {}',
-      '  }',
-      '}',
-      '',
-    ].join('\n'));
-    const agent = processes.start('settings-agent', env.binaries['spire-agent'], ['run', '-config', agentConf, '-joinToken', token]);
+    writeFileSync(agentConf, standInAgentConf({
+      trustDomain, serverAddress: pod.ip, serverPort: /^\s*bind_port = "(\d+)"$/m.exec(conf)![1],
+      dataDir: agentDir, socketPath: join(agentDir, 'api.sock'), trustBundlePath: join(agentDir, 'bundle.pem'),
+    }));
+    const { running: agent, token } = await startJoinTokenAgent(processes, 'settings-agent', env.binaries['spire-agent'], agentConf, cli, agentId);
     const attested = `spiffe://${trustDomain}/spire/agent/join_token/${token}`;
     const listed: Json = await waitFor('the agent to attest', 30000, async () => {
       const agents = JSON.parse(await cli(['agent', 'list', '-output', 'json'])).agents ?? [];

@@ -23,6 +23,7 @@ import { Processes, Running, run, tail, waitFor } from '../processes';
 import { Report } from '../report';
 import { PodContext, materializeVolumes, shortPath } from '../runtime';
 import { httpStatus, startPodContainer } from '../pods';
+import { serverCli, startJoinTokenAgent, standInAgentConf, withJoinTokenAttestor } from '../standin-spire';
 import { podsFor } from '../sync';
 import { ClusterTree, K8sObject, objectsOf, where } from '../trees';
 import { TreeSource } from './config';
@@ -38,7 +39,7 @@ export function upgradeTree(trees: ClusterTree[]): ClusterTree | undefined {
 /** The server.conf with a join_token node attestor beside the tree's own (an agent without an apiserver). */
 function withJoinToken(object: K8sObject): K8sObject {
   if (object.kind !== 'ConfigMap' || !Object.values(object.data ?? {}).some((text) => /database_type = "postgres"/.test(String(text)))) return object;
-  const data = Object.fromEntries(Object.entries(object.data as Record<string, string>).map(([key, text]) => [key, text.replace(/^plugins \{\n/m, 'plugins {\n  NodeAttestor "join_token" {\n    plugin_data {}\n  }\n')
+  const data = Object.fromEntries(Object.entries(object.data as Record<string, string>).map(([key, text]) => [key, withJoinTokenAttestor(text)
     // Publishing the bundle to a ConfigMap needs an apiserver; this level has none.
     .replace(/^  BundlePublisher "k8s_configmap" \{\n[\s\S]*?^  \}\n/m, '')]));
   return { ...object, data };
@@ -103,11 +104,7 @@ export async function upgradeLevel(trees: ClusterTree[], report: Report, env: { 
       await waitFor(`${program} to be ready on ${at}'s datastore`, 90000, async () => ((await httpStatus('127.0.0.1', readyPort, readyPath).catch(() => 0)) === 200 ? true : undefined), running);
       return running;
     };
-    const cli = async (program: string, args: string[]) => {
-      const result = await run(env.binaries[program], [...args, '-socketPath', socket], 60000);
-      if (!result.ok) throw new Error(`${program} ${args.slice(0, 2).join(' ')}: ${tail(result.out, 3)}`);
-      return result.out;
-    };
+    const cli = (program: string, args: string[]) => serverCli(program, env.binaries[program], socket)(args);
     const entries = async (program: string) => {
       const listed = JSON.parse(await cli(program, ['entry', 'show', '-output', 'json'])) as Json;
       return new Map<string, string>((listed.entries ?? []).map((entry: Json) => {
@@ -125,41 +122,22 @@ export async function upgradeLevel(trees: ClusterTree[], report: Report, env: { 
     await cli('spire-server-previous', ['entry', 'create', '-parentID', agentNode, '-spiffeID', `${workload}-kept`, '-selector', 'unix:uid:4242']);
     const before = await entries('spire-server-previous');
     const previousCas = pems(await cli('spire-server-previous', ['bundle', 'show', '-format', 'pem']));
-    const token = value(await cli('spire-server-previous', ['token', 'generate', '-spiffeID', agentNode, '-ttl', '600']), /Token: (\S+)/)!;
     writeFileSync(join(dir, 'bundle.pem'), previousCas.join(''));
     const agentData = join(dir, 'agent-data');
     mkdirSync(agentData, { recursive: true });
     const agentConf = join(dir, 'agent.conf');
     const agentSocket = shortPath(join(dir, 'agent', 'api.sock'));
     mkdirSync(join(dir, 'agent'), { recursive: true });
-    writeFileSync(agentConf, [
-      'agent {',
-      `  data_dir = "${agentData}"`,
-      '  log_level = "DEBUG"',
-      '  server_address = "127.0.0.1"',
-      `  server_port = "${serverPort}"`,
-      `  socket_path = "${agentSocket}"`,
-      `  trust_bundle_path = "${join(dir, 'bundle.pem')}"`,
-      `  trust_domain = "${trustDomain}"`,
-      '}',
-      'plugins {',
-      '  NodeAttestor "join_token" {',
-      '    plugin_data {}',
-      '  }',
-      '  KeyManager "disk" {',
-      `    plugin_data { directory = "${agentData}" }`,
-      '  }',
-      '  WorkloadAttestor "unix" {',
-      '    plugin_data {}',
-      '  }',
-      '}',
-      '',
-    ].join('\n'));
+    // Keys on disk: the shipped agent, started on this data directory later, resumes the SVID.
+    writeFileSync(agentConf, standInAgentConf({
+      trustDomain, serverAddress: '127.0.0.1', serverPort, dataDir: agentData, socketPath: agentSocket, trustBundlePath: join(dir, 'bundle.pem'), keyManager: 'disk',
+    }));
     const fetchSvid = async (program: string, spiffeId: string) => waitFor(`${program} to serve ${spiffeId}`, 60000, async () => {
       const result = await run(env.binaries[program], ['api', 'fetch', 'x509', '-socketPath', agentSocket], 15000);
       return result.ok && result.out.includes(`SPIFFE ID:\t\t${spiffeId}`) ? result.out : undefined;
     });
-    const oldAgent = processes.start('spire-agent-previous', env.binaries['spire-agent-previous'], ['run', '-config', agentConf, '-joinToken', token]);
+    const { running: oldAgent, token } = await startJoinTokenAgent(processes, 'spire-agent-previous', env.binaries['spire-agent-previous'], agentConf,
+      (args) => cli('spire-server-previous', args), agentNode);
     await fetchSvid('spire-agent-previous', workload).catch((error: Error) => { throw new Error(`${error.message}; agent said: ${tail(oldAgent.output(), 3)}`); });
     const agentsBefore = await cli('spire-server-previous', ['agent', 'list']);
     // The agent is spire/agent/join_token/<token>; at attestation the token's -spiffeID adds the alias entry that makes it agentNode.

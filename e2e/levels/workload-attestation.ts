@@ -21,6 +21,7 @@ import { Pki, read } from '../pki';
 import { Processes, run, tail, waitFor } from '../processes';
 import { Report } from '../report';
 import { shortPath } from '../runtime';
+import { JOIN_TOKEN_ATTESTOR, serverCli, serverHealthy, startJoinTokenAgent, writeStandInServer } from '../standin-spire';
 import { clusterTrees, objectsOf, where } from '../trees';
 import { synthesizeExample } from './examples';
 
@@ -58,38 +59,13 @@ export async function workloadAttestationLevel(report: Report, env: { workDir: s
     if (!rendered) return;
 
     // The server: a stand-in of this level's own, sqlite3 and join_token.
-    const serverData = join(dir, 'server-data');
-    mkdirSync(serverData, { recursive: true });
-    const serverSocket = shortPath(join(dir, 'server', 'api.sock'));
-    mkdirSync(join(dir, 'server'), { recursive: true });
-    const serverConf = join(dir, 'server.conf');
-    writeFileSync(serverConf, [
-      'server {',
-      '  bind_address = "127.0.0.1"',
-      `  bind_port = "${SERVER_PORT}"`,
-      `  socket_path = "${serverSocket}"`,
-      `  trust_domain = "${trustDomain}"`,
-      `  data_dir = "${serverData}"`,
-      '  log_level = "DEBUG"',
-      '}',
-      'plugins {',
-      `  DataStore "sql" { plugin_data { database_type = "sqlite3" connection_string = "${join(serverData, 'datastore.sqlite3')}" } }`,
-      '  NodeAttestor "join_token" { plugin_data {} }',
-      '  KeyManager "memory" { plugin_data {} }',
-      '}',
-      '',
-    ].join('\n'));
+    const { conf: serverConf, socket: serverSocket } = writeStandInServer(dir, { trustDomain, bindPort: SERVER_PORT, plugins: [JOIN_TOKEN_ATTESTOR] });
     const server = processes.start('spire-server', env.binaries['spire-server'], ['run', '-config', serverConf]);
-    const cli = async (args: string[]) => {
-      const result = await run(env.binaries['spire-server'], [...args, '-socketPath', serverSocket], 60000);
-      if (!result.ok) throw new Error(`spire-server ${args.slice(0, 2).join(' ')}: ${tail(result.out, 3)}`);
-      return result.out;
-    };
-    await waitFor('spire-server to be healthy', 60000, async () => ((await run(env.binaries['spire-server'], ['healthcheck', '-socketPath', serverSocket])).ok ? true : undefined), server);
+    const cli = serverCli('spire-server', env.binaries['spire-server'], serverSocket);
+    await serverHealthy('spire-server to be healthy', env.binaries['spire-server'], serverSocket, server);
     const agentNode = `spiffe://${trustDomain}/e2e/workload-attestation/node`;
     const workload = `spiffe://${trustDomain}/e2e/workload-attestation/uid-${WORKLOAD_UID}`;
     await cli(['entry', 'create', '-parentID', agentNode, '-spiffeID', workload, '-selector', `unix:uid:${WORKLOAD_UID}`]);
-    const token = /Token: (\S+)/.exec(await cli(['token', 'generate', '-spiffeID', agentNode, '-ttl', '600']))![1];
     const format = /^ {2}trust_bundle_format = "([^"]+)"$/m.exec(shipped)![1];
     const bundleFile = join(dir, `bundle.${format}`);
     writeFileSync(bundleFile, await cli(['bundle', 'show', '-format', format]));
@@ -128,7 +104,7 @@ export async function workloadAttestationLevel(report: Report, env: { workDir: s
     const agentConf = join(dir, 'agent.conf');
     writeFileSync(agentConf, conf);
 
-    const agent = processes.start('spire-agent', env.binaries['spire-agent'], ['run', '-config', agentConf, '-joinToken', token]);
+    const { running: agent } = await startJoinTokenAgent(processes, 'spire-agent', env.binaries['spire-agent'], agentConf, cli, agentNode);
     await waitFor('spire-agent to open its Workload API', 60000, async () => ((await run(env.binaries['spire-agent'], ['healthcheck', '-socketPath', agentSocket])).ok ? true : undefined), agent);
     report.check('attestation', true, at, 'the real spire-agent starts with the shipped WorkloadAttestors and their options (each plugin\'s Configure accepted them)');
 
