@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Report } from '../report';
 import { ClusterTree, K8sObject, objectsOf, where } from '../trees';
 import { podsFor } from '../sync';
-import { ObjectSource, PodContext, containerArgv, imageContent, materializeVolumes } from '../runtime';
+import { ObjectSource, PodContext, containerArgv, imageContent, materializeVolumes, namesBuiltProgram } from '../runtime';
 import { startPodContainer, httpGetHost, httpStatus } from '../pods';
 import { Processes, sleep, tail, waitFor } from '../processes';
 import { prerequisites, PrerequisiteValues } from '../prerequisites';
@@ -95,7 +95,11 @@ export async function configLevel(trees: ClusterTree[], report: Report, env: { w
         const subject = `${owner.kind}/${owner.metadata.name} container ${container.name}`;
         const content = imageContent(container.image);
         if (!content) {
-          console.log(`   (${where(tree)} ${subject}: image ${container.image} is not among the programs the e2e builds; not run)`);
+          if (namesBuiltProgram(container.image)) {
+            report.check('configs', false, where(tree), `${subject} config`, `image ${container.image} names a program the e2e builds, but matches neither its repository nor its digest`);
+          } else {
+            console.log(`   (${where(tree)} ${subject}: image ${container.image} is not among the programs the e2e builds; not run)`);
+          }
           continue;
         }
         const argv = containerArgv(container)!;
