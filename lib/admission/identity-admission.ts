@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { denyingAdmissionPolicy } from '../build/k8s-helpers';
 import { Construct } from 'constructs';
 import { ResolvedCluster } from '../resolve/model';
 import { standardLabels } from '../resolve/labels';
@@ -57,30 +57,12 @@ export class IdentityAdmissionPolicy extends Construct {
       const name = policyNameFor(guarded.kind);
       const rules: AdmissionRules = guarded.rules(this.input);
       const labels = standardLabels('identity-policy', 'admission', resolved.clusterName);
-      new ApiObject(this, `${guarded.kind}Policy`, {
-        apiVersion: 'admissionregistration.k8s.io/v1',
-        kind: 'ValidatingAdmissionPolicy',
-        metadata: { name, labels },
-        spec: {
-          failurePolicy: 'Fail',
-          matchConstraints: {
-            resourceRules: [{
-              apiGroups: ['spire.spiffe.io'], apiVersions: ['v1alpha1'], operations: ['CREATE', 'UPDATE'], resources: [guarded.resource],
-            }],
-          },
-          variables: rules.variables.map((variable) => ({ ...variable })),
-          validations: rules.rules.map((rule) => ({
-            expression: rule.expression,
-            message: denialMessage(this.input.environment.name, rule.id, rule.message),
-            reason: 'Forbidden',
-          })),
-        },
-      });
-      new ApiObject(this, `${guarded.kind}Binding`, {
-        apiVersion: 'admissionregistration.k8s.io/v1',
-        kind: 'ValidatingAdmissionPolicyBinding',
-        metadata: { name, labels },
-        spec: { policyName: name, validationActions: ['Deny'] },
+      denyingAdmissionPolicy(this, guarded.kind, {
+        name,
+        labels,
+        resourceRules: [{ apiGroups: ['spire.spiffe.io'], apiVersions: ['v1alpha1'], operations: ['CREATE', 'UPDATE'], resources: [guarded.resource] }],
+        variables: rules.variables,
+        validations: rules.rules.map((rule) => ({ expression: rule.expression, message: denialMessage(this.input.environment.name, rule.id, rule.message) })),
       });
     }
   }

@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ResourceSpec } from '../config/types';
@@ -71,6 +72,43 @@ export interface GrantProps {
   readonly labels: Record<string, string>;
   readonly rules: k8s.PolicyRule[];
   readonly serviceAccount: { readonly name: string; readonly namespace: string };
+}
+
+export interface DenyingAdmissionPolicyProps {
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  /** What the policy judges (matchConstraints.resourceRules). */
+  readonly resourceRules: readonly Record<string, unknown>[];
+  readonly variables?: readonly { readonly name: string; readonly expression: string }[];
+  /** Each a CEL expression that must hold, and the message a denial gives. */
+  readonly validations: readonly { readonly expression: string; readonly message: string }[];
+  /** Where the binding applies; none: everywhere. */
+  readonly matchResources?: Record<string, unknown>;
+}
+
+/**
+ * A ValidatingAdmissionPolicy that fails closed and the binding that makes it deny (not audit or warn), both
+ * named `name`: the apiserver itself then refuses what breaks a rule, whatever wrote it.
+ */
+export function denyingAdmissionPolicy(scope: Construct, id: string, props: DenyingAdmissionPolicyProps): void {
+  const metadata = { name: props.name, labels: props.labels };
+  new ApiObject(scope, `${id}Policy`, {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    metadata,
+    spec: {
+      failurePolicy: 'Fail',
+      matchConstraints: { resourceRules: props.resourceRules.map((rule) => ({ ...rule })) },
+      ...(props.variables ? { variables: props.variables.map((variable) => ({ ...variable })) } : {}),
+      validations: props.validations.map((validation) => ({ ...validation, reason: 'Forbidden' })),
+    },
+  });
+  new ApiObject(scope, `${id}Binding`, {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata,
+    spec: { policyName: props.name, validationActions: ['Deny'], ...(props.matchResources ? { matchResources: props.matchResources } : {}) },
+  });
 }
 
 /** A Role (or ClusterRole) and the binding that gives it to one service account, both named `name`. */

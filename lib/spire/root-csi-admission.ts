@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { denyingAdmissionPolicy } from '../build/k8s-helpers';
 import { Construct } from 'constructs';
 import { ResolvedCluster } from '../resolve/model';
 
@@ -21,34 +21,16 @@ export class RootCsiAdmission extends Construct {
     super(scope, id);
     const { resolved, rootAgents } = props;
     const driverName = rootAgents.csiDriver.driverName;
-    const name = rootAgents.csiDriver.name;
-    const labels = rootAgents.csiDriver.labels;
-    new ApiObject(this, 'Policy', {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicy',
-      metadata: { name, labels },
-      spec: {
-        failurePolicy: 'Fail',
-        matchConstraints: {
-          resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] }],
-        },
-        validations: [{
-          expression: `!has(object.spec.volumes) || !object.spec.volumes.exists(v, has(v.csi) && v.csi.driver == '${driverName}')`,
-          message: `only the SPIRE server in namespace ${resolved.server.namespace} may mount the root agents' Workload API (CSI driver ${driverName})`,
-          reason: 'Forbidden',
-        }],
-      },
-    });
-    new ApiObject(this, 'Binding', {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicyBinding',
-      metadata: { name, labels },
-      spec: {
-        policyName: name,
-        validationActions: ['Deny'],
-        matchResources: {
-          namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [resolved.server.namespace] }] },
-        },
+    denyingAdmissionPolicy(this, '', {
+      name: rootAgents.csiDriver.name,
+      labels: rootAgents.csiDriver.labels,
+      resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] }],
+      validations: [{
+        expression: `!has(object.spec.volumes) || !object.spec.volumes.exists(v, has(v.csi) && v.csi.driver == '${driverName}')`,
+        message: `only the SPIRE server in namespace ${resolved.server.namespace} may mount the root agents' Workload API (CSI driver ${driverName})`,
+      }],
+      matchResources: {
+        namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [resolved.server.namespace] }] },
       },
     });
   }
