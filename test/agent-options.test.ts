@@ -3,9 +3,10 @@ import { ClusterChart } from '../lib/build/cluster-chart';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { SPIRE_AGENT } from '../lib/config/spire-facts';
 import { AgentSettings, EnvironmentConfig } from '../lib/config/types';
-import { AgentConfOptions, renderAgentConf } from '../lib/render/agent-conf';
+import { renderAgentConf } from '../lib/render/agent-conf';
 import { resolveCluster } from '../lib/resolve/resolve';
 import { defaultFiles, environment, estateWith, find, problemsOf } from './helpers/estate';
+import { MINIMAL_AGENT } from './helpers/render-options';
 
 /*
  * The agent options beyond the basics (agent.sds, agent.adminSocket, x509SvidCacheMaxSize,
@@ -14,11 +15,6 @@ import { defaultFiles, environment, estateWith, find, problemsOf } from './helpe
  * refuses, as the agent would or worse.
  */
 
-const BASE: AgentConfOptions = {
-  trustDomain: 'td.example', serverAddress: 's', serverPort: 443, dataDir: '/d', socketPath: '/tmp/spire-agent/public/spire-agent.sock',
-  trustBundlePath: '/b', trustBundleFormat: 'spiffe', logLevel: 'INFO', logFormat: 'json', nodeAttestor: { type: 'k8s_psat', cluster: 'c1', tokenPath: '/t' }, keyManager: { type: 'memory' },
-  kubelet: { verification: 'skip' }, health: { port: 9982, livePath: '/live', readyPath: '/ready' },
-};
 
 function agentSection(text: string): string {
   return text.slice(text.indexOf('agent {'), text.indexOf('\n}\n') + 3);
@@ -35,7 +31,7 @@ function synth(env: EnvironmentConfig): any[] {
 describe('renderAgentConf: agent options', () => {
   test('every option lands in the agent section under its SPIRE key, sds as a nested block', () => {
     const text = renderAgentConf({
-      ...BASE,
+      ...MINIMAL_AGENT,
       sds: { defaultSvidName: 'svid', defaultBundleName: 'bundle', defaultAllBundlesName: 'all', disableSpiffeCertValidation: true },
       admin: { socketPath: '/tmp/spire-agent/admin/admin.sock', authorizedDelegates: ['spiffe://td.example/ns/a/sa/b'] },
       x509SvidCacheMaxSize: 2000,
@@ -68,13 +64,13 @@ describe('renderAgentConf: agent options', () => {
   });
 
   test('an sds block with one name sets only that key; the others keep SPIRE\'s defaults', () => {
-    const text = renderAgentConf({ ...BASE, sds: { defaultSvidName: 'svid' } });
+    const text = renderAgentConf({ ...MINIMAL_AGENT, sds: { defaultSvidName: 'svid' } });
     expect(text).toContain('  sds {\n    default_svid_name = "svid"\n  }\n');
     expect(text).not.toContain('default_bundle_name');
   });
 
   test('an admin socket without delegates renders no authorized_delegates', () => {
-    const text = renderAgentConf({ ...BASE, admin: { socketPath: '/a/admin.sock', authorizedDelegates: [] } });
+    const text = renderAgentConf({ ...MINIMAL_AGENT, admin: { socketPath: '/a/admin.sock', authorizedDelegates: [] } });
     expect(text).toContain('admin_socket_path = "/a/admin.sock"');
     expect(text).not.toContain('authorized_delegates');
   });

@@ -1,9 +1,10 @@
 import { renderAgentConf } from '../lib/render/agent-conf';
-import { ServerConfOptions, renderServerConf } from '../lib/render/server-conf';
+import { renderServerConf } from '../lib/render/server-conf';
 import { renderEstate } from '../lib/synth';
 import { EnvironmentConfig, EstateConfig } from '../lib/config/types';
 import { estate as awsExample } from '../examples/aws/estate';
 import { find, problemsOf } from './helpers/estate';
+import { MINIMAL_SERVER } from './helpers/render-options';
 
 /*
  * SPIRE's AWS plugins: how each renders (exact HCL), what the estate refuses (one test per refusal, each
@@ -11,24 +12,6 @@ import { find, problemsOf } from './helpers/estate';
  * example estate (examples/aws) is the base every case changes.
  */
 
-const baseServer: ServerConfOptions = {
-  trustDomain: 'td.example',
-  bindPort: 8081,
-  dataDir: '/run/spire/data',
-  socketPath: '/tmp/spire-server/private/api.sock',
-  logLevel: 'INFO',
-  logFormat: 'text',
-  caTtl: '24h',
-  caKeyType: 'ec-p256',
-  caSubject: { country: 'US', organization: 'Example', commonName: 'td' },
-  defaultX509SvidTtl: '1h',
-  defaultJwtSvidTtl: '5m',
-  datastore: { type: 'sqlite3', path: '/d.sqlite3' },
-  keyManager: { type: 'memory' },
-  psatClusters: [{ name: 'c1', serviceAccountAllowList: ['spire-system:spire-agent'], audience: ['spire-server'] }],
-  bundle: { cluster: 'c1', namespace: 'spire-system', configMapName: 'spire-bundle', configMapKey: 'bundle.spiffe', format: 'spiffe' },
-  health: { port: 8080, livePath: '/live', readyPath: '/ready' },
-};
 
 /** The `plugins { }` block of a rendered server.conf, one level dedented. */
 function pluginsOf(conf: string): string {
@@ -47,7 +30,7 @@ function block(plugins: string, header: string): string {
 
 describe('renderServerConf with AWS plugins', () => {
   test('aws_kms with a fixed identifier and a key policy', () => {
-    const conf = renderServerConf({ ...baseServer, keyManager: { type: 'aws_kms', region: 'us-east-1', keyIdentifier: { value: 'spire-a' }, keyPolicyFile: '/p/policy.json' } });
+    const conf = renderServerConf({ ...MINIMAL_SERVER, keyManager: { type: 'aws_kms', region: 'us-east-1', keyIdentifier: { value: 'spire-a' }, keyPolicyFile: '/p/policy.json' } });
     expect(block(pluginsOf(conf), 'KeyManager "aws_kms"')).toBe(`KeyManager "aws_kms" {
   plugin_data {
     region = "us-east-1"
@@ -60,7 +43,7 @@ describe('renderServerConf with AWS plugins', () => {
 
   test('aws_pca with every option', () => {
     const conf = renderServerConf({
-      ...baseServer,
+      ...MINIMAL_SERVER,
       upstreamAuthority: {
         type: 'aws_pca', region: 'us-east-1', certificateAuthorityArn: 'arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/x',
         signingAlgorithm: 'SHA256WITHECDSA', caSigningTemplateArn: 'arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen1/V1',
@@ -81,7 +64,7 @@ describe('renderServerConf with AWS plugins', () => {
   });
 
   test('awssecret leaves out what is not given', () => {
-    const conf = renderServerConf({ ...baseServer, upstreamAuthority: { type: 'awssecret', region: 'eu-west-1', certFileArn: 'ca-cert', keyFileArn: 'ca-key' } });
+    const conf = renderServerConf({ ...MINIMAL_SERVER, upstreamAuthority: { type: 'awssecret', region: 'eu-west-1', certFileArn: 'ca-cert', keyFileArn: 'ca-key' } });
     expect(block(pluginsOf(conf), 'UpstreamAuthority "awssecret"')).toBe(`UpstreamAuthority "awssecret" {
   plugin_data {
     region = "eu-west-1"
@@ -93,11 +76,11 @@ describe('renderServerConf with AWS plugins', () => {
   });
 
   test('aws_iid comes right after k8s_psat, and an empty one is still a plugin', () => {
-    const plugins = pluginsOf(renderServerConf({ ...baseServer, nodeAttestors: [{ type: 'aws_iid' }] }));
+    const plugins = pluginsOf(renderServerConf({ ...MINIMAL_SERVER, nodeAttestors: [{ type: 'aws_iid' }] }));
     expect(plugins.indexOf('NodeAttestor "aws_iid"')).toBeGreaterThan(plugins.indexOf('NodeAttestor "k8s_psat"'));
     expect(block(plugins, 'NodeAttestor "aws_iid"')).toBe('NodeAttestor "aws_iid" {\n  plugin_data {}\n}\n');
     const full = pluginsOf(renderServerConf({
-      ...baseServer,
+      ...MINIMAL_SERVER,
       nodeAttestors: [{ type: 'aws_iid', assumeRole: 'describe', skipBlockDevice: true, disableInstanceProfileSelectors: false, agentPathTemplate: '/{{ .InstanceID }}', accountIdsForLocalValidation: ['111122223333'], partition: 'aws-cn' }],
     }));
     expect(block(full, 'NodeAttestor "aws_iid"')).toBe(`NodeAttestor "aws_iid" {
@@ -115,7 +98,7 @@ describe('renderServerConf with AWS plugins', () => {
 
   test('bundle publishers follow k8s_configmap in the order given', () => {
     const plugins = pluginsOf(renderServerConf({
-      ...baseServer,
+      ...MINIMAL_SERVER,
       bundlePublishers: [
         { type: 'aws_rolesanywhere_trustanchor', region: 'us-east-1', trustAnchorId: '0f0e0d0c-0b0a-0908-0706-050403020100' },
         { type: 'aws_s3', region: 'us-east-1', bucket: 'b', objectKey: 'k', format: 'pem', endpoint: 'https://s3.example.org' },
@@ -139,7 +122,7 @@ describe('renderServerConf with AWS plugins', () => {
   const database = { host: 'db.example.org', port: 5432, database: 'spire', user: 'spire', maxOpenConns: 5, maxIdleConns: 2 };
 
   test('postgres with IAM authentication: the database_type block and no password anywhere', () => {
-    const conf = renderServerConf({ ...baseServer, datastore: { ...database, type: 'postgres', sslMode: 'require', iamAuthRegion: 'us-east-1' } });
+    const conf = renderServerConf({ ...MINIMAL_SERVER, datastore: { ...database, type: 'postgres', sslMode: 'require', iamAuthRegion: 'us-east-1' } });
     expect(block(pluginsOf(conf), 'DataStore "sql"')).toBe(`DataStore "sql" {
   plugin_data {
     database_type "aws_postgres" {
@@ -154,7 +137,7 @@ describe('renderServerConf with AWS plugins', () => {
   });
 
   test('mysql with IAM authentication: an empty password, clear-text tokens inside TLS', () => {
-    const conf = renderServerConf({ ...baseServer, datastore: { ...database, port: 3306, type: 'mysql', iamAuthRegion: 'us-east-1' } });
+    const conf = renderServerConf({ ...MINIMAL_SERVER, datastore: { ...database, port: 3306, type: 'mysql', iamAuthRegion: 'us-east-1' } });
     const datastore = block(pluginsOf(conf), 'DataStore "sql"');
     expect(datastore).toContain('database_type "aws_mysql" {\n      region = "us-east-1"\n    }');
     expect(datastore).toContain('connection_string = "spire:@tcp(db.example.org:3306)/spire?parseTime=true&allowCleartextPasswords=1&tls=true"');

@@ -1,10 +1,11 @@
 import { parse } from 'yaml';
 import { EnvironmentConfig } from '../lib/config/types';
 import { renderAgentConf } from '../lib/render/agent-conf';
-import { ServerConfOptions, renderServerConf } from '../lib/render/server-conf';
+import { renderServerConf } from '../lib/render/server-conf';
 import { renderEstate } from '../lib/synth';
 import { estateWith, problemsOf } from './helpers/estate';
 import { buildOracle, runOracle } from './helpers/template-oracle';
+import { MINIMAL_SERVER } from './helpers/render-options';
 
 /*
  * The Google Cloud and Azure plugins: what the renderers write for each (keys as SPIRE v1.15.2's Config
@@ -16,17 +17,6 @@ const GSA = 'spire-server@example-project.iam.gserviceaccount.com';
 const GUID = (n: number) => `00000000-0000-0000-0000-00000000000${n}`;
 const KEY_RING = 'projects/example-project/locations/us-central1/keyRings/spire';
 
-const BASE: ServerConfOptions = {
-  trustDomain: 'td.example', bindPort: 8081, dataDir: '/run/spire/data', socketPath: '/tmp/api.sock',
-  logLevel: 'INFO', logFormat: 'json', caTtl: '24h', caKeyType: 'ec-p256',
-  caSubject: { country: 'US', organization: 'O', commonName: 'CN' },
-  defaultX509SvidTtl: '1h', defaultJwtSvidTtl: '5m',
-  datastore: { type: 'sqlite3', path: '/run/spire/data/datastore.sqlite3' },
-  keyManager: { type: 'memory' },
-  psatClusters: [{ name: 'c1', serviceAccountAllowList: ['spire-system:spire-agent'], audience: ['spire-server'] }],
-  bundle: { cluster: 'c1', namespace: 'spire-system', configMapName: 'spire-bundle', configMapKey: 'bundle.spiffe', format: 'spiffe' },
-  health: { port: 8080, livePath: '/live', readyPath: '/ready' },
-};
 
 /** The plugin block `Type "name" { ... }` of a rendered config, up to its closing brace. */
 function pluginBlock(text: string, type: string, name: string): string {
@@ -39,7 +29,7 @@ function pluginBlock(text: string, type: string, name: string): string {
 describe('server.conf renderer', () => {
   test('gcp_kms: key ring, key identifier file, policy and service account file', () => {
     const text = renderServerConf({
-      ...BASE,
+      ...MINIMAL_SERVER,
       keyManager: { type: 'gcp_kms', keyRing: KEY_RING, keyIdentifier: { file: '/run/spire/data/key-identifier' }, keyPolicyFile: '/p/policy.json', serviceAccountFile: '/g/sa.json' },
     });
     expect(pluginBlock(text, 'KeyManager', 'gcp_kms')).toBe([
@@ -56,7 +46,7 @@ describe('server.conf renderer', () => {
 
   test('azure_key_vault with app credentials reads the secret from a variable, never inline', () => {
     const text = renderServerConf({
-      ...BASE,
+      ...MINIMAL_SERVER,
       keyManager: {
         type: 'azure_key_vault', keyVaultUri: 'https://v.vault.azure.net/', keyIdentifier: { value: 'server-a' },
         appCredentials: { tenantId: GUID(1), subscriptionId: GUID(2), appId: GUID(3), appSecretEnv: 'AZURE_APP_SECRET' },
@@ -70,13 +60,13 @@ describe('server.conf renderer', () => {
   });
 
   test('azure_key_vault without app credentials has none of their keys (DefaultAzureCredential)', () => {
-    const block = pluginBlock(renderServerConf({ ...BASE, keyManager: { type: 'azure_key_vault', keyVaultUri: 'https://v.vault.azure.net/', keyIdentifier: { file: '/f' } } }), 'KeyManager', 'azure_key_vault');
+    const block = pluginBlock(renderServerConf({ ...MINIMAL_SERVER, keyManager: { type: 'azure_key_vault', keyVaultUri: 'https://v.vault.azure.net/', keyIdentifier: { file: '/f' } } }), 'KeyManager', 'azure_key_vault');
     expect(block).not.toMatch(/tenant_id|subscription_id|app_id|app_secret/);
   });
 
   test('gcp_cas: the CA pool is a root_cert_spec block', () => {
     const text = renderServerConf({
-      ...BASE,
+      ...MINIMAL_SERVER,
       upstreamAuthority: { type: 'gcp_cas', projectName: 'p', regionName: 'us-central1', caPool: 'pool', labelKey: 'k', labelValue: 'v' },
     });
     expect(pluginBlock(text, 'UpstreamAuthority', 'gcp_cas')).toContain([
@@ -92,7 +82,7 @@ describe('server.conf renderer', () => {
 
   test('gcp_iit and azure_msi come after k8s_psat; azure_msi tenants are keyed by tenant ID', () => {
     const text = renderServerConf({
-      ...BASE,
+      ...MINIMAL_SERVER,
       nodeAttestors: [
         { type: 'gcp_iit', projectIdAllowList: ['p1', 'p2'], agentPathTemplate: '/{{ .PluginName }}/{{ .InstanceID }}', useInstanceMetadata: true, allowedLabelKeys: ['role'], maxMetadataValueSize: 256, serviceAccountFile: '/g/sa.json' },
         { type: 'azure_msi', tenants: [{ tenantId: GUID(1) }, { tenantId: GUID(2), resourceId: 'api://spire', appCredentials: { subscriptionId: GUID(3), appId: GUID(4), appSecretEnv: 'AZURE_MSI_APP_SECRET_1' } }] },
@@ -121,7 +111,7 @@ describe('server.conf renderer', () => {
   });
 
   test('gcp_cloudstorage is published beside the agents\' k8s_configmap', () => {
-    const text = renderServerConf({ ...BASE, bundlePublishers: [{ type: 'gcp_cloudstorage', bucketName: 'b', objectName: 'o/bundle', format: 'jwks' }] });
+    const text = renderServerConf({ ...MINIMAL_SERVER, bundlePublishers: [{ type: 'gcp_cloudstorage', bucketName: 'b', objectName: 'o/bundle', format: 'jwks' }] });
     expect(text).toContain('BundlePublisher "k8s_configmap"');
     expect(pluginBlock(text, 'BundlePublisher', 'gcp_cloudstorage')).toContain('      bucket_name = "b"\n      object_name = "o/bundle"\n      format = "jwks"');
   });

@@ -2,32 +2,15 @@ import { parse } from 'yaml';
 import { renderAgentConf } from '../lib/render/agent-conf';
 import { renderControllerManagerConfig } from '../lib/render/controller-manager-config';
 import { renderOidcConf } from '../lib/render/oidc-conf';
-import { ServerConfOptions, renderServerConf } from '../lib/render/server-conf';
+import { renderServerConf } from '../lib/render/server-conf';
 import { renderEstate } from '../lib/synth';
 import { defaultEstate, estateWith } from './helpers/estate';
+import { MINIMAL_SERVER } from './helpers/render-options';
 
-const minimalServer: ServerConfOptions = {
-  trustDomain: 'td.example',
-  bindPort: 8081,
-  dataDir: '/run/spire/data',
-  socketPath: '/tmp/spire-server/private/api.sock',
-  logLevel: 'INFO',
-  logFormat: 'text',
-  caTtl: '24h',
-  caKeyType: 'ec-p256',
-  caSubject: { country: 'US', organization: 'Example', commonName: 'td' },
-  defaultX509SvidTtl: '1h',
-  defaultJwtSvidTtl: '5m',
-  datastore: { type: 'sqlite3', path: '/run/spire/data/datastore.sqlite3' },
-  keyManager: { type: 'memory' },
-  psatClusters: [{ name: 'c1', serviceAccountAllowList: ['spire-system:spire-agent'], audience: ['spire-server'] }],
-  bundle: { cluster: 'c1', namespace: 'spire-system', configMapName: 'spire-bundle', configMapKey: 'bundle.spiffe', format: 'spiffe' },
-  health: { port: 8080, livePath: '/live', readyPath: '/ready' },
-};
 
 describe('renderServerConf', () => {
   test('minimal options give exactly this HCL', () => {
-    expect(renderServerConf(minimalServer)).toBe(`server {
+    expect(renderServerConf(MINIMAL_SERVER)).toBe(`server {
   bind_address = "0.0.0.0"
   bind_port = "8081"
   trust_domain = "td.example"
@@ -92,7 +75,7 @@ health_checks {
 
   test('full options: postgres (password from PGPASSWORD), disk keys, cert-manager, federation, telemetry', () => {
     const full = renderServerConf({
-      ...minimalServer,
+      ...MINIMAL_SERVER,
       jwtIssuer: 'https://oidc.td.example',
       datastore: {
         type: 'postgres', host: 'db', port: 5432, database: 'spire', user: 'spire',
@@ -113,7 +96,7 @@ health_checks {
 
   test('mysql: go-sql-driver DSN with the password from ${DBPW} and a verified TLS server', () => {
     const text = renderServerConf({
-      ...minimalServer,
+      ...MINIMAL_SERVER,
       datastore: { type: 'mysql', host: 'db', port: 3306, database: 'spire', user: 'spire', passwordEnv: 'DBPW', rootCertPath: '/run/spire/db-ca/ca.crt', maxOpenConns: 10, maxIdleConns: 2 },
     });
     expect(text).toContain(`    plugin_data {
@@ -127,7 +110,7 @@ health_checks {
 
   test('never renders a key SPIRE 1.15 removed', () => {
     const removed = ['default_svid_ttl', 'service_account_whitelist', 'registration_uds_path', 'k8s_sat', 'omit_x509svid_uid', 'use_legacy_downstream_x509_ca_ttl', 'key_metadata_file', 'exclude_sn_from_ca_subject'];
-    const text = renderServerConf({ ...minimalServer, telemetry: { prometheusPort: 9988 } });
+    const text = renderServerConf({ ...MINIMAL_SERVER, telemetry: { prometheusPort: 9988 } });
     for (const key of removed) expect(text).not.toContain(key);
   });
 });

@@ -3,9 +3,10 @@ import { ClusterChart } from '../lib/build/cluster-chart';
 import { DEFAULT_ESTATE } from '../lib/config/estate';
 import { SPIRE_AGENT } from '../lib/config/spire-facts';
 import { AgentSettings, EnvironmentConfig } from '../lib/config/types';
-import { AgentConfOptions, renderAgentConf } from '../lib/render/agent-conf';
+import { renderAgentConf } from '../lib/render/agent-conf';
 import { resolveCluster } from '../lib/resolve/resolve';
 import { defaultFiles, environment, estateWith, problemsOf } from './helpers/estate';
+import { MINIMAL_AGENT } from './helpers/render-options';
 
 /*
  * Workload attestation and the agent's bootstrap options: the k8s attestor's kubelet verification by the
@@ -14,11 +15,6 @@ import { defaultFiles, environment, estateWith, problemsOf } from './helpers/est
  * HCLConfig, unix/unix_posix.go Configuration, cmd/spire-agent/cli/run/run.go agentConfig).
  */
 
-const BASE: AgentConfOptions = {
-  trustDomain: 'td.example', serverAddress: 's', serverPort: 443, dataDir: '/d', socketPath: '/tmp/spire-agent/public/spire-agent.sock',
-  trustBundlePath: '/b', trustBundleFormat: 'spiffe', logLevel: 'INFO', logFormat: 'json', nodeAttestor: { type: 'k8s_psat', cluster: 'c1', tokenPath: '/t' }, keyManager: { type: 'memory' },
-  kubelet: { verification: 'skip' }, health: { port: 9982, livePath: '/live', readyPath: '/ready' },
-};
 
 function block(text: string, opening: string): string {
   const start = text.indexOf(opening);
@@ -44,7 +40,7 @@ function agentObjects(env: EnvironmentConfig) {
 
 describe('renderAgentConf: workload attestors', () => {
   test('hostCert trusts the given certificate file and names no node, so SPIRE checks the chain on 127.0.0.1', () => {
-    const text = renderAgentConf({ ...BASE, kubelet: { verification: 'hostCert', caPath: '/run/x/kubelet.crt' } });
+    const text = renderAgentConf({ ...MINIMAL_AGENT, kubelet: { verification: 'hostCert', caPath: '/run/x/kubelet.crt' } });
     expect(block(text, 'WorkloadAttestor "k8s"')).toBe(`WorkloadAttestor "k8s" {
     plugin_data {
       kubelet_ca_path = "/run/x/kubelet.crt"
@@ -53,7 +49,7 @@ describe('renderAgentConf: workload attestors', () => {
   });
 
   test('the k8s attestor\'s container options land in its plugin_data under their SPIRE keys', () => {
-    const text = renderAgentConf({ ...BASE, k8sAttestor: { disableContainerSelectors: true, useNewContainerLocator: false, verboseContainerLocatorLogs: true } });
+    const text = renderAgentConf({ ...MINIMAL_AGENT, k8sAttestor: { disableContainerSelectors: true, useNewContainerLocator: false, verboseContainerLocatorLogs: true } });
     expect(block(text, 'WorkloadAttestor "k8s"')).toBe(`WorkloadAttestor "k8s" {
     plugin_data {
       skip_kubelet_verification = true
@@ -65,19 +61,19 @@ describe('renderAgentConf: workload attestors', () => {
   });
 
   test('the unix attestor is a second WorkloadAttestor with its own options, and none without the option', () => {
-    const text = renderAgentConf({ ...BASE, unixAttestor: { discoverWorkloadPath: true, workloadSizeLimit: 1048576 } });
+    const text = renderAgentConf({ ...MINIMAL_AGENT, unixAttestor: { discoverWorkloadPath: true, workloadSizeLimit: 1048576 } });
     expect(block(text, 'WorkloadAttestor "unix"')).toBe(`WorkloadAttestor "unix" {
     plugin_data {
       discover_workload_path = true
       workload_size_limit = 1048576
     }
   }`);
-    expect(renderAgentConf({ ...BASE, unixAttestor: {} })).toContain('WorkloadAttestor "unix" {\n    plugin_data {}\n  }');
-    expect(renderAgentConf(BASE)).not.toContain('"unix"');
+    expect(renderAgentConf({ ...MINIMAL_AGENT, unixAttestor: {} })).toContain('WorkloadAttestor "unix" {\n    plugin_data {}\n  }');
+    expect(renderAgentConf(MINIMAL_AGENT)).not.toContain('"unix"');
   });
 
   test('rebootstrap and a bundle URL are agent keys; the URL takes trust_bundle_path\'s place', () => {
-    const text = renderAgentConf({ ...BASE, trustBundleUrl: 'https://bundle.example.org/b.spiffe', rebootstrap: { mode: 'auto', delay: '30m' } });
+    const text = renderAgentConf({ ...MINIMAL_AGENT, trustBundleUrl: 'https://bundle.example.org/b.spiffe', rebootstrap: { mode: 'auto', delay: '30m' } });
     expect(text).toContain('  trust_bundle_url = "https://bundle.example.org/b.spiffe"\n  trust_bundle_format = "spiffe"\n');
     expect(text).not.toContain('trust_bundle_path');
     expect(text).toContain('  rebootstrap_mode = "auto"\n  rebootstrap_delay = "30m"\n');
