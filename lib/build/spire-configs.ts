@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { SPIRE_AGENT, SPIRE_HEALTH_PATHS, SPIRE_SERVER, SPIRE_SERVER_BIN, TLS_SECRET_KEYS } from '../config/spire-facts';
 import { ContainerCommand, containerCommand, imageString } from '../config/versions';
-import { RESTRICTED_CONTAINER } from './k8s-helpers';
+import { RESTRICTED_CONTAINER, imagePullPolicy } from './k8s-helpers';
 import { renderAgentConf } from '../render/agent-conf';
 import { renderControllerManagerConfig } from '../render/controller-manager-config';
 import {
@@ -490,10 +490,10 @@ export function serverUpstreamVolumes(server: ResolvedCluster['server']): { volu
  * each plugin; external.go loadExternal), so the PreSync validation needs the binary too. The plugin's data
  * directories (`dataMounts`) only the server reads: the plugin has no Validate, and SPIRE ignores that.
  */
-export function serverPluginBinaries(server: ResolvedCluster['server'], containerResources: k8s.ResourceRequirements): {
+export function serverPluginBinaries(resolved: ResolvedCluster, containerResources: k8s.ResourceRequirements): {
   initContainers: k8s.Container[]; mounts: k8s.VolumeMount[]; volumes: k8s.Volume[]; dataMounts: k8s.VolumeMount[]; dataVolumes: k8s.Volume[];
 } {
-  const tpm = (server.settings.vmNodeAttestors ?? []).find((attestor) => attestor.type === 'tpm_direct');
+  const tpm = (resolved.server.settings.vmNodeAttestors ?? []).find((attestor) => attestor.type === 'tpm_direct');
   if (tpm?.type !== 'tpm_direct') return { initContainers: [], mounts: [], volumes: [], dataMounts: [], dataVolumes: [] };
   const target = `${SPIRE_SERVER.tpmPluginDir}/${SPIRE_SERVER.tpmPluginFile}`;
   const dataMounts: k8s.VolumeMount[] = [];
@@ -510,6 +510,7 @@ export function serverPluginBinaries(server: ResolvedCluster['server'], containe
     initContainers: [{
       name: 'tpm-plugin',
       image: imageString(tpm.image),
+      ...imagePullPolicy(resolved.imagePull),
       ...containerCommand(tpm.image, ['cp', tpm.pluginPath ?? SPIRE_SERVER.tpmPluginImagePath, target]),
       resources: containerResources,
       securityContext: RESTRICTED_CONTAINER,

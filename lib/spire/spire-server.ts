@@ -207,7 +207,7 @@ export class SpireServer extends Construct {
     mounts.push(...upstreamFiles.mounts);
     volumes.push(...upstreamFiles.volumes);
     // Within the server's own requests: a pod reserves the larger of its init containers' and its containers' sum.
-    const plugins = serverPluginBinaries(server, resources(settings.resources));
+    const plugins = serverPluginBinaries(resolved, resources(settings.resources));
     mounts.push(...plugins.mounts, ...plugins.dataMounts);
     volumes.push(...plugins.volumes, ...plugins.dataVolumes);
     if (datastore.type !== 'sqlite3' && (datastore.caConfigMap || datastore.caSecret)) {
@@ -262,7 +262,7 @@ export class SpireServer extends Construct {
         ...imagePullSecrets(resolved.imagePull),
         ...(workload.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: workload.terminationGracePeriodSeconds } : {}),
         securityContext: restrictedPod(1000),
-        ...(plugins.initContainers.length > 0 ? { initContainers: plugins.initContainers.map((container) => ({ ...container, ...imagePullPolicy(resolved.imagePull) })) } : {}),
+        ...(plugins.initContainers.length > 0 ? { initContainers: plugins.initContainers } : {}),
         containers: [
           {
             name: 'spire-server',

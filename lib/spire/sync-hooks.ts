@@ -49,7 +49,7 @@ export class SpireSyncHooks extends Construct {
     if (props.preSyncValidation) {
       const secretFiles = serverSecretVolumes(server);
       const validateFiles = server.cloud.files.filter((file) => file.readByValidate);
-      const plugins = serverPluginBinaries(server, HOOK_RESOURCES);
+      const plugins = serverPluginBinaries(resolved, HOOK_RESOURCES);
       const labels = standardLabels(SpireSyncHooks.validateName, 'sync-hook', resolved.clusterName);
       new k8s.KubeConfigMap(this, 'ValidateConfig', {
         metadata: { name: SpireSyncHooks.validateName, namespace, labels, annotations: hookAnnotations('PreSync', -1) },
