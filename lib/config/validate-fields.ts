@@ -283,7 +283,8 @@ export function checkEnvironmentFields(env: EnvironmentConfig, report: Report): 
   resourceSpec(report, resource, 'agent.resources', agent.resources);
   resourceSpec(report, resource, 'agent.csiDriverResources', agent.csiDriverResources);
   // The driver's hostPath volumes and its registration path are built under it: an absolute, normalized directory.
-  if (agent.kubeletRootDir !== undefined && !/^(\/[A-Za-z0-9._-]+)+$/.test(agent.kubeletRootDir) || /(^|\/)\.\.?(\/|$)/.test(agent.kubeletRootDir ?? '')) {
+  const kubeletRootDir = agent.kubeletRootDir;
+  if (kubeletRootDir !== undefined && (!/^(\/[A-Za-z0-9._-]+)+$/.test(kubeletRootDir) || /(^|\/)\.\.?(\/|$)/.test(kubeletRootDir))) {
     report({ resource: 'DaemonSet "spiffe-csi-driver"', field: 'agent.kubeletRootDir', value: agent.kubeletRootDir, rule: 'must be an absolute, normalized directory without a trailing slash', fix: 'write the kubelet\'s --root-dir, like /var/lib/k0s/kubelet' });
   }
   if (env.oidcDiscovery) resourceSpec(report, resource, 'oidcDiscovery.resources', env.oidcDiscovery.resources);
