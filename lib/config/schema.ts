@@ -1254,7 +1254,8 @@ export const monitoringSettingsSchema = z.strictObject({
   })).optional().describe(
     'Also send the SPIRE server\'s and agents\' metrics to DogStatsD listeners (SPIRE telemetry `DogStatsd` sink, '
     + 'pkg/common/telemetry/config.go FileConfig), as the hardened chart\'s telemetry.datadog does. The agents run on the host '
-    + 'network, so their address must resolve from the node. None: Prometheus only.',
+    + 'network with dnsPolicy ClusterFirstWithHostNet, so a Service name resolves for them too; the UDP packets leave from the '
+    + 'node\'s address. None: Prometheus only.',
   ),
 }).describe('Prometheus and Grafana integration, and DogStatsD metrics.');
 
