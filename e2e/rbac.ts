@@ -23,26 +23,51 @@ export interface Permission {
 const each = (verbs: string[], group: string, resources: string[], why: string, extra: Partial<Permission> = {}): Permission[] =>
   verbs.flatMap((verb) => resources.map((resource) => ({ verb, group, resource, why, ...extra })));
 
-/** The server, from the plugins its config enables. */
-function serverNeeds(serverConf: string): Permission[] {
+/** The text of one plugin's block in a server.conf (from its header to the next plugin's), or undefined. */
+function pluginBlock(serverConf: string, header: string): string | undefined {
+  const start = serverConf.indexOf(header);
+  if (start < 0) return undefined;
+  const next = /\n {2}[A-Z]\w+ "[^"]+" \{/g;
+  next.lastIndex = start + header.length;
+  const end = next.exec(serverConf)?.index ?? serverConf.length;
+  return serverConf.slice(start, end);
+}
+
+/** The `clusters` entries of a plugin block: name and body, each a flat block of `"key" = value` lines. */
+function clusterEntries(block: string | undefined): { name: string; body: string }[] {
+  return [...(block ?? '').matchAll(/"([^"]+)" = \{([^{}]*)\}/g)].map((match) => ({ name: match[1], body: match[2] }));
+}
+
+/**
+ * The server, from the plugins its config enables, in the cluster the check runs in: its own (`remoteAs`
+ * undefined: the clusters entries without a kubeconfig) or, for a server of another cluster, the entry of
+ * `remoteAs` (spire pkg/common/plugin/k8s/apiserver/client.go: a kubeconfig file makes the client talk to that
+ * cluster; without one, the in-cluster config).
+ */
+function serverNeeds(serverConf: string, remoteAs?: string): Permission[] {
   const needs: Permission[] = [];
-  if (/NodeAttestor "k8s_psat"/.test(serverConf)) {
+  const here = (entry: { name: string; body: string }, kubeconfigKey: string) => (remoteAs === undefined ? !entry.body.includes(`"${kubeconfigKey}"`) : entry.name === remoteAs);
+  const psat = clusterEntries(pluginBlock(serverConf, 'NodeAttestor "k8s_psat"')).filter((entry) => here(entry, 'kube_config_file'));
+  if (psat.length > 0) {
     // spire pkg/common/plugin/k8s/apiserver/client.go: ValidateToken (TokenReviews.Create), GetPod, GetNode.
     needs.push(...each(['create'], 'authentication.k8s.io', ['tokenreviews'], 'k8s_psat: apiserver client ValidateToken'));
-    for (const allow of serverConf.matchAll(/"service_account_allow_list" = \[([^\]]*)\]/g)) {
-      for (const entry of allow[1].matchAll(/"([^":]+):[^"]+"/g)) {
-        needs.push(...each(['get'], '', ['pods'], 'k8s_psat: apiserver client GetPod of the attesting agent', { namespace: entry[1] }));
+    for (const entry of psat) {
+      for (const allow of entry.body.matchAll(/"service_account_allow_list" = \[([^\]]*)\]/g)) {
+        for (const account of allow[1].matchAll(/"([^":]+):[^"]+"/g)) {
+          needs.push(...each(['get'], '', ['pods'], 'k8s_psat: apiserver client GetPod of the attesting agent', { namespace: account[1] }));
+        }
       }
     }
     needs.push(...each(['get'], '', ['nodes'], 'k8s_psat: apiserver client GetNode of the agent\'s node'));
   }
-  const publisher = /BundlePublisher "k8s_configmap"[\s\S]*?configmap_name" = "([^"]+)"[\s\S]*?namespace" = "([^"]+)"/.exec(serverConf);
-  if (publisher) {
+  for (const entry of clusterEntries(pluginBlock(serverConf, 'BundlePublisher "k8s_configmap"')).filter((candidate) => here(candidate, 'kubeconfig_path'))) {
+    const value = (key: string) => new RegExp(`"${key}" = "([^"]+)"`).exec(entry.body)?.[1];
     // spire pkg/server/plugin/bundlepublisher/k8sconfigmap/client.go ApplyConfigMap: server-side apply,
     // which the apiserver authorizes as patch, and as create too while the ConfigMap does not exist.
-    needs.push(...each(['patch', 'create'], '', ['configmaps'], 'k8s_configmap BundlePublisher: ApplyConfigMap (server-side apply)', { namespace: publisher[2], name: publisher[1] }));
+    needs.push(...each(['patch', 'create'], '', ['configmaps'], 'k8s_configmap BundlePublisher: ApplyConfigMap (server-side apply)', { namespace: value('namespace'), name: value('configmap_name') }));
   }
-  const notifier = /Notifier "k8sbundle" \{[\s\S]*?\n {2}\}\n/.exec(serverConf)?.[0];
+  // The notifier as this project renders it writes in the server's own cluster only (never its `clusters`: externalK8sBundle is not offered).
+  const notifier = remoteAs === undefined ? /Notifier "k8sbundle" \{[\s\S]*?\n {2}\}\n/.exec(serverConf)?.[0] : undefined;
   if (notifier) {
     // spire pkg/server/plugin/notifier/k8sbundle/k8sbundle.go: updateBundle (Get, then Patch) of its ConfigMap;
     // with a label, informers (list, watch) and GetList, Get, Patch of both webhook kinds or of APIServices.
@@ -126,7 +151,9 @@ function needsOf(tree: ClusterTree, subject: Subject): Permission[] {
   // subject's server config and webhook are the ones of its own namespace.
   const configs = objectsOf(tree).filter((o) => o.kind === 'ConfigMap' && o.metadata.namespace === subject.namespace).flatMap((o) => Object.values(o.data ?? {}) as string[]);
   const needs: Permission[] = [];
-  if (subject.programs.has('spire-server')) needs.push(...serverNeeds(subject.serverConf ?? configs.find((text) => /^server \{/m.test(text)) ?? ''));
+  if (subject.programs.has('spire-server')) {
+    needs.push(...(subject.serverConf !== undefined ? serverNeeds(subject.serverConf, tree.cluster) : serverNeeds(configs.find((text) => /^server \{/m.test(text)) ?? '')));
+  }
   // In static manifest mode the manager reads nothing from the Kubernetes API (cmd/main.go staticRun: no client, no election).
   const staticManager = configs.some((text) => /^kind: ControllerManagerConfig$/m.test(text) && /^staticManifestPath: /m.test(text));
   if (subject.programs.has('spire-controller-manager') && !staticManager) {
