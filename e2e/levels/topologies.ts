@@ -5,10 +5,11 @@
 import { Report } from '../report';
 import { federatedTopology } from './topology-federated';
 import { haTopology } from './topology-ha';
-import { TopologyEnv, topologyNested } from './topology-nested';
+import { TopologyEnv, topologyNested, topologyNestedManagement } from './topology-nested';
 
 export async function topologiesLevel(report: Report, env: TopologyEnv): Promise<void> {
   await haTopology(report, env);
   await federatedTopology(report, env);
   await topologyNested(report, env);
+  await topologyNestedManagement(report, env);
 }

@@ -165,75 +165,201 @@ function upstreamAddress(tree: ClusterTree): { host: string; port: number } | un
   return upstream ? { host: upstream[1], port: Number(upstream[2]) } : undefined;
 }
 
-export async function topologyNested(report: Report, env: TopologyEnv): Promise<void> {
-  const out = join(env.workDir, 'topologies', 'nested');
+/** A workload cluster the root does not run in: its apiserver, started before the root, and the kubeconfig the root reaches it with. */
+interface RemoteWorkload {
+  readonly tree: ClusterTree;
+  readonly cluster: Cluster;
+  readonly processes: Processes;
+  /** The kubeconfig the operator puts under the cluster's key in Secret spire-root/spire-root-kubeconfigs. */
+  readonly kubeconfig: string;
+  readonly remote: { readonly namespace: string; readonly name: string };
+  readonly upstream: { readonly host: string; readonly port: number };
+}
+
+/**
+ * Starts the apiserver of `tree`'s cluster on `network` and makes, as the operator does before the root's first
+ * sync, the token of the ServiceAccount the tree ships for the root (so the account exists before the tree syncs).
+ */
+async function startRemoteWorkload(report: Report, env: TopologyEnv, tree: ClusterTree, network: NodeNetwork, etcdPort: number): Promise<RemoteWorkload | undefined> {
+  const upstream = upstreamAddress(tree);
+  if (!report.check('topologies', upstream !== undefined, where(tree), 'the downstream server names the root (UpstreamAuthority spire server_address)')) return undefined;
+  const remote = objectsOf(tree).find((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'spire-root-server-remote');
+  if (!report.check('topologies', remote !== undefined, where(tree), 'the tree ships ServiceAccount spire-root-server-remote for the root')) return undefined;
+  const dir = join(env.workDir, 'cluster', tree.env, tree.cluster);
+  mkdirSync(dir, { recursive: true });
+  const processes = new Processes(dir);
+  const cluster = await startCluster(dir, env.binaries, processes, { apiserver: network.address(), etcdPort });
+  const namespace = remote!.metadata.namespace!;
+  const name = remote!.metadata.name;
+  await cluster.admin.ok('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  await cluster.admin.ok('POST', `/api/v1/namespaces/${namespace}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name } });
+  const token = await cluster.admin.token(namespace, name, [], 3600);
+  return { tree, cluster, processes, kubeconfig: kubeconfigFor(cluster, `https://${cluster.admin.host}:${APISERVER_PORT}`, token), remote: { namespace, name }, upstream: upstream! };
+}
+
+/** The Secret spire-root/spire-root-kubeconfigs as the operator creates it: one key per cluster the root does not run in. */
+function kubeconfigSecret(workloads: readonly RemoteWorkload[]): K8sObject[] {
+  return [{
+    apiVersion: 'v1', kind: 'Secret', metadata: { name: 'spire-root-kubeconfigs', namespace: 'spire-root' }, type: 'Opaque',
+    data: Object.fromEntries(workloads.map((workload) => [workload.tree.cluster, Buffer.from(workload.kubeconfig).toString('base64')])),
+  }];
+}
+
+/** The running root as the workload clusters meet it. */
+interface RunningRoot {
+  readonly tree: ClusterTree;
+  readonly socket: string;
+  readonly trustDomain: string;
+  readonly serverConf: string;
+  /** The address root.serverAddress resolves to: a load balancer in front of the root server. */
+  readonly address: string;
+}
+
+/** The root server pod of the synced root tree and its admin socket; undefined (reported) when it does not run. */
+function rootPodOf(report: Report, tree: ClusterTree, synced: SyncedCluster): { pod: PodHandle; socket: string } | undefined {
+  const socket = serverSocket(tree, synced.pods, 'spire-root');
+  const pod = synced.pods.find((p) => p.pod.metadata.namespace === 'spire-root' && p.pod.spec.containers.some((c: Json) => /spire-server:/.test(c.image)) && !p.pod.metadata.labels?.['job-name']);
+  if (!report.check('topologies', !!socket && !!pod, where(tree), 'root server pod runs with a reachable admin socket',
+    `root socket ${socket ?? 'not found'}; pods ${synced.pods.map((p) => `${p.pod.metadata.namespace}/${p.pod.metadata.name}`).join(', ')}`)) return undefined;
+  return { pod: pod!, socket: socket! };
+}
+
+/** First sync of a workload cluster the root does not run in, beside the running root, and the nested checks on it. */
+async function syncBesideRoot(report: Report, env: TopologyEnv, root: RunningRoot, workload: RemoteWorkload, network: NodeNetwork): Promise<void> {
+  const before = report.failed;
+  await clusterLevels(workload.tree, report, {
+    workDir: env.workDir, binaries: env.binaries, shared: env.shared, levels: new Set(['api']), failFast: true,
+    beside: { network, cluster: workload.cluster, node: network.podNetwork() },
+    hosts: { [workload.upstream.host]: root.address },
+    remoteServers: [{ ...workload.remote, serverConf: root.serverConf }],
+    inspect: (synced) => checkNestedCluster(report, env, { tree: workload.tree, rootSocket: root.socket, trustDomain: root.trustDomain }, synced),
+  });
+  report.check('topologies', report.failed === before, where(workload.tree),
+    `first sync of ${workload.tree.cluster} (its root agent attesting to the root through its own apiserver, then its downstream server) beside the running root`);
+}
+
+/** The root tree's facts: its server.conf, trust domain and port. */
+function rootFacts(report: Report, tree: ClusterTree, example: string): { serverConf: string; trustDomain: string; port: number } | undefined {
+  const serverConf = String(objectsOf(tree).find((o) => o.kind === 'ConfigMap' && o.metadata.namespace === 'spire-root' && o.data?.['server.conf'] !== undefined)?.data?.['server.conf']);
+  const { trustDomain, port } = rootServerConf(tree);
+  if (!report.check('topologies', trustDomain !== undefined, example, 'the root\'s trust domain in its server.conf')) return undefined;
+  return { serverConf, trustDomain: trustDomain!, port };
+}
+
+async function nestedTrees(report: Report, env: TopologyEnv, example: string): Promise<{ root: ClusterTree; others: ClusterTree[] } | undefined> {
+  const out = join(env.workDir, 'topologies', example);
   mkdirSync(out, { recursive: true });
-  const failure = await synthesizeExample('nested', out);
-  if (!report.check('topologies', failure === undefined, 'examples/nested', 'spire-gitops synth', failure)) return;
+  const failure = await synthesizeExample(example, out);
+  if (!report.check('topologies', failure === undefined, `examples/${example}`, 'spire-gitops synth', failure)) return undefined;
   const trees = clusterTrees(out);
-  const rootTree = trees.find((tree) => objectsOf(tree).some((o) => o.kind === 'StatefulSet' && o.metadata.namespace === 'spire-root'));
-  if (!report.check('topologies', rootTree !== undefined, 'examples/nested', 'a tree runs the root server (namespace spire-root)')) return;
-  const tree = rootTree!;
+  const root = trees.find((tree) => objectsOf(tree).some((o) => o.kind === 'StatefulSet' && o.metadata.namespace === 'spire-root'));
+  if (!report.check('topologies', root !== undefined, `examples/${example}`, 'a tree runs the root server (namespace spire-root)')) return undefined;
+  return { root: root!, others: trees.filter((tree) => tree !== root) };
+}
+
+export async function topologyNested(report: Report, env: TopologyEnv): Promise<void> {
+  const trees = await nestedTrees(report, env, 'nested');
+  if (!trees) return;
+  const { root: tree, others } = trees;
   const at = where(tree);
-  const others = trees.filter((other) => other !== tree);
-  const { trustDomain, port: rootPort } = rootServerConf(tree);
-  if (!report.check('topologies', others.length === 1 && trustDomain !== undefined, 'examples/nested', 'one more cluster beside the root\'s, and the root\'s trust domain',
-    `clusters ${trees.map((t) => t.cluster).join(', ')}; trust domain ${trustDomain ?? 'not found'}`)) return;
-  const second = others[0];
-  const upstream = upstreamAddress(second);
-  if (!report.check('topologies', upstream !== undefined, where(second), 'the downstream server names the root (UpstreamAuthority spire server_address)')) return;
+  const facts = rootFacts(report, tree, 'examples/nested');
+  if (!facts || !report.check('topologies', others.length === 1, 'examples/nested', 'one more cluster beside the root\'s', `clusters ${[tree, ...others].map((t) => t.cluster).join(', ')}`)) return;
 
   // One node network for both clusters; workload-b's apiserver starts first, since the root loads every
   // cluster's kubeconfig when it starts (k8s_psat node attestor and k8s_configmap BundlePublisher).
   const network = new NodeNetwork(`sgx${process.pid}nest`);
-  const secondDir = join(env.workDir, 'cluster', second.env, second.cluster);
-  mkdirSync(secondDir, { recursive: true });
-  const secondProcesses = new Processes(secondDir);
+  let second: RemoteWorkload | undefined;
   try {
-    const secondCluster = await startCluster(secondDir, env.binaries, secondProcesses, { apiserver: network.address(), etcdPort: 2391 });
-    const secondServer = `https://${secondCluster.admin.host}:${APISERVER_PORT}`;
-    // The root acts in workload-b as the ServiceAccount its tree ships for it; the operator makes its
-    // token before the root's first sync, so the account exists before workload-b's tree is synced.
-    const remote = objectsOf(second).find((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'spire-root-server-remote');
-    if (!report.check('topologies', remote !== undefined, where(second), 'the tree ships ServiceAccount spire-root-server-remote for the root')) return;
-    const remoteNamespace = remote!.metadata.namespace!;
-    await secondCluster.admin.ok('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: remoteNamespace } });
-    await secondCluster.admin.ok('POST', `/api/v1/namespaces/${remoteNamespace}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: remote!.metadata.name } });
-    const remoteToken = await secondCluster.admin.token(remoteNamespace, remote!.metadata.name, [], 3600);
-    const rootConf = String(objectsOf(tree).find((o) => o.kind === 'ConfigMap' && o.metadata.namespace === 'spire-root' && o.data?.['server.conf'] !== undefined)?.data?.['server.conf']);
-    // The Secret spire-root/spire-root-kubeconfigs as the operator creates it: one key per other cluster.
-    const kubeconfigSecret = (): K8sObject[] => [{
-      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'spire-root-kubeconfigs', namespace: 'spire-root' }, type: 'Opaque',
-      data: { [second.cluster]: Buffer.from(kubeconfigFor(secondCluster, secondServer, remoteToken)).toString('base64') },
-    }];
-
+    second = await startRemoteWorkload(report, env, others[0], network, 2391);
+    if (!second) return;
+    const workload = second;
     const inspect = async (synced: SyncedCluster): Promise<void> => {
-      const rootSocket = serverSocket(tree, synced.pods, 'spire-root');
-      const rootPod = synced.pods.find((p) => p.pod.metadata.namespace === 'spire-root' && p.pod.spec.containers.some((c: Json) => /spire-server:/.test(c.image)) && !p.pod.metadata.labels?.['job-name']);
-      if (!report.check('topologies', !!rootSocket && !!rootPod, at, 'root server pod runs with a reachable admin socket',
-        `root socket ${rootSocket ?? 'not found'}; pods ${synced.pods.map((p) => `${p.pod.metadata.namespace}/${p.pod.metadata.name}`).join(', ')}`)) return;
-      await checkNestedCluster(report, env, { tree, rootSocket: rootSocket!, trustDomain: trustDomain! }, synced);
-
+      const rootPod = rootPodOf(report, tree, synced);
+      if (!rootPod) return;
+      await checkNestedCluster(report, env, { tree, rootSocket: rootPod.socket, trustDomain: facts.trustDomain }, synced);
       // workload-b, while the root runs: root.serverAddress is a load balancer in front of the root server.
-      const rootAddress = await network.service(upstream!.port, () => ({ host: rootPod!.ip, port: rootPort }));
-      const before = report.failed;
-      await clusterLevels(second, report, {
-        workDir: env.workDir, binaries: env.binaries, shared: env.shared, levels: new Set(['api']), failFast: true,
-        beside: { network, cluster: secondCluster, node: network.podNetwork() },
-        hosts: { [upstream!.host]: rootAddress },
-        remoteServers: [{ namespace: remoteNamespace, name: remote!.metadata.name, serverConf: rootConf }],
-        inspect: (secondSynced) => checkNestedCluster(report, env, { tree: second, rootSocket: rootSocket!, trustDomain: trustDomain! }, secondSynced),
-      });
-      report.check('topologies', report.failed === before, where(second), `first sync of ${second.cluster} (its root agent attesting to the root through its own apiserver, then its downstream server) beside the running root`);
+      const address = await network.service(workload.upstream.port, () => ({ host: rootPod.pod.ip, port: facts.port }));
+      await syncBesideRoot(report, env, { tree, socket: rootPod.socket, trustDomain: facts.trustDomain, serverConf: facts.serverConf, address }, workload, network);
     };
-
     const before = report.failed;
-    await clusterLevels(tree, report, { workDir: env.workDir, binaries: env.binaries, shared: env.shared, levels: new Set(['api']), provide: kubeconfigSecret, inspect, failFast: true, beside: { network } });
+    await clusterLevels(tree, report, { workDir: env.workDir, binaries: env.binaries, shared: env.shared, levels: new Set(['api']), provide: () => kubeconfigSecret([workload]), inspect, failFast: true, beside: { network } });
     report.check('topologies', report.failed === before, at, 'first sync of the root\'s cluster (root side, then the downstream server) on kube-apiserver');
   } catch (error) {
-    report.fail(where(second), 'nested topology', (error as Error).message);
+    report.fail(where(others[0]), 'nested topology', (error as Error).message);
   } finally {
-    await secondProcesses.stopAll();
+    await second?.processes.stopAll();
+    network.close();
+  }
+}
+
+/**
+ * Topology nested with the root in a management cluster of its own (examples/nested-management): the
+ * management tree alone on a kube-apiserver runs the root server and its controller manager, with no agent
+ * and no rights in its own cluster; then each workload cluster on an apiserver of its own syncs beside it,
+ * and gets the same checks as a cluster of examples/nested that the root does not run in.
+ */
+export async function topologyNestedManagement(report: Report, shared: TopologyEnv): Promise<void> {
+  const example = 'nested-management';
+  // Its workload clusters have the names of examples/nested's: a work directory of its own (short, for socket paths) keeps their etcd data apart.
+  const env = { ...shared, workDir: join(shared.workDir, 'nm') };
+  const trees = await nestedTrees(report, env, example);
+  if (!trees) return;
+  const { root: tree, others } = trees;
+  const at = where(tree);
+  const facts = rootFacts(report, tree, `examples/${example}`);
+  if (!facts) return;
+  const rootOnly = objectsOf(tree).filter((o) => o.kind === 'DaemonSet' || (o.metadata.namespace !== undefined && o.metadata.namespace !== 'spire-root'));
+  if (!report.check('topologies', rootOnly.length === 0 && others.length === 2, at, 'the management tree runs only the root side (namespace spire-root, no DaemonSet), beside two workload trees',
+    `outside spire-root: ${rootOnly.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`).join(', ')}; workload trees ${others.map((t) => t.cluster).join(', ')}`)) return;
+
+  // Every workload apiserver starts before the root, which loads every cluster's kubeconfig when it starts.
+  const network = new NodeNetwork(`sgx${process.pid}mgmt`);
+  const workloads: RemoteWorkload[] = [];
+  try {
+    for (const [index, other] of others.entries()) {
+      const workload = await startRemoteWorkload(report, env, other, network, 2391 + 2 * index);
+      if (!workload) return;
+      workloads.push(workload);
+    }
+    const inspect = async (synced: SyncedCluster): Promise<void> => {
+      const rootPod = rootPodOf(report, tree, synced);
+      if (!rootPod) return;
+      // No agent attests in the management cluster: the root's agent list is empty until a workload cluster syncs.
+      const agents = await run(env.binaries['spire-server'], ['agent', 'list', '-socketPath', shortPath(rootPod.socket), '-output', 'json']);
+      report.check('topologies', agents.ok && (JSON.parse(agents.out).agents ?? []).length === 0, at, 'the root runs with no agent of its own cluster', agents.out.slice(0, 300));
+      // The tree's admission policy: the root's registrations were admitted by the sync; anything else of the root's class is not.
+      const stray = {
+        apiVersion: 'spire.spiffe.io/v1alpha1', kind: 'ClusterStaticEntry', metadata: { name: 'spire-downstream-elsewhere' },
+        spec: {
+          className: objectsOf(tree).find((o) => o.kind === 'ClusterStaticEntry')?.spec?.className, downstream: true, parentID: `spiffe://${facts.trustDomain}/nested/root-agents/workload-a`,
+          spiffeID: `spiffe://${facts.trustDomain}/nested/downstream/elsewhere`, selectors: ['k8s:ns:elsewhere', 'k8s:sa:spire-server'],
+        },
+      };
+      const judged = await synced.client.call('POST', '/apis/spire.spiffe.io/v1alpha1/clusterstaticentries?dryRun=All', stray);
+      const said = String(judged.body?.message ?? judged.text).slice(0, 300);
+      report.check('topologies', judged.status === 403 && said.includes('[clusterstaticentry-class-name]'), at,
+        'the apiserver denies a ClusterStaticEntry of the root\'s class that is not one of its registrations (a downstream entry for another namespace)', `${judged.status}: ${said}`);
+      const upstreams = [...new Set(workloads.map((workload) => `${workload.upstream.host}:${workload.upstream.port}`))];
+      if (!report.check('topologies', upstreams.length === 1, at, 'every workload cluster reaches the root at one address (root.serverAddress)', upstreams.join(', '))) return;
+      const address = await network.service(workloads[0].upstream.port, () => ({ host: rootPod.pod.ip, port: facts.port }));
+      for (const workload of workloads) {
+        await syncBesideRoot(report, env, { tree, socket: rootPod.socket, trustDomain: facts.trustDomain, serverConf: facts.serverConf, address }, workload, network);
+      }
+      // The root issued to the root agents of both workload clusters, and to nothing of its own cluster.
+      const listed = await run(env.binaries['spire-server'], ['agent', 'list', '-socketPath', shortPath(rootPod.socket), '-output', 'json']);
+      const clusters = listed.ok ? [...new Set(((JSON.parse(listed.out).agents ?? []) as Json[]).map((a) => String(a.id.path).split('/')[4]))].sort() : [];
+      report.check('topologies', JSON.stringify(clusters) === JSON.stringify(others.map((t) => t.cluster).sort()), at,
+        `the root attested root agents of ${others.map((t) => t.cluster).join(' and ')} only`, `clusters of the root's agents: ${clusters.join(', ') || listed.out.slice(0, 300)}`);
+    };
+    const before = report.failed;
+    await clusterLevels(tree, report, {
+      workDir: env.workDir, binaries: env.binaries, shared: env.shared, levels: new Set(['api']), provide: () => kubeconfigSecret(workloads), inspect, failFast: true, beside: { network },
+    });
+    report.check('topologies', report.failed === before, at, 'first sync of the management cluster (the root alone), then of each workload cluster beside it, on kube-apiservers of their own');
+  } catch (error) {
+    report.fail(at, 'nested topology, management cluster', (error as Error).message);
+  } finally {
+    for (const workload of workloads) await workload.processes.stopAll();
     network.close();
   }
 }

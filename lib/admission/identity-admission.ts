@@ -28,8 +28,9 @@ export function denialMessage(environment: string, id: string, message: string):
   return `[${id}] ${environment}: ${message}`;
 }
 
+/** The nested root's registrations in the tree that runs the root: a workload cluster's, or the management cluster's own. */
 function rootEntriesOf(resolved: ResolvedCluster): AdmissionPolicyInput['rootEntries'] {
-  const root = resolved.nested?.root;
+  const root = resolved.nested?.root ?? (resolved.managementRoot && { server: resolved, downstream: resolved.managementRoot.downstream });
   if (!root) return undefined;
   const names = root.downstream.flatMap((registration) => Object.values(downstreamEntryNames(registration.cluster)));
   return { className: root.server.controllerManager.className, names: names.sort() };
@@ -52,6 +53,7 @@ export class IdentityAdmissionPolicy extends Construct {
       serverNamespace: resolved.server.namespace,
       agentNamespace: resolved.agent.namespace,
       rootEntries: rootEntriesOf(resolved),
+      rootOnly: resolved.managementRoot !== undefined,
     };
     for (const guarded of GUARDED_KINDS) {
       const name = policyNameFor(guarded.kind);

@@ -34,6 +34,19 @@ export interface AdmissionPolicyInput {
    * ClusterStaticEntries synth gives it (the downstream registrations), admitted by exactly these names.
    */
   readonly rootEntries?: { readonly className: string; readonly names: readonly string[] };
+  /**
+   * A nested root's management cluster: its manager is the root's, and the root's registrations are the only
+   * identity objects admitted (workload identities and federation belong to the workload clusters).
+   */
+  readonly rootOnly?: boolean;
+}
+
+/** The class-name rule of a kind the workload clusters own: in a management cluster nothing of it is admitted. */
+function classNameRule(kind: string, className: string, input: AdmissionPolicyInput): AdmissionRule {
+  const lower = kind.toLowerCase();
+  return input.rootOnly
+    ? { id: `${lower}-class-name`, expression: 'false', message: `no ${kind} is admitted in a nested root's management cluster: identities and federation belong to the workload clusters' trees` }
+    : { id: `${lower}-class-name`, expression: `has(${className}) && ${className} == ${celString(input.className)}`, message: `spec.className must be ${input.className}, the className of this cluster's controller manager` };
 }
 
 const NS = 'kubernetes.io/metadata.name';
@@ -203,7 +216,7 @@ export function clusterSpiffeIdRules(input: AdmissionPolicyInput): AdmissionRule
   const ignored = environment.server.ignoreNamespaces;
   const rules: AdmissionRule[] = [
     { id: 'clusterspiffeid-name', expression: `object.metadata.name.matches('${DNS_SUBDOMAIN}') && size(object.metadata.name) <= 253`, message: 'metadata.name must be a lowercase DNS subdomain' },
-    { id: 'clusterspiffeid-class-name', expression: `has(variables.spec.className) && variables.spec.className == ${celString(input.className)}`, message: `spec.className must be ${input.className}, the className of this cluster's controller manager` },
+    classNameRule('ClusterSPIFFEID', 'variables.spec.className', input),
     { id: 'clusterspiffeid-template-trust-domain', expression: `${template}.matches('${prefix}')`, message: 'spec.spiffeIDTemplate must start with spiffe://{{ .TrustDomain }}/ (the manager drops IDs outside its trust domain without an error)' },
     ...templateRules('clusterspiffeid-spiffe-id', 'spec.spiffeIDTemplate', idTemplate),
     { id: 'clusterspiffeid-spiffe-id-path', expression: `!${template}.matches('${prefix}') || (!${template}.substring(9).contains('//') && !${template}.endsWith('/'))`, message: 'spec.spiffeIDTemplate renders a path with an empty segment' },
@@ -262,11 +275,17 @@ export function clusterStaticEntryRules(input: AdmissionPolicyInput): AdmissionR
     variables: [{ name: 'spec', expression: 'object.spec' }, ...rootEntry],
     rules: [
       { id: 'clusterstaticentry-name', expression: `object.metadata.name.matches('${DNS_SUBDOMAIN}') && size(object.metadata.name) <= 253`, message: 'metadata.name must be a lowercase DNS subdomain' },
-      {
-        id: 'clusterstaticentry-class-name',
-        expression: `has(variables.spec.className) && variables.spec.className == ${celString(input.className)}${orRootEntry}`,
-        message: `spec.className must be ${input.className}, the className of this cluster's controller manager${root ? ` (or ${root.className} for the nested root's own registrations: ${root.names.join(', ')})` : ''}`,
-      },
+      input.rootOnly && root
+        ? {
+          id: 'clusterstaticentry-class-name',
+          expression: 'variables.rootEntry',
+          message: `only the nested root's own registrations (${root.names.join(', ')}, spec.className ${root.className}) are admitted in its management cluster`,
+        }
+        : {
+          id: 'clusterstaticentry-class-name',
+          expression: `has(variables.spec.className) && variables.spec.className == ${celString(input.className)}${orRootEntry}`,
+          message: `spec.className must be ${input.className}, the className of this cluster's controller manager${root ? ` (or ${root.className} for the nested root's own registrations: ${root.names.join(', ')})` : ''}`,
+        },
       { id: 'clusterstaticentry-spiffe-id', expression: id('spiffeID'), message: `spec.spiffeID must be a SPIFFE ID in ${environment.trustDomain} (spiffe://${environment.trustDomain}/<path>)` },
       { id: 'clusterstaticentry-parent-id', expression: id('parentID'), message: `spec.parentID must be a SPIFFE ID in ${environment.trustDomain}` },
       { id: 'clusterstaticentry-selectors', expression: `has(variables.spec.selectors) && size(variables.spec.selectors) > 0 && variables.spec.selectors.all(s, s.matches('^[^:]+:.+$'))`, message: 'spec.selectors: at least one, each type:value like unix:uid:1000' },
@@ -285,7 +304,7 @@ export function clusterFederatedTrustDomainRules(input: AdmissionPolicyInput): A
   return {
     variables: [{ name: 'spec', expression: 'object.spec' }],
     rules: [
-      { id: 'clusterfederatedtrustdomain-class-name', expression: `has(${spec}.className) && ${spec}.className == ${celString(input.className)}`, message: `spec.className must be ${input.className}, the className of this cluster's controller manager` },
+      classNameRule('ClusterFederatedTrustDomain', `${spec}.className`, input),
       allowed.length === 0
         ? { id: 'clusterfederatedtrustdomain-federation-forbidden', expression: 'false', message: `spec.trustDomain: federation is forbidden in ${environment.name} (identityPolicy.allowedFederation is empty)` }
         : { id: 'clusterfederatedtrustdomain-allowed', expression: `${spec}.trustDomain in ${celList(allowed)}`, message: `spec.trustDomain: only ${allowed.join(', ')} are allowed federation partners in ${environment.name} (identityPolicy.allowedFederation)` },

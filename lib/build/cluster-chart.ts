@@ -28,7 +28,8 @@ export interface ClusterChartProps {
 
 /**
  * Everything one cluster runs: SPIRE server with its controller manager, agents, CSI driver, the
- * environment's identities and federation, and what the resolved model's components switch on.
+ * environment's identities and federation, and what the resolved model's components switch on; in a
+ * nested topology's management cluster, the root server and its registrations only.
  * Synthesized into `dist/<environment>/<cluster>/`.
  */
 export class ClusterChart extends Chart {
@@ -48,6 +49,16 @@ export class ClusterChart extends Chart {
     const { environment, components } = resolved;
     this.context = resolved;
     this.outputPath = resolved.outputPath;
+
+    if (resolved.managementRoot) {
+      // A nested root's management cluster: the root server with its controller manager, and the registrations
+      // of the downstream servers it signs. Its agents, and everything the trust domain issues, live in the
+      // workload clusters' trees.
+      new SpireServer(this, 'RootServer', { resolved });
+      new DownstreamRegistrations(this, 'DownstreamRegistrations', { root: resolved, downstream: resolved.managementRoot.downstream });
+      new IdentityAdmissionPolicy(this, 'IdentityAdmissionPolicy', { resolved });
+      return;
+    }
 
     new SpireServer(this, 'Server', { resolved });
     new SpireAgent(this, 'Agent', { resolved });

@@ -9,6 +9,7 @@ import {
 } from '../render/server-conf';
 import { AgentConfOptions } from '../render/agent-conf';
 import { GCP_IIT_AGENT_PATH_TEMPLATE, X509POP_AGENT_PATH_TEMPLATE } from '../resolve/cloud';
+import { servesAgentsHere } from '../resolve/resolve';
 import { AgentK8sWorkloadAttestor, KeyIdentifier } from '../config/types';
 import { ResolvedCluster } from '../resolve/model';
 import { keyIdentifiedByPodName } from '../resolve/workloads';
@@ -267,7 +268,7 @@ export function serverConf(resolved: ResolvedCluster): string {
       ...psatLabelKeys(resolved),
     })),
     bundle: {
-      cluster: resolved.clusterName,
+      cluster: servesAgentsHere(server) ? resolved.clusterName : undefined,
       namespace: server.bundle.namespace,
       configMapName: server.bundle.configMapName,
       configMapKey: server.bundle.configMapKey,

@@ -18,7 +18,8 @@ export function wiringProblems(resolved: ResolvedCluster): string[] {
   if (server.psatAudience !== agent.tokenAudience) {
     report('server.psatAudience', server.psatAudience, `must be the audience of the agents' tokens "${agent.tokenAudience}"`, 'derive both from one value in lib/resolve/resolve.ts');
   }
-  const attests = server.attestingAgents.some((agents) => agents.cluster === resolved.clusterName
+  // A nested root's management cluster runs no agent: every one that attests to it is in another cluster.
+  const attests = resolved.managementRoot !== undefined || server.attestingAgents.some((agents) => agents.cluster === resolved.clusterName
     && agents.namespace === agent.namespace && agents.serviceAccount === agent.serviceAccountName && agents.audience === agent.tokenAudience);
   if (!attests) {
     report('server.attestingAgents', server.attestingAgents, `must let this cluster's agents (${agent.namespace}:${agent.serviceAccountName}) attest through k8s_psat`, 'list the agents of the cluster in lib/resolve/resolve.ts');

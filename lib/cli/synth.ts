@@ -19,8 +19,11 @@ const ESTATE_OPTIONS = ['estate', 'env'];
 
 /** What a rendered estate holds: cluster trees, the other (GitOps) trees, files. */
 function counts(input: EstateInput, files: ReadonlyMap<string, string>): string {
-  const clusterTrees = input.estate.environments.filter((environment) => !input.environments || input.environments.includes(environment.name)).reduce((sum, environment) => sum + environment.clusters.length, 0);
-  const trees = [...files.keys()].filter((path) => path === 'kustomization.yaml' || path.endsWith('/kustomization.yaml')).length;
+  // A cluster tree is dist/<environment>/<cluster>/: the environment's clusters and a nested root's management cluster.
+  const environments = new Set(input.estate.environments.map((environment) => environment.name));
+  const kustomizations = [...files.keys()].filter((path) => path === 'kustomization.yaml' || path.endsWith('/kustomization.yaml'));
+  const clusterTrees = kustomizations.filter((path) => path.split('/').length === 3 && environments.has(path.split('/')[0])).length;
+  const trees = kustomizations.length;
   const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
   return `${plural(clusterTrees, 'cluster tree')}, ${plural(trees - clusterTrees, 'gitops tree')}, ${plural(files.size, 'file')}`;
 }

@@ -1442,7 +1442,11 @@ export const topologySchema = z.discriminatedUnion('type', [
         }).optional().describe('Overrides of the environment\'s server settings for the root server (a management cluster states them as its own serverOverrides).'),
       }),
       z.strictObject({
-        managementCluster: clusterConfigSchema.describe('A management cluster of its own for the root server: one more tree under dist/.'),
+        managementCluster: clusterConfigSchema.describe(
+          'A management cluster of its own for the root server: one more tree, dist/<environment>/<name>, with the root server, its '
+          + 'controller manager and the downstream registrations only, and GitOps objects of its own; every workload cluster reaches '
+          + 'the root at serverAddress. Its serverOverrides are the root server\'s.',
+        ),
         ...nestedRootAccess,
       }),
     ]).describe('Where the root server runs.'),

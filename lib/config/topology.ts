@@ -300,22 +300,18 @@ function nestedProblems(env: EnvironmentConfig, clusters: readonly ClusterConfig
   report: (field: string, value: unknown, rule: string, fix: string) => void): void {
   const root = nestedRootOf(env)!;
   const names = clusters.map((cluster) => cluster.name);
-  if (root.managementCluster) {
-    if (names.includes(root.managementCluster.name)) {
-      report('topology.root.managementCluster.name', root.managementCluster.name, `is also a workload cluster of the environment (${names.join(', ')}); both would write dist/${env.name}/${root.managementCluster.name}`,
-        `give the management cluster a name of its own, or place the root in that cluster: root: { cluster: '${root.managementCluster.name}' }`);
-    }
-    report('topology.root.managementCluster', root.managementCluster.name, 'is not built yet: a root server in a management cluster of its own has no tree of its own',
-      `place the root in one of the environment's clusters: root: { cluster: '${names[0]}' } (it runs in a namespace of its own there)`);
-    return;
+  const rootHost = root.cluster ?? root.managementCluster!.name;
+  if (root.managementCluster && names.includes(root.managementCluster.name)) {
+    report('topology.root.managementCluster.name', root.managementCluster.name, `is also a workload cluster of the environment (${names.join(', ')}); both would write dist/${env.name}/${root.managementCluster.name}`,
+      `give the management cluster a name of its own, or place the root in that cluster: root: { cluster: '${root.managementCluster.name}' }`);
   }
-  if (!names.includes(root.cluster!)) {
+  if (root.cluster !== undefined && !names.includes(root.cluster)) {
     report('topology.root.cluster', root.cluster, `is not a cluster of the environment (${names.join(', ')}), so no tree would run the root server and the downstream servers would have no upstream`,
-      'name one of the environment\'s clusters');
+      'name one of the environment\'s clusters, or give the root a management cluster of its own: root: { managementCluster: { name, region, apiServer }, serverAddress }');
   }
   const remote = names.filter((name) => name !== root.cluster);
   if (remote.length > 0 && root.serverAddress === undefined) {
-    report('topology.root.serverAddress', '(none)', `is needed: the downstream servers and root agents of ${remote.join(', ')} run outside the root's cluster ${root.cluster} and reach the root only at an address the estate gives`,
+    report('topology.root.serverAddress', '(none)', `is needed: the downstream servers and root agents of ${remote.join(', ')} run outside the root's cluster ${rootHost} and reach the root only at an address the estate gives`,
       'set topology.root.serverAddress to the DNS name of the root server\'s gRPC endpoint as the other clusters reach it (e.g. a load balancer in front of Service spire-root/spire-root-server)');
   }
   const authorities = [env.server?.upstreamAuthority].filter((authority) => authority !== undefined);
@@ -324,7 +320,7 @@ function nestedProblems(env: EnvironmentConfig, clusters: readonly ClusterConfig
       'remove server.upstreamAuthority, or use topology ha with cert-manager as the one upstream');
   }
   const servers = [
-    { name: `root (in ${root.cluster})`, home: databaseOf(root.serverOverrides?.datastore ?? env.server?.datastore) },
+    { name: `root (in ${rootHost})`, home: databaseOf(root.serverOverrides?.datastore ?? env.server?.datastore) },
     ...clusters.map((cluster) => ({ name: cluster.name, home: caHomeOf(env, cluster) })),
   ];
   const byHome = new Map<string, string[]>();

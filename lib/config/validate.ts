@@ -81,11 +81,15 @@ export function validateEstate(estate: EstateConfig): string[] {
     }
     if (env.clusters.length === 0) report(where, { resource, field: 'clusters', value: [], rule: 'needs at least one cluster', fix: 'add a cluster' });
     const clusterNames = new Set<string>();
-    for (const cluster of env.clusters) {
+    // A nested root's management cluster gets a tree of its own, so it is held to the same rules; a name it
+    // shares with a workload cluster is reported by topologyProblems.
+    const root = env.topology?.type === 'nested' ? env.topology.root : undefined;
+    const managementCluster = root && 'managementCluster' in root ? [root.managementCluster] : [];
+    for (const cluster of [...env.clusters, ...managementCluster]) {
       if (!DNS_LABEL.test(cluster.name) || cluster.name.length > 40) {
         report(where, { resource: `cluster "${cluster.name}"`, field: 'name', value: cluster.name, rule: 'must be a DNS label of at most 40 characters (it becomes the psat cluster name, className and paths)', fix: 'use lowercase letters, digits and -' });
       }
-      if (clusterNames.has(cluster.name)) report(where, { resource: `cluster "${cluster.name}"`, field: 'name', value: cluster.name, rule: 'is used twice in this environment', fix: 'give each cluster its own name' });
+      if (clusterNames.has(cluster.name) && !managementCluster.includes(cluster)) report(where, { resource: `cluster "${cluster.name}"`, field: 'name', value: cluster.name, rule: 'is used twice in this environment', fix: 'give each cluster its own name' });
       clusterNames.add(cluster.name);
       if (cluster.clusterDomain !== undefined && (typeof cluster.clusterDomain !== 'string' || !DNS_NAME.test(cluster.clusterDomain) || cluster.clusterDomain.length > 253)) {
         report(where, { resource: `cluster "${cluster.name}"`, field: 'clusterDomain', value: cluster.clusterDomain, rule: 'is not a DNS domain', fix: 'use the kubelet\'s clusterDomain, e.g. cluster.local' });

@@ -37,13 +37,21 @@ export class SpireApplicationSet extends Construct {
     super(scope, id);
     const { estate, environment: env, clusters } = props;
     this.name = `spire-${env.name}`;
-    const namespaces = [...new Set(clusters.map((cluster) => cluster.context.server.namespace))];
-    const webhooks = [...new Set(clusters.map((cluster) => cluster.context.controllerManager.webhookConfigurationName))];
+    // A nested root's management cluster runs the root server only (its own namespace and webhook); it is the
+    // first step of the rollout, and the workload clusters follow region by region once it is Healthy.
+    const management = clusters.find((candidate) => candidate.context.managementRoot !== undefined);
+    const workloadClusters = clusters.filter((candidate) => candidate !== management);
+    const namespaces = [...new Set(workloadClusters.map((candidate) => candidate.context.server.namespace))];
+    const webhooks = [...new Set(workloadClusters.map((candidate) => candidate.context.controllerManager.webhookConfigurationName))];
     if (namespaces.length !== 1 || webhooks.length !== 1) {
       throw new Error(`environment ${env.name}: an ApplicationSet needs one server namespace and webhook name across clusters, got ${namespaces.join(', ')} / ${webhooks.join(', ')}`);
     }
-    const regions = [...new Set(clusters.map((cluster) => cluster.context.cluster.region))];
+    const regions = [...new Set(workloadClusters.map((candidate) => candidate.context.cluster.region))];
     const cluster = clusterLabel(CLUSTER_LABEL);
+    /** `ofWorkload` in the workload clusters' Applications, `ofRoot` in the management cluster's. */
+    const perCluster = (ofWorkload: string, ofRoot: string | undefined) => (management === undefined || ofRoot === undefined ? ofWorkload
+      : `{{ if eq ${cluster} "${management.context.cluster.name}" }}${ofRoot}{{ else }}${ofWorkload}{{ end }}`);
+    const notRoot = management === undefined ? [] : [{ key: CLUSTER_LABEL, operator: 'NotIn', values: [management.context.cluster.name] }];
     const [crds, tree] = clusterSources(estate, env, `dist/${env.name}/${cluster}`);
     const toSource = (source: any) => 'chart' in source
       ? { repoURL: source.repoURL, chart: source.chart, targetRevision: source.targetRevision, helm: { valuesObject: source.values } }
@@ -66,7 +74,12 @@ export class SpireApplicationSet extends Construct {
         }],
         strategy: {
           type: 'RollingSync',
-          rollingSync: { steps: regions.map((region) => ({ matchExpressions: [{ key: REGION_LABEL, operator: 'In', values: [region] }] })) },
+          rollingSync: {
+            steps: [
+              ...(management === undefined ? [] : [{ matchExpressions: [{ key: CLUSTER_LABEL, operator: 'In', values: [management.context.cluster.name] }] }]),
+              ...regions.map((region) => ({ matchExpressions: [{ key: REGION_LABEL, operator: 'In', values: [region] }, ...notRoot] })),
+            ],
+          },
         },
         // Deleting the ApplicationSet leaves the deployed objects in place.
         syncPolicy: { preserveResourcesOnDeletion: true },
@@ -80,9 +93,9 @@ export class SpireApplicationSet extends Construct {
           spec: {
             project: estate.argocd.project,
             sources: [toSource(crds), toSource(tree)],
-            destination: { server: '{{ .server }}', namespace: namespaces[0] },
+            destination: { server: '{{ .server }}', namespace: perCluster(namespaces[0], management?.context.server.namespace) },
             revisionHistoryLimit: 10,
-            ignoreDifferences: webhookIgnoreDifferences(webhooks[0]),
+            ignoreDifferences: webhookIgnoreDifferences(perCluster(webhooks[0], management?.context.controllerManager.webhookConfigurationName)),
             syncPolicy: {
               // RollingSync drives the syncs; an automated block would be overridden (and logged) by it.
               syncOptions: [...CLUSTER_SYNC_OPTIONS],

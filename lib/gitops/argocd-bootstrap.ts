@@ -115,11 +115,16 @@ export class ArgoCdChart extends Chart {
         continue;
       }
       const sync: ApplicationSyncPolicy = role === 'orphaning' ? { mode: 'manual' } : env.gitops.argoSync;
+      // A nested root in a management cluster is synced a wave before the clusters whose servers it signs. Argo CD
+      // waits between waves of Applications only where argocd-cm restores their health check
+      // (resource.customizations.health.argoproj.io_Application); without it the downstream servers retry until the root answers.
+      const managementRoot = envClusters.some((cluster) => cluster.context.managementRoot !== undefined);
       for (const cluster of envClusters) {
         this.applications.push(new ArgoCdApplication(this, `Spire-${cluster.node.id}`, {
           name: applicationName(cluster),
           namespace: argocd.namespace,
           project,
+          syncWave: managementRoot && cluster.context.managementRoot === undefined ? 1 : undefined,
           destination: { server: cluster.context.cluster.apiServer, namespace: cluster.context.server.namespace },
           // While orphaning (handover to Flux) nothing syncs, and deleting the Application deletes nothing.
           sync,

@@ -210,7 +210,9 @@ export class FluxChart extends Chart {
         ],
       },
     });
-    new kustomize.Kustomization(this, 'Agents', {
+    // A nested root's management cluster runs no DaemonSet: nothing follows its server.
+    const hasAgents = daemonSets.length > 0;
+    if (hasAgents) new kustomize.Kustomization(this, 'Agents', {
       metadata: { name: 'spire-agents', namespace },
       spec: {
         path: `./dist/${this.agentsPath}`,
@@ -221,7 +223,7 @@ export class FluxChart extends Chart {
       },
     });
     this.agentFiles = sortedByCodePoint(daemonSets.map((daemonSet) => posix.relative(this.agentsPath, `${cluster.outputPath}/${manifestFileName(daemonSet, true)}`)));
-    this.agents = new Chart(scope, `${id}-agents`, { disableResourceNameHashes: true });
+    if (hasAgents) this.agents = new Chart(scope, `${id}-agents`, { disableResourceNameHashes: true });
 
     const notifications = estate.flux.notifications;
     if (notifications) {
@@ -243,7 +245,7 @@ export class FluxChart extends Chart {
             { kind: 'Kustomization', name: 'spire-crds' },
             ...(sops ? [{ kind: 'Kustomization', name: 'spire-secrets' }] : []),
             { kind: 'Kustomization', name: 'spire' },
-            { kind: 'Kustomization', name: 'spire-agents' },
+            ...(hasAgents ? [{ kind: 'Kustomization', name: 'spire-agents' }] : []),
             { kind: 'HelmRepository', name: 'spiffe' },
             { kind: 'HelmRelease', name: SPIRE_CRDS_CHART.chart },
           ],

@@ -66,12 +66,16 @@ function attestationOf(chart: ClusterChart): { node: string; psatCluster: string
   };
 }
 
-function environmentSection(estate: EstateConfig, env: EnvironmentConfig, charts: readonly ClusterChart[]): string[] {
+function environmentSection(estate: EstateConfig, env: EnvironmentConfig, allCharts: readonly ClusterChart[]): string[] {
+  // A nested root's management cluster runs no agent and issues no workload identity: it is named, not tabled.
+  const management = allCharts.find((candidate) => candidate.context.managementRoot !== undefined);
+  const charts = allCharts.filter((candidate) => candidate !== management);
   const chart = charts[0];
   const lines = [
     `## ${env.name} (${trustDomainsOf(env).map((trustDomain) => `\`${trustDomain}\``).join(', ')})`,
     '',
-    `Clusters: ${env.clusters.map((cluster) => `\`${cluster.name}\` (${cluster.region})`).join(', ')}. `
+    `Clusters: ${env.clusters.map((cluster) => `\`${cluster.name}\` (${cluster.region})`).join(', ')}`
+      + `${management ? `; the nested root in management cluster \`${management.context.cluster.name}\` (${management.context.cluster.region})` : ''}. `
       + `Policy: TTL at most ${env.identityPolicy.maxTtl}, JWT TTL at most ${env.identityPolicy.maxJwtTtl}, admin ${env.identityPolicy.admin}, `
       + `federation ${env.identityPolicy.allowedFederation.length ? `only with ${env.identityPolicy.allowedFederation.join(', ')}` : 'forbidden'}. `
       + `Server defaults: X.509 TTL ${env.server.defaultX509SvidTtl}, JWT TTL ${env.server.defaultJwtSvidTtl}.`,

@@ -275,7 +275,8 @@ export interface ServerConfOptions {
   }[];
   /** Where the trust bundle is published for agents (BundlePublisher k8s_configmap). */
   readonly bundle: {
-    readonly cluster: string;
+    /** The cluster the server runs in; none when no agent runs there (a nested root in a management cluster). */
+    readonly cluster?: string;
     readonly namespace: string;
     readonly configMapName: string;
     readonly configMapKey: string;
@@ -693,7 +694,7 @@ export function renderServerConf(options: ServerConfOptions): string {
     keyManager(options.keyManager),
     options.upstreamAuthority ? upstreamAuthority(options.upstreamAuthority) : undefined,
     plugin('BundlePublisher', 'k8s_configmap', [['clusters', {
-      [options.bundle.cluster]: bundleTarget(),
+      ...(options.bundle.cluster === undefined ? {} : { [options.bundle.cluster]: bundleTarget() }),
       ...Object.fromEntries((options.bundle.remote ?? []).map((remote) => [remote.cluster, bundleTarget(remote.kubeconfigPath)])),
     }]]),
     ...(options.bundlePublishers ?? []).map(bundlePublisher),

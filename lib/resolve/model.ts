@@ -371,6 +371,12 @@ export interface ResolvedCluster {
   readonly oidcDiscovery?: ResolvedOidcDiscoveryProvider;
   /** A workload cluster of a nested topology: the root's agents here, and the root itself in the cluster that runs it. */
   readonly nested?: ResolvedNested;
+  /**
+   * A nested topology's management cluster: this tree runs only the root server (`server`, with its
+   * controller manager) and what it registers; `agent` and `csiDriver` are the root agents' as the workload
+   * clusters run them, and none runs here.
+   */
+  readonly managementRoot?: { readonly downstream: readonly DownstreamRegistration[] };
   readonly mesh?: ResolvedMesh;
   /** What of SPIRE is reached from outside the cluster; empty when nothing is. */
   readonly exposure: ResolvedExposure;

@@ -43,6 +43,14 @@ export const NESTED_ROOT_NAMES = {
   remoteServiceAccount: 'spire-root-server-remote',
 } as const;
 
+/**
+ * Whether agents of the server's own cluster attest to it (so its bundle is published and its agents' tokens
+ * reviewed there): every server's but a nested root's in a management cluster, whose agents are all remote.
+ */
+export function servesAgentsHere(server: Pick<ResolvedServer, 'attestingAgents'>): boolean {
+  return server.attestingAgents.some((agents) => agents.kubeConfigFile === undefined);
+}
+
 /** The postgres sslmode a server uses: as configured, else verify-full in production environments and require elsewhere. */
 export function postgresSslMode(configured: 'require' | 'verify-ca' | 'verify-full' | undefined, production: boolean | undefined): 'require' | 'verify-ca' | 'verify-full' {
   return configured ?? (production ? 'verify-full' : 'require');
@@ -498,7 +506,7 @@ function resolveRootServer(environment: EnvironmentConfig, root: NestedRoot, hos
     cluster: host,
     images,
     imagePull: resolveImagePull(images),
-    where: `${environment.name}/${host.name} (root)`,
+    where: root.cluster === undefined ? `${environment.name}/${host.name}` : `${environment.name}/${host.name} (root)`,
     outputPath: `${environment.name}/${host.name}`,
     trustDomain: environment.trustDomain,
     clusterName: host.name,
@@ -541,7 +549,7 @@ function resolveNested(environment: EnvironmentConfig, cluster: ClusterConfig, i
   const seenFromHere = {
     ...(rootServer?.server ?? resolveServer(environment, cluster, agent, {
       name: NESTED_ROOT_NAMES.server, namespace: NESTED_ROOT_NAMES.serverNamespace, component: 'root-server',
-      settings: environment.server, bundleConfigMap: NESTED_ROOT_NAMES.bundleConfigMap,
+      settings: { ...environment.server, ...root.serverOverrides }, bundleConfigMap: NESTED_ROOT_NAMES.bundleConfigMap,
     })),
     serviceHost: address.host,
     ports: { ...SPIRE_SERVER.ports, service: address.port },
@@ -569,10 +577,28 @@ function resolveNested(environment: EnvironmentConfig, cluster: ClusterConfig, i
   return { rootAgents, remoteAccess: { namespace: agent.namespace, serviceAccountName: NESTED_ROOT_NAMES.remoteServiceAccount } };
 }
 
-/** The resolve stage: every cluster of every environment, in the estate's order. */
+/**
+ * A nested environment's management cluster (`topology.root.managementCluster`): a tree that runs only the
+ * root server, its controller manager and the downstream registrations. Every workload cluster is remote
+ * from it, so it reviews every root agent's token and publishes the root bundle through that cluster's
+ * kubeconfig; no agent runs here.
+ */
+function resolveManagementRoot(environment: EnvironmentConfig, images: ImageCatalogue): ResolvedCluster | undefined {
+  const root = nestedRootOf(environment);
+  if (!root?.managementCluster) return undefined;
+  const tree = resolveRootServer(environment, root, root.managementCluster, images);
+  return { ...tree, managementRoot: { downstream: environment.clusters.map((cluster) => downstreamRegistration(cluster, tree.agent)) } };
+}
+
+/**
+ * The resolve stage: every cluster of every environment, in the estate's order; a nested environment's
+ * management cluster comes first in its environment, as the root is synced before what it signs.
+ */
 export function resolveEstate(estate: EstateConfig): ResolvedEstate {
   return {
-    clusters: estate.environments.flatMap((environment) => environment.clusters
-      .map((cluster) => resolveCluster(environment, cluster, estate.images))),
+    clusters: estate.environments.flatMap((environment) => [
+      resolveManagementRoot(environment, estate.images),
+      ...environment.clusters.map((cluster) => resolveCluster(environment, cluster, estate.images)),
+    ].filter((cluster): cluster is ResolvedCluster => cluster !== undefined)),
   };
 }

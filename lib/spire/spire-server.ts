@@ -10,6 +10,7 @@ import {
 import { controllerManagerConfig, serverCommand, serverConf, serverEnv, serverPluginBinaries, serverSecretVolumes, serverUpstreamVolumes } from '../build/spire-configs';
 import { parseDuration } from '../duration';
 import { ResolvedCluster, ResolvedServer } from '../resolve/model';
+import { servesAgentsHere } from '../resolve/resolve';
 import { SpireControllerManager } from './controller-manager';
 
 export interface SpireServerProps {
@@ -94,7 +95,10 @@ export class SpireServer extends Construct {
     // narrowed to the namespaces of the agents this cluster's API serves.
     const localAgentNamespaces = [...new Set(server.attestingAgents.filter((agent) => agent.kubeConfigFile === undefined).map((agent) => agent.namespace))].sort();
     const narrowPods = this.resolved.controllerManager.staticManifests !== undefined;
-    grant(this, 'ClusterRole', {
+    // A nested root in a management cluster reviews every agent's token in that agent's cluster (kubeconfig) and
+    // publishes the bundle there: it needs no rights in its own cluster.
+    const agentsHere = servesAgentsHere(server);
+    if (agentsHere) grant(this, 'ClusterRole', {
       name: `${server.namespace}-spire-server`,
       labels,
       serviceAccount,
@@ -114,7 +118,7 @@ export class SpireServer extends Construct {
     // The k8s_configmap BundlePublisher creates and updates the bundle ConfigMap with server-side apply
     // (spire pkg/server/plugin/bundlepublisher/k8sconfigmap/client.go ApplyConfigMap), which the apiserver
     // authorizes as patch, and as create while the ConfigMap does not exist; it never reads it.
-    grant(this, 'BundleRole', {
+    if (agentsHere) grant(this, 'BundleRole', {
       name: 'spire-server-bundle',
       namespace: server.bundle.namespace,
       labels,
