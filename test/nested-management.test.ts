@@ -5,9 +5,12 @@ import { parseAllDocuments } from 'yaml';
 import { estate as managementExample } from '../examples/nested-management/estate';
 import { EnvironmentConfig, EstateConfig } from '../lib/config/types';
 import { renderEstate } from '../lib/synth';
+import { planEstates } from '../lib/plan/estates';
 import { writeTree } from '../lib/write/tree';
 import { find, manifests, problemsOf } from './helpers/estate';
 import { kustomizeBuild } from './helpers/kustomize';
+import { CONTEXTS } from './helpers/template-cases';
+import { buildOracle, runOracle } from './helpers/template-oracle';
 
 /*
  * Topology nested with the root in a management cluster of its own (`topology.root.managementCluster`):
@@ -53,11 +56,19 @@ describe('nested topology with a management cluster: what synth builds', () => {
     expect(classRule('clusterspiffeid').expression).toBe('false');
     expect(classRule('clusterfederatedtrustdomain').expression).toBe('false');
     expect(classRule('clusterstaticentry').expression).toBe('variables.rootEntry');
-    expect(policy('clusterstaticentry').variables).toContainEqual({
-      name: 'rootEntry',
-      expression: 'has(object.spec.className) && object.spec.className == \'spire-root.staging\' && object.metadata.name in '
-        + '[\'spire-downstream-workload-a\', \'spire-downstream-workload-b\', \'spire-root-agents-workload-a\', \'spire-root-agents-workload-b\']',
-    });
+    const rootEntry = policy('clusterstaticentry').variables.find((variable: any) => variable.name === 'rootEntry').expression as string;
+    expect(rootEntry.startsWith('has(object.spec.className) && object.spec.className == \'spire-root.staging\' && (')).toBe(true);
+    // Each registration is pinned whole, as synth writes it: name, SPIFFE ID, parent, selectors, downstream flag.
+    for (const entry of tree('management').filter((object) => object.kind === 'ClusterStaticEntry')) {
+      const quote = (value: string) => `'${value}'`;
+      expect(rootEntry).toContain([
+        `object.metadata.name == ${quote(entry.metadata.name)}`,
+        `object.spec.spiffeID == ${quote(entry.spec.spiffeID)}`,
+        `object.spec.parentID == ${quote(entry.spec.parentID)}`,
+        `has(object.spec.selectors) && object.spec.selectors == [${entry.spec.selectors.map(quote).join(', ')}]`,
+        entry.spec.downstream ? 'has(object.spec.downstream) && object.spec.downstream' : '(!has(object.spec.downstream) || !object.spec.downstream)',
+      ].join(' && '));
+    }
   });
 
   test('the root reviews every root agent\'s token and publishes its bundle through that cluster\'s kubeconfig, never in its own cluster', () => {
@@ -93,7 +104,7 @@ describe('nested topology with a management cluster: what synth builds', () => {
 
   test('an ApplicationSet rolls the management cluster out first, then the workload clusters region by region', () => {
     const set = find(renderEstate(withGitops({ argoDelivery: 'applicationset' })), 'argocd/applicationset-spire-staging.yaml');
-    const label = '{{ index .metadata.labels "spire-gitops/cluster" }}';
+    const label = '(index .metadata.labels "spire-gitops/cluster")';
     expect(set.spec.strategy.rollingSync.steps).toEqual([
       { matchExpressions: [{ key: 'spire-gitops/cluster', operator: 'In', values: ['management'] }] },
       { matchExpressions: [{ key: 'spire-gitops/region', operator: 'In', values: ['region-a'] }, { key: 'spire-gitops/cluster', operator: 'NotIn', values: ['management'] }] },
@@ -101,7 +112,17 @@ describe('nested topology with a management cluster: what synth builds', () => {
     ]);
     expect(set.spec.template.spec.destination.namespace).toBe(`{{ if eq ${label} "management" }}spire-root{{ else }}spire-server{{ end }}`);
     expect(set.spec.generators[0].clusters.selector.matchExpressions[0].values).toEqual(['management', 'workload-a', 'workload-b']);
-  });
+    // Every templated string of the set parses as Go's text/template (the ApplicationSet controller's goTemplate).
+    const templated: string[] = [];
+    const collect = (value: unknown): void => {
+      if (typeof value === 'string' && value.includes('{{')) templated.push(value);
+      else if (value && typeof value === 'object') Object.values(value).forEach(collect);
+    };
+    collect(set.spec.template);
+    expect(templated.length).toBeGreaterThanOrEqual(4);
+    const results = runOracle(buildOracle(), templated.map((template) => ({ template, context: CONTEXTS[0] })));
+    expect(templated.filter((_, index) => 'parseError' in results[index])).toEqual([]);
+  }, 600_000);
 
   test('with Flux the management cluster has its own Kustomizations, and none for agents it does not run', () => {
     const flux = renderEstate(withGitops({ engines: ['flux'] }));
@@ -127,6 +148,23 @@ describe('nested topology with a management cluster: what synth builds', () => {
   });
 });
 
+describe('nested topology with a management cluster: plan', () => {
+  test('sees the management tree: moving the root there adds its registrations there, and the root server\'s changes show there', () => {
+    const inWorkloadA = withStaging({ topology: { type: 'nested', root: { cluster: 'workload-a', serverAddress: 'spire-root.management.example.org' } } });
+    const moved = planEstates(inWorkloadA, managementExample, { workloadClusters: [] });
+    const management = moved.clusters.find((cluster) => cluster.cluster === 'management')!;
+    expect(management.status).toBe('added');
+    expect(management.identities.map((change) => `${change.kind} ${change.name} ${change.change}`).sort()).toEqual([
+      'ClusterStaticEntry spire-downstream-workload-a added', 'ClusterStaticEntry spire-downstream-workload-b added',
+      'ClusterStaticEntry spire-root-agents-workload-a added', 'ClusterStaticEntry spire-root-agents-workload-b added',
+    ]);
+    // The root's CA key type changes with the environment's: the management tree's server changes too.
+    const p384 = withStaging({ server: { ...staging.server, caKeyType: 'ec-p384' } });
+    const rekeyed = planEstates(managementExample, p384, { workloadClusters: [] }).clusters.find((cluster) => cluster.cluster === 'management')!;
+    expect(JSON.stringify(rekeyed)).toMatch(/ec-p256.*ec-p384/);
+  });
+});
+
 describe('nested topology with a management cluster: refusals', () => {
   const management = staging.topology?.type === 'nested' && 'managementCluster' in staging.topology.root ? staging.topology.root.managementCluster : undefined;
 
@@ -142,6 +180,28 @@ describe('nested topology with a management cluster: refusals', () => {
     }));
     expect(problems).toContainEqual(expect.stringMatching(/^staging: cluster "Management" name: must be a DNS label of at most 40 characters .*got "Management"/));
     expect(problems).toContainEqual(expect.stringMatching(/^staging: cluster "Management" apiServer: must be the https:\/\/ URL of the API server/));
+  });
+
+  test('fails a management cluster that is another tree\'s cluster: the roots of two environments, or a workload cluster', () => {
+    const qa = { ...staging, name: 'qa', trustDomain: 'qa.example.org', clusters: staging.clusters.map((cluster) => ({ ...cluster, apiServer: cluster.apiServer.replace('.k8s.', '.qa.k8s.') })) };
+    expect(problemsOf({ ...managementExample, environments: [staging, qa] })).toContainEqual(expect.stringMatching(
+      /^qa: cluster "management" topology\.root\.managementCluster\.apiServer: is also the API server of dist\/staging\/management; two trees in one cluster would overwrite .*got "https:\/\/management\.k8s\.example\.org"; fix: give every tree a cluster of its own/,
+    ));
+    const intoWorkload = withStaging({
+      topology: { type: 'nested', root: { managementCluster: { ...management!, apiServer: 'https://workload-a.k8s.example.org' }, serverAddress: 'root.example.org' } },
+    });
+    expect(problemsOf(intoWorkload)).toContainEqual(expect.stringMatching(/^staging: cluster "management" topology\.root\.managementCluster\.apiServer: is also the API server of dist\/staging\/workload-a;/));
+  });
+
+  test('fails a root database password that nothing delivers', () => {
+    const datastore = {
+      type: 'postgres' as const, host: 'root-db.example.org', port: 5432, database: 'spire', user: 'spire', passwordSecret: { name: 'root-db', key: 'password' },
+      sslMode: 'verify-full' as const, caConfigMap: 'spire-server-db-ca', maxOpenConns: 10, maxIdleConns: 2,
+    };
+    const estate = withStaging({
+      topology: { type: 'nested', root: { managementCluster: { ...management!, serverOverrides: { datastore } }, serverAddress: 'root.example.org' } },
+    });
+    expect(problemsOf(estate)).toContainEqual(expect.stringMatching(/^staging: environment "staging" gitops\.secretDelivery: the datastore reads a password Secret that nothing delivers/));
   });
 
   test('names the management cluster\'s root among servers that would share one database', () => {

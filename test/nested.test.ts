@@ -133,11 +133,17 @@ describe('nested topology: what synth builds', () => {
     expect(wave('staging/workload-a/clusterstaticentry-spire-downstream-workload-b.yaml')).toBe(1);
   });
 
-  test('the identity policy admits the root\'s class for its registrations by name only', () => {
+  test('the identity policy admits the root\'s class for its registrations only, each pinned as synth writes it', () => {
     const policy = find(files, 'staging/workload-a/validatingadmissionpolicy-spire-identity-policy-clusterstaticentry.yaml');
-    const rootEntry = policy.spec.variables.find((variable: any) => variable.name === 'rootEntry');
-    expect(rootEntry.expression).toBe("has(object.spec.className) && object.spec.className == 'spire-root.staging' && object.metadata.name in "
-      + "['spire-downstream-workload-a', 'spire-downstream-workload-b', 'spire-root-agents-workload-a', 'spire-root-agents-workload-b']");
+    const rootEntry = policy.spec.variables.find((variable: any) => variable.name === 'rootEntry').expression as string;
+    expect(rootEntry.startsWith("has(object.spec.className) && object.spec.className == 'spire-root.staging' && (")).toBe(true);
+    const entries = [...files.keys()].filter((path) => path.startsWith('staging/workload-a/clusterstaticentry-')).map((path) => find(files, path));
+    expect(entries.map((entry) => entry.metadata.name).sort()).toEqual(['spire-downstream-workload-a', 'spire-downstream-workload-b', 'spire-root-agents-workload-a', 'spire-root-agents-workload-b']);
+    for (const entry of entries) {
+      expect(rootEntry).toContain(`object.metadata.name == '${entry.metadata.name}' && object.spec.spiffeID == '${entry.spec.spiffeID}' && object.spec.parentID == '${entry.spec.parentID}'`
+        + ` && has(object.spec.selectors) && object.spec.selectors == [${entry.spec.selectors.map((selector: string) => `'${selector}'`).join(', ')}]`);
+    }
+    expect(rootEntry.match(/object\.metadata\.name == /g)).toHaveLength(4);
     const remote = find(files, 'staging/workload-b/validatingadmissionpolicy-spire-identity-policy-clusterstaticentry.yaml');
     expect(remote.spec.variables.map((variable: any) => variable.name)).toEqual(['spec']);
   });

@@ -339,6 +339,13 @@ export async function topologyNestedManagement(report: Report, shared: TopologyE
       const said = String(judged.body?.message ?? judged.text).slice(0, 300);
       report.check('topologies', judged.status === 403 && said.includes('[clusterstaticentry-class-name]'), at,
         'the apiserver denies a ClusterStaticEntry of the root\'s class that is not one of its registrations (a downstream entry for another namespace)', `${judged.status}: ${said}`);
+      // A registration the sync admitted cannot be retargeted: a downstream entry's selectors changed in place (dry run).
+      const registered = objectsOf(tree).find((o) => o.kind === 'ClusterStaticEntry' && o.spec?.downstream === true);
+      const retarget = await synced.client.call('PATCH', `/apis/spire.spiffe.io/v1alpha1/clusterstaticentries/${registered?.metadata.name}?dryRun=All`,
+        { spec: { selectors: ['k8s:ns:elsewhere', 'k8s:sa:spire-server'] } }, 'application/merge-patch+json');
+      const retargetSaid = String(retarget.body?.message ?? retarget.text).slice(0, 300);
+      report.check('topologies', retarget.status === 403 && retargetSaid.includes('[clusterstaticentry-class-name]'), at,
+        `the apiserver denies retargeting the root's registration ${registered?.metadata.name} (its selectors changed to another namespace)`, `${retarget.status}: ${retargetSaid}`);
       const upstreams = [...new Set(workloads.map((workload) => `${workload.upstream.host}:${workload.upstream.port}`))];
       if (!report.check('topologies', upstreams.length === 1, at, 'every workload cluster reaches the root at one address (root.serverAddress)', upstreams.join(', '))) return;
       const address = await network.service(workloads[0].upstream.port, () => ({ host: rootPod.pod.ip, port: facts.port }));

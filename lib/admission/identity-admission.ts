@@ -2,7 +2,6 @@ import { denyingAdmissionPolicy } from '../build/k8s-helpers';
 import { Construct } from 'constructs';
 import { ResolvedCluster } from '../resolve/model';
 import { standardLabels } from '../resolve/labels';
-import { downstreamEntryNames } from '../identity/downstream-registration';
 import {
   AdmissionPolicyInput, AdmissionRules, clusterFederatedTrustDomainRules, clusterSpiffeIdRules, clusterStaticEntryRules,
 } from './rules';
@@ -32,8 +31,8 @@ export function denialMessage(environment: string, id: string, message: string):
 function rootEntriesOf(resolved: ResolvedCluster): AdmissionPolicyInput['rootEntries'] {
   const root = resolved.nested?.root ?? (resolved.managementRoot && { server: resolved, downstream: resolved.managementRoot.downstream });
   if (!root) return undefined;
-  const names = root.downstream.flatMap((registration) => Object.values(downstreamEntryNames(registration.cluster)));
-  return { className: root.server.controllerManager.className, names: names.sort() };
+  const entries = root.downstream.flatMap((registration) => [registration.alias, registration.downstream]);
+  return { className: root.server.controllerManager.className, entries: [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { EnvironmentConfig } from '../config/types';
+import type { RootEntrySpec } from '../resolve/model';
 import { BUILTIN_FUNCTIONS, STRUCT_FIELDS, TOP_LEVEL_FIELDS } from '../identity/template';
 
 /*
@@ -31,9 +32,10 @@ export interface AdmissionPolicyInput {
   readonly agentNamespace: string;
   /**
    * In the cluster that runs a nested topology's root: the root's controller manager's className and the
-   * ClusterStaticEntries synth gives it (the downstream registrations), admitted by exactly these names.
+   * ClusterStaticEntries synth gives it (the downstream registrations), admitted by name with exactly the
+   * SPIFFE ID, parent, selectors and downstream flag synth gives each (lib/identity/downstream-registration.ts).
    */
-  readonly rootEntries?: { readonly className: string; readonly names: readonly string[] };
+  readonly rootEntries?: { readonly className: string; readonly entries: readonly RootEntrySpec[] };
   /**
    * A nested root's management cluster: its manager is the root's, and the root's registrations are the only
    * identity objects admitted (workload identities and federation belong to the workload clusters).
@@ -266,9 +268,19 @@ export function clusterStaticEntryRules(input: AdmissionPolicyInput): AdmissionR
   const { environment } = input;
   const id = (field: string) => `variables.spec.${field}.matches('^spiffe://${regexEscape(environment.trustDomain).replace(/\\/g, '\\\\')}(/[A-Za-z0-9._-]+)+$') && !variables.spec.${field}.matches('/\\\\.\\\\.?(/|$)')`;
   const root = input.rootEntries;
+  const rootNames = root?.entries.map((entry) => entry.name) ?? [];
+  // Each registration as synth writes it: a changed SPIFFE ID, parent, selector or downstream flag would retarget
+  // an entry that can have CAs signed (downstream) or that every root agent of a cluster maps to (the alias).
+  const pinned = (entry: RootEntrySpec) => [
+    `object.metadata.name == ${celString(entry.name)}`,
+    `object.spec.spiffeID == ${celString(entry.spiffeId)}`,
+    `object.spec.parentID == ${celString(entry.parentId)}`,
+    `has(object.spec.selectors) && object.spec.selectors == ${celList(entry.selectors)}`,
+    entry.downstream ? 'has(object.spec.downstream) && object.spec.downstream' : '(!has(object.spec.downstream) || !object.spec.downstream)',
+  ].join(' && ');
   // The root's registrations only, by name and class: any other object of the root's class is refused.
   const rootEntry = root
-    ? [{ name: 'rootEntry', expression: `has(object.spec.className) && object.spec.className == ${celString(root.className)} && object.metadata.name in ${celList(root.names)}` }]
+    ? [{ name: 'rootEntry', expression: `has(object.spec.className) && object.spec.className == ${celString(root.className)} && (${root.entries.map((entry) => `(${pinned(entry)})`).join(' || ')})` }]
     : [];
   const orRootEntry = root ? ' || variables.rootEntry' : '';
   return {
@@ -279,12 +291,12 @@ export function clusterStaticEntryRules(input: AdmissionPolicyInput): AdmissionR
         ? {
           id: 'clusterstaticentry-class-name',
           expression: 'variables.rootEntry',
-          message: `only the nested root's own registrations (${root.names.join(', ')}, spec.className ${root.className}) are admitted in its management cluster`,
+          message: `only the nested root's own registrations (${rootNames.join(', ')}, spec.className ${root.className}) are admitted in its management cluster`,
         }
         : {
           id: 'clusterstaticentry-class-name',
           expression: `has(variables.spec.className) && variables.spec.className == ${celString(input.className)}${orRootEntry}`,
-          message: `spec.className must be ${input.className}, the className of this cluster's controller manager${root ? ` (or ${root.className} for the nested root's own registrations: ${root.names.join(', ')})` : ''}`,
+          message: `spec.className must be ${input.className}, the className of this cluster's controller manager${root ? ` (or ${root.className} for the nested root's own registrations: ${rootNames.join(', ')})` : ''}`,
         },
       { id: 'clusterstaticentry-spiffe-id', expression: id('spiffeID'), message: `spec.spiffeID must be a SPIFFE ID in ${environment.trustDomain} (spiffe://${environment.trustDomain}/<path>)` },
       { id: 'clusterstaticentry-parent-id', expression: id('parentID'), message: `spec.parentID must be a SPIFFE ID in ${environment.trustDomain}` },

@@ -160,6 +160,7 @@ export function validateEstate(estate: EstateConfig): string[] {
     }
   }
   problems.push(...trustDomainClaimProblems(estate));
+  problems.push(...sharedClusterProblems(estate));
   problems.push(...topologyProblems(estate));
   return problems;
 }
@@ -207,6 +208,35 @@ function trustDomainClaimProblems(estate: EstateConfig): string[] {
       rule: `is also the trust domain of environment "${owner.name}": two environments ${owner.name} and ${env.name} would issue SVIDs of one trust domain from two CAs`,
       fix: `give ${env.name} its own trust domain, or state that it joins the other environment's: joinsTrustDomainOf: '${owner.name}'`,
     }));
+  }
+  return problems;
+}
+
+/**
+ * One tree per cluster: two trees deployed into one cluster (by the Argo CD destination, its API server) would
+ * fight over the same namespaces (spire-server, spire-root), cluster-scoped objects (ClusterRoles, admission
+ * policies, webhooks) and GitOps objects.
+ */
+function sharedClusterProblems(estate: EstateConfig): string[] {
+  const problems: string[] = [];
+  const trees = new Map<string, string>();
+  for (const env of estate.environments) {
+    const root = env.topology?.type === 'nested' ? env.topology.root : undefined;
+    const management = root && 'managementCluster' in root ? [{ cluster: root.managementCluster, field: 'topology.root.managementCluster.apiServer' }] : [];
+    for (const { cluster, field } of [...(env.clusters ?? []).map((candidate) => ({ cluster: candidate, field: 'apiServer' })), ...management]) {
+      if (typeof cluster?.apiServer !== 'string') continue;
+      const tree = `${env.name}/${cluster.name}`;
+      const other = trees.get(cluster.apiServer);
+      if (other === undefined) {
+        trees.set(cluster.apiServer, tree);
+        continue;
+      }
+      problems.push(formatViolation(env.name, {
+        resource: `cluster "${cluster.name}"`, field, value: cluster.apiServer,
+        rule: `is also the API server of dist/${other}; two trees in one cluster would overwrite each other's namespaces (spire-server, spire-root), ClusterRoles, admission policies and webhooks`,
+        fix: 'give every tree a cluster of its own (a nested root of each environment its own management cluster, or a place in one of its environment\'s clusters)',
+      }));
+    }
   }
   return problems;
 }

@@ -17,9 +17,14 @@ export interface SpireApplicationSetProps {
   readonly annotations: Readonly<Record<string, string>>;
 }
 
+/** A cluster Secret label's value as a Go template pipeline (for use inside an action). */
+function labelValue(label: string): string {
+  return `index .metadata.labels "${label}"`;
+}
+
 /** A cluster Secret label, read in a Go template of the ApplicationSet. */
 function clusterLabel(label: string): string {
-  return `{{ index .metadata.labels "${label}" }}`;
+  return `{{ ${labelValue(label)} }}`;
 }
 
 /**
@@ -50,7 +55,7 @@ export class SpireApplicationSet extends Construct {
     const cluster = clusterLabel(CLUSTER_LABEL);
     /** `ofWorkload` in the workload clusters' Applications, `ofRoot` in the management cluster's. */
     const perCluster = (ofWorkload: string, ofRoot: string | undefined) => (management === undefined || ofRoot === undefined ? ofWorkload
-      : `{{ if eq ${cluster} "${management.context.cluster.name}" }}${ofRoot}{{ else }}${ofWorkload}{{ end }}`);
+      : `{{ if eq (${labelValue(CLUSTER_LABEL)}) "${management.context.cluster.name}" }}${ofRoot}{{ else }}${ofWorkload}{{ end }}`);
     const notRoot = management === undefined ? [] : [{ key: CLUSTER_LABEL, operator: 'NotIn', values: [management.context.cluster.name] }];
     const [crds, tree] = clusterSources(estate, env, `dist/${env.name}/${cluster}`);
     const toSource = (source: any) => 'chart' in source

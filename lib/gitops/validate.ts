@@ -1,5 +1,6 @@
 import { formatViolation } from '../config/violation';
 import { EstateConfig } from '../config/types';
+import { nestedRootOf } from '../config/topology';
 import { engineProblems, engineRole } from './engines';
 import { promotionProblems } from './promotion';
 import { upgradeProblems } from './spire-upgrade';
@@ -29,7 +30,10 @@ export function gitopsProblems(estate: EstateConfig): string[] {
       }));
     }
     if (delivery === undefined) {
-      const needed = env.clusters.map((cluster) => datastoreNeeds(cluster.serverOverrides?.datastore ?? env.server.datastore)).some((needs) => needs.secret);
+      // Every server's datastore: each cluster's, and a nested root's (in a workload or a management cluster).
+      const root = nestedRootOf(env);
+      const needed = [...env.clusters.map((cluster) => cluster.serverOverrides?.datastore ?? env.server.datastore), ...(root ? [root.serverOverrides?.datastore ?? env.server.datastore] : [])]
+        .map(datastoreNeeds).some((needs) => needs.secret);
       if (needed) {
         problems.push(formatViolation(env.name, {
           resource, field: 'gitops.secretDelivery', value: undefined,

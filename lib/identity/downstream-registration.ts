@@ -9,11 +9,6 @@ export interface DownstreamRegistrationsProps {
   readonly downstream: readonly DownstreamRegistration[];
 }
 
-/** The names of the ClusterStaticEntries that register one cluster's downstream server at the root. */
-export function downstreamEntryNames(cluster: string): { alias: string; downstream: string } {
-  return { alias: `spire-root-agents-${cluster}`, downstream: `spire-downstream-${cluster}` };
-}
-
 /**
  * Registers every workload cluster's downstream server at the root, for the root's controller manager
  * alone (its className): a node alias that every root agent of the cluster maps to, and beneath it the
@@ -26,27 +21,20 @@ export class DownstreamRegistrations extends Construct {
   constructor(scope: Construct, id: string, props: DownstreamRegistrationsProps) {
     super(scope, id);
     const { root } = props;
-    const trustDomain = root.trustDomain;
     const className = root.controllerManager.className;
     for (const registration of props.downstream) {
-      const names = downstreamEntryNames(registration.cluster);
-      const alias = `spiffe://${trustDomain}${registration.aliasPath}`;
-      const labels = (name: string) => standardLabels(name, 'downstream-registration', root.clusterName);
-      new cse.ClusterStaticEntry(this, `Alias-${registration.cluster}`, {
-        metadata: { name: names.alias, labels: labels(names.alias) },
-        // A node alias: its parent is the server itself (SPIRE doc/spire_server.md, mapping node entries).
-        spec: { className, spiffeId: alias, parentId: `spiffe://${trustDomain}/spire/server`, selectors: [...registration.aliasSelectors] },
-      });
-      new cse.ClusterStaticEntry(this, `Downstream-${registration.cluster}`, {
-        metadata: { name: names.downstream, labels: labels(names.downstream) },
-        spec: {
-          className,
-          spiffeId: `spiffe://${trustDomain}${registration.downstreamPath}`,
-          parentId: alias,
-          selectors: [...registration.downstreamSelectors],
-          downstream: true,
-        },
-      });
+      for (const entry of [registration.alias, registration.downstream]) {
+        new cse.ClusterStaticEntry(this, `${entry.downstream ? 'Downstream' : 'Alias'}-${registration.cluster}`, {
+          metadata: { name: entry.name, labels: standardLabels(entry.name, 'downstream-registration', root.clusterName) },
+          spec: {
+            className,
+            spiffeId: entry.spiffeId,
+            parentId: entry.parentId,
+            selectors: [...entry.selectors],
+            ...(entry.downstream ? { downstream: true } : {}),
+          },
+        });
+      }
     }
   }
 }

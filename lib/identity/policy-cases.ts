@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { load } from 'js-yaml';
 import { EnvironmentConfig, EstateConfig, FederationSpec, IdentitySpec, StaticEntrySpec } from '../config/types';
 import { buildEstate } from '../synth';
+import type { ClusterChart } from '../build/cluster-chart';
 
 /*
  * The identity policy's failure cases as data, shared by the jest tests (synth must refuse each) and the
@@ -168,13 +169,17 @@ export function estateOfCase(base: EstateConfig, policyCase: PolicyCase): Estate
   return { ...base, teams: undefined, environments: [changed] };
 }
 
+/** The first workload cluster's chart: a nested root's management cluster holds no identities of the environment. */
+function firstWorkloadCluster(clusters: readonly ClusterChart[]): ClusterChart {
+  return clusters.find((chart) => chart.context.managementRoot === undefined)!;
+}
+
 /**
  * The broken object of a case as synth would have written it into the first cluster of its environment
  * (the same constructs build it, without validation), for applying to an apiserver.
  */
 export function renderPolicyCase(base: EstateConfig, policyCase: PolicyCase): any {
-  const built = buildEstate(estateOfCase(base, policyCase));
-  const chart = built.clusters[0];
+  const chart = firstWorkloadCluster(buildEstate(estateOfCase(base, policyCase)).clusters);
   const names: Record<PolicyCase['kind'], string> = {
     ClusterSPIFFEID: policyCase.identity?.name ?? GOOD_IDENTITY.name,
     ClusterStaticEntry: policyCase.staticEntry?.name ?? GOOD_STATIC_ENTRY.name,
@@ -192,7 +197,7 @@ export function renderPolicyCase(base: EstateConfig, policyCase: PolicyCase): an
  * as synth would write them: what denies the case.
  */
 export function admissionPoliciesOfCase(base: EstateConfig, policyCase: PolicyCase): any[] {
-  const chart = buildEstate(estateOfCase(base, policyCase)).clusters[0];
+  const chart = firstWorkloadCluster(buildEstate(estateOfCase(base, policyCase)).clusters);
   return chart.node.findAll()
     .filter((construct): construct is ApiObject => construct instanceof ApiObject && construct.kind.startsWith('ValidatingAdmissionPolicy'))
     .map((object) => object.toJson());

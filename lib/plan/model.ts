@@ -16,6 +16,8 @@ export interface EstateLike {
     readonly clusters: readonly { readonly name: string; readonly region?: string; readonly apiServer?: string }[];
     readonly identityPolicy?: unknown;
     readonly server?: { readonly ignoreNamespaces?: readonly string[] };
+    /** A nested root's management cluster is a tree of its own (its registrations and the root server's facts). */
+    readonly topology?: unknown;
   }[];
 }
 
@@ -66,7 +68,8 @@ function quoted(text: string | undefined, pattern: RegExp): string | undefined {
 export function snapshotEstate(estate: EstateLike, files: ReadonlyMap<string, string>): EstateSnapshot {
   const clusters: ClusterSnapshot[] = [];
   for (const environment of estate.environments) {
-    for (const cluster of environment.clusters) {
+    const management = (environment.topology as { root?: { managementCluster?: EstateLike['environments'][number]['clusters'][number] } } | undefined)?.root?.managementCluster;
+    for (const cluster of [...(management ? [management] : []), ...environment.clusters]) {
       const prefix = `${environment.name}/${cluster.name}/`;
       const objects: any[] = [];
       for (const [path, content] of files) {

@@ -387,15 +387,22 @@ export interface ResolvedCluster {
   readonly serverExternalAddress?: { readonly host: string; readonly port: number };
 }
 
+/** One ClusterStaticEntry of a nested root's registrations, as synth writes it and as admission pins it. */
+export interface RootEntrySpec {
+  readonly name: string;
+  readonly spiffeId: string;
+  readonly parentId: string;
+  readonly selectors: readonly string[];
+  readonly downstream: boolean;
+}
+
 /** The registration of one cluster's downstream server at the root: a node alias for its root agents, and the downstream entry. */
 export interface DownstreamRegistration {
   readonly cluster: string;
-  /** The alias's SPIFFE ID path: every root agent of the cluster (k8s_psat cluster, namespace and service account) maps to it. */
-  readonly aliasPath: string;
-  readonly aliasSelectors: readonly string[];
-  readonly downstreamPath: string;
-  /** The downstream server's namespace and service account, as k8s workload selectors. */
-  readonly downstreamSelectors: readonly string[];
+  /** Every root agent of the cluster (k8s_psat cluster, namespace and service account) maps to it; its parent is the server itself. */
+  readonly alias: RootEntrySpec;
+  /** The downstream server (its namespace and service account, as k8s workload selectors) beneath the alias, `downstream: true`. */
+  readonly downstream: RootEntrySpec;
 }
 
 export interface ResolvedNested {

@@ -527,14 +527,26 @@ function resolveRootCsiDriver(environment: EnvironmentConfig, cluster: ClusterCo
 }
 
 /** What registers `cluster`'s downstream server at the root: its root agents under one node alias, and the server beneath it. */
-function downstreamRegistration(cluster: ClusterConfig, agent: ResolvedAgent): DownstreamRegistration {
+function downstreamRegistration(trustDomain: string, cluster: ClusterConfig, agent: ResolvedAgent): DownstreamRegistration {
+  const alias = `spiffe://${trustDomain}/nested/root-agents/${cluster.name}`;
   return {
     cluster: cluster.name,
-    aliasPath: `/nested/root-agents/${cluster.name}`,
-    // k8s_psat's node selectors (SPIRE doc/plugin_server_nodeattestor_k8s_psat.md, selectors).
-    aliasSelectors: [`k8s_psat:cluster:${cluster.name}`, `k8s_psat:agent_ns:${agent.namespace}`, `k8s_psat:agent_sa:${agent.serviceAccountName}`],
-    downstreamPath: `/nested/downstream/${cluster.name}`,
-    downstreamSelectors: [`k8s:ns:${SERVER_NAMESPACE}`, `k8s:sa:${WORKLOADS.server.name}`],
+    alias: {
+      name: `spire-root-agents-${cluster.name}`,
+      spiffeId: alias,
+      // A node alias: its parent is the server itself (SPIRE doc/spire_server.md, mapping node entries).
+      parentId: `spiffe://${trustDomain}/spire/server`,
+      // k8s_psat's node selectors (SPIRE doc/plugin_server_nodeattestor_k8s_psat.md, selectors).
+      selectors: [`k8s_psat:cluster:${cluster.name}`, `k8s_psat:agent_ns:${agent.namespace}`, `k8s_psat:agent_sa:${agent.serviceAccountName}`],
+      downstream: false,
+    },
+    downstream: {
+      name: `spire-downstream-${cluster.name}`,
+      spiffeId: `spiffe://${trustDomain}/nested/downstream/${cluster.name}`,
+      parentId: alias,
+      selectors: [`k8s:ns:${SERVER_NAMESPACE}`, `k8s:sa:${WORKLOADS.server.name}`],
+      downstream: true,
+    },
   };
 }
 
@@ -572,7 +584,7 @@ function resolveNested(environment: EnvironmentConfig, cluster: ClusterConfig, i
     csiDriver: resolveRootCsiDriver(environment, cluster, agent),
   };
   if (cluster.name === root.cluster && rootServer) {
-    return { rootAgents, root: { server: rootServer, downstream: environment.clusters.map((c) => downstreamRegistration(c, agent)) } };
+    return { rootAgents, root: { server: rootServer, downstream: environment.clusters.map((c) => downstreamRegistration(environment.trustDomain, c, agent)) } };
   }
   return { rootAgents, remoteAccess: { namespace: agent.namespace, serviceAccountName: NESTED_ROOT_NAMES.remoteServiceAccount } };
 }
@@ -587,7 +599,7 @@ function resolveManagementRoot(environment: EnvironmentConfig, images: ImageCata
   const root = nestedRootOf(environment);
   if (!root?.managementCluster) return undefined;
   const tree = resolveRootServer(environment, root, root.managementCluster, images);
-  return { ...tree, managementRoot: { downstream: environment.clusters.map((cluster) => downstreamRegistration(cluster, tree.agent)) } };
+  return { ...tree, managementRoot: { downstream: environment.clusters.map((cluster) => downstreamRegistration(environment.trustDomain, cluster, tree.agent)) } };
 }
 
 /**
