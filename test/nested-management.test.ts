@@ -204,6 +204,22 @@ describe('nested topology with a management cluster: refusals', () => {
     expect(problemsOf(estate)).toContainEqual(expect.stringMatching(/^staging: environment "staging" gitops\.secretDelivery: the datastore reads a password Secret that nothing delivers/));
   });
 
+  test('checks the root\'s own overrides like a cluster\'s, and names where they are written', () => {
+    const withOverrides = (serverOverrides: Record<string, unknown>) => withStaging({
+      topology: { type: 'nested', root: { managementCluster: { ...management!, serverOverrides } as any, serverAddress: 'root.example.org' } },
+    });
+    expect(problemsOf(withOverrides({ replicas: 0 }))).toContainEqual(expect.stringMatching(
+      /^staging: .* topology\.root\.managementCluster\.serverOverrides\.replicas: must be a whole number from 1 to 100, got 0/,
+    ));
+    expect(problemsOf(withOverrides({ replicas: 2 }))).toContainEqual(expect.stringMatching(
+      /SpireServer "spire-root-server" topology\.root\.managementCluster\.serverOverrides\.replicas: sqlite3 supports exactly one server replica, got 2; fix: set topology\.root\.managementCluster\.serverOverrides\.replicas to 1 in staging/,
+    ));
+    const badSecret = { type: 'postgres', host: 'root-db.example.org', port: 5432, database: 'spire', user: 'spire', passwordSecret: { name: 'Root_DB', key: 'password' }, sslMode: 'require', maxOpenConns: 10, maxIdleConns: 2 };
+    expect(problemsOf(withOverrides({ datastore: badSecret }))).toContainEqual(expect.stringMatching(
+      /topology\.root\.managementCluster\.serverOverrides\.datastore\.passwordSecret\.name: .*got "Root_DB"/,
+    ));
+  });
+
   test('names the management cluster\'s root among servers that would share one database', () => {
     const database = {
       type: 'postgres' as const, host: 'db.example.org', port: 5432, database: 'spire', user: 'spire', passwordSecret: { name: 'db', key: 'password' },

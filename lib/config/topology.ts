@@ -200,6 +200,32 @@ function databaseOf(datastore: Datastore | undefined): string | undefined {
   return `${datastore.type}://${datastore.host}:${datastore.port}/${datastore.database}`;
 }
 
+/**
+ * Every server override the environment states, with the estate path it is written at: each cluster's
+ * (`clusters["<name>"].serverOverrides`) and a nested root's (`topology.root.serverOverrides`, or its
+ * management cluster's own). Tolerates an estate whose shape is not checked yet.
+ */
+export function serverOverridesOf(env: EnvironmentConfig): { readonly field: string; readonly overrides: NonNullable<ClusterConfig['serverOverrides']> }[] {
+  const clusters: readonly ClusterConfig[] = Array.isArray(env?.clusters) ? env.clusters : [];
+  const root = env?.topology?.type === 'nested' ? env.topology.root : undefined;
+  const rootOverrides = root === undefined ? []
+    : 'managementCluster' in root ? [{ field: 'topology.root.managementCluster.serverOverrides', overrides: root.managementCluster?.serverOverrides }]
+      : [{ field: 'topology.root.serverOverrides', overrides: root.serverOverrides }];
+  return [
+    ...clusters.map((cluster) => ({ field: `clusters["${cluster?.name}"].serverOverrides`, overrides: cluster?.serverOverrides })),
+    ...rootOverrides,
+  ].filter((entry): entry is { field: string; overrides: NonNullable<ClusterConfig['serverOverrides']> } => entry.overrides !== undefined && entry.overrides !== null);
+}
+
+/** The databases of an environment: its own and each override's (clusters', a nested root's), with where they come from. */
+export function datastoresOf(env: EnvironmentConfig): { field: string; datastore: Datastore }[] {
+  return [
+    { field: 'server.datastore', datastore: env.server?.datastore },
+    ...serverOverridesOf(env).filter(({ overrides }) => overrides.datastore)
+      .map(({ field, overrides }) => ({ field: `${field}.datastore`, datastore: overrides.datastore! })),
+  ];
+}
+
 /** A nested environment's root: the cluster that runs it (none stated: a management cluster), and how the others reach it. */
 export interface NestedRoot {
   /** The workload cluster whose tree also carries the root server; undefined for a management cluster. */

@@ -2,6 +2,7 @@ import { ViolationDetails } from './violation';
 import { parseDuration } from '../duration';
 import { parseGoUrl } from './go-url';
 import { CONFIG_KEY, DNS_SUBDOMAIN } from './validate-fields';
+import { datastoresOf } from './topology';
 import { keyIdentifier } from './validate-cloud';
 import { AwsCredentials, EnvironmentConfig } from './types';
 
@@ -61,7 +62,7 @@ function credentials(report: Report, resource: string, field: string, value: Aws
 /** The server's plugins that call AWS APIs, by the field that configures them. */
 function serverAwsPlugins(env: EnvironmentConfig): string[] {
   const { server } = env;
-  const datastores = [server.datastore, ...env.clusters.map((cluster) => cluster.serverOverrides?.datastore)];
+  const datastores = datastoresOf(env).map(({ datastore }) => datastore);
   return [
     ...server.keyManager.type === 'aws_kms' ? ['server.keyManager (aws_kms)'] : [],
     ...server.upstreamAuthority?.type === 'aws_pca' || server.upstreamAuthority?.type === 'awssecret' ? [`server.upstreamAuthority (${server.upstreamAuthority.type})`] : [],
@@ -150,11 +151,7 @@ export function checkAwsFields(env: EnvironmentConfig, report: Report): void {
   }
 
   // DataStore sql with RDS IAM authentication: pkg/server/datastore/sqlstore/sqlstore.go awsConfig.validate.
-  const datastores = [
-    { field: 'server.datastore', datastore: server.datastore },
-    ...env.clusters.filter((cluster) => cluster.serverOverrides?.datastore)
-      .map((cluster) => ({ field: `clusters["${cluster.name}"].serverOverrides.datastore`, datastore: cluster.serverOverrides!.datastore! })),
-  ];
+  const datastores = datastoresOf(env);
   for (const { field, datastore } of datastores) {
     if (datastore.type === 'sqlite3') continue;
     if (datastore.iamAuth && datastore.passwordSecret) {

@@ -2,6 +2,7 @@ import { ViolationDetails } from './violation';
 import { EnvironmentConfig, KeyIdentifier } from './types';
 import { DNS_SUBDOMAIN, quantityValue } from './validate-fields';
 import { SPIRE_AGENT } from './spire-facts';
+import { serverOverridesOf } from './topology';
 
 /*
  * The cloud plugins' options, checked against what SPIRE v1.15.2 accepts (each rule cites the plugin's
@@ -79,8 +80,8 @@ export function keyIdentifier(report: Report, env: EnvironmentConfig, field: str
     const replicas = [
       { where: 'server.replicas', count: env.server.replicas },
       ...(env.server.workload?.autoscaling ? [{ where: 'server.workload.autoscaling.maxReplicas', count: env.server.workload.autoscaling.maxReplicas }] : []),
-      ...env.clusters.filter((cluster) => cluster.serverOverrides?.replicas !== undefined)
-        .map((cluster) => ({ where: `clusters["${cluster.name}"].serverOverrides.replicas`, count: cluster.serverOverrides!.replicas! })),
+      ...serverOverridesOf(env).filter(({ overrides }) => overrides.replicas !== undefined)
+        .map(({ field, overrides }) => ({ where: `${field}.replicas`, count: overrides.replicas! })),
     ];
     for (const { where, count } of replicas) {
       if (count > 1) {

@@ -1,6 +1,7 @@
 import { ViolationDetails } from './violation';
 import { EnvironmentConfig, EstateConfig, LabelSelectorSpec, ReplicatedPodOptions, ResourceSpec } from './types';
 import { IMAGE_NAMES, ImageRef } from './versions';
+import { datastoresOf, serverOverridesOf } from './topology';
 import { PROJECT_LABEL_KEYS } from '../resolve/labels';
 import { DEFAULT_CONTAINER_ANNOTATION, PROJECT_ANNOTATION_PREFIX } from '../resolve/pods';
 import { WORKLOADS } from '../resolve/resolve';
@@ -238,11 +239,7 @@ export function checkEnvironmentFields(env: EnvironmentConfig, report: Report): 
   if (server.keyManager?.type === 'disk' && server.keyManager.storageClass !== undefined) {
     name(report, resource, 'server.keyManager.storageClass', server.keyManager.storageClass, 'subdomain', 'StorageClass name');
   }
-  const datastores = [
-    { field: 'server.datastore', datastore: server.datastore },
-    ...(env.clusters ?? []).filter((cluster) => cluster?.serverOverrides?.datastore)
-      .map((cluster) => ({ field: `clusters["${cluster.name}"].serverOverrides.datastore`, datastore: cluster.serverOverrides!.datastore! })),
-  ];
+  const datastores = datastoresOf(env);
   for (const { field, datastore } of datastores) {
     if (datastore?.type === 'sqlite3') {
       if (quantityValue(datastore.storageSize) === undefined) report({ resource, field: `${field}.storageSize`, value: datastore.storageSize, rule: 'is not a Kubernetes quantity', fix: 'write it like 1Gi' });
@@ -262,8 +259,8 @@ export function checkEnvironmentFields(env: EnvironmentConfig, report: Report): 
   }
   const replicas: [string, unknown][] = [
     ['server.replicas', server.replicas],
-    ...(env.clusters ?? []).filter((cluster) => cluster?.serverOverrides?.replicas !== undefined)
-      .map((cluster): [string, unknown] => [`clusters["${cluster.name}"].serverOverrides.replicas`, cluster.serverOverrides!.replicas]),
+    ...serverOverridesOf(env).filter(({ overrides }) => overrides.replicas !== undefined)
+      .map(({ field, overrides }): [string, unknown] => [`${field}.replicas`, overrides.replicas]),
   ];
   for (const [field, value] of replicas) {
     if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 100) {

@@ -1,8 +1,9 @@
 import { formatDuration, parseDuration } from '../duration';
 import { spiffeIdProblem } from '../identity/policy';
 import { connValueProblem } from '../render/libpq';
-import { Datastore, EnvironmentConfig } from './types';
+import { EnvironmentConfig } from './types';
 import { ViolationDetails, formatViolation } from './violation';
+import { datastoresOf } from './topology';
 
 /*
  * The server's core settings and the datastore's pool, schema and replica keys, against what SPIRE 1.15.2
@@ -15,16 +16,6 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 
 /** Longest an evicted or banned agent may still be served from the server's cache. */
 const MAX_NODE_INFO_STALENESS_MS = 60_000;
-
-/** The external databases of an environment: its own and each cluster's override, with where they come from. */
-export function datastoresOf(env: EnvironmentConfig): { field: string; datastore: Datastore }[] {
-  return [
-    { field: 'server.datastore', datastore: env.server.datastore },
-    ...env.clusters
-      .filter((cluster) => cluster.serverOverrides?.datastore)
-      .map((cluster) => ({ field: `clusters["${cluster.name}"].serverOverrides.datastore`, datastore: cluster.serverOverrides!.datastore! })),
-  ];
-}
 
 export function serverSettingsProblems(env: EnvironmentConfig, where: string): string[] {
   const problems: string[] = [];

@@ -9,14 +9,14 @@ import { agentAndMeshProblems } from './validate-agent-mesh';
 import { agentAttestationProblems } from './validate-agent-attestation';
 import { controllerManagerProblems } from './validate-controller-manager';
 import { upstreamProblems } from './validate-upstream';
-import { datastoresOf, serverSettingsProblems } from './validate-server';
+import { serverSettingsProblems } from './validate-server';
 import { checkEnvironmentFields, checkEstateFields } from './validate-fields';
 import { checkAwsFields } from './validate-aws';
 import { checkCloudPlugins } from './validate-cloud';
 import { checkNodeAttestors } from './validate-node-attestors';
 import { checkImagePullFields, checkWorkloadFields } from './validate-workloads';
 import { EnvironmentConfig, EstateConfig } from './types';
-import { caHomeOf, clusterTrustDomain, topologyOf, topologyProblems } from './topology';
+import { caHomeOf, clusterTrustDomain, datastoresOf, topologyOf, topologyProblems } from './topology';
 import { exposureProblems } from './exposure';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

@@ -10,7 +10,8 @@ import {
 import { controllerManagerConfig, serverCommand, serverConf, serverEnv, serverPluginBinaries, serverSecretVolumes, serverUpstreamVolumes } from '../build/spire-configs';
 import { parseDuration } from '../duration';
 import { ResolvedCluster, ResolvedServer } from '../resolve/model';
-import { servesAgentsHere } from '../resolve/resolve';
+import { NESTED_ROOT_NAMES, servesAgentsHere } from '../resolve/resolve';
+import { serverOverridesOf } from '../config/topology';
 import { SpireControllerManager } from './controller-manager';
 
 export interface SpireServerProps {
@@ -411,13 +412,17 @@ export class SpireServer extends Construct {
     // The agents' own X509-SVIDs count too (agent_ttl): SPIRE shortens them like any other (run.go ttlChecks).
     const agentTtl = parseDuration(settings.agentTtl ?? '') ?? 0;
     const longest = Math.max(x509 ?? 0, agentTtl, ...identityTtls);
+    // Where the replica count was written: the environment's server, or the override of this server (a cluster's, or a nested root's).
+    const overrides = serverOverridesOf(environment).find(({ field }) => (server.name === NESTED_ROOT_NAMES.server
+      ? field.startsWith('topology.root.') : field === `clusters["${this.resolved.cluster.name}"].serverOverrides`));
+    const replicasField = overrides?.overrides.replicas !== undefined ? `${overrides.field}.replicas` : 'server.replicas';
     return [
       ...this.workloadProblems(),
       settings.datastore.type === 'sqlite3' && settings.replicas !== 1
         ? {
-          resource: 'SpireServer "spire-server"', field: 'server.replicas', value: settings.replicas,
+          resource: `SpireServer "${server.name}"`, field: replicasField, value: settings.replicas,
           rule: 'sqlite3 supports exactly one server replica',
-          fix: `set server.replicas to 1 in ${env}, or use a postgres datastore for more replicas`,
+          fix: `set ${replicasField} to 1 in ${env}, or use a postgres datastore for more replicas`,
         }
         : undefined,
       settings.replicas < 1
