@@ -29,8 +29,15 @@ export function deleteNetworkNamespace(name: string): void {
   try { ip('netns', 'del', name); } catch { /* already gone */ }
 }
 
+/**
+ * Host-side veth names are one namespace for the whole process: a network closed a moment ago may still hold
+ * its names while the kernel tears its namespaces down, so a new network never reuses them.
+ */
+let nextVeth = 0;
+
 export class NodeNetwork {
   private nextPod = 10;
+  private readonly veths: string[] = [];
   private nextService = 1;
   private readonly namespaces: string[] = [];
   private readonly proxies: Server[] = [];
@@ -46,10 +53,11 @@ export class NodeNetwork {
     const index = this.nextPod++;
     const netns = `${this.prefix}-p${index}`;
     const address = `10.213.0.${index}`;
-    const hostSide = `sgxv${index}`;
+    const hostSide = `sgxv${nextVeth++}`;
     ip('netns', 'add', netns);
     this.namespaces.push(netns);
     ip('link', 'add', hostSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns);
+    this.veths.push(hostSide);
     ip('link', 'set', hostSide, 'master', BRIDGE, 'up');
     ip('-n', netns, 'addr', 'add', `${address}/${PREFIX}`, 'dev', 'eth0');
     ip('-n', netns, 'link', 'set', 'eth0', 'up');
@@ -96,6 +104,10 @@ export class NodeNetwork {
 
   close(): void {
     for (const proxy of this.proxies) proxy.close();
+    // Deleting one end of a veth pair deletes both at once; a namespace's deletion frees its end only later.
+    for (const veth of this.veths) {
+      try { ip('link', 'del', veth); } catch { /* already gone */ }
+    }
     for (const netns of this.namespaces) deleteNetworkNamespace(netns);
     try { ip('link', 'del', BRIDGE); } catch { /* already gone */ }
   }
