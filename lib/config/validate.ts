@@ -16,7 +16,7 @@ import { checkCloudPlugins } from './validate-cloud';
 import { checkNodeAttestors } from './validate-node-attestors';
 import { checkImagePullFields, checkWorkloadFields } from './validate-workloads';
 import { EnvironmentConfig, EstateConfig } from './types';
-import { caHomeOf, clusterTrustDomain, datastoresOf, topologyOf, topologyProblems } from './topology';
+import { caHomeOf, clusterTrustDomain, datastoresOf, nestedRootOf, topologyOf, topologyProblems } from './topology';
 import { exposureProblems } from './exposure';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -83,8 +83,7 @@ export function validateEstate(estate: EstateConfig): string[] {
     const clusterNames = new Set<string>();
     // A nested root's management cluster gets a tree of its own, so it is held to the same rules; a name it
     // shares with a workload cluster is reported by topologyProblems.
-    const root = env.topology?.type === 'nested' ? env.topology.root : undefined;
-    const managementCluster = root && 'managementCluster' in root ? [root.managementCluster] : [];
+    const managementCluster = [nestedRootOf(env)?.managementCluster].filter((cluster) => cluster !== undefined);
     for (const cluster of [...env.clusters, ...managementCluster]) {
       if (!DNS_LABEL.test(cluster.name) || cluster.name.length > 40) {
         report(where, { resource: `cluster "${cluster.name}"`, field: 'name', value: cluster.name, rule: 'must be a DNS label of at most 40 characters (it becomes the psat cluster name, className and paths)', fix: 'use lowercase letters, digits and -' });
@@ -221,8 +220,8 @@ function sharedClusterProblems(estate: EstateConfig): string[] {
   const problems: string[] = [];
   const trees = new Map<string, string>();
   for (const env of estate.environments) {
-    const root = env.topology?.type === 'nested' ? env.topology.root : undefined;
-    const management = root && 'managementCluster' in root ? [{ cluster: root.managementCluster, field: 'topology.root.managementCluster.apiServer' }] : [];
+    const management = [nestedRootOf(env)?.managementCluster].filter((cluster) => cluster !== undefined)
+      .map((cluster) => ({ cluster, field: 'topology.root.managementCluster.apiServer' }));
     for (const { cluster, field } of [...(env.clusters ?? []).map((candidate) => ({ cluster: candidate, field: 'apiServer' })), ...management]) {
       if (typeof cluster?.apiServer !== 'string') continue;
       const tree = `${env.name}/${cluster.name}`;

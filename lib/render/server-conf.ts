@@ -2,6 +2,7 @@ import { LogFormat, LogLevel } from '../config/types';
 import { HealthListener } from './hcl';
 import { connectionString } from './libpq';
 import { HclAttribute, HclBlock, HclBody, healthChecks, plugin, renderHcl, telemetry, TelemetrySinks } from './hcl';
+import type { ResolvedK8sBundleNotifier } from '../resolve/model';
 
 interface ServerDatabase {
   readonly host: string;
@@ -114,14 +115,7 @@ export type ServerUpstreamAuthority =
   };
 
 /** notifier/k8sbundle/k8sbundle.go cluster: every key written, so SPIRE's defaults never decide silently. */
-export interface ServerK8sBundleNotifier {
-  readonly type: 'k8sbundle';
-  readonly namespace: string;
-  readonly configMap: string;
-  readonly configMapKey: string;
-  readonly webhookLabel?: string;
-  readonly apiServiceLabel?: string;
-}
+export type ServerK8sBundleNotifier = ResolvedK8sBundleNotifier;
 
 export type ServerNodeAttestor =
   | {
